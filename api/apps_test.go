@@ -1,0 +1,133 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/paas-dev/paas/internal/releases"
+)
+
+func TestAppsLifecycle(t *testing.T) {
+	c, _ := newTestServer(t, newFakePlatform())
+	ctx := context.Background()
+
+	apps, err := c.Apps(ctx)
+	if err != nil {
+		t.Fatalf("list: %v", err)
+	}
+	if len(apps) != 0 {
+		t.Fatalf("list before create = %v, want none", apps)
+	}
+
+	created, err := c.CreateApp(ctx, "hello")
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if created.Name != "hello" || created.WebURL != "http://hello.localhost:8080/" || created.GitURL != "http://127.0.0.1:7070/git/hello.git" {
+		t.Errorf("created = %+v", created)
+	}
+	if created.Processes == nil {
+		t.Error("created.Processes is nil, want [] on the wire")
+	}
+
+	got, err := c.App(ctx, "hello")
+	if err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	if got.Name != "hello" || !got.CreatedAt.Equal(created.CreatedAt) {
+		t.Errorf("get = %+v, want %+v", got, created)
+	}
+
+	apps, err = c.Apps(ctx)
+	if err != nil || len(apps) != 1 || apps[0].Name != "hello" {
+		t.Fatalf("list after create = %v, %v; want [hello]", apps, err)
+	}
+
+	if err := c.DestroyApp(ctx, "hello"); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	if _, err := c.App(ctx, "hello"); !IsNotFound(err) {
+		t.Fatalf("get after destroy: err = %v, want not_found", err)
+	}
+}
+
+func TestCreateAppStatus(t *testing.T) {
+	_, srv := newTestServer(t, newFakePlatform())
+	resp := send(t, srv, http.MethodPost, "/v1/apps", `{"name":"hello"}`)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("status = %d, want 201", resp.StatusCode)
+	}
+	if loc := resp.Header.Get("Location"); loc != "/v1/apps/hello" {
+		t.Errorf("Location = %q", loc)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+}
+
+func TestErrorMapping(t *testing.T) {
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		id     string
+	}{
+		{"not found", fmt.Errorf("get app: app %q: %w", "x", releases.ErrNotFound), http.StatusNotFound, IDNotFound},
+		{"exists", fmt.Errorf("create app: %w", releases.ErrExists), http.StatusConflict, IDConflict},
+		{"invalid", fmt.Errorf("%w app name", releases.ErrInvalid), http.StatusBadRequest, IDInvalid},
+		{"other", errors.New("disk on fire"), http.StatusInternalServerError, IDInternal},
+		{"api error passes through", &Error{StatusCode: http.StatusConflict, ID: IDConflict, Message: "busy"}, http.StatusConflict, IDConflict},
+		{"api error without status", &Error{Message: "odd"}, http.StatusInternalServerError, IDInternal},
+	}
+	calls := map[string]func(c *Client) error{
+		"list":    func(c *Client) error { _, err := c.Apps(context.Background()); return err },
+		"create":  func(c *Client) error { _, err := c.CreateApp(context.Background(), "hello"); return err },
+		"get":     func(c *Client) error { _, err := c.App(context.Background(), "hello"); return err },
+		"destroy": func(c *Client) error { return c.DestroyApp(context.Background(), "hello") },
+	}
+	for _, tt := range tests {
+		for call, do := range calls {
+			t.Run(tt.name+"/"+call, func(t *testing.T) {
+				fake := newFakePlatform("hello")
+				fake.err = tt.err
+				c, _ := newTestServer(t, fake)
+				var apiErr *Error
+				if err := do(c); !errors.As(err, &apiErr) {
+					t.Fatalf("err = %#v, want *Error", err)
+				}
+				if apiErr.StatusCode != tt.status || apiErr.ID != tt.id {
+					t.Errorf("got %d %q, want %d %q", apiErr.StatusCode, apiErr.ID, tt.status, tt.id)
+				}
+				if apiErr.Message == "" {
+					t.Error("empty message")
+				}
+			})
+		}
+	}
+}
+
+func TestErrorsFromLedger(t *testing.T) {
+	c, _ := newTestServer(t, newFakePlatform("hello"))
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		do   func() error
+		id   string
+	}{
+		{"create existing", func() error { _, err := c.CreateApp(ctx, "hello"); return err }, IDConflict},
+		{"create bad name", func() error { _, err := c.CreateApp(ctx, "Bad_Name"); return err }, IDInvalid},
+		{"get missing", func() error { _, err := c.App(ctx, "nope"); return err }, IDNotFound},
+		{"destroy missing", func() error { return c.DestroyApp(ctx, "nope") }, IDNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var apiErr *Error
+			if err := tt.do(); !errors.As(err, &apiErr) || apiErr.ID != tt.id {
+				t.Fatalf("err = %v, want id %q", err, tt.id)
+			}
+		})
+	}
+}

@@ -1,0 +1,118 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// DefaultTimeout bounds a non-streaming call, from dialling to the end of the
+// response body.
+const DefaultTimeout = 30 * time.Second
+
+// maxErrorBody bounds how much of an error response is read into an Error.
+const maxErrorBody = 64 << 10
+
+// Client calls the REST API. It is safe for concurrent use.
+type Client struct {
+	baseURL string
+	token   string
+	http    *http.Client
+	timeout time.Duration
+}
+
+// NewClient returns a client for the API at baseURL (e.g.
+// "http://127.0.0.1:7070") that authenticates with token.
+func NewClient(baseURL, token string) *Client {
+	return &Client{
+		baseURL: strings.TrimRight(baseURL, "/"),
+		token:   token,
+		// No client-wide timeout: streaming calls must outlive it. Each
+		// non-streaming call bounds itself with DefaultTimeout instead.
+		http:    &http.Client{},
+		timeout: DefaultTimeout,
+	}
+}
+
+// do sends a JSON request and decodes a 2xx JSON response into out (if not
+// nil). A non-2xx response is returned as *Error.
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode %s %s request: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, body)
+	if err != nil {
+		return fmt.Errorf("build %s %s request: %w", method, path, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("reach the API: %w", err)
+	}
+	defer resp.Body.Close()
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return readError(resp)
+	}
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("%s %s: decode response: %w", method, path, err)
+	}
+	return nil
+}
+
+// readError turns an error response into *Error. A body that is not our JSON
+// (a proxy's HTML page, a plain-text panic) still becomes a readable Error.
+func readError(resp *http.Response) *Error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var e Error
+	if err := json.Unmarshal(b, &e); err != nil || e.Message == "" {
+		e = Error{ID: idForStatus(resp.StatusCode), Message: statusMessage(resp, b)}
+	}
+	if e.ID == "" {
+		e.ID = idForStatus(resp.StatusCode)
+	}
+	e.StatusCode = resp.StatusCode
+	return &e
+}
+
+func statusMessage(resp *http.Response, body []byte) string {
+	msg := fmt.Sprintf("%s %s: server answered %s", resp.Request.Method, resp.Request.URL.Path, resp.Status)
+	if text := strings.TrimSpace(string(body)); text != "" {
+		const maxText = 500
+		if len(text) > maxText {
+			text = text[:maxText] + "..."
+		}
+		msg += ": " + text
+	}
+	return msg
+}
+
+// IsNotFound reports whether err is an API error with ID not_found.
+func IsNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.ID == IDNotFound
+}

@@ -1,0 +1,73 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// maxBodyBytes bounds a request body; API bodies are a few names and values.
+const maxBodyBytes = 1 << 20
+
+// decodeBody reads exactly one JSON value into v, strictly: no unknown fields,
+// nothing after it. The returned *Error says what was wrong and shows example,
+// the shape of body the route expects.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, example string) *Error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return invalidBody(describeDecodeError(err), example)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return invalidBody(describeDecodeError(err), example)
+		}
+		return invalidBody("the request body has more data after the JSON object", example)
+	}
+	return nil
+}
+
+func invalidBody(problem, example string) *Error {
+	return &Error{StatusCode: http.StatusBadRequest, ID: IDInvalid,
+		Message: problem + ": expected a JSON body like " + example}
+}
+
+func describeDecodeError(err error) string {
+	var (
+		syntax    *json.SyntaxError
+		wrongType *json.UnmarshalTypeError
+		tooLarge  *http.MaxBytesError
+	)
+	switch {
+	case errors.Is(err, io.EOF):
+		return "the request body is empty"
+	case errors.As(err, &tooLarge):
+		return fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit)
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("the request body is not valid JSON (%v, at byte %d)", syntax, syntax.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the request body is cut short: it is not complete JSON"
+	case errors.As(err, &wrongType):
+		if wrongType.Field == "" {
+			return fmt.Sprintf("the request body is a JSON %s, not an object", wrongType.Value)
+		}
+		return fmt.Sprintf("field %q must be a %s, not a JSON %s", wrongType.Field, wrongType.Type, wrongType.Value)
+	}
+	// encoding/json has no typed error for unknown fields.
+	if msg, ok := unknownField(err); ok {
+		return msg
+	}
+	return "the request body cannot be read (" + err.Error() + ")"
+}
+
+func unknownField(err error) (string, bool) {
+	field, ok := strings.CutPrefix(err.Error(), "json: unknown field ")
+	if !ok {
+		return "", false
+	}
+	return "the request body has an unknown field " + field, true
+}

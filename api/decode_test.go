@@ -1,0 +1,122 @@
+package api
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestCreateAppRejectsMalformedBodies(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want string // in the message, besides the example
+	}{
+		{"empty", "", "empty"},
+		{"not JSON", "name=hello", "not valid JSON"},
+		{"cut short", `{"name": "hel`, "cut short"},
+		{"unknown field", `{"name": "hello", "region": "eu"}`, `unknown field "region"`},
+		{"wrong type", `{"name": 42}`, `field "name" must be a string, not a JSON number`},
+		{"array", `["hello"]`, "JSON array, not an object"},
+		{"trailing data", `{"name": "hello"} {"name": "again"}`, "more data after the JSON object"},
+		{"trailing garbage", `{"name": "hello"}x`, "more data after the JSON object"},
+		{"missing name", `{}`, `"name" is missing`},
+		{"null", `null`, `"name" is missing`},
+		{"2 MiB", `{"name": "` + strings.Repeat("a", 2<<20) + `"}`, "larger than 1048576 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := newFakePlatform()
+			_, srv := newTestServer(t, fake)
+			resp := send(t, srv, http.MethodPost, "/v1/apps", tt.body)
+			e := decodeError(t, resp)
+			if resp.StatusCode != http.StatusBadRequest || e.ID != IDInvalid {
+				t.Fatalf("got %d %q, want 400 invalid", resp.StatusCode, e.ID)
+			}
+			if !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, `expected a JSON body like {"name": "myapp"}`) {
+				t.Errorf("message = %q, want it to contain %q and the example", e.Message, tt.want)
+			}
+			if n := fake.called(); n != 0 {
+				t.Errorf("platform called %d times, want 0", n)
+			}
+		})
+	}
+}
+
+func TestMethodNotAllowed(t *testing.T) {
+	tests := []struct {
+		method, path, allow string
+	}{
+		{http.MethodPut, "/v1/apps", "GET, POST"},
+		{http.MethodDelete, "/v1/apps", "GET, POST"},
+		{http.MethodPost, "/v1/apps/hello", "DELETE, GET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			fake := newFakePlatform("hello")
+			_, srv := newTestServer(t, fake)
+			resp := send(t, srv, tt.method, tt.path, "")
+			e := decodeError(t, resp)
+			if resp.StatusCode != http.StatusMethodNotAllowed || e.ID != IDMethodNotAllowed {
+				t.Fatalf("got %d %q, want 405", resp.StatusCode, e.ID)
+			}
+			if got := resp.Header.Get("Allow"); got != tt.allow {
+				t.Errorf("Allow = %q, want %q", got, tt.allow)
+			}
+			if fake.called() != 0 {
+				t.Error("platform was called")
+			}
+		})
+	}
+}
+
+func TestUnknownPathIsJSON404(t *testing.T) {
+	_, srv := newTestServer(t, newFakePlatform())
+	for _, path := range []string{"/v1/nope", "/v1/apps/hello/nope", "/v1"} {
+		resp := send(t, srv, http.MethodGet, path, "")
+		if e := decodeError(t, resp); resp.StatusCode != http.StatusNotFound || e.ID != IDNotFound {
+			t.Errorf("GET %s: got %d %q, want 404 not_found", path, resp.StatusCode, e.ID)
+		}
+	}
+}
+
+func TestOpenAPISpecIsServed(t *testing.T) {
+	_, srv := newTestServer(t, newFakePlatform())
+	resp := send(t, srv, http.MethodGet, "/v1/openapi.yaml", "")
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(b), "openapi: 3.0") {
+		t.Fatalf("got %d %.40q", resp.StatusCode, b)
+	}
+}
+
+// send makes an authenticated raw request, for what the Client cannot send.
+func send(t *testing.T, srv *httptest.Server, method, path, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func decodeError(t *testing.T, resp *http.Response) Error {
+	t.Helper()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type = %q, want application/json", ct)
+	}
+	var e Error
+	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
+		t.Fatalf("decode error body: %v", err)
+	}
+	return e
+}

@@ -1,0 +1,301 @@
+// Package e2e drives the real binaries: paasd as a process on free ports,
+// paasctl, the git client, real Docker and HTTP through the router.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
+)
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "paas-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := build() // built once; every test uses the same binaries
+	if code == 0 {
+		code = m.Run()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func build() int {
+	for _, name := range []string{"paasd", "paasctl"} {
+		args := []string{"build", "-o", filepath.Join(binDir, name)}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, "../cmd/"+name)...)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n", name, err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// daemon is one running paasd with its own data dir and ports.
+type daemon struct {
+	t          *testing.T
+	dataDir    string
+	apiURL     string
+	routerAddr string
+	token      string
+	home       string // HOME for paasctl and git, so the machine's config never leaks in
+	cmd        *exec.Cmd
+	logs       *syncBuffer
+	exited     chan error
+}
+
+type daemonOptions struct {
+	dataDir string
+	env     []string
+}
+
+func startDaemon(t *testing.T, opts daemonOptions) *daemon {
+	t.Helper()
+	if opts.dataDir == "" {
+		opts.dataDir = t.TempDir()
+	}
+	d := &daemon{
+		t:          t,
+		dataDir:    opts.dataDir,
+		apiURL:     "http://" + freeAddr(t),
+		routerAddr: freeAddr(t),
+		token:      "e2e-token-" + randomHex(t),
+		home:       t.TempDir(),
+		logs:       &syncBuffer{},
+		exited:     make(chan error, 1),
+	}
+	d.cmd = exec.Command(filepath.Join(binDir, "paasd"))
+	d.cmd.Env = append(os.Environ(),
+		"PAAS_DATA_DIR="+d.dataDir,
+		"PAAS_API_ADDR="+strings.TrimPrefix(d.apiURL, "http://"),
+		"PAAS_ROUTER_ADDR="+d.routerAddr,
+		"PAAS_API_TOKEN="+d.token,
+		"PAAS_BOOT_TIMEOUT=20s",
+		"PAAS_STOP_TIMEOUT=5s",
+	)
+	d.cmd.Env = append(d.cmd.Env, opts.env...)
+	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
+	if err := d.cmd.Start(); err != nil {
+		t.Fatalf("start paasd: %v", err)
+	}
+	go func() { d.exited <- d.cmd.Wait() }()
+	t.Cleanup(func() {
+		d.stop()
+		if t.Failed() {
+			t.Logf("paasd output:\n%s", d.logs.String())
+		}
+	})
+	waitFor(t, 30*time.Second, "paasd to answer /healthz", func() bool {
+		select {
+		case err := <-d.exited:
+			t.Fatalf("paasd exited early: %v\n%s", err, d.logs.String())
+		default:
+		}
+		resp, err := http.Get(d.apiURL + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return d
+}
+
+// stop sends SIGTERM and waits for a clean exit. Safe to call twice.
+func (d *daemon) stop() {
+	d.t.Helper()
+	if d.cmd.ProcessState != nil {
+		return
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-d.exited:
+		if err != nil {
+			d.t.Errorf("paasd exited with %v after SIGTERM", err)
+		}
+	case <-time.After(45 * time.Second):
+		_ = d.cmd.Process.Kill()
+		<-d.exited
+		d.t.Errorf("paasd did not stop within 45s of SIGTERM")
+	}
+}
+
+func (d *daemon) daemonID() string {
+	d.t.Helper()
+	b, err := os.ReadFile(filepath.Join(d.dataDir, "daemon-id"))
+	if err != nil {
+		d.t.Fatalf("read daemon id: %v", err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// cleanupDocker removes what this daemon left on the engine; registered by
+// tests once the daemon has written its ID.
+func cleanupDocker(t *testing.T, cli *client.Client, daemonID string) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		f := filters.NewArgs(filters.Arg("label", "paas.daemon="+daemonID))
+		cs, _ := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+		for _, c := range cs {
+			_ = cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
+		}
+		imgs, _ := cli.ImageList(ctx, image.ListOptions{Filters: f})
+		for _, img := range imgs {
+			_, _ = cli.ImageRemove(ctx, img.ID, image.RemoveOptions{Force: true, PruneChildren: true})
+		}
+	})
+}
+
+// env is the environment for paasctl and git: the daemon's URL and token and
+// a private HOME.
+func (d *daemon) env() []string {
+	return append(os.Environ(),
+		"HOME="+d.home,
+		"XDG_CONFIG_HOME="+filepath.Join(d.home, ".config"),
+		"PAAS_URL="+d.apiURL,
+		"PAAS_API_TOKEN="+d.token,
+		"GIT_TERMINAL_PROMPT=0",
+		"GIT_CONFIG_NOSYSTEM=1",
+	)
+}
+
+// paasctl runs the CLI in dir and returns its combined output.
+func (d *daemon) paasctl(dir string, args ...string) (string, error) {
+	cmd := exec.Command(filepath.Join(binDir, "paasctl"), args...)
+	cmd.Dir = dir
+	cmd.Env = d.env()
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (d *daemon) mustPaasctl(dir string, args ...string) string {
+	d.t.Helper()
+	out, err := d.paasctl(dir, args...)
+	if err != nil {
+		d.t.Fatalf("paasctl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// git runs the git client in dir with the daemon's environment.
+func (d *daemon) git(dir string, args ...string) (string, error) {
+	cmd := exec.Command("git", append([]string{"-c", "user.name=E2E", "-c", "user.email=e2e@example.com"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = d.env()
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (d *daemon) mustGit(dir string, args ...string) string {
+	d.t.Helper()
+	out, err := d.git(dir, args...)
+	if err != nil {
+		d.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// get requests path from app through the router, as curl http://app.localhost:PORT/ would.
+func (d *daemon) get(app, path string) (int, string, error) {
+	req, err := http.NewRequest("GET", "http://"+d.routerAddr+path, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	req.Host = app + ".localhost"
+	c := &http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	if !eventually(timeout, cond) {
+		t.Fatalf("timed out after %s waiting for %s", timeout, what)
+	}
+}
+
+// eventually polls cond every 50ms until it holds or timeout passes.
+func eventually(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func randomHex(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 8)
+	f, err := os.Open("/dev/urandom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := io.ReadFull(f, b); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", b)
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,152 @@
+package builder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/gorilla/mux"
+
+	"github.com/paas-dev/paas/internal/releases"
+)
+
+// Apps tells the git server which apps accept pushes.
+type Apps interface {
+	AppExists(ctx context.Context, name string) (bool, error)
+}
+
+// Deployer deploys a received push. Whatever it writes to out reaches the
+// pusher as "remote:" lines; a returned error rejects the push and leaves the
+// branch where it was.
+type Deployer interface {
+	Deploy(ctx context.Context, p Push, out io.Writer) error
+}
+
+// GitServer receives pushes over git's smart HTTP protocol into bare
+// repositories, one per app, and deploys pushes to main or master. The whole
+// receive flow lives behind it, so moving to go-git v6 stays local.
+type GitServer struct {
+	reposDir string
+	apps     Apps
+	deployer Deployer
+	log      *slog.Logger
+
+	mu      sync.Mutex // protects all of the following:
+	pushing map[string]chan struct{}
+}
+
+// NewGitServer returns a git server keeping bare repositories in reposDir.
+func NewGitServer(reposDir string, apps Apps, deployer Deployer, logger *slog.Logger) *GitServer {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &GitServer{
+		reposDir: reposDir,
+		apps:     apps,
+		deployer: deployer,
+		log:      logger,
+		pushing:  map[string]chan struct{}{},
+	}
+}
+
+// Register adds the smart-HTTP routes. Authentication is the caller's
+// middleware's job.
+func (g *GitServer) Register(r *mux.Router) {
+	r.HandleFunc("/git/{app}.git/info/refs", g.infoRefs).Methods(http.MethodGet)
+	r.HandleFunc("/git/{app}.git/git-receive-pack", g.receivePack).Methods(http.MethodPost)
+	r.HandleFunc("/git/{app}.git/git-upload-pack", g.uploadPack).Methods(http.MethodPost)
+}
+
+// RemoveRepo deletes the app's repository (apps:destroy). It does not wait
+// for a push in progress: the caller holds its own app lock, which that push's
+// Deploy waits for, so waiting here could deadlock; the push's deploy then
+// fails and its ref is never written.
+func (g *GitServer) RemoveRepo(app string) error {
+	dir, err := g.repoDir(app)
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove repository of %s: %w", app, err)
+	}
+	return nil
+}
+
+// repoDir is the only place a path is built from an app name, after the name
+// is validated.
+func (g *GitServer) repoDir(app string) (string, error) {
+	if err := releases.ValidateAppName(app); err != nil {
+		return "", err
+	}
+	return filepath.Join(g.reposDir, app+".git"), nil
+}
+
+// openRepo opens the app's bare repository; git.ErrRepositoryNotExists
+// before the first push.
+func (g *GitServer) openRepo(app string) (*git.Repository, error) {
+	dir, err := g.repoDir(app)
+	if err != nil {
+		return nil, err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return git.PlainOpen(dir)
+}
+
+// openOrInitRepo opens the app's bare repository, creating it on first push.
+func (g *GitServer) openOrInitRepo(app string) (*git.Repository, error) {
+	dir, err := g.repoDir(app)
+	if err != nil {
+		return nil, err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	repo, err := git.PlainOpen(dir)
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		if err := os.MkdirAll(g.reposDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create repositories directory: %w", err)
+		}
+		repo, err = git.PlainInit(dir, true)
+		if err != nil {
+			return nil, fmt.Errorf("create repository of %s: %w", app, err)
+		}
+		g.log.Info("repository created", "app", app)
+		return repo, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open repository of %s: %w", app, err)
+	}
+	return repo, nil
+}
+
+// lockApp serialises pushes to one app, from the old-value check to the ref
+// update. It is a channel rather than a mutex so a pusher who gives up stops
+// waiting; waiting is called when another push holds the lock.
+func (g *GitServer) lockApp(ctx context.Context, app string, waiting func()) (unlock func(), err error) {
+	g.mu.Lock()
+	sem, ok := g.pushing[app]
+	if !ok {
+		sem = make(chan struct{}, 1)
+		g.pushing[app] = sem
+	}
+	g.mu.Unlock()
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	default:
+	}
+	waiting()
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for another push to %s: %w", app, ctx.Err())
+	}
+}

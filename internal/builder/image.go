@@ -1,0 +1,149 @@
+package builder
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
+)
+
+// dockerfileName is the Dockerfile every app is built from, at the root of its
+// repository.
+const dockerfileName = "Dockerfile"
+
+// BuildOptions name and label the built image.
+type BuildOptions struct {
+	Tag    string
+	Labels map[string]string
+}
+
+// ImageBuildClient is the one Docker call the builder needs (*client.Client).
+type ImageBuildClient interface {
+	ImageBuild(ctx context.Context, buildContext io.Reader, options build.ImageBuildOptions) (build.ImageBuildResponse, error)
+}
+
+// imageInspector is used, when the client has it, to find the image ID of a
+// build whose output carried none.
+type imageInspector interface {
+	ImageInspect(ctx context.Context, imageID string, inspectOpts ...client.ImageInspectOption) (image.InspectResponse, error)
+}
+
+// BuildError is a build that Docker ran and that failed, such as a RUN step
+// exiting non-zero. Its text is Docker's message.
+type BuildError struct {
+	Code    int
+	Message string
+}
+
+func (e *BuildError) Error() string { return e.Message }
+
+// ImageBuilder builds images from a build context with Docker's classic
+// builder, the only one Debian's engine offers.
+type ImageBuilder struct {
+	cli ImageBuildClient
+}
+
+// NewImageBuilder returns a builder using cli.
+func NewImageBuilder(cli ImageBuildClient) *ImageBuilder {
+	return &ImageBuilder{cli: cli}
+}
+
+// Build streams the build's text output to out as it happens and returns the
+// image ID ("sha256:..."). A failed step returns a *BuildError carrying
+// Docker's message.
+func (b *ImageBuilder) Build(ctx context.Context, buildContext io.Reader, opts BuildOptions, out io.Writer) (string, error) {
+	if opts.Tag == "" {
+		return "", errors.New("build image: no tag given")
+	}
+	resp, err := b.cli.ImageBuild(ctx, buildContext, build.ImageBuildOptions{
+		Tags:        []string{opts.Tag},
+		Dockerfile:  dockerfileName,
+		Remove:      true,
+		ForceRemove: true,
+		PullParent:  false,
+		Labels:      opts.Labels,
+		Version:     build.BuilderV1,
+	})
+	if err != nil {
+		return "", fmt.Errorf("start image build: %w", err)
+	}
+	defer resp.Body.Close()
+	id, err := copyBuildOutput(resp.Body, out)
+	if err != nil {
+		return "", err
+	}
+	if id == "" {
+		return b.inspectID(ctx, opts.Tag)
+	}
+	return id, nil
+}
+
+// buildMessage is one message of the JSON stream /build answers with.
+type buildMessage struct {
+	Stream      string `json:"stream"`
+	Status      string `json:"status"`
+	Error       string `json:"error"`
+	ErrorDetail *struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"errorDetail"`
+	Aux json.RawMessage `json:"aux"`
+}
+
+// copyBuildOutput writes the stream's text to out as it arrives and returns
+// the image ID from the aux message, if one came.
+func copyBuildOutput(body io.Reader, out io.Writer) (string, error) {
+	var id string
+	dec := json.NewDecoder(body)
+	for {
+		var m buildMessage
+		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
+			return id, nil
+		} else if err != nil {
+			return "", fmt.Errorf("read build output: %w", err)
+		}
+		if m.ErrorDetail != nil || m.Error != "" {
+			be := &BuildError{Message: m.Error}
+			if m.ErrorDetail != nil {
+				be.Code = m.ErrorDetail.Code
+				if m.ErrorDetail.Message != "" {
+					be.Message = m.ErrorDetail.Message
+				}
+			}
+			return "", be
+		}
+		text := m.Stream
+		if text == "" && m.Status != "" {
+			text = m.Status + "\n"
+		}
+		if text != "" {
+			if _, err := io.WriteString(out, text); err != nil {
+				return "", fmt.Errorf("write build output: %w", err)
+			}
+		}
+		if len(m.Aux) > 0 {
+			var res build.Result
+			if json.Unmarshal(m.Aux, &res) == nil && strings.HasPrefix(res.ID, "sha256:") {
+				id = res.ID
+			}
+		}
+	}
+}
+
+func (b *ImageBuilder) inspectID(ctx context.Context, tag string) (string, error) {
+	insp, ok := b.cli.(imageInspector)
+	if !ok {
+		return "", fmt.Errorf("build image %s: docker sent no image ID", tag)
+	}
+	img, err := insp.ImageInspect(ctx, tag)
+	if err != nil {
+		return "", fmt.Errorf("inspect built image %s: %w", tag, err)
+	}
+	return img.ID, nil
+}

@@ -1,0 +1,209 @@
+package builder
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/gorilla/mux"
+
+	"github.com/paas-dev/paas/internal/releases"
+)
+
+// receivePack answers POST /git/{app}.git/git-receive-pack: it stores the
+// pushed objects, deploys the pushed main or master, and only then moves the
+// branch, so a failed deploy leaves the repository as it was.
+func (g *GitServer) receivePack(w http.ResponseWriter, r *http.Request) {
+	app := mux.Vars(r)["app"]
+	if err := releases.ValidateAppName(app); err != nil {
+		http.Error(w, "repository not found: "+err.Error(), http.StatusNotFound)
+		return
+	}
+	ctx := r.Context()
+	ok, err := g.apps.AppExists(ctx, app)
+	if err != nil {
+		g.log.Error("look up app for git push", "app", app, "err", err)
+		http.Error(w, "look up app: internal error", http.StatusInternalServerError)
+		return
+	}
+	if !ok {
+		http.Error(w, fmt.Sprintf("app not found: %s (create it with: paasctl apps:create %s)", app, app), http.StatusNotFound)
+		return
+	}
+
+	body, err := requestBody(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	defer body.Close()
+	in := bufio.NewReader(body)
+	if isProbe(in) {
+		// git sends this before a body larger than http.postBuffer, to
+		// check that it will not have to resend a streamed request.
+		return
+	}
+	disableDeadlines(w)
+	req, sideBand, err := decodeUpdateRequest(in)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+
+	reasons, deploy := checkCommands(req.Commands)
+	unpackStatus := "ok"
+	var repo *git.Repository
+	if deploy >= 0 {
+		if repo, err = g.receiveObjects(app, in); err != nil {
+			g.log.Warn("receive pushed objects", "app", app, "err", err)
+			unpackStatus = oneLine(err.Error())
+			reasons[deploy] = "unpacker error"
+		}
+	}
+	// Reading the body to its end lets the server notice a pusher that goes
+	// away, which cancels ctx and with it the deploy.
+	_, _ = io.Copy(io.Discard, in)
+
+	reply := newPushReply(w, sideBand, g.log)
+	if deploy >= 0 && repo != nil {
+		reasons[deploy] = g.deploy(ctx, app, repo, req.Commands[deploy], reply)
+	}
+	if err := reply.Report(reportStatus(unpackStatus, req.Commands, reasons)); err != nil {
+		g.log.Warn("send push report", "app", app, "err", err)
+	}
+}
+
+// disableDeadlines lifts the server's timeouts, sized for API calls, since a
+// push waits for a build that takes minutes.
+func disableDeadlines(w http.ResponseWriter) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
+}
+
+// decodeUpdateRequest reads the push commands, leaving in at the packfile,
+// and reports whether the client asked for side-band-64k.
+func decodeUpdateRequest(in io.Reader) (*packp.ReferenceUpdateRequest, bool, error) {
+	req := packp.NewReferenceUpdateRequest()
+	if err := req.Decode(in); err != nil {
+		return nil, false, fmt.Errorf("read push commands: %w", err)
+	}
+	// side-band-64k is implemented here, not by go-git, which would refuse it.
+	sideBand := req.Capabilities.Supports(capability.Sideband64k)
+	req.Capabilities.Delete(capability.Sideband64k)
+	return req, sideBand, nil
+}
+
+// reportStatus tells git the fate of each command: "ok", or the reason it was
+// refused.
+func reportStatus(unpackStatus string, cmds []*packp.Command, reasons []string) *packp.ReportStatus {
+	rs := packp.NewReportStatus()
+	rs.UnpackStatus = unpackStatus
+	for i, cmd := range cmds {
+		status := "ok"
+		if reasons[i] != "" {
+			status = reasons[i]
+		}
+		rs.CommandStatuses = append(rs.CommandStatuses, &packp.CommandStatus{ReferenceName: cmd.Name, Status: status})
+	}
+	return rs
+}
+
+// deploy runs the deployer for cmd and moves the branch when it succeeds. It
+// returns the reason the ref was not updated, "" when it was.
+func (g *GitServer) deploy(ctx context.Context, app string, repo *git.Repository, cmd *packp.Command, reply *pushReply) string {
+	unlock, err := g.lockApp(ctx, app, func() { reply.Printf("Waiting for another push to %s to finish...", app) })
+	if err != nil {
+		return "push cancelled while waiting for another push"
+	}
+	defer unlock()
+
+	branch := cmd.Name.Short()
+	if moved, err := refMoved(repo, cmd); err != nil {
+		g.log.Error("read ref", "app", app, "ref", cmd.Name, "err", err)
+		return "cannot read " + branch + " on the server (see the paasd log)"
+	} else if moved {
+		return "fetch first: another push updated " + branch + " meanwhile; push again"
+	}
+	if _, err := repo.CommitObject(cmd.New); err != nil {
+		return fmt.Sprintf("%s is not a commit: only commits deploy", cmd.New)
+	}
+
+	push := Push{App: app, Branch: branch, Commit: cmd.New.String(), Repo: repo}
+	g.log.Info("deploying push", "app", app, "branch", branch, "commit", push.Commit)
+	if err := g.deployer.Deploy(ctx, push, reply); err != nil {
+		g.log.Warn("deploy failed", "app", app, "commit", push.Commit, "err", err)
+		reply.Rejected(err.Error())
+		reply.Rejected("Push rejected: " + branch + " was not updated.")
+		return oneLine(err.Error())
+	}
+	if err := setDeployRef(repo, cmd); err != nil {
+		g.log.Error("update ref after deploy", "app", app, "ref", cmd.Name, "err", err)
+		return "deployed, but " + branch + " could not be updated on the server (see the paasd log)"
+	}
+	g.log.Info("push deployed", "app", app, "branch", branch, "commit", push.Commit)
+	return ""
+}
+
+// receiveObjects stores the pushed packfile in the app's repository, which is
+// created on the first push.
+func (g *GitServer) receiveObjects(app string, pack *bufio.Reader) (*git.Repository, error) {
+	repo, err := g.openOrInitRepo(app)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pack.Peek(1); errors.Is(err, io.EOF) {
+		return repo, nil // no pack: the server already has every object
+	} else if err != nil {
+		return nil, fmt.Errorf("read packfile: %w", err)
+	}
+	// Hiding the filesystem storage's PackfileWriter makes go-git parse the
+	// pack against the objects already stored, so the thin packs git sends
+	// after the first push resolve their deltas (go-git#190, #1119).
+	sto := struct{ storer.Storer }{repo.Storer}
+	if err := packfile.UpdateObjectStorage(sto, pack); err != nil {
+		return nil, fmt.Errorf("store pushed objects: %w", err)
+	}
+	return repo, nil
+}
+
+// requestBody undoes the gzip git applies to request bodies that fit its
+// post buffer.
+func requestBody(r *http.Request) (io.ReadCloser, error) {
+	if r.Header.Get("Content-Encoding") != "gzip" {
+		return r.Body, nil
+	}
+	zr, err := gzip.NewReader(r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read gzip request body: %w", err)
+	}
+	return zr, nil
+}
+
+// isProbe reports whether the body is only a flush-pkt.
+func isProbe(in *bufio.Reader) bool {
+	b, err := in.Peek(5)
+	return errors.Is(err, io.EOF) && bytes.Equal(b, []byte("0000"))
+}
+
+// oneLine fits a message into one report-status line.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	const limit = 300
+	if r := []rune(s); len(r) > limit {
+		s = string(r[:limit]) + "..."
+	}
+	return s
+}

@@ -1,0 +1,107 @@
+package builder
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// maxTreeDepth bounds the recursion over a pushed tree; real trees are far
+// shallower, a crafted one must not exhaust the stack.
+const maxTreeDepth = 256
+
+// WriteTar writes the commit's tree as a tar straight from the git objects, no
+// checkout: the Docker build context. Executable bits and symlinks are kept;
+// submodules are skipped, since their commits are not in this repository.
+func (p Push) WriteTar(w io.Writer) error {
+	tree, mtime, err := p.tree()
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(w)
+	if err := p.writeTree(tw, tree, "", mtime, 0); err != nil {
+		return fmt.Errorf("tar commit %s: %w", p.short(), err)
+	}
+	if err := tw.Close(); err != nil {
+		return fmt.Errorf("tar commit %s: %w", p.short(), err)
+	}
+	return nil
+}
+
+// writeTree walks the tree itself rather than with object.TreeWalker, which
+// reports a missing subtree as the end of the walk and would truncate the tar.
+func (p Push) writeTree(tw *tar.Writer, tree *object.Tree, dir string, mtime time.Time, depth int) error {
+	if depth > maxTreeDepth {
+		return fmt.Errorf("tree deeper than %d levels at %s", maxTreeDepth, dir)
+	}
+	for _, e := range tree.Entries {
+		if e.Name == "" || e.Name == "." || e.Name == ".." || strings.ContainsAny(e.Name, "/\x00") {
+			return fmt.Errorf("unsafe name %q in tree at %q", e.Name, dir)
+		}
+		name := path.Join(dir, e.Name)
+		hdr := &tar.Header{Name: name, ModTime: mtime}
+		switch e.Mode {
+		case filemode.Dir:
+			sub, err := p.Repo.TreeObject(e.Hash)
+			if err != nil {
+				return fmt.Errorf("read tree %s: %w", name, err)
+			}
+			hdr.Typeflag, hdr.Name, hdr.Mode = tar.TypeDir, name+"/", 0o755
+			if err := tw.WriteHeader(hdr); err != nil {
+				return err
+			}
+			if err := p.writeTree(tw, sub, name, mtime, depth+1); err != nil {
+				return err
+			}
+		case filemode.Regular, filemode.Deprecated, filemode.Executable:
+			hdr.Typeflag, hdr.Mode = tar.TypeReg, 0o644
+			if e.Mode == filemode.Executable {
+				hdr.Mode = 0o755
+			}
+			if err := p.writeBlob(tw, hdr, e); err != nil {
+				return err
+			}
+		case filemode.Symlink:
+			target, err := p.readBlob(e.Hash)
+			if err != nil {
+				return fmt.Errorf("read symlink %s: %w", name, err)
+			}
+			hdr.Typeflag, hdr.Linkname, hdr.Mode = tar.TypeSymlink, string(target), 0o777
+			if err := tw.WriteHeader(hdr); err != nil {
+				return err
+			}
+		case filemode.Submodule:
+			continue
+		default:
+			return fmt.Errorf("unsupported mode %s for %s", e.Mode, name)
+		}
+	}
+	return nil
+}
+
+// writeBlob streams the blob, so a large file never sits in memory whole.
+func (p Push) writeBlob(tw *tar.Writer, hdr *tar.Header, e object.TreeEntry) error {
+	blob, err := p.Repo.BlobObject(e.Hash)
+	if err != nil {
+		return fmt.Errorf("read file %s: %w", hdr.Name, err)
+	}
+	hdr.Size = blob.Size
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	r, err := blob.Reader()
+	if err != nil {
+		return fmt.Errorf("read file %s: %w", hdr.Name, err)
+	}
+	defer r.Close()
+	if _, err := io.Copy(tw, r); err != nil {
+		return fmt.Errorf("write file %s: %w", hdr.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/paas-dev/paas/api"
+)
+
+func TestApps(t *testing.T) {
+	startDaemon(t, newFakePlatform())
+	if out := paasctl(t, "", "apps").mustSucceed(t); !strings.Contains(out, "No apps yet") {
+		t.Errorf("empty list: %q", out)
+	}
+	if out := paasctl(t, "", "apps", "--json").mustSucceed(t); strings.TrimSpace(out) != "[]" {
+		t.Errorf("empty --json: %q, want []", out)
+	}
+
+	out := paasctl(t, "", "apps:create", "hello").mustSucceed(t)
+	for _, want := range []string{"Creating hello... done", "http://hello.localhost:8080/", "http://127.0.0.1:7070/git/hello.git"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apps:create output lacks %q:\n%s", want, out)
+		}
+	}
+
+	out = paasctl(t, "", "apps").mustSucceed(t)
+	if !strings.Contains(out, "hello") || !strings.Contains(out, "none") {
+		t.Errorf("apps output:\n%s", out)
+	}
+	var apps []api.App
+	if err := json.Unmarshal([]byte(paasctl(t, "", "apps", "--json").mustSucceed(t)), &apps); err != nil || len(apps) != 1 || apps[0].Name != "hello" {
+		t.Errorf("apps --json = %v, %v", apps, err)
+	}
+}
+
+func TestAppsCreateErrors(t *testing.T) {
+	startDaemon(t, newFakePlatform(fakeApp("hello")))
+	paasctl(t, "", "apps:create", "hello").mustFail(t, "already exists", "choose another name")
+	paasctl(t, "", "apps:create", "Bad_Name").mustFail(t, "lowercase letters")
+	paasctl(t, "", "apps:create").mustFail(t, "usage: paasctl apps:create NAME")
+}
+
+func TestAppsInfo(t *testing.T) {
+	app := fakeApp("hello")
+	app.CurrentRelease = 3
+	app.Commit = "0123abc"
+	app.Processes = []api.Process{{Name: "web.1", State: "up", Release: 3, StartedAt: app.CreatedAt}}
+	startDaemon(t, newFakePlatform(app))
+
+	var got api.App
+	out := paasctl(t, "", "apps:info", "-a", "hello", "--json").mustSucceed(t)
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("decode %q: %v", out, err)
+	}
+	if got.Name != "hello" || got.CurrentRelease != 3 || got.Commit != "0123abc" || len(got.Processes) != 1 {
+		t.Errorf("apps:info --json = %+v", got)
+	}
+
+	out = paasctl(t, "", "apps:info", "--app", "hello").mustSucceed(t)
+	for _, want := range []string{"=== hello", "http://hello.localhost:8080/", "http://127.0.0.1:7070/git/hello.git", "v3", "0123abc", "web.1", "up"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apps:info lacks %q:\n%s", want, out)
+		}
+	}
+
+	paasctl(t, "", "apps:info", "-a", "nope").mustFail(t, "not found", "paasctl apps")
+}
+
+func TestAppsInfoNeverDeployed(t *testing.T) {
+	startDaemon(t, newFakePlatform(fakeApp("hello")))
+	out := paasctl(t, "", "apps:info", "-a", "hello").mustSucceed(t)
+	if !regexp.MustCompile(`Release:\s+none\n`).MatchString(out) || strings.Contains(out, "Commit:") {
+		t.Errorf("apps:info of a new app:\n%s", out)
+	}
+}
+
+func TestAppsDestroy(t *testing.T) {
+	fake := newFakePlatform(fakeApp("hello"))
+	startDaemon(t, fake)
+
+	paasctl(t, "", "apps:destroy", "hello").mustFail(t, "cannot be undone", "paasctl apps:destroy hello --confirm hello")
+	paasctl(t, "", "apps:destroy", "hello", "--confirm", "hallo").mustFail(t, "does not match", "--confirm hello")
+	paasctl(t, "", "apps:destroy", "hello", "-a", "other", "--confirm", "hello").mustFail(t, "two apps given")
+	if !fake.has("hello") {
+		t.Fatal("destroyed without a matching --confirm")
+	}
+
+	out := paasctl(t, "", "apps:destroy", "hello", "--confirm", "hello").mustSucceed(t)
+	if !strings.Contains(out, "Destroying hello") || !strings.Contains(out, "done") {
+		t.Errorf("output: %q", out)
+	}
+	if fake.has("hello") {
+		t.Error("app still exists")
+	}
+	paasctl(t, "", "apps:destroy", "hello", "--confirm", "hello").mustFail(t, "not found")
+}

@@ -1,0 +1,112 @@
+// Package cli is paasctl: one file per command, each with its options struct,
+// its newXCommand constructor and its runX function.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Execute runs paasctl with the process's arguments and exits.
+func Execute() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is Execute without the process: it returns the exit code.
+func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer) int {
+	cmd := newRootCommand()
+	cmd.SetArgs(args)
+	cmd.SetIn(in)
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	if err := cmd.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(errOut, "paasctl: %s\n", describe(err))
+		return 1
+	}
+	return 0
+}
+
+// describe adds the advice a network failure needs: the API error messages
+// carry their own.
+func describe(err error) string {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) && !errors.Is(err, context.Canceled) {
+		return err.Error() + ": is paasd running there? Start it, or set PAAS_URL to its address"
+	}
+	return err.Error()
+}
+
+// globals are the flags every command shares.
+type globals struct {
+	app string // -a/--app
+}
+
+func newRootCommand() *cobra.Command {
+	g := &globals{}
+	cmd := &cobra.Command{
+		Use:   "paasctl",
+		Short: "Deploy and run twelve-factor apps on a paas daemon",
+		Long: `paasctl drives a paas daemon (paasd) through its REST API.
+
+Deploy an app:
+  paasctl apps:create hello
+  paasctl git:remote -a hello
+  git push paas main
+
+The daemon is at $PAAS_URL (default ` + defaultURL + `). The API token comes from
+$PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data directory.`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	cmd.PersistentFlags().StringVarP(&g.app, "app", "a", "", `app to act on (default: the app of the git remote "paas")`)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w: see '%s --help'", err, c.CommandPath())
+	})
+
+	cmd.AddGroup(
+		&cobra.Group{ID: groupApps, Title: "Apps:"},
+		&cobra.Group{ID: groupGit, Title: "Git:"},
+		&cobra.Group{ID: groupOther, Title: "Other:"},
+	)
+	cmd.SetHelpCommandGroupID(groupOther)
+	cmd.AddCommand(
+		newAppsCommand(),
+		newAppsCreateCommand(),
+		newAppsInfoCommand(g),
+		newAppsDestroyCommand(g),
+		newGitRemoteCommand(g),
+		newGitCredentialCommand(),
+		newLoginCommand(),
+		newVersionCommand(),
+	)
+	return cmd
+}
+
+// Help groups.
+const (
+	groupApps  = "apps"
+	groupGit   = "git"
+	groupOther = "other"
+)
+
+// exactArgs is cobra.ExactArgs with a message that names the arguments and
+// shows the usage.
+func exactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < len(names):
+			return fmt.Errorf("missing %s: usage: %s", strings.Join(names[len(args):], " "), cmd.UseLine())
+		case len(args) > len(names):
+			return fmt.Errorf("too many arguments, %q: usage: %s", args[len(names):], cmd.UseLine())
+		}
+		return nil
+	}
+}

@@ -1,0 +1,99 @@
+// Package daemon wires paasd's components together and runs them until the
+// process is told to stop.
+package daemon
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paas-dev/paas/internal/datadir"
+)
+
+// Defaults for a local install: nothing needs to be set to try it.
+const (
+	DefaultAPIAddr     = "127.0.0.1:7070"
+	DefaultRouterAddr  = "127.0.0.1:8080"
+	DefaultDomain      = "localhost"
+	DefaultBootTimeout = 60 * time.Second
+	DefaultStopTimeout = 30 * time.Second
+)
+
+// Config is paasd's whole configuration, read from the environment.
+type Config struct {
+	DataDir     string        // PAAS_DATA_DIR
+	APIAddr     string        // PAAS_API_ADDR: REST API and git
+	RouterAddr  string        // PAAS_ROUTER_ADDR
+	Domain      string        // PAAS_DOMAIN: apps are served at <app>.<domain>
+	APIToken    string        // PAAS_API_TOKEN; generated into the data dir when empty
+	BootTimeout time.Duration // PAAS_BOOT_TIMEOUT: new processes must listen within it
+	StopTimeout time.Duration // PAAS_STOP_TIMEOUT: SIGTERM to SIGKILL
+}
+
+var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// ConfigFromEnv reads the configuration through getenv (os.Getenv in main),
+// applying defaults and refusing values that cannot work.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		DataDir:     datadir.Default(),
+		APIAddr:     or(getenv("PAAS_API_ADDR"), DefaultAPIAddr),
+		RouterAddr:  or(getenv("PAAS_ROUTER_ADDR"), DefaultRouterAddr),
+		Domain:      strings.ToLower(or(getenv("PAAS_DOMAIN"), DefaultDomain)),
+		APIToken:    getenv("PAAS_API_TOKEN"),
+		BootTimeout: DefaultBootTimeout,
+		StopTimeout: DefaultStopTimeout,
+	}
+	if d := getenv(datadir.Env); d != "" {
+		c.DataDir = d
+	}
+	for name, addr := range map[string]string{"PAAS_API_ADDR": c.APIAddr, "PAAS_ROUTER_ADDR": c.RouterAddr} {
+		if err := checkAddr(addr); err != nil {
+			return Config{}, fmt.Errorf("check %s: %w", name, err)
+		}
+	}
+	if !domainPattern.MatchString(c.Domain) {
+		return Config{}, fmt.Errorf("check PAAS_DOMAIN: %q is not a domain name (example: localhost or apps.example.com)", c.Domain)
+	}
+	var err error
+	if c.BootTimeout, err = duration(getenv, "PAAS_BOOT_TIMEOUT", c.BootTimeout); err != nil {
+		return Config{}, err
+	}
+	if c.StopTimeout, err = duration(getenv, "PAAS_STOP_TIMEOUT", c.StopTimeout); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q: want host:port, e.g. 127.0.0.1:7070: %w", addr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: port must be a number from 0 to 65535", addr)
+	}
+	return nil
+}
+
+func duration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("check %s: %q is not a positive duration (example: 60s, 2m)", name, v)
+	}
+	return d, nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,55 @@
+package daemon
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := ConfigFromEnv(env(map[string]string{"PAAS_DATA_DIR": "/tmp/x"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{DataDir: "/tmp/x", APIAddr: DefaultAPIAddr, RouterAddr: DefaultRouterAddr, Domain: "localhost",
+		BootTimeout: DefaultBootTimeout, StopTimeout: DefaultStopTimeout}
+	if c != want {
+		t.Fatalf("got %+v, want %+v", c, want)
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	c, err := ConfigFromEnv(env(map[string]string{
+		"PAAS_API_ADDR": "0.0.0.0:7000", "PAAS_ROUTER_ADDR": ":80", "PAAS_DOMAIN": "Apps.Example.COM",
+		"PAAS_API_TOKEN": "secret-token-0123456789", "PAAS_BOOT_TIMEOUT": "5s", "PAAS_STOP_TIMEOUT": "2m",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIAddr != "0.0.0.0:7000" || c.RouterAddr != ":80" || c.Domain != "apps.example.com" ||
+		c.BootTimeout != 5*time.Second || c.StopTimeout != 2*time.Minute || c.APIToken != "secret-token-0123456789" {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestConfigRejectsBadValues(t *testing.T) {
+	tests := []struct{ key, val, want string }{
+		{"PAAS_API_ADDR", "7070", "PAAS_API_ADDR"},
+		{"PAAS_ROUTER_ADDR", "localhost:http", "port must be a number"},
+		{"PAAS_ROUTER_ADDR", "localhost:70000", "port must be a number"},
+		{"PAAS_DOMAIN", "bad_domain", "not a domain name"},
+		{"PAAS_DOMAIN", "a..b", "not a domain name"},
+		{"PAAS_BOOT_TIMEOUT", "ten", "PAAS_BOOT_TIMEOUT"},
+		{"PAAS_STOP_TIMEOUT", "-1s", "positive duration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key+"="+tt.val, func(t *testing.T) {
+			_, err := ConfigFromEnv(env(map[string]string{tt.key: tt.val}))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}

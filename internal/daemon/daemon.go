@@ -1,0 +1,238 @@
+package daemon
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/client"
+	"github.com/gorilla/mux"
+
+	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/auth"
+	"github.com/paas-dev/paas/internal/builder"
+	"github.com/paas-dev/paas/internal/platform"
+	"github.com/paas-dev/paas/internal/releases"
+	"github.com/paas-dev/paas/internal/router"
+	"github.com/paas-dev/paas/internal/runner"
+)
+
+// ShutdownTimeout bounds how long in-flight requests get to finish on SIGTERM.
+const ShutdownTimeout = 30 * time.Second
+
+// Run starts paasd and blocks until ctx is cancelled, then shuts the servers
+// down gracefully. App containers keep running; the next start adopts them.
+func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	token, tokenPath, err := auth.LoadOrCreateToken(cfg.DataDir, cfg.APIToken)
+	if err != nil {
+		return err
+	}
+	if tokenPath != "" {
+		log.Info("api token", "file", tokenPath)
+	}
+	daemonID, err := loadDaemonID(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	store, err := releases.Open(filepath.Join(cfg.DataDir, "paas.db"))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if n, err := store.FailPending(); err != nil {
+		return fmt.Errorf("recover ledger: %w", err)
+	} else if n > 0 {
+		log.Warn("releases interrupted by a previous stop marked failed", "count", n)
+	}
+	docker, err := dockerClient(ctx)
+	if err != nil {
+		return err
+	}
+	defer docker.Close()
+
+	apiLn, err := net.Listen("tcp", cfg.APIAddr)
+	if err != nil {
+		return fmt.Errorf("listen for the API on %s: %w (set PAAS_API_ADDR to a free address)", cfg.APIAddr, err)
+	}
+	routerLn, err := net.Listen("tcp", cfg.RouterAddr)
+	if err != nil {
+		apiLn.Close()
+		return fmt.Errorf("listen for the router on %s: %w (set PAAS_ROUTER_ADDR to a free address)", cfg.RouterAddr, err)
+	}
+
+	rt := router.New(cfg.Domain, log)
+	run := runner.New(runner.NewDocker(docker), rt, runner.Options{
+		DaemonID: daemonID, BootTimeout: cfg.BootTimeout, StopTimeout: cfg.StopTimeout, Logger: log,
+	})
+	plat := platform.New(store, builder.NewImageBuilder(docker), platform.DockerImages{API: docker, DaemonID: daemonID}, run, rt,
+		platform.Options{
+			DaemonID: daemonID,
+			WebURL:   webURL(cfg.Domain, routerLn.Addr()),
+			GitURL:   gitURL(apiLn.Addr()),
+			Logger:   log,
+		})
+	git := builder.NewGitServer(filepath.Join(cfg.DataDir, "repos"), plat, plat, log)
+	plat.SetRepos(git)
+
+	apiSrv := &http.Server{
+		Handler:           apiHandler(token, plat, git, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	routerSrv := &http.Server{
+		Handler:           rt,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       90 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 2)
+	serve := func(name string, srv *http.Server, ln net.Listener) {
+		log.Info("listening", "server", name, "addr", ln.Addr().String())
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("serve %s: %w", name, err)
+		}
+	}
+	// Restore before serving: a push accepted during it could have its fresh
+	// containers taken for leftovers of a deleted app.
+	if err := restore(ctx, store, rt, run); err != nil {
+		log.Error("restore apps", "err", err)
+	}
+	go serve("api", apiSrv, apiLn)
+	go serve("router", routerSrv, routerLn)
+	log.Info("paasd ready", "data_dir", cfg.DataDir, "domain", cfg.Domain)
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", ShutdownTimeout.String())
+	case err := <-errc:
+		log.Error("server failed, shutting down", "err", err)
+	}
+	shutdown(log, apiSrv, routerSrv)
+	log.Info("paasd stopped")
+	return nil
+}
+
+// apiHandler serves the REST API and git, both behind the token; /healthz is
+// open so supervisors can probe the daemon.
+func apiHandler(token string, p api.Platform, git *builder.GitServer, log *slog.Logger) http.Handler {
+	r := mux.NewRouter()
+	api.Register(r, p, log)
+	git.Register(r)
+	guarded := auth.Middleware(token)(r)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path == "/healthz" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+			return
+		}
+		guarded.ServeHTTP(w, req)
+	})
+}
+
+// restore routes every app and brings each current release back to running,
+// adopting containers that survived the daemon's restart.
+func restore(ctx context.Context, store *releases.Store, rt *router.Router, run *runner.Runner) error {
+	apps, err := store.Apps()
+	if err != nil {
+		return fmt.Errorf("list apps: %w", err)
+	}
+	var current []releases.Release
+	for _, a := range apps {
+		rt.AddApp(a.Name)
+		if a.CurrentVersion == 0 {
+			continue
+		}
+		rel, err := store.Release(a.Name, a.CurrentVersion)
+		if err != nil {
+			return fmt.Errorf("read current release of %s: %w", a.Name, err)
+		}
+		current = append(current, rel)
+	}
+	return run.Restore(ctx, current)
+}
+
+func shutdown(log *slog.Logger, servers ...*http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, srv := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Shutdown(ctx); err != nil {
+				log.Warn("shutdown cut requests short", "err", err)
+				_ = srv.Close()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func dockerClient(ctx context.Context) (*client.Client, error) {
+	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("create docker client: %w (check DOCKER_HOST)", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := cli.Ping(pingCtx); err != nil {
+		cli.Close()
+		return nil, fmt.Errorf("reach the Docker Engine at %s: %w (start it, e.g. systemctl start docker, or set DOCKER_HOST)", cli.DaemonHost(), err)
+	}
+	return cli, nil
+}
+
+// loadDaemonID names this installation on the Docker Engine, so two paasd
+// sharing one engine never touch each other's containers.
+func loadDaemonID(dir string) (string, error) {
+	path := filepath.Join(dir, "daemon-id")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read daemon id: %w", err)
+	}
+	raw := make([]byte, 6)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("generate daemon id: %w", err)
+	}
+	id := hex.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(id+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write daemon id: %w", err)
+	}
+	return id, nil
+}
+
+func webURL(domain string, routerAddr net.Addr) func(string) string {
+	_, port, _ := net.SplitHostPort(routerAddr.String())
+	suffix := "." + domain
+	if port != "80" {
+		suffix += ":" + port
+	}
+	return func(app string) string { return "http://" + app + suffix + "/" }
+}
+
+func gitURL(apiAddr net.Addr) func(string) string {
+	host, port, _ := net.SplitHostPort(apiAddr.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	base := "http://" + net.JoinHostPort(host, port) + "/git/"
+	return func(app string) string { return base + app + ".git" }
+}

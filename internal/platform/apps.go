@@ -1,0 +1,116 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/releases"
+)
+
+// CreateApp registers a new app; it is routed (503 until deployed) at once.
+func (p *Platform) CreateApp(ctx context.Context, name string) (api.App, error) {
+	app, err := p.store.CreateApp(name)
+	if err != nil {
+		return api.App{}, err
+	}
+	p.routes.AddApp(name)
+	p.log.Info("app created", "app", name)
+	return p.describe(ctx, app)
+}
+
+// Apps lists every app.
+func (p *Platform) Apps(ctx context.Context) ([]api.App, error) {
+	apps, err := p.store.Apps()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.App, 0, len(apps))
+	for _, a := range apps {
+		d, err := p.describe(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// App describes one app with its running processes.
+func (p *Platform) App(ctx context.Context, name string) (api.App, error) {
+	if err := releases.ValidateAppName(name); err != nil {
+		return api.App{}, err
+	}
+	app, err := p.store.App(name)
+	if err != nil {
+		return api.App{}, err
+	}
+	return p.describe(ctx, app)
+}
+
+// AppExists tells the git server whether pushes to name are accepted.
+func (p *Platform) AppExists(_ context.Context, name string) (bool, error) {
+	_, err := p.store.App(name)
+	if errors.Is(err, releases.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// DestroyApp stops the app's processes and removes its images, repository and
+// ledger entries. The ledger goes last so a failure part-way can be retried.
+func (p *Platform) DestroyApp(ctx context.Context, name string) error {
+	if err := releases.ValidateAppName(name); err != nil {
+		return err
+	}
+	unlock := p.lockApp(name)
+	defer unlock()
+	if _, err := p.store.App(name); err != nil {
+		return fmt.Errorf("destroy app: %w", err)
+	}
+	if err := p.runner.StopApp(ctx, name); err != nil {
+		return fmt.Errorf("destroy app %s: stop processes: %w", name, err)
+	}
+	// After StopApp, which leaves the app routed with no backends.
+	p.routes.RemoveApp(name)
+	if err := p.images.RemoveAppImages(ctx, name); err != nil {
+		return fmt.Errorf("destroy app %s: %w", name, err)
+	}
+	if p.repos != nil {
+		if err := p.repos.RemoveRepo(name); err != nil {
+			return fmt.Errorf("destroy app %s: remove repository: %w", name, err)
+		}
+	}
+	if err := p.store.DestroyApp(name); err != nil {
+		return fmt.Errorf("destroy app %s: %w", name, err)
+	}
+	p.log.Info("app destroyed", "app", name)
+	return nil
+}
+
+func (p *Platform) describe(ctx context.Context, a releases.App) (api.App, error) {
+	out := api.App{
+		Name:           a.Name,
+		CreatedAt:      a.CreatedAt,
+		WebURL:         p.opts.WebURL(a.Name),
+		GitURL:         p.opts.GitURL(a.Name),
+		CurrentRelease: a.CurrentVersion,
+		Processes:      []api.Process{},
+	}
+	if a.CurrentVersion > 0 {
+		rel, err := p.store.Release(a.Name, a.CurrentVersion)
+		if err != nil {
+			return api.App{}, fmt.Errorf("describe app %s: %w", a.Name, err)
+		}
+		out.Commit = rel.Commit
+	}
+	procs, err := p.runner.Processes(ctx, a.Name)
+	if err != nil {
+		return api.App{}, fmt.Errorf("describe app %s: list processes: %w", a.Name, err)
+	}
+	for _, pr := range procs {
+		out.Processes = append(out.Processes, api.Process{Name: pr.Name, State: pr.State, Release: pr.Release, StartedAt: pr.StartedAt})
+	}
+	return out, nil
+}

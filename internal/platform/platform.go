@@ -1,0 +1,94 @@
+// Package platform is the coordinating layer: it runs a deploy (build, append
+// release, run, cut over) and an app's lifecycle across the components, which
+// never call each other directly.
+package platform
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+
+	"github.com/paas-dev/paas/internal/builder"
+	"github.com/paas-dev/paas/internal/releases"
+	"github.com/paas-dev/paas/internal/runner"
+)
+
+// ImageBuilder turns a build context into an image.
+type ImageBuilder interface {
+	Build(ctx context.Context, buildContext io.Reader, opts builder.BuildOptions, out io.Writer) (string, error)
+}
+
+// Images removes the images an app leaves behind.
+type Images interface {
+	RemoveAppImages(ctx context.Context, app string) error
+}
+
+// Runner runs a release's processes.
+type Runner interface {
+	Deploy(ctx context.Context, rel releases.Release, out io.Writer) error
+	StopApp(ctx context.Context, app string) error
+	Processes(ctx context.Context, app string) ([]runner.Process, error)
+}
+
+// Routes is the router's app table.
+type Routes interface {
+	AddApp(app string)
+	RemoveApp(app string)
+}
+
+// Repos holds the apps' git repositories.
+type Repos interface {
+	RemoveRepo(app string) error
+}
+
+// Options are the daemon's settings the platform needs to describe apps.
+type Options struct {
+	DaemonID string
+	// WebURL and GitURL give an app's public addresses.
+	WebURL func(app string) string
+	GitURL func(app string) string
+	Logger *slog.Logger
+}
+
+// Platform implements the API's Platform and the git server's Deployer.
+type Platform struct {
+	store   *releases.Store
+	builder ImageBuilder
+	images  Images
+	runner  Runner
+	routes  Routes
+	repos   Repos
+	opts    Options
+	log     *slog.Logger
+
+	mu    sync.Mutex // protects appLocks
+	locks map[string]*sync.Mutex
+}
+
+// New wires a platform. repos may be set later with SetRepos, since the git
+// server itself needs the platform.
+func New(store *releases.Store, b ImageBuilder, images Images, r Runner, routes Routes, opts Options) *Platform {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Platform{store: store, builder: b, images: images, runner: r, routes: routes, opts: opts, log: log, locks: map[string]*sync.Mutex{}}
+}
+
+// SetRepos completes the wiring once the git server exists.
+func (p *Platform) SetRepos(r Repos) { p.repos = r }
+
+// lockApp serialises every change to one app (deploys, destroy, later config
+// changes and rollbacks), so they apply one after the other.
+func (p *Platform) lockApp(app string) (unlock func()) {
+	p.mu.Lock()
+	m, ok := p.locks[app]
+	if !ok {
+		m = &sync.Mutex{}
+		p.locks[app] = m
+	}
+	p.mu.Unlock()
+	m.Lock()
+	return m.Unlock
+}

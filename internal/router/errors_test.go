@@ -1,0 +1,62 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestUnknownHost(t *testing.T) {
+	r := newTestRouter(t)
+	srv := serve(t, r)
+	resp, body := get(t, srv, "Foo.localhost:8080")
+	wantStatus(t, resp, body, http.StatusNotFound, `no app is served at "foo.localhost"`)
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("Content-Type = %q, want text/plain", ct)
+	}
+}
+
+func TestNoBackends(t *testing.T) {
+	r := newTestRouter(t)
+	srv := serve(t, r)
+	r.AddApp("hello")
+	resp, body := get(t, srv, "hello.localhost")
+	wantStatus(t, resp, body, http.StatusServiceUnavailable, "no web processes running", "H14", `"hello"`)
+}
+
+func TestClientGoneIsNotAnError(t *testing.T) {
+	var logs lockedBuffer
+	r := New("localhost", slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	srv := serve(t, r)
+	started := make(chan struct{})
+	r.SetBackends("hello", []string{startBackend(t, http.HandlerFunc(func(_ http.ResponseWriter, req *http.Request) {
+		close(started)
+		<-req.Context().Done()
+	}))})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "hello.localhost"
+	go func() {
+		<-started
+		cancel()
+	}()
+	if _, err := srv.Client().Do(req); !errors.Is(err, context.Canceled) {
+		t.Fatalf("request error = %v, want context canceled", err)
+	}
+	srv.Close() // waits for the router's handler to finish
+
+	out := logs.String()
+	if !strings.Contains(out, "level=DEBUG") || !strings.Contains(out, "client closed request") {
+		t.Errorf("want a debug line for the client going away, got:\n%s", out)
+	}
+	if strings.Contains(out, "level=WARN") || strings.Contains(out, "level=ERROR") {
+		t.Errorf("client going away was logged as a problem:\n%s", out)
+	}
+}

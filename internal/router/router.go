@@ -1,0 +1,71 @@
+// Package router is the HTTP front door: it serves each app at
+// "<app>.<domain>" by proxying to the app's web processes, and swaps an app's
+// backends atomically when a deploy cuts over.
+package router
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	// DefaultDomain makes "http://<app>.localhost:8080/" work with no DNS set-up.
+	DefaultDomain = "localhost"
+	// DefaultTimeout is how long a backend may take to start its response,
+	// Heroku's 30 s request timeout (H12).
+	DefaultTimeout = 30 * time.Second
+)
+
+// Router is an http.Handler routing by Host header to apps' web processes.
+// Requests never take a lock: they read an immutable table through an atomic
+// pointer, and every change publishes a new table.
+type Router struct {
+	domain   string
+	log      *slog.Logger
+	upstream *upstream
+	table    atomic.Pointer[table]
+
+	mu sync.Mutex // serialises table writers; readers never lock
+}
+
+// New returns a router serving apps at "<app>.<domain>". logger is the daemon's slog logger.
+func New(domain string, logger *slog.Logger) *Router {
+	domain = strings.Trim(strings.ToLower(domain), ".")
+	if domain == "" {
+		domain = DefaultDomain
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger = logger.With("component", "router")
+	r := &Router{domain: domain, log: logger, upstream: newUpstream(DefaultTimeout, logger)}
+	r.table.Store(newTable(nil, domain))
+	return r
+}
+
+// SetTimeout sets how long a backend may take to send its response headers
+// before the client gets a 504 (H12); d <= 0 restores DefaultTimeout. Once the
+// headers arrive there is no limit, so streams and WebSockets live on.
+func (r *Router) SetTimeout(d time.Duration) {
+	if d <= 0 {
+		d = DefaultTimeout
+	}
+	r.upstream.setTimeout(d)
+}
+
+// ServeHTTP proxies req to a web process of the app its Host names.
+func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	rt := r.table.Load().lookup(req.Host)
+	switch {
+	case rt == nil:
+		writeUnknownHost(w, req)
+	case rt.balancer == nil:
+		writeNoBackends(w, req, rt.app)
+	default:
+		rt.balancer.ServeHTTP(w, req)
+	}
+}

@@ -1,0 +1,258 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/docker/go-connections/nat"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// publishIP keeps published ports off the network: only the router, on this
+// machine, reaches processes.
+const publishIP = "127.0.0.1"
+
+// dockerAPI is the part of the Docker client the backend uses.
+type dockerAPI interface {
+	ContainerCreate(ctx context.Context, config *container.Config, hostConfig *container.HostConfig, networkingConfig *network.NetworkingConfig, platform *ocispec.Platform, containerName string) (container.CreateResponse, error)
+	ContainerStart(ctx context.Context, id string, options container.StartOptions) error
+	ContainerStop(ctx context.Context, id string, options container.StopOptions) error
+	ContainerRemove(ctx context.Context, id string, options container.RemoveOptions) error
+	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
+	ContainerInspect(ctx context.Context, id string) (container.InspectResponse, error)
+	ContainerLogs(ctx context.Context, id string, options container.LogsOptions) (io.ReadCloser, error)
+}
+
+// Docker runs containers on the local Docker Engine.
+type Docker struct {
+	api dockerAPI
+}
+
+var _ Backend = (*Docker)(nil)
+
+// NewDocker returns a backend on cli; cli should negotiate the API version,
+// since Debian's engine speaks 1.41.
+func NewDocker(cli *client.Client) *Docker {
+	return &Docker{api: cli}
+}
+
+// Start creates and starts a container and returns it as inspected after the
+// start. If any step fails, the container is removed again: a failed Start
+// leaves nothing behind.
+func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (Container, error) {
+	cfg := &container.Config{
+		Image:  spec.Image,
+		Cmd:    spec.Cmd,
+		Env:    spec.Env,
+		Labels: spec.Labels,
+	}
+	// Init runs docker-init as PID 1, so a process that installs no SIGTERM
+	// handler still stops on SIGTERM (PID 1 ignores it otherwise) and zombies
+	// are reaped.
+	useInit := true
+	host := &container.HostConfig{Init: &useInit}
+	if spec.Port != 0 {
+		port := nat.Port(strconv.Itoa(spec.Port) + "/tcp")
+		cfg.ExposedPorts = nat.PortSet{port: {}}
+		host.PortBindings = nat.PortMap{port: {{HostIP: publishIP}}}
+	}
+	created, err := d.api.ContainerCreate(ctx, cfg, host, nil, nil, spec.Name)
+	if err != nil {
+		return Container{}, fmt.Errorf("create container %s: %w", spec.Name, err)
+	}
+	c, err := d.startCreated(ctx, created.ID, spec)
+	if err != nil {
+		// The caller's context may be what failed; the clean-up must still run.
+		rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_ = d.Remove(rmCtx, created.ID)
+		return Container{}, err
+	}
+	return c, nil
+}
+
+func (d *Docker) startCreated(ctx context.Context, id string, spec ContainerSpec) (Container, error) {
+	if err := d.api.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+		return Container{}, fmt.Errorf("start container %s: %w", spec.Name, err)
+	}
+	c, err := d.Inspect(ctx, id)
+	if err != nil {
+		return Container{}, err
+	}
+	return c, nil
+}
+
+// Stop sends SIGTERM and, after grace, SIGKILL. Docker counts the grace in
+// whole seconds, so it is rounded up.
+func (d *Docker) Stop(ctx context.Context, id string, grace time.Duration) error {
+	secs := int(math.Ceil(grace.Seconds()))
+	err := d.api.ContainerStop(ctx, id, container.StopOptions{Timeout: &secs})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("stop container %s: %w", shortID(id), err)
+	}
+	return nil
+}
+
+// Remove force-removes a container and its anonymous volumes.
+func (d *Docker) Remove(ctx context.Context, id string) error {
+	err := d.api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("remove container %s: %w", shortID(id), err)
+	}
+	return nil
+}
+
+// List returns the containers, in any state, that carry all of labels, oldest
+// first.
+func (d *Docker) List(ctx context.Context, labels map[string]string) ([]Container, error) {
+	args := filters.NewArgs()
+	for k, v := range labels {
+		args.Add("label", k+"="+v)
+	}
+	summaries, err := d.api.ContainerList(ctx, container.ListOptions{All: true, Filters: args})
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	// The summary lacks the start time and exit code, so each one is
+	// inspected; an app has a handful of containers.
+	out := make([]Container, 0, len(summaries))
+	for _, s := range summaries {
+		c, err := d.Inspect(ctx, s.ID)
+		if cerrdefs.IsNotFound(err) {
+			continue // removed since the list
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list containers: %w", err)
+		}
+		out = append(out, c)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].StartedAt.Before(out[j].StartedAt) })
+	return out, nil
+}
+
+// Inspect returns one container's current state.
+func (d *Docker) Inspect(ctx context.Context, id string) (Container, error) {
+	resp, err := d.api.ContainerInspect(ctx, id)
+	if err != nil {
+		return Container{}, fmt.Errorf("inspect container %s: %w", shortID(id), err)
+	}
+	return fromInspect(resp), nil
+}
+
+// Logs returns the last n lines the container wrote to stdout and stderr.
+func (d *Docker) Logs(ctx context.Context, id string, n int) ([]string, error) {
+	rc, err := d.api.ContainerLogs(ctx, id, container.LogsOptions{ShowStdout: true, ShowStderr: true, Tail: strconv.Itoa(n)})
+	if err != nil {
+		return nil, fmt.Errorf("read logs of container %s: %w", shortID(id), err)
+	}
+	defer rc.Close()
+	// Without a TTY the stream is multiplexed; both streams go to one buffer
+	// so the lines keep their order.
+	var buf bytes.Buffer
+	if _, err := stdcopy.StdCopy(&buf, &buf, rc); err != nil {
+		return nil, fmt.Errorf("read logs of container %s: %w", shortID(id), err)
+	}
+	return lastLines(buf.String(), n), nil
+}
+
+func fromInspect(resp container.InspectResponse) Container {
+	c := Container{Labels: map[string]string{}}
+	if resp.ContainerJSONBase != nil {
+		c.ID = resp.ID
+		c.Name = strings.TrimPrefix(resp.Name, "/")
+		if st := resp.State; st != nil {
+			c.Running = st.Running
+			c.ExitCode = st.ExitCode
+			c.StartedAt = parseDockerTime(st.StartedAt)
+		}
+	}
+	if resp.Config != nil && resp.Config.Labels != nil {
+		c.Labels = resp.Config.Labels
+	}
+	if ns := resp.NetworkSettings; ns != nil && c.Running {
+		c.HostAddr, c.ContainerAddr = addrs(ns)
+	}
+	return c
+}
+
+// addrs picks the published host address of the container's port and the
+// bridge address behind it. Start publishes one port at most.
+func addrs(ns *container.NetworkSettings) (host, bridge string) {
+	var port nat.Port
+	for p, bindings := range ns.Ports {
+		if p.Proto() == "tcp" && len(bindings) > 0 && (port == "" || p.Int() < port.Int()) {
+			port = p
+		}
+	}
+	if port == "" {
+		return "", ""
+	}
+	for _, b := range ns.Ports[port] {
+		if b.HostPort == "" {
+			continue
+		}
+		ip := b.HostIP
+		if ip == "" || ip == "0.0.0.0" || ip == "::" {
+			ip = publishIP
+		}
+		host = net.JoinHostPort(ip, b.HostPort)
+		break
+	}
+	// Map order is random; sorted names make the choice stable when a
+	// container is on several networks.
+	names := make([]string, 0, len(ns.Networks))
+	for name := range ns.Networks {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if ep := ns.Networks[name]; ep != nil && ep.IPAddress != "" {
+			bridge = net.JoinHostPort(ep.IPAddress, port.Port())
+			break
+		}
+	}
+	return host, bridge
+}
+
+// parseDockerTime reads Docker's RFC 3339 times; the zero time it reports for
+// a container that never ran ("0001-01-01T00:00:00Z") parses to Go's zero.
+func parseDockerTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+func lastLines(s string, n int) []string {
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return nil
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Makes what paasd and its tests need available on a Debian machine: a running
+# Docker Engine, git, and a static busybox (the tests' base image is built from
+# it, since no registry can be reached). Installs only what is missing.
+set -euo pipefail
+
+need=()
+command -v git >/dev/null 2>&1 || need+=(git)
+command -v busybox >/dev/null 2>&1 || need+=(busybox-static)
+command -v docker >/dev/null 2>&1 || need+=(docker.io)
+if [ "${1:-}" = "--bench" ]; then
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
+  command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
+fi
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+    echo "host-deps: need root to run: $*" >&2; exit 1; fi
+}
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "host-deps: installing ${need[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if docker info >/dev/null 2>&1; then
+  exit 0
+fi
+echo "host-deps: Docker Engine not reachable; starting dockerd"
+if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
+  as_root systemctl start docker
+else
+  as_root sh -c 'nohup dockerd >/var/log/paas-dockerd.log 2>&1 &'
+fi
+for _ in $(seq 1 120); do
+  docker info >/dev/null 2>&1 && exit 0
+  sleep 0.5
+done
+echo "host-deps: dockerd did not come up within 60s; see /var/log/paas-dockerd.log" >&2
+exit 1
