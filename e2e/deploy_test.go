@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/image"
 
 	"github.com/paas-dev/paas/internal/dockertest"
 )
@@ -22,12 +22,7 @@ func TestGitPushDeploy(t *testing.T) {
 	base := dockertest.BusyboxImage(t, cli)
 	d := startDaemon(t, daemonOptions{})
 	cleanupDocker(t, cli, d.daemonID())
-	app := "e2e-" + dockertest.RandomSuffix()
-
-	out := d.mustPaasctl("", "apps:create", app)
-	if !strings.Contains(out, app) {
-		t.Fatalf("apps:create output lacks the app name:\n%s", out)
-	}
+	app := d.createApp(cli)
 	if code, body, err := d.get(app, "/"); err != nil || code != http.StatusServiceUnavailable {
 		t.Fatalf("before the first push: %d %q %v, want 503", code, body, err)
 	}
@@ -48,6 +43,7 @@ func TestGitPushDeploy(t *testing.T) {
 	}
 	assertServes(t, d, app, "hello v1\n")
 	assertWebContainer(t, d, app, "v1")
+	assertProcessEnv(t, d, app, "PORT=5000", "PAAS_APP="+app, "PAAS_PROCESS=web.1", "PAAS_RELEASE=v1", "DYNO=web.1")
 
 	repo.write("index.html", "hello v2\n")
 	repo.commit("v2")
@@ -121,9 +117,8 @@ func TestGitPushDeploy(t *testing.T) {
 		if err != nil || len(cs) != 0 {
 			t.Fatalf("containers left after destroy: %d (%v)", len(cs), err)
 		}
-		imgs, err := cli.ImageList(ctx, image.ListOptions{Filters: f})
-		if err != nil || len(imgs) != 0 {
-			t.Fatalf("images left after destroy: %d (%v)", len(imgs), err)
+		if imgs := appImages(t, cli, app); len(imgs) != 0 {
+			t.Fatalf("images left after destroy: %v", imgs)
 		}
 		if out, err := d.paasctl("", "apps:info", "-a", app); err == nil || !strings.Contains(out, "not found") {
 			t.Fatalf("apps:info after destroy: err=%v\n%s", err, out)
@@ -138,8 +133,7 @@ func TestPushToUnknownAppFails(t *testing.T) {
 	repo := newAppRepo(t, d, base)
 	repo.write("index.html", "x\n")
 	repo.commit("x")
-	app := "e2e-" + dockertest.RandomSuffix()
-	d.mustPaasctl("", "apps:create", app)
+	app := d.createApp(cli)
 	d.mustPaasctl(repo.dir, "git:remote", "-a", app)
 	d.mustPaasctl("", "apps:destroy", app, "--confirm", app)
 	out, err := repo.push()
@@ -152,8 +146,7 @@ func TestUnauthenticatedRequestsGet401(t *testing.T) {
 	cli := dockertest.Client(t)
 	base := dockertest.BusyboxImage(t, cli)
 	d := startDaemon(t, daemonOptions{})
-	app := "e2e-" + dockertest.RandomSuffix()
-	d.mustPaasctl("", "apps:create", app)
+	app := d.createApp(cli)
 
 	for _, path := range []string{"/v1/apps", "/v1/apps/" + app, "/v1/nope", "/git/" + app + ".git/info/refs?service=git-receive-pack"} {
 		resp, err := http.Get(d.apiURL + path)
@@ -189,8 +182,7 @@ func TestDaemonRestartKeepsAppsRunning(t *testing.T) {
 	dataDir := t.TempDir()
 	d := startDaemon(t, daemonOptions{dataDir: dataDir})
 	cleanupDocker(t, cli, d.daemonID())
-	app := "e2e-" + dockertest.RandomSuffix()
-	d.mustPaasctl("", "apps:create", app)
+	app := d.createApp(cli)
 	repo := newAppRepo(t, d, base)
 	repo.write("index.html", "survives\n")
 	repo.commit("v1")
@@ -224,6 +216,21 @@ func assertServes(t *testing.T, d *daemon, app, want string) {
 	})
 	if !ok {
 		t.Fatalf("GET http://%s.localhost/: %d %q %v; want 200 %q", app, code, body, err, want)
+	}
+}
+
+// assertProcessEnv checks the environment the web process started with.
+func assertProcessEnv(t *testing.T, d *daemon, app string, want ...string) {
+	t.Helper()
+	code, body, err := d.get(app, "/env.txt")
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("GET /env.txt: %d %v", code, err)
+	}
+	lines := strings.Split(body, "\n")
+	for _, w := range want {
+		if !slices.Contains(lines, w) {
+			t.Errorf("process environment lacks %s:\n%s", w, body)
+		}
 	}
 }
 

@@ -7,7 +7,8 @@ import (
 )
 
 // appRepo is a git work tree of a fixture app built FROM a locally imported
-// busybox image, so no build pulls anything.
+// busybox image, so no build pulls anything. It serves its files and, at
+// /env.txt, the environment its process started with.
 type appRepo struct {
 	t    *testing.T
 	d    *daemon
@@ -19,7 +20,7 @@ func newAppRepo(t *testing.T, d *daemon, base string) *appRepo {
 	t.Helper()
 	r := &appRepo{t: t, d: d, dir: t.TempDir(), base: base}
 	d.mustGit(r.dir, "init", "-q", "-b", "main")
-	r.write("Dockerfile", "FROM "+base+"\nCOPY index.html /www/index.html\nCMD [\"/bin/sh\", \"-c\", \"exec httpd -f -p $PORT -h /www\"]\n")
+	r.write("Dockerfile", "FROM "+base+"\nCOPY index.html /www/index.html\nCMD [\"/bin/sh\", \"-c\", \"env > /www/env.txt; exec httpd -f -p $PORT -h /www\"]\n")
 	return r
 }
 

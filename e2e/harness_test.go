@@ -22,6 +22,8 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
+
+	"github.com/paas-dev/paas/internal/dockertest"
 )
 
 var binDir string
@@ -155,8 +157,8 @@ func (d *daemon) daemonID() string {
 	return strings.TrimSpace(string(b))
 }
 
-// cleanupDocker removes what this daemon left on the engine; registered by
-// tests once the daemon has written its ID.
+// cleanupDocker removes the containers this daemon left on the engine;
+// registered by tests once the daemon has written its ID.
 func cleanupDocker(t *testing.T, cli *client.Client, daemonID string) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -166,11 +168,47 @@ func cleanupDocker(t *testing.T, cli *client.Client, daemonID string) {
 		for _, c := range cs {
 			_ = cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
 		}
-		imgs, _ := cli.ImageList(ctx, image.ListOptions{Filters: f})
-		for _, img := range imgs {
-			_, _ = cli.ImageRemove(ctx, img.ID, image.RemoveOptions{Force: true, PruneChildren: true})
+	})
+}
+
+// createApp creates an app with a name no other run uses, and removes its
+// images when the test ends.
+func (d *daemon) createApp(cli *client.Client) string {
+	d.t.Helper()
+	app := "e2e-" + dockertest.RandomSuffix()
+	out := d.mustPaasctl("", "apps:create", app)
+	if !strings.Contains(out, app) {
+		d.t.Fatalf("apps:create output lacks the app name:\n%s", out)
+	}
+	d.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		// Containers first: an image in use cannot be removed.
+		f := filters.NewArgs(filters.Arg("label", "paas.app="+app))
+		cs, _ := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+		for _, c := range cs {
+			_ = cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
+		}
+		for _, img := range appImages(d.t, cli, app) {
+			_, _ = cli.ImageRemove(ctx, img, image.RemoveOptions{Force: true, PruneChildren: true})
 		}
 	})
+	return app
+}
+
+// appImages lists the images paasd tagged for app (paas/<app>:<commit>).
+func appImages(t *testing.T, cli *client.Client, app string) []string {
+	t.Helper()
+	f := filters.NewArgs(filters.Arg("reference", "paas/"+app))
+	imgs, err := cli.ImageList(context.Background(), image.ListOptions{Filters: f})
+	if err != nil {
+		t.Errorf("list images of %s: %v", app, err)
+	}
+	ids := make([]string, 0, len(imgs))
+	for _, img := range imgs {
+		ids = append(ids, img.ID)
+	}
+	return ids
 }
 
 // env is the environment for paasctl and git: the daemon's URL and token and

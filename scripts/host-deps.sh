@@ -27,15 +27,29 @@ fi
 if docker info >/dev/null 2>&1; then
   exit 0
 fi
+wait_for_docker() {
+  for _ in $(seq 1 "$1"); do
+    docker info >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
+# A dockerd that is starting or stopping answers nothing for a while: give it
+# time before starting another.
+if pgrep -x dockerd >/dev/null 2>&1; then
+  echo "host-deps: dockerd is running but not answering yet; waiting"
+  wait_for_docker 60 && exit 0
+  while pgrep -x dockerd >/dev/null 2>&1; do sleep 0.5; done
+fi
 echo "host-deps: Docker Engine not reachable; starting dockerd"
 if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
   as_root systemctl start docker
 else
+  # A pid file left by a dockerd that died would stop the new one.
+  as_root rm -f /var/run/docker.pid
   as_root sh -c 'nohup dockerd >/var/log/paas-dockerd.log 2>&1 &'
 fi
-for _ in $(seq 1 120); do
-  docker info >/dev/null 2>&1 && exit 0
-  sleep 0.5
-done
+wait_for_docker 120 && exit 0
 echo "host-deps: dockerd did not come up within 60s; see /var/log/paas-dockerd.log" >&2
 exit 1

@@ -78,7 +78,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	run := runner.New(runner.NewDocker(docker), rt, runner.Options{
 		DaemonID: daemonID, BootTimeout: cfg.BootTimeout, StopTimeout: cfg.StopTimeout, Logger: log,
 	})
-	plat := platform.New(store, builder.NewImageBuilder(docker), platform.DockerImages{API: docker, DaemonID: daemonID}, run, rt,
+	plat := platform.New(store, builder.NewImageBuilder(docker), platform.DockerImages{API: docker}, run, rt,
 		platform.Options{
 			DaemonID: daemonID,
 			WebURL:   webURL(cfg.Domain, routerLn.Addr()),

@@ -74,7 +74,7 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 	}
 	// After StopApp, which leaves the app routed with no backends.
 	p.routes.RemoveApp(name)
-	if err := p.images.RemoveAppImages(ctx, name); err != nil {
+	if err := p.removeImages(ctx, name); err != nil {
 		return fmt.Errorf("destroy app %s: %w", name, err)
 	}
 	if p.repos != nil {
@@ -113,4 +113,17 @@ func (p *Platform) describe(ctx context.Context, a releases.App) (api.App, error
 		out.Processes = append(out.Processes, api.Process{Name: pr.Name, State: pr.State, Release: pr.Release, StartedAt: pr.StartedAt})
 	}
 	return out, nil
+}
+
+// removeImages removes every image built for app, as the ledger records them.
+func (p *Platform) removeImages(ctx context.Context, app string) error {
+	builds, err := p.store.Builds(app)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(builds))
+	for _, b := range builds {
+		ids = append(ids, b.Image)
+	}
+	return p.images.RemoveImages(ctx, ids)
 }

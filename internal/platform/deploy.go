@@ -13,13 +13,6 @@ import (
 	"github.com/paas-dev/paas/internal/releases"
 )
 
-// Label keys on images the platform builds, so destroy and retention find them.
-const (
-	LabelApp    = "paas.app"
-	LabelDaemon = "paas.daemon"
-	LabelCommit = "paas.commit"
-)
-
 // Deploy builds the pushed commit, appends a release and runs it. It returns
 // only when the release is serving or has failed; on failure the previous
 // release keeps serving. Progress goes to out (the pusher's terminal).
@@ -90,10 +83,9 @@ func (p *Platform) buildImage(ctx context.Context, push builder.Push, out io.Wri
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(push.WriteTar(pw)) }()
 	defer pr.Close()
-	imageID, err := p.builder.Build(ctx, pr, builder.BuildOptions{
-		Tag:    imageTag(push),
-		Labels: map[string]string{LabelApp: push.App, LabelDaemon: p.opts.DaemonID, LabelCommit: push.Commit},
-	}, out)
+	// No build labels: the classic builder adds a step per label, a second
+	// each. The ledger records every image it builds instead.
+	imageID, err := p.builder.Build(ctx, pr, builder.BuildOptions{Tag: imageTag(push)}, out)
 	if err != nil {
 		return "", fmt.Errorf("build failed: %w", err)
 	}

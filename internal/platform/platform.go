@@ -19,9 +19,9 @@ type ImageBuilder interface {
 	Build(ctx context.Context, buildContext io.Reader, opts builder.BuildOptions, out io.Writer) (string, error)
 }
 
-// Images removes the images an app leaves behind.
+// Images removes images the platform built.
 type Images interface {
-	RemoveAppImages(ctx context.Context, app string) error
+	RemoveImages(ctx context.Context, ids []string) error
 }
 
 // Runner runs a release's processes.

@@ -63,3 +63,29 @@ func (s *Store) Build(app string, id int) (Build, error) {
 	}
 	return b, nil
 }
+
+// Builds returns every build of app, oldest first.
+func (s *Store) Builds(app string) ([]Build, error) {
+	var out []Build
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if _, err := getApp(tx, app); err != nil {
+			return err
+		}
+		builds := sub(tx, bucketBuilds, app)
+		if builds == nil {
+			return nil
+		}
+		return builds.ForEach(func(_, data []byte) error {
+			var b Build
+			if err := decode(data, &b); err != nil {
+				return err
+			}
+			out = append(out, b)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list builds: %w", err)
+	}
+	return out, nil
+}

@@ -69,3 +69,30 @@ func TestBuildErrors(t *testing.T) {
 		t.Errorf("Build of missing app: %v, want ErrNotFound", err)
 	}
 }
+
+func TestBuildsListsOldestFirst(t *testing.T) {
+	s := newStore(t)
+	newApp(t, s, "one")
+	newApp(t, s, "two")
+	if got, err := s.Builds("one"); err != nil || len(got) != 0 {
+		t.Fatalf("Builds of an app without builds = %v, %v", got, err)
+	}
+	for _, img := range []string{"sha256:a", "sha256:b"} {
+		if _, err := s.AddBuild(Build{App: "one", Image: img}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.AddBuild(Build{App: "two", Image: "sha256:other"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Builds("one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Image != "sha256:a" || got[1].Image != "sha256:b" || got[1].ID != 2 {
+		t.Fatalf("Builds(one) = %+v", got)
+	}
+	if _, err := s.Builds("nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Builds of a missing app: %v, want ErrNotFound", err)
+	}
+}
