@@ -87,6 +87,17 @@ func TestErrorMapping(t *testing.T) {
 		"create":  func(c *Client) error { _, err := c.CreateApp(context.Background(), "hello"); return err },
 		"get":     func(c *Client) error { _, err := c.App(context.Background(), "hello"); return err },
 		"destroy": func(c *Client) error { return c.DestroyApp(context.Background(), "hello") },
+		"config":  func(c *Client) error { _, err := c.Config(context.Background(), "hello"); return err },
+		"update config": func(c *Client) error {
+			v := "x"
+			_, err := c.UpdateConfig(context.Background(), "hello", ConfigUpdate{"FOO": &v})
+			return err
+		},
+		"releases": func(c *Client) error { _, err := c.Releases(context.Background(), "hello"); return err },
+		"release":  func(c *Client) error { _, err := c.Release(context.Background(), "hello", 1); return err },
+		"rollback": func(c *Client) error { _, err := c.Rollback(context.Background(), "hello", 0); return err },
+		"verify":   func(c *Client) error { _, err := c.VerifyReleases(context.Background(), "hello"); return err },
+		"diff":     func(c *Client) error { _, err := c.DiffReleases(context.Background(), "hello", 1, 2); return err },
 	}
 	for _, tt := range tests {
 		for call, do := range calls {
@@ -121,6 +132,9 @@ func TestErrorsFromLedger(t *testing.T) {
 		{"create bad name", func() error { _, err := c.CreateApp(ctx, "Bad_Name"); return err }, IDInvalid},
 		{"get missing", func() error { _, err := c.App(ctx, "nope"); return err }, IDNotFound},
 		{"destroy missing", func() error { return c.DestroyApp(ctx, "nope") }, IDNotFound},
+		{"config of missing app", func() error { _, err := c.Config(ctx, "nope"); return err }, IDNotFound},
+		{"releases of missing app", func() error { _, err := c.Releases(ctx, "nope"); return err }, IDNotFound},
+		{"verify missing app", func() error { _, err := c.VerifyReleases(ctx, "nope"); return err }, IDNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,15 +16,22 @@ import (
 // response body.
 const DefaultTimeout = 30 * time.Second
 
+// changeTimeout bounds a call that puts a new release live (config changes,
+// rollbacks): the daemon answers once the release runs, which includes
+// starting processes and waiting for their health checks.
+const changeTimeout = 10 * time.Minute
+
 // maxErrorBody bounds how much of an error response is read into an Error.
 const maxErrorBody = 64 << 10
 
 // Client calls the REST API. It is safe for concurrent use.
 type Client struct {
-	baseURL string
-	token   string
-	http    *http.Client
-	timeout time.Duration
+	baseURL       string
+	token         string
+	actor         string
+	http          *http.Client
+	timeout       time.Duration
+	changeTimeout time.Duration
 }
 
 // NewClient returns a client for the API at baseURL (e.g.
@@ -35,15 +42,27 @@ func NewClient(baseURL, token string) *Client {
 		token:   token,
 		// No client-wide timeout: streaming calls must outlive it. Each
 		// non-streaming call bounds itself with DefaultTimeout instead.
-		http:    &http.Client{},
-		timeout: DefaultTimeout,
+		http:          &http.Client{},
+		timeout:       DefaultTimeout,
+		changeTimeout: changeTimeout,
 	}
 }
+
+// SetActor names who uses the client, e.g. "ada@laptop via paasctl"; the
+// daemon records it on the releases the client's calls create. It keeps the
+// printable ASCII of a, at most 100 characters; with none, requests name no
+// actor and the daemon records "api". Call it before sharing the client.
+func (c *Client) SetActor(a string) { c.actor = sanitizeActor(a) }
 
 // do sends a JSON request and decodes a 2xx JSON response into out (if not
 // nil). A non-2xx response is returned as *Error.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	return c.doWithin(ctx, c.timeout, method, path, in, out)
+}
+
+// doWithin is do with a timeout of its own.
+func (c *Client) doWithin(ctx context.Context, timeout time.Duration, method, path string, in, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
 	var body io.Reader
@@ -64,6 +83,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if c.actor != "" {
+		req.Header.Set(ActorHeader, c.actor)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
@@ -55,13 +56,33 @@ func describeDecodeError(err error) string {
 		if wrongType.Field == "" {
 			return fmt.Sprintf("the request body is a JSON %s, not an object", wrongType.Value)
 		}
-		return fmt.Sprintf("field %q must be a %s, not a JSON %s", wrongType.Field, wrongType.Type, wrongType.Value)
+		return fmt.Sprintf("field %q must be %s, not a JSON %s", wrongType.Field, jsonKind(wrongType.Type), wrongType.Value)
 	}
 	// encoding/json has no typed error for unknown fields.
 	if msg, ok := unknownField(err); ok {
 		return msg
 	}
 	return "the request body cannot be read (" + err.Error() + ")"
+}
+
+// jsonKind names the JSON a Go type is decoded from, for people.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a " + t.String()
 }
 
 func unknownField(err error) (string, bool) {

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/gorilla/mux"
 )
 
 func TestCreateAppRejectsMalformedBodies(t *testing.T) {
@@ -53,6 +55,12 @@ func TestMethodNotAllowed(t *testing.T) {
 		{http.MethodPut, "/v1/apps", "GET, POST"},
 		{http.MethodDelete, "/v1/apps", "GET, POST"},
 		{http.MethodPost, "/v1/apps/hello", "DELETE, GET"},
+		{http.MethodPut, "/v1/apps/hello/config", "GET, PATCH"},
+		{http.MethodPost, "/v1/apps/hello/config", "GET, PATCH"},
+		{http.MethodDelete, "/v1/apps/hello/releases", "GET, POST"},
+		{http.MethodDelete, "/v1/apps/hello/releases/v1", "GET"},
+		{http.MethodPost, "/v1/apps/hello/releases/verify", "GET"},
+		{http.MethodPost, "/v1/apps/hello/releases/diff", "GET"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
@@ -75,7 +83,7 @@ func TestMethodNotAllowed(t *testing.T) {
 
 func TestUnknownPathIsJSON404(t *testing.T) {
 	_, srv := newTestServer(t, newFakePlatform())
-	for _, path := range []string{"/v1/nope", "/v1/apps/hello/nope", "/v1"} {
+	for _, path := range []string{"/v1/nope", "/v1/apps/hello/nope", "/v1", "/v1/apps/hello/releases/v1/extra", "/v1/apps/hello/config/FOO"} {
 		resp := send(t, srv, http.MethodGet, path, "")
 		if e := decodeError(t, resp); resp.StatusCode != http.StatusNotFound || e.ID != IDNotFound {
 			t.Errorf("GET %s: got %d %q, want 404 not_found", path, resp.StatusCode, e.ID)
@@ -89,6 +97,25 @@ func TestOpenAPISpecIsServed(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(b), "openapi: 3.0") {
 		t.Fatalf("got %d %.40q", resp.StatusCode, b)
+	}
+}
+
+// TestOpenAPIDescribesEveryRoute keeps the spec in step with Register.
+func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	r := mux.NewRouter()
+	Register(r, newFakePlatform(), nil)
+	err := r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		path, err := route.GetPathTemplate()
+		if err != nil || !strings.Contains(path, "/v1/") {
+			return nil // the /v1 prefix itself
+		}
+		if !strings.Contains(string(openAPISpec), "\n  "+path+":\n") {
+			t.Errorf("openapi.yaml has no path %s", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -16,11 +16,30 @@ import (
 // Platform is what the handlers need; the daemon's coordinating layer
 // implements it. Errors wrapping the releases sentinels (ErrNotFound,
 // ErrExists, ErrInvalid) become 404, 409 and 400; any other error is a 500.
+//
+// actor is who asked for a change, as the request's ActorHeader names it
+// (sanitized; DefaultActor when absent), for the new release's created_by.
 type Platform interface {
 	CreateApp(ctx context.Context, name string) (App, error)
 	Apps(ctx context.Context) ([]App, error)
 	App(ctx context.Context, name string) (App, error)
 	DestroyApp(ctx context.Context, name string) error
+
+	// Config is the app's config vars; UpdateConfig applies changes (a nil
+	// value unsets its key) as one new release and puts it live.
+	Config(ctx context.Context, app string) (ConfigVars, error)
+	UpdateConfig(ctx context.Context, app string, changes ConfigUpdate, actor string) (Release, error)
+
+	// Releases lists the app's releases, newest first.
+	Releases(ctx context.Context, app string) ([]Release, error)
+	Release(ctx context.Context, app string, version int) (Release, error)
+	// Rollback appends a release with the build and config of version (0:
+	// the release before the current one) and puts it live.
+	Rollback(ctx context.Context, app string, version int, actor string) (Release, error)
+	// VerifyReleases checks the app's digest chain; a broken chain is a
+	// Verification that is not OK, not an error.
+	VerifyReleases(ctx context.Context, app string) (Verification, error)
+	DiffReleases(ctx context.Context, app string, from, to int) (ReleaseDiff, error)
 }
 
 //go:embed openapi.yaml
@@ -44,6 +63,12 @@ func Register(r *mux.Router, p Platform, logger *slog.Logger) {
 
 	v1.Handle("/apps", s.byMethod(methods{http.MethodGet: s.listApps, http.MethodPost: s.createApp}))
 	v1.Handle("/apps/{app}", s.byMethod(methods{http.MethodGet: s.getApp, http.MethodDelete: s.destroyApp}))
+	v1.Handle("/apps/{app}/config", s.byMethod(methods{http.MethodGet: s.getConfig, http.MethodPatch: s.updateConfig}))
+	v1.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.listReleases, http.MethodPost: s.rollback}))
+	// Before {version}, which would otherwise take "verify" and "diff" as versions.
+	v1.Handle("/apps/{app}/releases/verify", s.byMethod(methods{http.MethodGet: s.verifyReleases}))
+	v1.Handle("/apps/{app}/releases/diff", s.byMethod(methods{http.MethodGet: s.diffReleases}))
+	v1.Handle("/apps/{app}/releases/{version}", s.byMethod(methods{http.MethodGet: s.getRelease}))
 	v1.Handle("/openapi.yaml", s.byMethod(methods{http.MethodGet: serveSpec}))
 }
 

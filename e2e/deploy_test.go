@@ -11,6 +11,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/client"
 
 	"github.com/paas-dev/paas/internal/dockertest"
 )
@@ -248,6 +249,21 @@ func assertWebContainer(t *testing.T, d *daemon, app, release string) {
 	}
 }
 
+// containersOf lists the app's containers of one release, in any state.
+func containersOf(t *testing.T, cli *client.Client, app, release string) []string {
+	t.Helper()
+	f := filters.NewArgs(filters.Arg("label", "paas.app="+app), filters.Arg("label", "paas.release="+release))
+	cs, err := cli.ContainerList(context.Background(), container.ListOptions{All: true, Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, 0, len(cs))
+	for _, c := range cs {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
 func webContainerIDs(t *testing.T, d *daemon, app string) []string {
 	t.Helper()
 	cli := dockertest.Client(t)
@@ -277,4 +293,37 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestDestroyKeepsImageSharedWithAnotherApp: one repo deployed as two apps
+// (staging and production) builds one image; destroying one app must leave
+// the other serving and able to restart.
+func TestDestroyKeepsImageSharedWithAnotherApp(t *testing.T) {
+	cli := dockertest.Client(t)
+	base := dockertest.BusyboxImage(t, cli)
+	d := startDaemon(t, daemonOptions{})
+	cleanupDocker(t, cli, d.daemonID())
+	staging, prod := d.createApp(cli), d.createApp(cli)
+	repo := newAppRepo(t, d, base)
+	repo.write("index.html", "same commit\n")
+	repo.commit("v1")
+	for _, app := range []string{staging, prod} {
+		d.mustPaasctl(repo.dir, "git:remote", "-a", app)
+		if out, err := repo.push(); err != nil {
+			t.Fatalf("push to %s: %v\n%s", app, err, out)
+		}
+	}
+	prodImages := appImages(t, cli, prod)
+	if staged := appImages(t, cli, staging); !slices.Equal(staged, prodImages) {
+		t.Logf("the builder made two images (%v, %v); the test still holds", staged, prodImages)
+	}
+
+	d.mustPaasctl("", "apps:destroy", staging, "--confirm", staging)
+	assertServes(t, d, prod, "same commit\n")
+	if after := appImages(t, cli, prod); !slices.Equal(after, prodImages) {
+		t.Fatalf("destroying %s removed %s's image: %v -> %v", staging, prod, prodImages, after)
+	}
+	// A restart onto the same image proves it is still usable.
+	d.mustPaasctl("", "config:set", "RESTARTED=1", "-a", prod)
+	assertEnvEventually(t, d, prod, "RESTARTED=1", true)
 }

@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 
+	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/gorilla/mux"
 
 	"github.com/paas-dev/paas/internal/releases"
@@ -29,6 +33,38 @@ type Deployer interface {
 	Deploy(ctx context.Context, p Push, out io.Writer) error
 }
 
+// Default push limits (see GitServerOptions).
+const (
+	DefaultMaxPushBytes   int64 = 1 << 30   // 1 GiB
+	DefaultMaxObjectBytes int64 = 100 << 20 // 100 MiB, GitHub's limit per file
+)
+
+// largeObjectThreshold: stored objects larger than this are streamed from
+// disk when read rather than loaded whole (go-git's LargeObjectThreshold).
+const largeObjectThreshold = 1 << 20
+
+// GitServerOptions bound what one push may bring, so that a push cannot
+// exhaust the daemon's memory or disk. A zero field takes its default.
+type GitServerOptions struct {
+	// MaxPushBytes caps the receive-pack request body: the commands and the
+	// packfile, as sent (default DefaultMaxPushBytes).
+	MaxPushBytes int64
+	// MaxObjectBytes caps the size of each pushed object once inflated,
+	// such as one version of a file (default DefaultMaxObjectBytes). A
+	// push holding a larger one is refused before anything is stored.
+	MaxObjectBytes int64
+}
+
+func (o GitServerOptions) withDefaults() GitServerOptions {
+	if o.MaxPushBytes <= 0 {
+		o.MaxPushBytes = DefaultMaxPushBytes
+	}
+	if o.MaxObjectBytes <= 0 {
+		o.MaxObjectBytes = DefaultMaxObjectBytes
+	}
+	return o
+}
+
 // GitServer receives pushes over git's smart HTTP protocol into bare
 // repositories, one per app, and deploys pushes to main or master. The whole
 // receive flow lives behind it, so moving to go-git v6 stays local.
@@ -37,12 +73,18 @@ type GitServer struct {
 	apps     Apps
 	deployer Deployer
 	log      *slog.Logger
+	// storing admits one push at a time to go-git's pack parser, whose
+	// memory grows with the largest object: concurrent pushes must not
+	// multiply that.
+	storing chan struct{}
 
 	mu      sync.Mutex // protects all of the following:
 	pushing map[string]chan struct{}
+	limits  GitServerOptions
 }
 
-// NewGitServer returns a git server keeping bare repositories in reposDir.
+// NewGitServer returns a git server keeping bare repositories in reposDir,
+// with the default limits.
 func NewGitServer(reposDir string, apps Apps, deployer Deployer, logger *slog.Logger) *GitServer {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -52,8 +94,25 @@ func NewGitServer(reposDir string, apps Apps, deployer Deployer, logger *slog.Lo
 		apps:     apps,
 		deployer: deployer,
 		log:      logger,
+		storing:  make(chan struct{}, 1),
 		pushing:  map[string]chan struct{}{},
+		limits:   GitServerOptions{}.withDefaults(),
 	}
+}
+
+// SetLimits replaces the push limits; zero fields take the defaults. It
+// applies to pushes that start afterwards.
+func (g *GitServer) SetLimits(o GitServerOptions) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.limits = o.withDefaults()
+}
+
+// Limits returns the push limits in force.
+func (g *GitServer) Limits() GitServerOptions {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.limits
 }
 
 // Register adds the smart-HTTP routes. Authentication is the caller's
@@ -97,7 +156,7 @@ func (g *GitServer) openRepo(app string) (*git.Repository, error) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return git.PlainOpen(dir)
+	return openBare(dir)
 }
 
 // openOrInitRepo opens the app's bare repository, creating it on first push.
@@ -108,22 +167,35 @@ func (g *GitServer) openOrInitRepo(app string) (*git.Repository, error) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	repo, err := git.PlainOpen(dir)
+	repo, err := openBare(dir)
 	if errors.Is(err, git.ErrRepositoryNotExists) {
 		if err := os.MkdirAll(g.reposDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create repositories directory: %w", err)
 		}
-		repo, err = git.PlainInit(dir, true)
-		if err != nil {
+		if _, err := git.PlainInit(dir, true); err != nil {
 			return nil, fmt.Errorf("create repository of %s: %w", app, err)
 		}
 		g.log.Info("repository created", "app", app)
-		return repo, nil
+		repo, err = openBare(dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open repository of %s: %w", app, err)
 	}
 	return repo, nil
+}
+
+// openBare opens a bare repository whose large objects are read as streams,
+// so that Push.WriteTar does not hold a large file in memory;
+// git.ErrRepositoryNotExists when there is none.
+func openBare(dir string) (*git.Repository, error) {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, git.ErrRepositoryNotExists
+	} else if err != nil {
+		return nil, err
+	}
+	st := filesystem.NewStorageWithOptions(osfs.New(dir), cache.NewObjectLRUDefault(),
+		filesystem.Options{LargeObjectThreshold: largeObjectThreshold})
+	return git.Open(st, nil)
 }
 
 // lockApp serialises pushes to one app, from the old-value check to the ref

@@ -76,7 +76,7 @@ func (d *fakeDeployer) Deploy(ctx context.Context, p Push, out io.Writer) error 
 			return ctx.Err()
 		}
 	}
-	procfile, err := p.ReadFile("Procfile")
+	procfile, err := p.ReadFile("Procfile", 1<<20)
 	if err != nil {
 		return fmt.Errorf("fake deployer: %w", err)
 	}

@@ -17,10 +17,9 @@ import (
 // repository.
 const dockerfileName = "Dockerfile"
 
-// BuildOptions name and label the built image.
+// BuildOptions name the built image.
 type BuildOptions struct {
-	Tag    string
-	Labels map[string]string
+	Tag string
 }
 
 // ImageBuildClient is the one Docker call the builder needs (*client.Client).
@@ -67,7 +66,6 @@ func (b *ImageBuilder) Build(ctx context.Context, buildContext io.Reader, opts B
 		Remove:      true,
 		ForceRemove: true,
 		PullParent:  false,
-		Labels:      opts.Labels,
 		Version:     build.BuilderV1,
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -23,29 +24,72 @@ type Push struct {
 	Repo   *git.Repository
 }
 
+// ErrTooLarge is wrapped by the errors of reads refused because the file
+// is larger than the limit the caller gave.
+var ErrTooLarge = errors.New("file too large")
+
 // ReadFile returns the content of a file in the commit's tree, usually one at
-// its root (Dockerfile, Procfile). A missing file gives an error wrapping
-// fs.ErrNotExist.
-func (p Push) ReadFile(name string) ([]byte, error) {
-	tree, _, err := p.tree()
-	if err != nil {
-		return nil, err
-	}
-	entry, err := tree.FindEntry(name)
-	if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
-		return nil, fmt.Errorf("read %s from commit %s: %w", name, p.short(), fs.ErrNotExist)
-	}
+// its root (Dockerfile, Procfile), if it is at most max bytes. The size is
+// checked before the file is read: a larger file gives an error wrapping
+// ErrTooLarge. A missing file gives an error wrapping fs.ErrNotExist.
+func (p Push) ReadFile(name string, max int64) ([]byte, error) {
+	entry, err := p.findEntry(name)
 	if err != nil {
 		return nil, fmt.Errorf("read %s from commit %s: %w", name, p.short(), err)
 	}
-	if entry.Mode != filemode.Regular && entry.Mode != filemode.Executable && entry.Mode != filemode.Deprecated {
+	if !isRegular(entry.Mode) {
 		return nil, fmt.Errorf("read %s from commit %s: not a regular file (mode %s)", name, p.short(), entry.Mode)
 	}
-	data, err := p.readBlob(entry.Hash)
+	data, err := p.readBlob(entry.Hash, max)
 	if err != nil {
 		return nil, fmt.Errorf("read %s from commit %s: %w", name, p.short(), err)
 	}
 	return data, nil
+}
+
+// HasFile reports whether the commit's tree has a regular file or a symlink
+// at name, without reading it. A directory or a submodule is no file.
+func (p Push) HasFile(name string) (bool, error) {
+	entry, err := p.findEntry(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up %s in commit %s: %w", name, p.short(), err)
+	}
+	return isRegular(entry.Mode) || entry.Mode == filemode.Symlink, nil
+}
+
+// findEntry looks name up in the commit's tree; a missing entry, or a path
+// through something other than a directory, gives an error wrapping
+// fs.ErrNotExist.
+func (p Push) findEntry(name string) (*object.TreeEntry, error) {
+	tree, _, err := p.tree()
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Split(name, "/")
+	for _, dir := range parts[:len(parts)-1] {
+		e, err := tree.FindEntry(dir)
+		if errors.Is(err, object.ErrEntryNotFound) || err == nil && e.Mode != filemode.Dir {
+			return nil, fs.ErrNotExist
+		}
+		if err != nil {
+			return nil, err
+		}
+		if tree, err = p.Repo.TreeObject(e.Hash); err != nil {
+			return nil, fmt.Errorf("read tree %s: %w", dir, err)
+		}
+	}
+	entry, err := tree.FindEntry(parts[len(parts)-1])
+	if errors.Is(err, object.ErrEntryNotFound) {
+		return nil, fs.ErrNotExist
+	}
+	return entry, err
+}
+
+func isRegular(m filemode.FileMode) bool {
+	return m == filemode.Regular || m == filemode.Executable || m == filemode.Deprecated
 }
 
 // tree returns the commit's root tree and its commit time, which the tar uses
@@ -68,7 +112,17 @@ func (p Push) tree() (*object.Tree, time.Time, error) {
 	return tree, commit.Committer.When, nil
 }
 
-func (p Push) readBlob(h plumbing.Hash) ([]byte, error) {
+// readBlob reads a blob of at most limit bytes, checking its size from the
+// object's header before reading it.
+func (p Push) readBlob(h plumbing.Hash, limit int64) ([]byte, error) {
+	size, err := p.Repo.Storer.EncodedObjectSize(h)
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	if size > limit {
+		s, l := sizesApart(size, limit)
+		return nil, fmt.Errorf("%w: %s, over the limit of %s", ErrTooLarge, s, l)
+	}
 	blob, err := p.Repo.BlobObject(h)
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
@@ -78,8 +132,8 @@ func (p Push) readBlob(h plumbing.Hash) ([]byte, error) {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
 	defer r.Close()
-	data, err := io.ReadAll(r)
-	if err != nil {
+	data := make([]byte, size)
+	if _, err := io.ReadFull(r, data); err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
 	return data, nil

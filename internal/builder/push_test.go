@@ -95,12 +95,12 @@ func TestWriteTar(t *testing.T) {
 
 func TestReadFile(t *testing.T) {
 	p := commitFixture(t)
-	data, err := p.ReadFile("Procfile")
+	data, err := p.ReadFile("Procfile", 1<<20)
 	if err != nil || string(data) != "web: httpd -f -p $PORT\n" {
 		t.Errorf("ReadFile(Procfile) = %q, %v", data, err)
 	}
 	for _, name := range []string{"missing.txt", "nodir/file", "app"} {
-		_, err := p.ReadFile(name)
+		_, err := p.ReadFile(name, 1<<20)
 		if name == "app" {
 			if err == nil {
 				t.Errorf("ReadFile(%s) of a directory succeeded", name)

@@ -13,10 +13,8 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
-	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/gorilla/mux"
 
 	"github.com/paas-dev/paas/internal/releases"
@@ -43,7 +41,10 @@ func (g *GitServer) receivePack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body, err := requestBody(r)
+	limits := g.Limits()
+	rawBody := r.Body
+	r.Body = http.MaxBytesReader(w, rawBody, limits.MaxPushBytes)
+	body, err := requestBody(r, limits.MaxPushBytes)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -58,25 +59,46 @@ func (g *GitServer) receivePack(w http.ResponseWriter, r *http.Request) {
 	disableDeadlines(w)
 	req, sideBand, err := decodeUpdateRequest(in)
 	if err != nil {
+		if rf := pushRefusal(err, limits); rf != nil {
+			http.Error(w, rf.Error(), http.StatusRequestEntityTooLarge)
+			return
+		}
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 
 	reasons, deploy := checkCommands(req.Commands)
 	unpackStatus := "ok"
+	var refused *refusal
 	var repo *git.Repository
 	if deploy >= 0 {
-		if repo, err = g.receiveObjects(app, in); err != nil {
-			g.log.Warn("receive pushed objects", "app", app, "err", err)
-			unpackStatus = oneLine(err.Error())
-			reasons[deploy] = "unpacker error"
+		if repo, err = g.receiveObjects(ctx, app, in, limits); err != nil {
+			if refused = pushRefusal(err, limits); refused != nil {
+				// Refused like a pre-receive hook declines: git then shows
+				// the reason once, on the ref.
+				g.log.Info("push refused", "app", app, "reason", refused.msg)
+				reasons[deploy] = oneLine(refused.msg)
+			} else {
+				g.log.Warn("receive pushed objects", "app", app, "err", err)
+				unpackStatus = oneLine(err.Error())
+				reasons[deploy] = "unpacker error"
+			}
 		}
 	}
 	// Reading the body to its end lets the server notice a pusher that goes
 	// away, which cancels ctx and with it the deploy.
-	_, _ = io.Copy(io.Discard, in)
+	if _, err := io.Copy(io.Discard, in); pushRefusal(err, limits) != nil {
+		// Past MaxPushBytes. git reads the reply only once it has sent its
+		// whole request (else it shows the side-band lines, then fails on
+		// the rest of the pack, sent as a new request): read on, discarding,
+		// up to the limit again. Beyond that the connection is closed.
+		_, _ = io.CopyN(io.Discard, rawBody, limits.MaxPushBytes)
+	}
 
 	reply := newPushReply(w, sideBand, g.log)
+	if refused != nil {
+		reply.Rejected(refused.msg)
+	}
 	if deploy >= 0 && repo != nil {
 		reasons[deploy] = g.deploy(ctx, app, repo, req.Commands[deploy], reply)
 	}
@@ -100,10 +122,8 @@ func decodeUpdateRequest(in io.Reader) (*packp.ReferenceUpdateRequest, bool, err
 	if err := req.Decode(in); err != nil {
 		return nil, false, fmt.Errorf("read push commands: %w", err)
 	}
-	// side-band-64k is implemented here, not by go-git, which would refuse it.
-	sideBand := req.Capabilities.Supports(capability.Sideband64k)
-	req.Capabilities.Delete(capability.Sideband64k)
-	return req, sideBand, nil
+	// advertise offers side-band-64k; pushReply implements it.
+	return req, req.Capabilities.Supports(capability.Sideband64k), nil
 }
 
 // reportStatus tells git the fate of each command: "ok", or the reason it was
@@ -157,31 +177,10 @@ func (g *GitServer) deploy(ctx context.Context, app string, repo *git.Repository
 	return ""
 }
 
-// receiveObjects stores the pushed packfile in the app's repository, which is
-// created on the first push.
-func (g *GitServer) receiveObjects(app string, pack *bufio.Reader) (*git.Repository, error) {
-	repo, err := g.openOrInitRepo(app)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := pack.Peek(1); errors.Is(err, io.EOF) {
-		return repo, nil // no pack: the server already has every object
-	} else if err != nil {
-		return nil, fmt.Errorf("read packfile: %w", err)
-	}
-	// Hiding the filesystem storage's PackfileWriter makes go-git parse the
-	// pack against the objects already stored, so the thin packs git sends
-	// after the first push resolve their deltas (go-git#190, #1119).
-	sto := struct{ storer.Storer }{repo.Storer}
-	if err := packfile.UpdateObjectStorage(sto, pack); err != nil {
-		return nil, fmt.Errorf("store pushed objects: %w", err)
-	}
-	return repo, nil
-}
-
 // requestBody undoes the gzip git applies to request bodies that fit its
-// post buffer.
-func requestBody(r *http.Request) (io.ReadCloser, error) {
+// post buffer, capping what it inflates to limit bytes: a small gzip body can
+// inflate to far more.
+func requestBody(r *http.Request, limit int64) (io.ReadCloser, error) {
 	if r.Header.Get("Content-Encoding") != "gzip" {
 		return r.Body, nil
 	}
@@ -189,7 +188,10 @@ func requestBody(r *http.Request) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read gzip request body: %w", err)
 	}
-	return zr, nil
+	return struct {
+		io.Reader
+		io.Closer
+	}{&cappedReader{r: zr, left: limit}, zr}, nil
 }
 
 // isProbe reports whether the body is only a flush-pkt.

@@ -16,6 +16,10 @@ import (
 // shallower, a crafted one must not exhaust the stack.
 const maxTreeDepth = 256
 
+// maxSymlinkTarget bounds a symlink's target, which is read into memory;
+// Linux's own limit (PATH_MAX) is 4096 bytes.
+const maxSymlinkTarget = 4 << 10
+
 // WriteTar writes the commit's tree as a tar straight from the git objects, no
 // checkout: the Docker build context. Executable bits and symlinks are kept;
 // submodules are skipped, since their commits are not in this repository.
@@ -68,7 +72,7 @@ func (p Push) writeTree(tw *tar.Writer, tree *object.Tree, dir string, mtime tim
 				return err
 			}
 		case filemode.Symlink:
-			target, err := p.readBlob(e.Hash)
+			target, err := p.readBlob(e.Hash, maxSymlinkTarget)
 			if err != nil {
 				return fmt.Errorf("read symlink %s: %w", name, err)
 			}

@@ -73,6 +73,8 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 
 	cmd.AddGroup(
 		&cobra.Group{ID: groupApps, Title: "Apps:"},
+		&cobra.Group{ID: groupConfig, Title: "Config:"},
+		&cobra.Group{ID: groupReleases, Title: "Releases:"},
 		&cobra.Group{ID: groupGit, Title: "Git:"},
 		&cobra.Group{ID: groupOther, Title: "Other:"},
 	)
@@ -82,6 +84,15 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		newAppsCreateCommand(),
 		newAppsInfoCommand(g),
 		newAppsDestroyCommand(g),
+		newConfigCommand(g),
+		newConfigGetCommand(g),
+		newConfigSetCommand(g),
+		newConfigUnsetCommand(g),
+		newReleasesCommand(g),
+		newReleasesInfoCommand(g),
+		newReleasesVerifyCommand(g),
+		newReleasesDiffCommand(g),
+		newRollbackCommand(g),
 		newGitRemoteCommand(g),
 		newGitCredentialCommand(),
 		newLoginCommand(),
@@ -92,9 +103,11 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 
 // Help groups.
 const (
-	groupApps  = "apps"
-	groupGit   = "git"
-	groupOther = "other"
+	groupApps     = "apps"
+	groupConfig   = "config"
+	groupReleases = "releases"
+	groupGit      = "git"
+	groupOther    = "other"
 )
 
 // exactArgs is cobra.ExactArgs with a message that names the arguments and
@@ -106,6 +119,26 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 			return fmt.Errorf("missing %s: usage: %s", strings.Join(names[len(args):], " "), cmd.UseLine())
 		case len(args) > len(names):
 			return fmt.Errorf("too many arguments, %q: usage: %s", args[len(names):], cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// minimumArgs accepts name given once or more, as NAME... in the usage.
+func minimumArgs(name string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return fmt.Errorf("missing %s: usage: %s", name, cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// optionalArg accepts name or nothing.
+func optionalArg(name string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > 1 {
+			return fmt.Errorf("too many arguments, %q: give at most one %s: usage: %s", args[1:], name, cmd.UseLine())
 		}
 		return nil
 	}

@@ -3,123 +3,76 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"net"
-	"net/url"
-	"os"
-	"strings"
+	"maps"
+	"slices"
+
+	"github.com/spf13/cobra"
 
 	"github.com/paas-dev/paas/api"
-	"github.com/paas-dev/paas/internal/datadir"
 )
 
-// Environment and defaults, as DESIGN.md promises users.
-const (
-	envURL     = "PAAS_URL"
-	envToken   = "PAAS_API_TOKEN"
-	defaultURL = "http://127.0.0.1:7070"
-)
-
-// server is the daemon paasctl talks to.
-type server struct {
-	url   string // normalized, no trailing slash
-	token string
+type configOptions struct {
+	json  bool
+	shell bool
 }
 
-func (s server) client() *api.Client { return api.NewClient(s.url, s.token) }
+func newConfigCommand(g *globals) *cobra.Command {
+	var opts configOptions
+	cmd := &cobra.Command{
+		Use:     "config",
+		Short:   "List an app's config vars",
+		Example: "  paasctl config -a hello\n  paasctl config --shell > .env",
+		GroupID: groupConfig,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runConfig(cmd, g, &opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print the config vars as a JSON object")
+	cmd.Flags().BoolVarP(&opts.shell, "shell", "s", false, "print the config vars as KEY='value' lines for a shell or .env file")
+	return cmd
+}
 
-// loadServer finds the daemon's URL and a token for it.
-func loadServer() (server, error) {
-	creds, err := loadCredentials()
+func runConfig(cmd *cobra.Command, g *globals, opts *configOptions) error {
+	if opts.json && opts.shell {
+		return errors.New("--json and --shell are two formats: give one")
+	}
+	name, err := g.appName(cmd.Context())
 	if err != nil {
-		return server{}, err
+		return err
 	}
-	u, err := serverURL(creds)
+	srv, err := loadServer()
 	if err != nil {
-		return server{}, err
+		return err
 	}
-	token, err := tokenFor(u, creds)
+	vars, err := srv.client().Config(cmd.Context(), name)
 	if err != nil {
-		return server{}, err
+		return withHint(err, api.IDNotFound, hintListApps)
 	}
-	return server{url: u, token: token}, nil
-}
-
-// serverURL is $PAAS_URL, else the URL paasctl login saved, else the local
-// default.
-func serverURL(creds *credentials) (string, error) {
-	raw, from := os.Getenv(envURL), envURL
-	if raw == "" && creds != nil {
-		raw, from = creds.URL, "the credentials file (paasctl login)"
-	}
-	if raw == "" {
-		return defaultURL, nil
-	}
-	return normalizeURL(raw, from)
-}
-
-func normalizeURL(raw, from string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
-		return "", fmt.Errorf("server URL %q from %s is not a URL like %s: fix it", raw, from, defaultURL)
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	u.Host = strings.ToLower(u.Host)
-	return strings.TrimRight(u.String(), "/"), nil
-}
-
-// tokenFor picks the API token for the server at u: $PAAS_API_TOKEN, else
-// the one paasctl login saved for that server, else a local daemon's own
-// token file. Each saved token is only ever sent to the server it is for.
-func tokenFor(u string, creds *credentials) (string, error) {
-	if t := strings.TrimSpace(os.Getenv(envToken)); t != "" {
-		return t, nil
-	}
-	if creds != nil && creds.Token != "" && sameServer(creds.URL, u) {
-		return creds.Token, nil
-	}
-	if isLoopback(u) {
-		t, err := localDaemonToken()
-		if err != nil || t != "" {
-			return t, err
+	out := cmd.OutOrStdout()
+	keys := slices.Sorted(maps.Keys(vars))
+	switch {
+	case opts.json:
+		if vars == nil {
+			vars = api.ConfigVars{} // an empty object, never null
 		}
+		return printJSON(out, vars)
+	case opts.shell:
+		for _, k := range keys {
+			fmt.Fprintf(out, "%s=%s\n", k, shellQuote(vars[k]))
+		}
+		return nil
+	case len(vars) == 0:
+		fmt.Fprintf(out, "%s has no config vars yet: set them with paasctl config:set KEY=VALUE...\n", name)
+		return nil
 	}
-	return "", fmt.Errorf("no API token for %s: set %s, or run paasctl login and paste the token (the daemon keeps it in its data directory, file %s)", u, envToken, datadir.TokenFile)
-}
-
-// localDaemonToken reads the token a daemon on this machine generated, so a
-// local install needs no set-up. A file that is absent or not ours to read
-// just means there is no such daemon.
-func localDaemonToken() (string, error) {
-	path := datadir.TokenPath(datadir.Default())
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-		return "", nil
+	fmt.Fprintf(out, "=== %s Config Vars\n", name)
+	width := 0
+	for _, k := range keys {
+		width = max(width, len(k)+1)
 	}
-	if err != nil {
-		return "", fmt.Errorf("read the local daemon's token %s: %w", path, err)
+	for _, k := range keys {
+		fmt.Fprintf(out, "%-*s %s\n", width, k+":", vars[k])
 	}
-	return strings.TrimSpace(string(b)), nil
-}
-
-// sameServer compares scheme and host: a token belongs to a daemon, not to a
-// path on it.
-func sameServer(a, b string) bool {
-	ua, errA := url.Parse(a)
-	ub, errB := url.Parse(b)
-	return errA == nil && errB == nil &&
-		strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host)
-}
-
-func isLoopback(u string) bool {
-	parsed, err := url.Parse(u)
-	if err != nil {
-		return false
-	}
-	host := parsed.Hostname()
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return nil
 }

@@ -2,103 +2,167 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
+	"os/exec"
 	"strings"
 	"testing"
 
-	"github.com/paas-dev/paas/internal/datadir"
+	"github.com/paas-dev/paas/api"
 )
 
-func TestMissingToken(t *testing.T) {
-	url := startDaemon(t, newFakePlatform())
-	t.Setenv(envToken, "")
-	paasctl(t, "", "apps").mustFail(t, "no API token for "+url, "set PAAS_API_TOKEN", "paasctl login")
+// withConfig is a fake with hello and its config vars.
+func withConfig(vars api.ConfigVars) *fakePlatform {
+	fake := newFakePlatform(fakeApp("hello"))
+	fake.config["hello"] = vars
+	return fake
 }
 
-func TestTokenFromLocalDaemon(t *testing.T) {
+func TestConfig(t *testing.T) {
+	startDaemon(t, withConfig(api.ConfigVars{"FOO": "bar", "DATABASE_URL": "postgres://db/hello?a=b", "EMPTY": ""}))
+	out := paasctl(t, "", "config", "-a", "hello").mustSucceed(t)
+	want := "=== hello Config Vars\n" +
+		"DATABASE_URL: postgres://db/hello?a=b\n" +
+		"EMPTY:        \n" +
+		"FOO:          bar\n"
+	if out != want {
+		t.Errorf("config printed\n%s\nwant\n%s", out, want)
+	}
+
+	var vars map[string]string
+	out = paasctl(t, "", "config", "-a", "hello", "--json").mustSucceed(t)
+	if err := json.Unmarshal([]byte(out), &vars); err != nil || len(vars) != 3 || vars["FOO"] != "bar" || vars["EMPTY"] != "" {
+		t.Errorf("config --json = %v, %v:\n%s", vars, err, out)
+	}
+}
+
+func TestConfigEmpty(t *testing.T) {
 	startDaemon(t, newFakePlatform(fakeApp("hello")))
-	t.Setenv(envToken, "")
-	if err := os.WriteFile(datadir.TokenPath(os.Getenv(datadir.Env)), []byte(testToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
+	if out := paasctl(t, "", "config", "-a", "hello").mustSucceed(t); out != "hello has no config vars yet: set them with paasctl config:set KEY=VALUE...\n" {
+		t.Errorf("config of a new app: %q", out)
 	}
-	if out := paasctl(t, "", "apps").mustSucceed(t); !strings.Contains(out, "hello") {
-		t.Errorf("apps with the local daemon's token:\n%s", out)
+	if out := paasctl(t, "", "config", "-a", "hello", "--json").mustSucceed(t); strings.TrimSpace(out) != "{}" {
+		t.Errorf("config --json of a new app: %q, want {}", out)
 	}
-}
-
-func TestLocalDaemonTokenStaysLocal(t *testing.T) {
-	isolate(t)
-	if err := os.WriteFile(datadir.TokenPath(os.Getenv(datadir.Env)), []byte(testToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tokenFor("https://paas.example.com", nil); err == nil {
-		t.Error("the local daemon's token was offered to a remote server")
+	if out := paasctl(t, "", "config", "-a", "hello", "--shell").mustSucceed(t); out != "" {
+		t.Errorf("config --shell of a new app: %q, want nothing", out)
 	}
 }
 
-func TestBadURL(t *testing.T) {
-	startDaemon(t, newFakePlatform())
-	t.Setenv(envURL, "127.0.0.1:7070")
-	paasctl(t, "", "apps").mustFail(t, "PAAS_URL", "is not a URL like http://127.0.0.1:7070")
+func TestConfigShell(t *testing.T) {
+	vars := api.ConfigVars{"A": "plain", "B": "it's $HOME and `x`", "C": "", "D": "two\nlines"}
+	startDaemon(t, withConfig(vars))
+	out := paasctl(t, "", "config", "-a", "hello", "-s").mustSucceed(t)
+	if !strings.HasPrefix(out, "A='plain'\nB='it'\\''s $HOME and `x`'\nC=''\nD='two\nlines'\n") {
+		t.Errorf("config -s printed:\n%s", out)
+	}
+	// A shell reads back exactly the values.
+	script := "set -e\n" + out + `printf '%s|%s|%s|%s' "$A" "$B" "$C" "$D"`
+	got, err := exec.Command("sh", "-c", script).Output()
+	if err != nil || string(got) != "plain|it's $HOME and `x`||two\nlines" {
+		t.Errorf("sh read %q (%v)", got, err)
+	}
+	paasctl(t, "", "config", "-a", "hello", "-s", "--json").mustFail(t, "--json and --shell are two formats: give one")
 }
 
-func TestDaemonDown(t *testing.T) {
-	isolate(t)
-	t.Setenv(envURL, "http://127.0.0.1:1")
-	t.Setenv(envToken, testToken)
-	paasctl(t, "", "apps").mustFail(t, "is paasd running there?", "PAAS_URL")
+func TestConfigErrors(t *testing.T) {
+	startDaemon(t, newFakePlatform(fakeApp("hello")))
+	paasctl(t, "", "config", "-a", "nope").mustFail(t, "not found", "paasctl apps")
+	paasctl(t, "", "config").mustFail(t, "no app specified")
+	paasctl(t, "", "config", "-a", "hello", "extra").mustFail(t, "unknown command")
 }
 
-func TestWrongToken(t *testing.T) {
-	startDaemon(t, newFakePlatform())
-	t.Setenv(envToken, "wrong-token-0123456789")
-	paasctl(t, "", "apps").mustFail(t, "missing or wrong API token")
+func TestConfigGet(t *testing.T) {
+	startDaemon(t, withConfig(api.ConfigVars{"FOO": "bar baz", "EMPTY": "", "URL": "a=b"}))
+	for key, want := range map[string]string{"FOO": "bar baz\n", "EMPTY": "\n", "URL": "a=b\n"} {
+		if out := paasctl(t, "", "config:get", key, "-a", "hello").mustSucceed(t); out != want {
+			t.Errorf("config:get %s printed %q, want %q", key, out, want)
+		}
+	}
+	paasctl(t, "", "config:get", "NOPE", "-a", "hello").mustFail(t, "config var NOPE is not set on hello", "paasctl config -a hello")
+	paasctl(t, "", "config:get", "-a", "hello").mustFail(t, "missing KEY: usage: paasctl config:get KEY")
+	paasctl(t, "", "config:get", "A", "B", "-a", "hello").mustFail(t, `too many arguments, ["B"]`)
+	paasctl(t, "", "config:get", "FOO", "-a", "nope").mustFail(t, "not found", "paasctl apps")
 }
 
-func TestLogin(t *testing.T) {
-	url := startDaemon(t, newFakePlatform(fakeApp("hello")))
-	t.Setenv(envToken, "")
+func TestConfigSet(t *testing.T) {
+	fake := withConfig(api.ConfigVars{"OLD": "x"})
+	fake.addRelease("hello", api.Release{Description: "Deploy 1a2b3c4"})
+	startDaemon(t, fake)
 
-	paasctl(t, "wrong-token-0123456789\n", "login").mustFail(t, "refused this token")
-	paasctl(t, "", "login").mustFail(t, "no token given")
-	path, _ := credentialsPath()
-	if _, err := os.Stat(path); !os.IsNotExist(err) {
-		t.Fatalf("a failed login saved credentials: %v", err)
+	out := paasctl(t, "", "config:set", "FOO=bar", "BAR=a=b=c", "EMPTY=", "-a", "hello").mustSucceed(t)
+	if out != "Setting FOO, BAR, EMPTY and restarting hello... done, v2\n" {
+		t.Errorf("config:set printed %q", out)
 	}
-
-	out := paasctl(t, testToken+"\n", "login").mustSucceed(t)
-	if !strings.Contains(out, "Logged in to "+url) {
-		t.Errorf("login output: %q", out)
+	updates, _, _, _ := fake.recorded()
+	if len(updates) != 1 {
+		t.Fatalf("%d updates, want 1", len(updates))
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
+	want := map[string]string{"FOO": "bar", "BAR": "a=b=c", "EMPTY": ""}
+	if got := updates[0]; len(got) != len(want) {
+		t.Errorf("sent %d changes, want %d", len(got), len(want))
 	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("credentials mode %v, want 0600", fi.Mode().Perm())
-	}
-	if di, _ := os.Stat(filepath.Dir(path)); di.Mode().Perm() != 0o700 {
-		t.Errorf("credentials dir mode %v, want 0700", di.Mode().Perm())
-	}
-	var saved credentials
-	b, _ := os.ReadFile(path)
-	if err := json.Unmarshal(b, &saved); err != nil || saved.URL != url || saved.Token != testToken {
-		t.Errorf("saved %s (%v)", b, err)
+	for k, v := range want {
+		if got := updates[0][k]; got == nil || *got != v {
+			t.Errorf("sent %s = %v, want %q", k, got, v)
+		}
 	}
 
-	// Later commands use the saved URL and token with nothing in the environment.
-	t.Setenv(envURL, "")
-	if out := paasctl(t, "", "apps").mustSucceed(t); !strings.Contains(out, "hello") {
-		t.Errorf("apps after login:\n%s", out)
+	// A key given twice is set once, to its last value.
+	out = paasctl(t, "", "config:set", "A=1", "B=2", "A=3", "-a", "hello").mustSucceed(t)
+	if out != "Setting A, B and restarting hello... done, v3\n" {
+		t.Errorf("config:set with a repeated key printed %q", out)
 	}
-	// The saved token is only for its own server.
-	t.Setenv(envURL, "http://127.0.0.2:7070")
-	t.Setenv(datadir.Env, t.TempDir())
-	paasctl(t, "", "apps").mustFail(t, "no API token for http://127.0.0.2:7070")
+	updates, _, _, _ = fake.recorded()
+	if got := updates[1]; len(got) != 2 || *got["A"] != "3" {
+		t.Errorf("sent %v, want A=3 B=2", got)
+	}
 }
 
-func TestLoginRejectsTokenArgument(t *testing.T) {
-	startDaemon(t, newFakePlatform())
-	paasctl(t, "", "login", testToken).mustFail(t, "unknown command")
+func TestConfigSetErrors(t *testing.T) {
+	fake := newFakePlatform(fakeApp("hello"))
+	startDaemon(t, fake)
+	paasctl(t, "", "config:set", "-a", "hello").mustFail(t, "missing KEY=VALUE: usage: paasctl config:set KEY=VALUE...")
+	paasctl(t, "", "config:set", "OK=1", "FOO", "-a", "hello").mustFail(t, `expected KEY=VALUE, got "FOO"`)
+	paasctl(t, "", "config:set", "=bar", "-a", "hello").mustFail(t, `expected KEY=VALUE, got "=bar": the key is missing`)
+	if updates, _, _, _ := fake.recorded(); len(updates) != 0 {
+		t.Errorf("bad arguments reached the platform: %v", updates)
+	}
+
+	r := paasctl(t, "", "config:set", "1BAD=x", "-a", "hello")
+	r.mustFail(t, `invalid config key "1BAD"`)
+	if r.stdout != "Setting 1BAD and restarting hello... failed\n" {
+		t.Errorf("stdout %q", r.stdout)
+	}
+	paasctl(t, "", "config:set", "FOO=bar", "-a", "nope").mustFail(t, "not found", "paasctl apps")
+}
+
+func TestConfigUnset(t *testing.T) {
+	fake := withConfig(api.ConfigVars{"FOO": "1", "BAR": "2", "KEEP": "3"})
+	fake.addRelease("hello", api.Release{Description: "Deploy 1a2b3c4"})
+	fake.addRelease("hello", api.Release{Description: "Set FOO, BAR, KEEP config vars"})
+	fake.addRelease("hello", api.Release{Description: "Deploy 5d6e7f8"})
+	startDaemon(t, fake)
+
+	out := paasctl(t, "", "config:unset", "FOO", "BAR", "FOO", "-a", "hello").mustSucceed(t)
+	if out != "Unsetting FOO, BAR and restarting hello... done, v4\n" {
+		t.Errorf("config:unset printed %q", out)
+	}
+	updates, _, _, _ := fake.recorded()
+	if len(updates) != 1 || len(updates[0]) != 2 {
+		t.Fatalf("sent %v, want one change of FOO and BAR", updates)
+	}
+	for _, k := range []string{"FOO", "BAR"} {
+		if v, ok := updates[0][k]; !ok || v != nil {
+			t.Errorf("sent %s = %v (present %v), want null", k, v, ok)
+		}
+	}
+	if out := paasctl(t, "", "config", "-a", "hello", "-s").mustSucceed(t); out != "KEEP='3'\n" {
+		t.Errorf("config after unset: %q", out)
+	}
+
+	paasctl(t, "", "config:unset", "-a", "hello").mustFail(t, "missing KEY: usage: paasctl config:unset KEY...")
+	r := paasctl(t, "", "config:unset", "NOPE", "-a", "hello")
+	r.mustFail(t, "config var NOPE is not set")
+	if r.stdout != "Unsetting NOPE and restarting hello... failed\n" {
+		t.Errorf("stdout %q", r.stdout)
+	}
 }

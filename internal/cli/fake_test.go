@@ -3,7 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
+	"regexp"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,15 +15,26 @@ import (
 	"github.com/paas-dev/paas/internal/releases"
 )
 
-// fakePlatform keeps apps in memory and fails like the real ledger does.
+// fakePlatform keeps apps, config and releases in memory and fails like the
+// real ledger does. It records what the commands asked for.
 type fakePlatform struct {
 	mu        sync.Mutex
 	apps      map[string]api.App
 	destroyed []string
+
+	config       map[string]api.ConfigVars
+	releases     map[string][]api.Release // oldest first
+	verification *api.Verification        // what VerifyReleases answers, if set
+	diff         api.ReleaseDiff          // what DiffReleases answers, with from and to
+
+	updates   []api.ConfigUpdate
+	rollbacks []int
+	diffs     [][2]int
+	actors    []string
 }
 
 func newFakePlatform(apps ...api.App) *fakePlatform {
-	f := &fakePlatform{apps: map[string]api.App{}}
+	f := &fakePlatform{apps: map[string]api.App{}, config: map[string]api.ConfigVars{}, releases: map[string][]api.Release{}}
 	for _, a := range apps {
 		f.apps[a.Name] = a
 	}
@@ -86,4 +101,171 @@ func (f *fakePlatform) has(name string) bool {
 	defer f.mu.Unlock()
 	_, ok := f.apps[name]
 	return ok
+}
+
+// addRelease appends a release to app's history and makes it current.
+func (f *fakePlatform) addRelease(app string, rel api.Release) api.Release {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.appendRelease(app, rel)
+}
+
+func (f *fakePlatform) appendRelease(app string, rel api.Release) api.Release {
+	rels := f.releases[app]
+	for i := range rels {
+		rels[i].Current = false
+	}
+	rel.Version = len(rels) + 1
+	rel.Current = true
+	if rel.Status == "" {
+		rel.Status = "succeeded"
+	}
+	if rel.CreatedAt.IsZero() {
+		rel.CreatedAt = time.Date(2026, 11, 26, 9, rel.Version, 0, 0, time.UTC)
+	}
+	if rel.ConfigKeys == nil {
+		rel.ConfigKeys = slices.Sorted(maps.Keys(f.config[app]))
+	}
+	f.releases[app] = append(rels, rel)
+	return rel
+}
+
+func (f *fakePlatform) app(name string) error {
+	if _, ok := f.apps[name]; !ok {
+		return fmt.Errorf("app %q: %w", name, releases.ErrNotFound)
+	}
+	return nil
+}
+
+var fakeConfigKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (f *fakePlatform) Config(_ context.Context, app string) (api.ConfigVars, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.app(app); err != nil {
+		return nil, err
+	}
+	return maps.Clone(f.config[app]), nil
+}
+
+func (f *fakePlatform) UpdateConfig(_ context.Context, app string, changes api.ConfigUpdate, actor string) (api.Release, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.updates = append(f.updates, changes)
+	f.actors = append(f.actors, actor)
+	if err := f.app(app); err != nil {
+		return api.Release{}, err
+	}
+	next := maps.Clone(f.config[app])
+	if next == nil {
+		next = api.ConfigVars{}
+	}
+	var set, unset []string
+	for _, k := range slices.Sorted(maps.Keys(changes)) {
+		if !fakeConfigKey.MatchString(k) {
+			return api.Release{}, fmt.Errorf("%w config key %q: use letters, digits and underscores, not starting with a digit", releases.ErrInvalid, k)
+		}
+		if changes[k] == nil {
+			if _, ok := next[k]; !ok {
+				return api.Release{}, fmt.Errorf("%w: config var %s is not set", releases.ErrInvalid, k)
+			}
+			delete(next, k)
+			unset = append(unset, k)
+			continue
+		}
+		next[k] = *changes[k]
+		set = append(set, k)
+	}
+	f.config[app] = next
+	desc := "Set " + strings.Join(set, ", ") + " config vars"
+	if len(set) == 0 {
+		desc = "Remove " + strings.Join(unset, ", ") + " config vars"
+	}
+	return f.appendRelease(app, api.Release{Description: desc, CreatedBy: actor}), nil
+}
+
+func (f *fakePlatform) Releases(_ context.Context, app string) ([]api.Release, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.app(app); err != nil {
+		return nil, err
+	}
+	out := []api.Release{}
+	for _, r := range slices.Backward(f.releases[app]) {
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (f *fakePlatform) Release(_ context.Context, app string, version int) (api.Release, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.app(app); err != nil {
+		return api.Release{}, err
+	}
+	rels := f.releases[app]
+	if version < 1 || version > len(rels) {
+		return api.Release{}, fmt.Errorf("release v%d of %s: %w", version, app, releases.ErrNotFound)
+	}
+	return rels[version-1], nil
+}
+
+func (f *fakePlatform) Rollback(_ context.Context, app string, version int, actor string) (api.Release, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rollbacks = append(f.rollbacks, version)
+	f.actors = append(f.actors, actor)
+	if err := f.app(app); err != nil {
+		return api.Release{}, err
+	}
+	rels := f.releases[app]
+	target := version
+	if target == 0 {
+		target = len(rels) - 1
+	}
+	if target < 1 || target > len(rels) {
+		return api.Release{}, fmt.Errorf("rollback %s: release v%d: %w", app, target, releases.ErrNotFound)
+	}
+	old := rels[target-1]
+	return f.appendRelease(app, api.Release{
+		Description: fmt.Sprintf("Rollback to v%d", target), CreatedBy: actor,
+		BuildID: old.BuildID, Commit: old.Commit, Image: old.Image,
+		ConfigKeys: old.ConfigKeys, ProcessTypes: old.ProcessTypes,
+	}), nil
+}
+
+func (f *fakePlatform) VerifyReleases(_ context.Context, app string) (api.Verification, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.app(app); err != nil {
+		return api.Verification{}, err
+	}
+	if f.verification != nil {
+		return *f.verification, nil
+	}
+	return api.Verification{App: app, OK: true, Checked: len(f.releases[app])}, nil
+}
+
+func (f *fakePlatform) DiffReleases(_ context.Context, app string, from, to int) (api.ReleaseDiff, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.diffs = append(f.diffs, [2]int{from, to})
+	if err := f.app(app); err != nil {
+		return api.ReleaseDiff{}, err
+	}
+	for _, v := range []int{from, to} {
+		if v > len(f.releases[app]) {
+			return api.ReleaseDiff{}, fmt.Errorf("release v%d of %s: %w", v, app, releases.ErrNotFound)
+		}
+	}
+	d := f.diff
+	d.From, d.To = from, to
+	return d, nil
+}
+
+// recorded returns what the commands asked of the platform so far.
+func (f *fakePlatform) recorded() (updates []api.ConfigUpdate, rollbacks []int, diffs [][2]int, actors []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.updates), slices.Clone(f.rollbacks), slices.Clone(f.diffs), slices.Clone(f.actors)
 }

@@ -20,17 +20,21 @@ const (
 	DefaultDomain      = "localhost"
 	DefaultBootTimeout = 60 * time.Second
 	DefaultStopTimeout = 30 * time.Second
+	// DefaultKeepReleases is how many newest releases per app keep their
+	// images for rollback.
+	DefaultKeepReleases = 10
 )
 
 // Config is paasd's whole configuration, read from the environment.
 type Config struct {
-	DataDir     string        // PAAS_DATA_DIR
-	APIAddr     string        // PAAS_API_ADDR: REST API and git
-	RouterAddr  string        // PAAS_ROUTER_ADDR
-	Domain      string        // PAAS_DOMAIN: apps are served at <app>.<domain>
-	APIToken    string        // PAAS_API_TOKEN; generated into the data dir when empty
-	BootTimeout time.Duration // PAAS_BOOT_TIMEOUT: new processes must listen within it
-	StopTimeout time.Duration // PAAS_STOP_TIMEOUT: SIGTERM to SIGKILL
+	DataDir      string        // PAAS_DATA_DIR
+	APIAddr      string        // PAAS_API_ADDR: REST API and git
+	RouterAddr   string        // PAAS_ROUTER_ADDR
+	Domain       string        // PAAS_DOMAIN: apps are served at <app>.<domain>
+	APIToken     string        // PAAS_API_TOKEN; generated into the data dir when empty
+	BootTimeout  time.Duration // PAAS_BOOT_TIMEOUT: new processes must listen within it
+	StopTimeout  time.Duration // PAAS_STOP_TIMEOUT: SIGTERM to SIGKILL
+	KeepReleases int           // PAAS_KEEP_RELEASES: newest releases per app that keep their images
 }
 
 var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -39,13 +43,14 @@ var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*
 // applying defaults and refusing values that cannot work.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		DataDir:     datadir.Default(),
-		APIAddr:     or(getenv("PAAS_API_ADDR"), DefaultAPIAddr),
-		RouterAddr:  or(getenv("PAAS_ROUTER_ADDR"), DefaultRouterAddr),
-		Domain:      strings.ToLower(or(getenv("PAAS_DOMAIN"), DefaultDomain)),
-		APIToken:    getenv("PAAS_API_TOKEN"),
-		BootTimeout: DefaultBootTimeout,
-		StopTimeout: DefaultStopTimeout,
+		DataDir:      datadir.Default(),
+		APIAddr:      or(getenv("PAAS_API_ADDR"), DefaultAPIAddr),
+		RouterAddr:   or(getenv("PAAS_ROUTER_ADDR"), DefaultRouterAddr),
+		Domain:       strings.ToLower(or(getenv("PAAS_DOMAIN"), DefaultDomain)),
+		APIToken:     getenv("PAAS_API_TOKEN"),
+		BootTimeout:  DefaultBootTimeout,
+		StopTimeout:  DefaultStopTimeout,
+		KeepReleases: DefaultKeepReleases,
 	}
 	if d := getenv(datadir.Env); d != "" {
 		c.DataDir = d
@@ -64,6 +69,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.StopTimeout, err = duration(getenv, "PAAS_STOP_TIMEOUT", c.StopTimeout); err != nil {
 		return Config{}, err
+	}
+	if v := getenv("PAAS_KEEP_RELEASES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return Config{}, fmt.Errorf("check PAAS_KEEP_RELEASES: %q is not a number from 1 to 1000", v)
+		}
+		c.KeepReleases = n
 	}
 	return c, nil
 }

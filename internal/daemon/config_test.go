@@ -14,7 +14,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{DataDir: "/tmp/x", APIAddr: DefaultAPIAddr, RouterAddr: DefaultRouterAddr, Domain: "localhost",
-		BootTimeout: DefaultBootTimeout, StopTimeout: DefaultStopTimeout}
+		BootTimeout: DefaultBootTimeout, StopTimeout: DefaultStopTimeout, KeepReleases: DefaultKeepReleases}
 	if c != want {
 		t.Fatalf("got %+v, want %+v", c, want)
 	}
@@ -24,12 +24,13 @@ func TestConfigFromEnv(t *testing.T) {
 	c, err := ConfigFromEnv(env(map[string]string{
 		"PAAS_API_ADDR": "0.0.0.0:7000", "PAAS_ROUTER_ADDR": ":80", "PAAS_DOMAIN": "Apps.Example.COM",
 		"PAAS_API_TOKEN": "secret-token-0123456789", "PAAS_BOOT_TIMEOUT": "5s", "PAAS_STOP_TIMEOUT": "2m",
+		"PAAS_KEEP_RELEASES": "3",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.APIAddr != "0.0.0.0:7000" || c.RouterAddr != ":80" || c.Domain != "apps.example.com" ||
-		c.BootTimeout != 5*time.Second || c.StopTimeout != 2*time.Minute || c.APIToken != "secret-token-0123456789" {
+		c.BootTimeout != 5*time.Second || c.StopTimeout != 2*time.Minute || c.KeepReleases != 3 || c.APIToken != "secret-token-0123456789" {
 		t.Fatalf("got %+v", c)
 	}
 }
@@ -43,6 +44,8 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"PAAS_DOMAIN", "a..b", "not a domain name"},
 		{"PAAS_BOOT_TIMEOUT", "ten", "PAAS_BOOT_TIMEOUT"},
 		{"PAAS_STOP_TIMEOUT", "-1s", "positive duration"},
+		{"PAAS_KEEP_RELEASES", "0", "from 1 to 1000"},
+		{"PAAS_KEEP_RELEASES", "many", "from 1 to 1000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.val, func(t *testing.T) {

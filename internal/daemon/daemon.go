@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +59,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	} else if n > 0 {
 		log.Warn("releases interrupted by a previous stop marked failed", "count", n)
 	}
+	verifyLedger(store, log)
 	docker, err := dockerClient(ctx)
 	if err != nil {
 		return err
@@ -80,11 +82,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	})
 	plat := platform.New(store, builder.NewImageBuilder(docker), platform.DockerImages{API: docker}, run, rt,
 		platform.Options{
-			DaemonID: daemonID,
-			WebURL:   webURL(cfg.Domain, routerLn.Addr()),
-			GitURL:   gitURL(apiLn.Addr()),
-			Logger:   log,
+			WebURL:       webURL(cfg.Domain, routerLn.Addr()),
+			GitURL:       gitURL(apiLn.Addr()),
+			KeepReleases: cfg.KeepReleases,
+			Logger:       log,
 		})
+	defer plat.Close()
 	git := builder.NewGitServer(filepath.Join(cfg.DataDir, "repos"), plat, plat, log)
 	plat.SetRepos(git)
 
@@ -109,22 +112,23 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	// Restore before serving: a push accepted during it could have its fresh
 	// containers taken for leftovers of a deleted app.
-	if err := restore(ctx, store, rt, run); err != nil {
+	if err := restore(ctx, store, rt, run, log); err != nil {
 		log.Error("restore apps", "err", err)
 	}
 	go serve("api", apiSrv, apiLn)
 	go serve("router", routerSrv, routerLn)
 	log.Info("paasd ready", "data_dir", cfg.DataDir, "domain", cfg.Domain)
 
+	var failed error
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down", "timeout", ShutdownTimeout.String())
-	case err := <-errc:
-		log.Error("server failed, shutting down", "err", err)
+	case failed = <-errc:
+		log.Error("server failed, shutting down", "err", failed)
 	}
 	shutdown(log, apiSrv, routerSrv)
 	log.Info("paasd stopped")
-	return nil
+	return failed // non-nil makes a supervisor restart paasd
 }
 
 // apiHandler serves the REST API and git, both behind the token; /healthz is
@@ -146,7 +150,7 @@ func apiHandler(token string, p api.Platform, git *builder.GitServer, log *slog.
 
 // restore routes every app and brings each current release back to running,
 // adopting containers that survived the daemon's restart.
-func restore(ctx context.Context, store *releases.Store, rt *router.Router, run *runner.Runner) error {
+func restore(ctx context.Context, store *releases.Store, rt *router.Router, run *runner.Runner, log *slog.Logger) error {
 	apps, err := store.Apps()
 	if err != nil {
 		return fmt.Errorf("list apps: %w", err)
@@ -158,12 +162,31 @@ func restore(ctx context.Context, store *releases.Store, rt *router.Router, run 
 			continue
 		}
 		rel, err := store.Release(a.Name, a.CurrentVersion)
-		if err != nil {
-			return fmt.Errorf("read current release of %s: %w", a.Name, err)
+		if err != nil { // one bad record must not keep the other apps down
+			log.Error("read current release", "app", a.Name, "version", a.CurrentVersion, "err", err)
+			continue
 		}
-		current = append(current, rel)
+		if rel.Image != "" { // config set before the first deploy: nothing to run
+			current = append(current, rel)
+		}
 	}
 	return run.Restore(ctx, current)
+}
+
+// verifyLedger checks every app's release digest chain and says loudly where
+// one breaks. paasd still starts: refusing to serve would not mend the ledger.
+func verifyLedger(store *releases.Store, log *slog.Logger) {
+	results, err := store.VerifyAll()
+	if err != nil {
+		log.Error("verify ledger", "err", err)
+		return
+	}
+	for _, v := range results {
+		if v.FirstBad != 0 {
+			log.Error("release history does not verify", "app", v.App, "first_bad", fmt.Sprintf("v%d", v.FirstBad), "problem", v.Problem)
+		}
+	}
+	log.Info("ledger verified", "apps", len(results))
 }
 
 func shutdown(log *slog.Logger, servers ...*http.Server) {
@@ -197,13 +220,19 @@ func dockerClient(ctx context.Context) (*client.Client, error) {
 	return cli, nil
 }
 
+var daemonIDPattern = regexp.MustCompile(`^[0-9a-f]{12}$`)
+
 // loadDaemonID names this installation on the Docker Engine, so two paasd
 // sharing one engine never touch each other's containers.
 func loadDaemonID(dir string) (string, error) {
 	path := filepath.Join(dir, "daemon-id")
 	b, err := os.ReadFile(path)
 	if err == nil {
-		return strings.TrimSpace(string(b)), nil
+		id := strings.TrimSpace(string(b))
+		if !daemonIDPattern.MatchString(id) {
+			return "", fmt.Errorf("read daemon id: %s holds %q, not 12 hex digits; delete the file (paasd then adopts no old containers and removes none)", path, id)
+		}
+		return id, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("read daemon id: %w", err)

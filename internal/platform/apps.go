@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/releases"
@@ -58,6 +59,10 @@ func (p *Platform) AppExists(_ context.Context, name string) (bool, error) {
 	return err == nil, err
 }
 
+// destroyTimeout bounds a destroy: stopping processes (their grace period)
+// and removing images.
+const destroyTimeout = 5 * time.Minute
+
 // DestroyApp stops the app's processes and removes its images, repository and
 // ledger entries. The ledger goes last so a failure part-way can be retried.
 func (p *Platform) DestroyApp(ctx context.Context, name string) error {
@@ -67,8 +72,12 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 	unlock := p.lockApp(name)
 	defer unlock()
 	if _, err := p.store.App(name); err != nil {
-		return fmt.Errorf("destroy app: %w", err)
+		return err
 	}
+	// Seen through even if the caller goes away: a half-destroyed app would
+	// be unrouted but still listed.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), destroyTimeout)
+	defer cancel()
 	if err := p.runner.StopApp(ctx, name); err != nil {
 		return fmt.Errorf("destroy app %s: stop processes: %w", name, err)
 	}
@@ -121,9 +130,10 @@ func (p *Platform) removeImages(ctx context.Context, app string) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]string, 0, len(builds))
 	for _, b := range builds {
-		ids = append(ids, b.Image)
+		if err := p.images.Remove(ctx, b.Tag, b.Image); err != nil {
+			return err
+		}
 	}
-	return p.images.RemoveImages(ctx, ids)
+	return nil
 }

@@ -17,30 +17,35 @@ import (
 // only when the release is serving or has failed; on failure the previous
 // release keeps serving. Progress goes to out (the pusher's terminal).
 func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer) error {
-	unlock := p.lockApp(push.App)
-	defer unlock()
 	short := push.Commit[:7]
 	step(out, "Building %s from commit %s", push.App, short)
-
 	procs, err := readProcfile(push)
 	if err != nil {
 		return err
 	}
+	// Build outside the app's lock: config changes and rollbacks need not
+	// wait minutes behind a build. (The git server runs one push per app.)
 	imageID, err := p.buildImage(ctx, push, out)
 	if err != nil {
 		return err
+	}
+	unlock := p.lockApp(push.App)
+	defer unlock()
+	if _, err := p.store.App(push.App); err != nil {
+		_ = p.images.Remove(context.WithoutCancel(ctx), imageTag(push), imageID)
+		return fmt.Errorf("app was destroyed during the push: %w", err)
 	}
 	build, err := p.store.AddBuild(releases.Build{App: push.App, Commit: push.Commit, Image: imageID, Tag: imageTag(push), Procfile: procs})
 	if err != nil {
 		return fmt.Errorf("record build: %w", err)
 	}
-	rel, err := p.store.AppendRelease(push.App, func(prev *releases.Release) (releases.Release, error) {
+	rel, err := p.store.AppendRelease(push.App, func(cur *releases.Release) (releases.Release, error) {
 		next := releases.Release{
-			App: push.App, BuildID: build.ID, Commit: push.Commit, Image: imageID,
-			Processes: procs, Description: "Deploy " + short, Config: map[string]string{},
+			BuildID: build.ID, Commit: push.Commit, Image: imageID, Processes: procs,
+			Description: "Deploy " + short, CreatedBy: "git push", Config: map[string]string{},
 		}
-		if prev != nil {
-			next.Config = maps.Clone(prev.Config)
+		if cur != nil { // config set before, or by the release now live
+			next.Config = maps.Clone(cur.Config)
 		}
 		return next, nil
 	})
@@ -52,17 +57,24 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 	return p.run(ctx, rel, out)
 }
 
-// run puts rel live and records the outcome in the ledger.
+// run puts rel live and records the outcome in the ledger. Once a release is
+// appended it is seen through: a caller who goes away does not cancel it
+// half-way (the boot timeout bounds it).
 func (p *Platform) run(ctx context.Context, rel releases.Release, out io.Writer) error {
+	ctx = context.WithoutCancel(ctx)
 	if err := p.runner.Deploy(ctx, rel, out); err != nil {
 		p.setStatus(rel, releases.StatusFailed)
 		p.log.Warn("release failed", "app", rel.App, "version", rel.Version, "err", err)
-		return fmt.Errorf("release v%d failed, the previous release keeps serving: %w", rel.Version, err)
+		if a, aerr := p.store.App(rel.App); aerr == nil && a.CurrentVersion > 0 {
+			return fmt.Errorf("release v%d failed, v%d keeps serving: %w", rel.Version, a.CurrentVersion, err)
+		}
+		return fmt.Errorf("release v%d failed: %w", rel.Version, err)
 	}
 	if err := p.store.SetStatus(rel.App, rel.Version, releases.StatusSucceeded); err != nil {
 		return fmt.Errorf("record release v%d: %w", rel.Version, err)
 	}
 	p.log.Info("release live", "app", rel.App, "version", rel.Version)
+	p.pruneLater(rel.App)
 	step(out, "v%d is live at %s", rel.Version, p.opts.WebURL(rel.App))
 	return nil
 }
@@ -74,11 +86,12 @@ func (p *Platform) setStatus(rel releases.Release, st releases.Status) {
 }
 
 func (p *Platform) buildImage(ctx context.Context, push builder.Push, out io.Writer) (string, error) {
-	if _, err := push.ReadFile("Dockerfile"); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", errors.New("no Dockerfile at the root of the repository: add one, paas builds every app from its Dockerfile")
-		}
-		return "", fmt.Errorf("read Dockerfile: %w", err)
+	ok, err := push.HasFile("Dockerfile")
+	if err != nil {
+		return "", fmt.Errorf("look for a Dockerfile: %w", err)
+	}
+	if !ok {
+		return "", errors.New("no Dockerfile at the root of the repository: add one, paas builds every app from its Dockerfile")
 	}
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(push.WriteTar(pw)) }()
@@ -93,7 +106,7 @@ func (p *Platform) buildImage(ctx context.Context, push builder.Push, out io.Wri
 }
 
 func readProcfile(push builder.Push) (map[string]string, error) {
-	data, err := push.ReadFile("Procfile")
+	data, err := push.ReadFile("Procfile", procfile.MaxSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]string{}, nil
 	}

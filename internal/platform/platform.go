@@ -19,9 +19,12 @@ type ImageBuilder interface {
 	Build(ctx context.Context, buildContext io.Reader, opts builder.BuildOptions, out io.Writer) (string, error)
 }
 
-// Images removes images the platform built.
+// Images checks and removes images the platform built.
 type Images interface {
-	RemoveImages(ctx context.Context, ids []string) error
+	Exists(ctx context.Context, id string) (bool, error)
+	// Remove drops a build's tag and its image unless something else still
+	// uses it; one already gone is not an error.
+	Remove(ctx context.Context, tag, id string) error
 }
 
 // Runner runs a release's processes.
@@ -44,12 +47,17 @@ type Repos interface {
 
 // Options are the daemon's settings the platform needs to describe apps.
 type Options struct {
-	DaemonID string
 	// WebURL and GitURL give an app's public addresses.
 	WebURL func(app string) string
 	GitURL func(app string) string
-	Logger *slog.Logger
+	// KeepReleases is how many of an app's newest releases keep their
+	// images for rollback; older images are removed.
+	KeepReleases int
+	Logger       *slog.Logger
 }
+
+// DefaultKeepReleases is Options.KeepReleases when unset.
+const DefaultKeepReleases = 10
 
 // Platform implements the API's Platform and the git server's Deployer.
 type Platform struct {
@@ -62,8 +70,10 @@ type Platform struct {
 	opts    Options
 	log     *slog.Logger
 
-	mu    sync.Mutex // protects appLocks
+	mu    sync.Mutex // protects locks
 	locks map[string]*sync.Mutex
+
+	background sync.WaitGroup // image pruning started after releases
 }
 
 // New wires a platform. repos may be set later with SetRepos, since the git
@@ -73,8 +83,14 @@ func New(store *releases.Store, b ImageBuilder, images Images, r Runner, routes 
 	if log == nil {
 		log = slog.Default()
 	}
+	if opts.KeepReleases <= 0 {
+		opts.KeepReleases = DefaultKeepReleases
+	}
 	return &Platform{store: store, builder: b, images: images, runner: r, routes: routes, opts: opts, log: log, locks: map[string]*sync.Mutex{}}
 }
+
+// Close waits for background work (image pruning) to finish.
+func (p *Platform) Close() { p.background.Wait() }
 
 // SetRepos completes the wiring once the git server exists.
 func (p *Platform) SetRepos(r Repos) { p.repos = r }

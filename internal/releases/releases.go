@@ -19,13 +19,15 @@ type Release struct {
 	Config      map[string]string `json:"config"`
 	Processes   map[string]string `json:"processes"`   // process type -> command, from the build's Procfile
 	Description string            `json:"description"` // e.g. "Deploy 1a2b3c4"
+	CreatedBy   string            `json:"created_by"`  // who or what made it: "git push", "root@host via paasctl", "paasd"
 	CreatedAt   time.Time         `json:"created_at"`
-	Status      Status            `json:"status"` // read from the status record; not part of the immutable record
+	PrevDigest  string            `json:"prev_digest"` // Digest of the release stored before this one; "" for v1
+	Digest      string            `json:"digest"`      // ComputeDigest of this release, set by AppendRelease
+	Status      Status            `json:"status"`      // read from the status record; not part of the immutable record
 }
 
-// record is a release as stored: everything but its status. It is the
-// content a future digest chain would hash, so it holds only what never
-// changes; json.Marshal sorts map keys, so its encoding is deterministic.
+// record is a release as stored: everything but its status, which is the
+// one thing that changes. It is what the digest chain covers.
 type record struct {
 	Version     int               `json:"version"`
 	App         string            `json:"app"`
@@ -35,14 +37,18 @@ type record struct {
 	Config      map[string]string `json:"config"`
 	Processes   map[string]string `json:"processes"`
 	Description string            `json:"description"`
+	CreatedBy   string            `json:"created_by"`
 	CreatedAt   time.Time         `json:"created_at"`
+	PrevDigest  string            `json:"prev_digest"`
+	Digest      string            `json:"digest"`
 }
 
 func toRecord(r Release) record {
 	return record{
 		Version: r.Version, App: r.App, BuildID: r.BuildID, Commit: r.Commit, Image: r.Image,
 		Config: cloneMap(r.Config), Processes: cloneMap(r.Processes),
-		Description: r.Description, CreatedAt: r.CreatedAt,
+		Description: r.Description, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt,
+		PrevDigest: r.PrevDigest, Digest: r.Digest,
 	}
 }
 
@@ -52,7 +58,8 @@ func (r record) release(st Status) Release {
 	return Release{
 		Version: r.Version, App: r.App, BuildID: r.BuildID, Commit: r.Commit, Image: r.Image,
 		Config: r.Config, Processes: r.Processes,
-		Description: r.Description, CreatedAt: r.CreatedAt, Status: st,
+		Description: r.Description, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt,
+		PrevDigest: r.PrevDigest, Digest: r.Digest, Status: st,
 	}
 }
 
@@ -65,33 +72,54 @@ func cloneMap(m map[string]string) map[string]string {
 	return maps.Clone(m)
 }
 
-// AppendRelease derives a new release from the newest one (nil if none) with
-// next, and stores it as version newest+1, pending. Reading the newest,
-// calling next and storing happen in one bbolt transaction, so concurrent
-// appends never share a number or lose a change. An error from next is
-// returned as is and stores nothing. next runs inside that transaction: it
-// must not call the Store, or it deadlocks.
-func (s *Store) AppendRelease(app string, next func(prev *Release) (Release, error)) (Release, error) {
+// AppendRelease derives a new release with next from the app's current
+// release (the live one, at App.CurrentVersion; nil if none has gone live) and
+// stores it as version newest+1, pending. next gets the current release, not
+// the newest, so the config of a release that failed or is still pending
+// never leaks into the next change.
+//
+// Reading the current release, calling next, validating its config, chaining
+// the digest and storing happen in one bbolt transaction, so concurrent
+// appends never share a number or break the chain. They can still both derive
+// from the same current release: callers that must not lose a change
+// serialise their append-and-go-live per app. An error from next is returned
+// as is and stores nothing; so does a config that ValidateConfigKey or
+// ValidateConfigValue rejects. next runs inside the transaction: it must not
+// call the Store, or it deadlocks.
+func (s *Store) AppendRelease(app string, next func(current *Release) (Release, error)) (Release, error) {
 	var rec record
 	var nextErr error
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if _, err := getApp(tx, app); err != nil {
+		a, err := getApp(tx, app)
+		if err != nil {
 			return err
 		}
-		rels, statuses := sub(tx, bucketReleases, app), sub(tx, bucketStatus, app)
-		prev, err := newest(rels, statuses)
+		rels, statuses, err := releaseBuckets(tx, app)
+		if err != nil {
+			return err
+		}
+		cur, err := current(tx, a)
 		if err != nil {
 			return err
 		}
 		var rel Release
-		if rel, nextErr = next(prev); nextErr != nil {
+		if rel, nextErr = next(cur); nextErr != nil {
 			return nextErr
 		}
-		// The ledger, not next, owns numbering, ownership and time.
+		if err := validateConfig(rel.Config); err != nil {
+			return err
+		}
+		prevDigest, err := newestDigest(rels)
+		if err != nil {
+			return err
+		}
+		// The ledger, not next, owns numbering, ownership, time and the chain.
 		rel.Version = nextID(rels)
 		rel.App = app
 		rel.CreatedAt = time.Now().UTC()
-		rec = toRecord(rel)
+		if rec, err = seal(toRecord(rel), prevDigest); err != nil {
+			return err
+		}
 		return appendRecord(rels, statuses, rec)
 	})
 	if nextErr != nil {
@@ -190,15 +218,14 @@ func getRelease(tx *bolt.Tx, app string, version int) (Release, error) {
 	return readRelease(statuses, data)
 }
 
-// newest returns the last release in rels, nil if there is none.
-func newest(rels, statuses *bolt.Bucket) (*Release, error) {
-	k, v := rels.Cursor().Last()
-	if k == nil {
+// current returns a's live release, nil if none has gone live yet.
+func current(tx *bolt.Tx, a App) (*Release, error) {
+	if a.CurrentVersion == 0 {
 		return nil, nil
 	}
-	rel, err := readRelease(statuses, v)
+	rel, err := getRelease(tx, a.Name, a.CurrentVersion)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("current release: %w", err)
 	}
 	return &rel, nil
 }

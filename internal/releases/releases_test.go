@@ -3,6 +3,7 @@ package releases
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -11,15 +12,16 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// appendN appends n releases to app, each adding config var V<version>.
+// appendN appends n pending releases to app, each adding config var
+// V<i> (its index in this call) to the current release's config.
 func appendN(t *testing.T, s *Store, app string, n int) []Release {
 	t.Helper()
 	var out []Release
 	for range n {
-		rel, err := s.AppendRelease(app, func(prev *Release) (Release, error) {
+		rel, err := s.AppendRelease(app, func(cur *Release) (Release, error) {
 			next := Release{Config: map[string]string{}}
-			if prev != nil {
-				next.Config = prev.Config
+			if cur != nil {
+				next.Config = cur.Config
 			}
 			next.Config[fmt.Sprintf("V%d", len(out)+1)] = "x"
 			return next, nil
@@ -32,29 +34,64 @@ func appendN(t *testing.T, s *Store, app string, n int) []Release {
 	return out
 }
 
-func TestAppendReleaseNumbersAndPrev(t *testing.T) {
+// setStatus settles a release or fails the test.
+func setStatus(t *testing.T, s *Store, app string, version int, st Status) {
+	t.Helper()
+	if err := s.SetStatus(app, version, st); err != nil {
+		t.Fatalf("SetStatus(%s v%d %s): %v", app, version, st, err)
+	}
+}
+
+// next is handed the live release, not the newest: a release that failed or
+// is still pending must not leak its config into the next change.
+func TestAppendReleaseDerivesFromCurrent(t *testing.T) {
 	s := newStore(t)
 	newApp(t, s, "hello")
 	newApp(t, s, "other")
-	var prevs []int // prev.Version seen by next; 0 for nil
-	for i := 1; i <= 3; i++ {
-		rel, err := s.AppendRelease("hello", func(prev *Release) (Release, error) {
-			pv := 0
-			if prev != nil {
-				pv = prev.Version
-				if prev.Description != fmt.Sprintf("release %d", pv) {
-					t.Errorf("prev = %+v, not the stored v%d", prev, pv)
+	steps := []struct {
+		settle  Status // what becomes of the appended release; "" = left pending
+		wantCur int    // version next must be handed; 0 = nil
+	}{
+		{StatusSucceeded, 0},
+		{StatusFailed, 1},
+		{"", 1},              // v2 failed: still derived from v1
+		{StatusSucceeded, 1}, // v3 pending: still derived from v1
+		{"", 4},
+	}
+	stored := map[int]map[string]string{} // config of each version
+	for i, step := range steps {
+		version := i + 1
+		rel, err := s.AppendRelease("hello", func(cur *Release) (Release, error) {
+			cfg := map[string]string{}
+			got := 0
+			if cur != nil {
+				got = cur.Version
+				if cur.Status != StatusSucceeded || cur.Description != fmt.Sprintf("release %d", got) || cur.Digest == "" {
+					t.Errorf("v%d: current = %+v, not the stored, live v%d", version, cur, got)
 				}
+				if !maps.Equal(cur.Config, stored[got]) {
+					t.Errorf("v%d: current config = %v, want v%d's %v", version, cur.Config, got, stored[got])
+				}
+				cfg = cur.Config
 			}
-			prevs = append(prevs, pv)
+			if got != step.wantCur {
+				t.Errorf("v%d: next got current v%d, want v%d", version, got, step.wantCur)
+			}
+			cfg[fmt.Sprintf("FROM_V%d", version)] = "x"
 			// Store-owned fields set by next are overridden.
-			return Release{Version: 99, App: "other", Status: StatusSucceeded, Description: fmt.Sprintf("release %d", i)}, nil
+			return Release{
+				Version: 99, App: "other", Status: StatusSucceeded, Digest: "forged", PrevDigest: "forged",
+				Description: fmt.Sprintf("release %d", version), CreatedBy: "test", Config: cfg,
+			}, nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rel.Version != i || rel.App != "hello" || rel.Status != StatusPending || rel.CreatedAt.IsZero() {
-			t.Errorf("release %d = %+v", i, rel)
+		if rel.Version != version || rel.App != "hello" || rel.Status != StatusPending || rel.CreatedAt.IsZero() || rel.CreatedBy != "test" {
+			t.Errorf("release %d = %+v", version, rel)
+		}
+		if rel.Digest == "forged" || rel.PrevDigest == "forged" {
+			t.Errorf("release %d kept the digests next set: %+v", version, rel)
 		}
 		if rel.CreatedAt.Location().String() != "UTC" {
 			t.Errorf("CreatedAt location = %v, want UTC", rel.CreatedAt.Location())
@@ -62,9 +99,10 @@ func TestAppendReleaseNumbersAndPrev(t *testing.T) {
 		if rel.Config == nil || rel.Processes == nil {
 			t.Errorf("nil maps in %+v, want empty", rel)
 		}
-	}
-	if want := []int{0, 1, 2}; !slices.Equal(prevs, want) {
-		t.Errorf("prev versions = %v, want %v", prevs, want)
+		stored[version] = rel.Config
+		if step.settle != "" {
+			setStatus(t, s, "hello", version, step.settle)
+		}
 	}
 	if rels, _ := s.Releases("other"); len(rels) != 0 {
 		t.Errorf("other app got %d releases", len(rels))
@@ -97,7 +135,7 @@ func TestReleasesNewestFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if one.Version != 5 || len(one.Config) != 5 || !one.CreatedAt.Equal(appended[4].CreatedAt) {
+	if one.Version != 5 || one.Config["V5"] != "x" || !one.CreatedAt.Equal(appended[4].CreatedAt) || one.Digest != appended[4].Digest {
 		t.Errorf("Release(5) = %+v, want %+v", one, appended[4])
 	}
 }
@@ -151,10 +189,11 @@ func TestAppendReleaseCopiesMaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	setStatus(t, s, "hello", rel.Version, StatusSucceeded)
 	cfg["A"] = "changed input"
 	rel.Config["A"] = "changed output"
-	_, err = s.AppendRelease("hello", func(prev *Release) (Release, error) {
-		prev.Config["A"] = "changed prev"
+	_, err = s.AppendRelease("hello", func(cur *Release) (Release, error) {
+		cur.Config["A"] = "changed current"
 		return Release{}, errors.New("abort")
 	})
 	if err == nil {
@@ -169,9 +208,12 @@ func TestAppendReleaseCopiesMaps(t *testing.T) {
 	}
 }
 
-// Twenty concurrent appends, each adding its own config var to what it read:
-// versions must be exactly 1..20 and the last release must hold all twenty
-// vars, which fails if two appends ever read the same newest release.
+// Twenty goroutines each append a release adding its own config var to the
+// current one, then put it live, racing each other. Versions must be exactly
+// 1..20 and the chain intact. Each release must have been derived from one
+// stored before it: every other var it holds belongs to a lower version.
+// (Two appends can derive from the same current release; callers that must
+// not lose a change serialise per app, as AppendRelease documents.)
 func TestAppendReleaseConcurrent(t *testing.T) {
 	s := newStore(t)
 	newApp(t, s, "hello")
@@ -181,14 +223,17 @@ func TestAppendReleaseConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			rel, err := s.AppendRelease("hello", func(prev *Release) (Release, error) {
+			rel, err := s.AppendRelease("hello", func(cur *Release) (Release, error) {
 				cfg := map[string]string{}
-				if prev != nil {
-					cfg = prev.Config
+				if cur != nil {
+					cfg = cur.Config
 				}
 				cfg[fmt.Sprintf("G%d", i)] = "x"
 				return Release{Config: cfg}, nil
 			})
+			if err == nil {
+				err = s.SetStatus("hello", rel.Version, StatusSucceeded)
+			}
 			versions[i], errs[i] = rel.Version, err
 		})
 	}
@@ -198,18 +243,36 @@ func TestAppendReleaseConcurrent(t *testing.T) {
 			t.Fatalf("goroutine %d: %v", i, err)
 		}
 	}
-	slices.Sort(versions)
+	versionOf := map[string]int{} // config var -> version that added it
 	for i, v := range versions {
+		versionOf[fmt.Sprintf("G%d", i)] = v
+	}
+	sorted := slices.Sorted(slices.Values(versions))
+	for i, v := range sorted {
 		if v != i+1 {
-			t.Fatalf("versions = %v, want 1..%d with no gaps or duplicates", versions, n)
+			t.Fatalf("versions = %v, want 1..%d with no gaps or duplicates", sorted, n)
 		}
 	}
-	last, err := s.Release("hello", n)
+	rels, err := s.Releases("hello")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(last.Config) != n {
-		t.Errorf("v%d has %d config vars, want %d: an append lost a change", n, len(last.Config), n)
+	for _, r := range rels {
+		own := 0
+		for k := range r.Config {
+			switch v := versionOf[k]; {
+			case v == r.Version:
+				own++
+			case v > r.Version:
+				t.Errorf("v%d holds %s from the later v%d", r.Version, k, v)
+			}
+		}
+		if own != 1 {
+			t.Errorf("v%d holds %d vars of its own, want 1: %v", r.Version, own, r.Config)
+		}
+	}
+	if v, err := s.Verify("hello"); err != nil || v.FirstBad != 0 || v.Checked != n {
+		t.Errorf("Verify after concurrent appends = %+v, %v; want %d intact", v, err, n)
 	}
 }
 

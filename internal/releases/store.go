@@ -5,7 +5,8 @@
 // status, each holding one sub-bucket per app keyed by big-endian uint64 so
 // that cursor order is numeric order. A release record never changes; its
 // status lives apart in the status bucket because it is the one thing that
-// does.
+// does. Each record holds its own digest and its predecessor's, so Verify can
+// name the first release whose history was altered or lost.
 package releases
 
 import (

@@ -149,6 +149,9 @@ func TestPersistsAcrossReopen(t *testing.T) {
 	if got, err := s.CurrentRelease("hello"); err != nil || !reflect.DeepEqual(got, rel) {
 		t.Errorf("CurrentRelease after reopen = %+v, %v; want %+v", got, err, rel)
 	}
+	if v, err := s.Verify("hello"); err != nil || v.FirstBad != 0 || v.Checked != 1 {
+		t.Errorf("Verify after reopen = %+v, %v; want intact", v, err)
+	}
 }
 
 // The stored record must carry every field of Release except Status, or a
@@ -180,5 +183,12 @@ func TestRecordMirrorsRelease(t *testing.T) {
 		if _, ok := want[name]; !ok {
 			t.Errorf("record has field %s that Release lacks", name)
 		}
+	}
+
+	// And toRecord and release must copy every one of them.
+	full := goldenRelease()
+	full.Digest, full.Status = full.ComputeDigest(), StatusSucceeded
+	if back := toRecord(full).release(StatusSucceeded); !reflect.DeepEqual(back, full) {
+		t.Errorf("Release -> record -> Release = %+v, want %+v", back, full)
 	}
 }

@@ -26,7 +26,7 @@ func writeUnknownHost(w http.ResponseWriter, req *http.Request) {
 
 func writeNoBackends(w http.ResponseWriter, req *http.Request, app string) {
 	writeError(w, requestID(req.Header), http.StatusServiceUnavailable,
-		fmt.Sprintf("H14 no web processes running: app %q has none; deploy with git push, or run \"paasctl scale web=1 -a %s\"", app, app))
+		fmt.Sprintf("H14 no web processes running: app %q has none; deploy it with git push", app))
 }
 
 // handleError answers a request the balancer could not complete.
@@ -45,13 +45,13 @@ func (b *balancer) handleError(w http.ResponseWriter, req *http.Request, err err
 		return
 	case errors.Is(err, errBackendsUnreachable):
 		status, code = http.StatusBadGateway, "H19"
-		msg = fmt.Sprintf("H19 backend connection failed: no web process of app %q accepted the connection; see \"paasctl logs -a %s\"", b.app, b.app)
+		msg = fmt.Sprintf("H19 backend connection failed: no web process of app %q accepted the connection; check its processes with \"paasctl apps:info -a %s\"", b.app, b.app)
 	case isTimeout(err):
 		status, code = http.StatusGatewayTimeout, "H12"
-		msg = fmt.Sprintf("H12 request timeout: app %q did not start its response in %s; see \"paasctl logs -a %s\"", b.app, b.upstream.timeout(), b.app)
+		msg = fmt.Sprintf("H12 request timeout: app %q did not start its response in %s", b.app, b.upstream.timeout())
 	default:
 		status, code = http.StatusBadGateway, "H13"
-		msg = fmt.Sprintf("H13 connection closed without response: app %q failed to answer; see \"paasctl logs -a %s\"", b.app, b.app)
+		msg = fmt.Sprintf("H13 connection closed without response: app %q failed to answer; check its processes with \"paasctl apps:info -a %s\"", b.app, b.app)
 	}
 	b.log.Warn("proxy request failed", "code", code, "status", status, "host", req.Host, "path", req.URL.Path,
 		"request_id", id, "err", err)

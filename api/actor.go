@@ -1,0 +1,41 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+)
+
+// ActorHeader carries who asked for a change, e.g. "ada@laptop via paasctl".
+// The ledger records it as a release's created_by. It is a label the caller
+// chooses, not an identity: the API token is what authenticates.
+const ActorHeader = "X-Paas-Actor"
+
+// DefaultActor is the actor of a request that names none.
+const DefaultActor = "api"
+
+// maxActorLength bounds an actor as the ledger stores it.
+const maxActorLength = 100
+
+// actorOf is the request's actor, safe to store and to print in a terminal.
+func actorOf(r *http.Request) string {
+	if a := sanitizeActor(r.Header.Get(ActorHeader)); a != "" {
+		return a
+	}
+	return DefaultActor
+}
+
+// sanitizeActor keeps the printable ASCII of s, trimmed, at most
+// maxActorLength long: nothing that could move a cursor or fake a line.
+func sanitizeActor(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r > '~' {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if len(s) > maxActorLength {
+		s = strings.TrimSpace(s[:maxActorLength])
+	}
+	return s
+}

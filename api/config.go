@@ -1,0 +1,84 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+
+	"github.com/gorilla/mux"
+)
+
+const configUpdateExample = `{"FOO": "bar", "OLD_KEY": null}`
+
+func (s *server) getConfig(w http.ResponseWriter, r *http.Request) {
+	vars, err := s.p.Config(r.Context(), mux.Vars(r)["app"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if vars == nil {
+		vars = ConfigVars{} // {}, never null
+	}
+	writeJSON(w, http.StatusOK, vars)
+}
+
+func (s *server) updateConfig(w http.ResponseWriter, r *http.Request) {
+	// Raw values first, so that a value of the wrong type can be named by
+	// its key: encoding/json does not say which map entry it failed on.
+	var raw map[string]json.RawMessage
+	if e := decodeBody(w, r, &raw, configUpdateExample); e != nil {
+		s.writeError(w, r, e)
+		return
+	}
+	changes, e := configUpdateOf(raw)
+	if e != nil {
+		s.writeError(w, r, e)
+		return
+	}
+	rel, err := s.p.UpdateConfig(r.Context(), mux.Vars(r)["app"], changes, actorOf(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, normalizeRelease(rel))
+}
+
+// configUpdateOf checks that every value is a string or null. Keys and
+// values are otherwise the platform's to validate.
+func configUpdateOf(raw map[string]json.RawMessage) (ConfigUpdate, *Error) {
+	if len(raw) == 0 {
+		return nil, invalidBody("nothing to change: give at least one KEY", configUpdateExample)
+	}
+	changes := make(ConfigUpdate, len(raw))
+	for _, key := range slices.Sorted(maps.Keys(raw)) {
+		value := bytes.TrimSpace(raw[key])
+		if string(value) == "null" {
+			changes[key] = nil
+			continue
+		}
+		var v string
+		if err := json.Unmarshal(value, &v); err != nil {
+			return nil, invalidBody(fmt.Sprintf("the value of %q is a JSON %s: values must be strings or null (null unsets the key)", key, jsonValueKind(value)), configUpdateExample)
+		}
+		changes[key] = &v
+	}
+	return changes, nil
+}
+
+// jsonValueKind names the type of v, a valid JSON value, by its first byte.
+func jsonValueKind(v []byte) string {
+	switch {
+	case v[0] == '{':
+		return "object"
+	case v[0] == '[':
+		return "array"
+	case v[0] == 't' || v[0] == 'f':
+		return "bool"
+	case v[0] == '"':
+		return "string"
+	}
+	return "number"
+}

@@ -1,0 +1,144 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestConfigSetAndUnset(t *testing.T) {
+	fake := newFakePlatform("hello")
+	c, _ := newTestServer(t, fake)
+	ctx := context.Background()
+
+	bar, empty := "bar", ""
+	rel, err := c.UpdateConfig(ctx, "hello", ConfigUpdate{"FOO": &bar, "EMPTY": &empty, "DB_URL": &bar})
+	if err != nil {
+		t.Fatalf("set: %v", err)
+	}
+	if rel.Version != 1 || !rel.Current || strings.Join(rel.ConfigKeys, ",") != "DB_URL,EMPTY,FOO" {
+		t.Errorf("set returned %+v", rel)
+	}
+	vars, err := c.Config(ctx, "hello")
+	if err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	if len(vars) != 3 || vars["FOO"] != "bar" || vars["EMPTY"] != "" {
+		t.Errorf("config = %v", vars)
+	}
+
+	rel, err = c.UpdateConfig(ctx, "hello", ConfigUpdate{"FOO": nil})
+	if err != nil {
+		t.Fatalf("unset: %v", err)
+	}
+	if got := fake.last().changes; len(got) != 1 || got["FOO"] != nil {
+		t.Errorf("platform got %v, want FOO: nil", got)
+	}
+	if rel.Version != 2 || strings.Join(rel.ConfigKeys, ",") != "DB_URL,EMPTY" {
+		t.Errorf("unset returned %+v", rel)
+	}
+}
+
+func TestConfigPatchDecodesNullAsUnset(t *testing.T) {
+	fake := newFakePlatform("hello")
+	_, srv := newTestServer(t, fake)
+	resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", `{"OLD": null, "NEW": "x=y", "BLANK": ""}`)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status = %d: %+v", resp.StatusCode, decodeError(t, resp))
+	}
+	got := fake.last().changes
+	if len(got) != 3 {
+		t.Fatalf("platform got %d changes, want 3: %v", len(got), got)
+	}
+	if v, ok := got["OLD"]; !ok || v != nil {
+		t.Errorf("OLD = %v (present %v), want a nil pointer", v, ok)
+	}
+	if v := got["NEW"]; v == nil || *v != "x=y" {
+		t.Errorf("NEW = %v, want x=y", v)
+	}
+	if v := got["BLANK"]; v == nil || *v != "" {
+		t.Errorf("BLANK = %v, want a pointer to the empty string", v)
+	}
+}
+
+func TestConfigOfNewAppIsEmptyObject(t *testing.T) {
+	_, srv := newTestServer(t, newFakePlatform("hello"))
+	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/config", "")
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(b)) != "{}" {
+		t.Fatalf("got %d %s, want 200 {}", resp.StatusCode, b)
+	}
+}
+
+func TestConfigPatchRejectsBadBodies(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want string
+	}{
+		{"empty object", `{}`, "nothing to change: give at least one KEY"},
+		{"null", `null`, "nothing to change: give at least one KEY"},
+		{"empty body", ``, "the request body is empty"},
+		{"array", `["FOO=bar"]`, "the request body is a JSON array, not an object"},
+		{"string", `"FOO=bar"`, "the request body is a JSON string, not an object"},
+		{"number value", `{"FOO": "ok", "PORT": 5000}`, `the value of "PORT" is a JSON number: values must be strings or null`},
+		{"bool value", `{"DEBUG": true}`, `the value of "DEBUG" is a JSON bool: values must be strings or null`},
+		{"object value", `{"FOO": {"a": "b"}}`, `the value of "FOO" is a JSON object: values must be strings or null`},
+		{"array value", `{"FOO": ["a"]}`, `the value of "FOO" is a JSON array: values must be strings or null`},
+		{"trailing data", `{"FOO": "a"} {}`, "more data after the JSON object"},
+		{"not JSON", `FOO=bar`, "not valid JSON"},
+		{"2 MiB", `{"FOO": "` + strings.Repeat("a", 2<<20) + `"}`, "larger than 1048576 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := newFakePlatform("hello")
+			_, srv := newTestServer(t, fake)
+			resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", tt.body)
+			e := decodeError(t, resp)
+			if resp.StatusCode != http.StatusBadRequest || e.ID != IDInvalid {
+				t.Fatalf("got %d %q, want 400 invalid", resp.StatusCode, e.ID)
+			}
+			if !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, `expected a JSON body like {"FOO": "bar", "OLD_KEY": null}`) {
+				t.Errorf("message = %q, want it to contain %q and the example", e.Message, tt.want)
+			}
+			if n := fake.called(); n != 0 {
+				t.Errorf("platform called %d times, want 0", n)
+			}
+		})
+	}
+}
+
+func TestConfigPatchPlatformRejectsKey(t *testing.T) {
+	_, srv := newTestServer(t, newFakePlatform("hello"))
+	resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", `{"1BAD": "x"}`)
+	if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || e.ID != IDInvalid || !strings.Contains(e.Message, `"1BAD"`) {
+		t.Fatalf("got %d %+v, want 400 naming the key", resp.StatusCode, e)
+	}
+}
+
+func TestConfigPatchReturnsRelease(t *testing.T) {
+	_, srv := newTestServer(t, newFakePlatform("hello"))
+	resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", `{"FOO": "secret-value"}`)
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	if strings.Contains(string(b), "secret-value") {
+		t.Errorf("the release shows a config value: %s", b)
+	}
+	var rel map[string]any
+	if err := json.Unmarshal(b, &rel); err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{"version", "description", "created_by", "created_at", "status", "current", "build_id", "commit", "image", "config_keys", "process_types", "digest"} {
+		if _, ok := rel[field]; !ok {
+			t.Errorf("release lacks %q: %s", field, b)
+		}
+	}
+	if rel["process_types"] == nil {
+		t.Errorf("process_types is null, want []: %s", b)
+	}
+}

@@ -1,0 +1,264 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// newLedger makes hello with three releases, v3 current.
+func newLedger(t *testing.T) *fakePlatform {
+	t.Helper()
+	fake := newFakePlatform("hello")
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	l, err := fake.ledger("hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.appendRelease("Deploy 1a2b3c4", "ada@laptop via paasctl")
+	l.config["FOO"] = "bar"
+	l.appendRelease("Set FOO config var", "api")
+	l.appendRelease("Deploy 5d6e7f8", "ada@laptop via paasctl")
+	return fake
+}
+
+func TestReleasesNewestFirst(t *testing.T) {
+	c, _ := newTestServer(t, newLedger(t))
+	rels, err := c.Releases(context.Background(), "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, r := range rels {
+		got = append(got, r.Version)
+	}
+	if len(got) != 3 || got[0] != 3 || got[2] != 1 || !rels[0].Current || rels[1].Current {
+		t.Errorf("versions %v, releases %+v", got, rels)
+	}
+}
+
+func TestReleasesOfNewAppIsEmptyList(t *testing.T) {
+	_, srv := newTestServer(t, newFakePlatform("hello"))
+	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases", "")
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(b)) != "[]" {
+		t.Fatalf("got %d %s, want 200 []", resp.StatusCode, b)
+	}
+}
+
+func TestReleaseVersionForms(t *testing.T) {
+	tests := []struct {
+		path    string
+		version int // 0: refused with 400
+	}{
+		{"3", 3},
+		{"v3", 3},
+		{"v1", 1},
+		{"03", 3},
+		{"v", 0},
+		{"0", 0},
+		{"v0", 0},
+		{"-1", 0},
+		{"+3", 0},
+		{"V3", 0},
+		{"3.0", 0},
+		{"vv3", 0},
+		{"three", 0},
+		{"1234567890", 0},
+		{"%20v3", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			fake := newLedger(t)
+			_, srv := newTestServer(t, fake)
+			resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases/"+tt.path, "")
+			if tt.version == 0 {
+				e := decodeError(t, resp)
+				if resp.StatusCode != http.StatusBadRequest || e.ID != IDInvalid || !strings.Contains(e.Message, "give it as v3 or 3") && !strings.Contains(e.Message, "versions start at v1") {
+					t.Fatalf("got %d %+v, want 400 with the expected form", resp.StatusCode, e)
+				}
+				if fake.called() != 0 {
+					t.Error("platform was called")
+				}
+				return
+			}
+			var rel Release
+			if err := json.NewDecoder(resp.Body).Decode(&rel); err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("got %d, %v", resp.StatusCode, err)
+			}
+			if s := fake.last(); s.method != "Release" || s.version != tt.version || rel.Version != tt.version {
+				t.Errorf("platform saw %+v, answer v%d; want Release v%d", s, rel.Version, tt.version)
+			}
+		})
+	}
+}
+
+func TestReleaseNotFound(t *testing.T) {
+	c, _ := newTestServer(t, newLedger(t))
+	if _, err := c.Release(context.Background(), "hello", 9); !IsNotFound(err) {
+		t.Fatalf("err = %v, want not_found", err)
+	}
+}
+
+func TestVerifyAndDiffAreNotVersions(t *testing.T) {
+	tests := []struct {
+		path, method string
+	}{
+		{"/v1/apps/hello/releases/verify", "VerifyReleases"},
+		{"/v1/apps/hello/releases/diff?from=1&to=v3", "DiffReleases"},
+		{"/v1/apps/hello/releases/v2", "Release"},
+		{"/v1/apps/hello/releases", "Releases"},
+	}
+	for _, tt := range tests {
+		fake := newLedger(t)
+		_, srv := newTestServer(t, fake)
+		if resp := send(t, srv, http.MethodGet, tt.path, ""); resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: status %d", tt.path, resp.StatusCode)
+		}
+		if got := fake.last().method; got != tt.method {
+			t.Errorf("GET %s reached %s, want %s", tt.path, got, tt.method)
+		}
+	}
+}
+
+func TestVerifyReleases(t *testing.T) {
+	fake := newLedger(t)
+	c, srv := newTestServer(t, fake)
+	v, err := c.VerifyReleases(context.Background(), "hello")
+	if err != nil || !v.OK || v.Checked != 3 || v.App != "hello" {
+		t.Fatalf("verify = %+v, %v", v, err)
+	}
+
+	fake.verification = &Verification{App: "hello", Checked: 2, FirstBad: 2, Problem: "digest does not match"}
+	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases/verify", "")
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("a broken chain answered %d, want 200: %s", resp.StatusCode, b)
+	}
+	want := `{"app":"hello","ok":false,"checked":2,"first_bad":2,"problem":"digest does not match"}`
+	if strings.TrimSpace(string(b)) != want {
+		t.Errorf("body %s, want %s", b, want)
+	}
+}
+
+func TestDiffReleases(t *testing.T) {
+	fake := newLedger(t)
+	c, srv := newTestServer(t, fake)
+	d, err := c.DiffReleases(context.Background(), "hello", 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := fake.last(); s.from != 1 || s.to != 3 || d.From != 1 || d.To != 3 || d.CommitTo != "5d6e7f8" {
+		t.Errorf("platform saw %+v, diff %+v", s, d)
+	}
+
+	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases/diff?from=v1&to=v2", "")
+	b, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{`"config_added":["NEW"]`, `"config_removed":[]`, `"processes_changed":[]`, `"commit_from":"1a2b3c4"`, `"image_to":""`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("diff body lacks %s: %s", want, b)
+		}
+	}
+}
+
+func TestDiffReleasesQueryErrors(t *testing.T) {
+	tests := []struct {
+		query, want string
+	}{
+		{"", `the query parameter "from" is missing`},
+		{"?from=1", `the query parameter "to" is missing`},
+		{"?to=1", `the query parameter "from" is missing`},
+		{"?from=1&to=", `the query parameter "to" is missing`},
+		{"?from=first&to=2", `query parameter "from": "first" is not a release version: give it as v3 or 3`},
+		{"?from=1&to=v0", `query parameter "to": "v0" is not a release version: versions start at v1`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			fake := newLedger(t)
+			_, srv := newTestServer(t, fake)
+			resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases/diff"+tt.query, "")
+			e := decodeError(t, resp)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, "/v1/apps/hello/releases/diff?from=v1&to=v3") {
+				t.Errorf("got %d %q, want 400 with %q and an example", resp.StatusCode, e.Message, tt.want)
+			}
+			if fake.called() != 0 {
+				t.Error("platform was called")
+			}
+		})
+	}
+}
+
+func TestRollback(t *testing.T) {
+	tests := []struct {
+		body    string
+		version int // what the platform sees
+		desc    string
+	}{
+		{`{}`, 0, "Rollback to v2"},
+		{`{"rollback_to": 0}`, 0, "Rollback to v2"},
+		{`{"rollback_to": 1}`, 1, "Rollback to v1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			fake := newLedger(t)
+			_, srv := newTestServer(t, fake)
+			resp := send(t, srv, http.MethodPost, "/v1/apps/hello/releases", tt.body)
+			var rel Release
+			if err := json.NewDecoder(resp.Body).Decode(&rel); err != nil || resp.StatusCode != http.StatusCreated {
+				t.Fatalf("got %d, %v; want 201", resp.StatusCode, err)
+			}
+			if s := fake.last(); s.method != "Rollback" || s.version != tt.version || s.actor != DefaultActor {
+				t.Errorf("platform saw %+v, want Rollback(%d) by %s", s, tt.version, DefaultActor)
+			}
+			if rel.Version != 4 || rel.Description != tt.desc {
+				t.Errorf("release %+v", rel)
+			}
+			if loc := resp.Header.Get("Location"); loc != "/v1/apps/hello/releases/v4" {
+				t.Errorf("Location = %q", loc)
+			}
+		})
+	}
+}
+
+func TestRollbackClient(t *testing.T) {
+	fake := newLedger(t)
+	c, _ := newTestServer(t, fake)
+	rel, err := c.Rollback(context.Background(), "hello", 0)
+	if err != nil || rel.Description != "Rollback to v2" || fake.last().version != 0 {
+		t.Fatalf("rollback = %+v, %v; platform saw %+v", rel, err, fake.last())
+	}
+	if _, err := c.Rollback(context.Background(), "hello", 9); !IsNotFound(err) {
+		t.Errorf("rollback to v9: %v, want not_found", err)
+	}
+}
+
+func TestRollbackRejectsBadBodies(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{"empty", ``, "the request body is empty"},
+		{"negative", `{"rollback_to": -1}`, `"rollback_to" must be a release version (1 or more), or 0`},
+		{"string version", `{"rollback_to": "v2"}`, `field "rollback_to" must be an integer, not a JSON string`},
+		{"fraction", `{"rollback_to": 1.5}`, `field "rollback_to" must be an integer`},
+		{"unknown field", `{"version": 2}`, `unknown field "version"`},
+		{"array", `[2]`, "JSON array, not an object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := newLedger(t)
+			_, srv := newTestServer(t, fake)
+			resp := send(t, srv, http.MethodPost, "/v1/apps/hello/releases", tt.body)
+			e := decodeError(t, resp)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, `{"rollback_to": 3}`) {
+				t.Errorf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)
+			}
+			if fake.called() != 0 {
+				t.Error("platform was called")
+			}
+		})
+	}
+}

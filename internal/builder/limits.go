@@ -1,0 +1,31 @@
+package builder
+
+import (
+	"strconv"
+	"strings"
+)
+
+// formatSize writes a byte count for people: "200 MiB", "1.5 KiB", "12 bytes".
+func formatSize(n int64) string {
+	if n < 1024 {
+		return strconv.FormatInt(n, 10) + " bytes"
+	}
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	f, i := float64(n)/1024, 0
+	for f >= 1024 && i < len(units)-1 {
+		f /= 1024
+		i++
+	}
+	return strings.TrimSuffix(strconv.FormatFloat(f, 'f', 1, 64), ".0") + " " + units[i]
+}
+
+// sizesApart formats a size and the limit it exceeds so that they read as
+// different numbers, falling back to exact byte counts when rounding would
+// make them look equal.
+func sizesApart(size, limit int64) (string, string) {
+	s, l := formatSize(size), formatSize(limit)
+	if s == l {
+		return strconv.FormatInt(size, 10) + " bytes", strconv.FormatInt(limit, 10) + " bytes"
+	}
+	return s, l
+}

@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/paas-dev/paas/api"
+)
+
+type configGetOptions struct {
+	key string
+}
+
+func newConfigGetCommand(g *globals) *cobra.Command {
+	var opts configGetOptions
+	return &cobra.Command{
+		Use:     "config:get KEY",
+		Short:   "Print one config var's value",
+		Example: "  paasctl config:get DATABASE_URL -a hello",
+		GroupID: groupConfig,
+		Args:    exactArgs("KEY"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.key = args[0]
+			return runConfigGet(cmd, g, &opts)
+		},
+	}
+}
+
+func runConfigGet(cmd *cobra.Command, g *globals, opts *configGetOptions) error {
+	name, err := g.appName(cmd.Context())
+	if err != nil {
+		return err
+	}
+	srv, err := loadServer()
+	if err != nil {
+		return err
+	}
+	vars, err := srv.client().Config(cmd.Context(), name)
+	if err != nil {
+		return withHint(err, api.IDNotFound, hintListApps)
+	}
+	value, ok := vars[opts.key]
+	if !ok {
+		return fmt.Errorf("config var %s is not set on %s: run paasctl config -a %s to list the ones that are", opts.key, name, name)
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), value)
+	return nil
+}

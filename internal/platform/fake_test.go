@@ -1,0 +1,185 @@
+package platform
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-billy/v5/memfs"
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/paas-dev/paas/internal/builder"
+	"github.com/paas-dev/paas/internal/releases"
+	"github.com/paas-dev/paas/internal/runner"
+)
+
+// fakeBuilder "builds" an image named after the commit.
+type fakeBuilder struct {
+	mu     sync.Mutex
+	builds int
+	fail   error
+}
+
+func (b *fakeBuilder) Build(_ context.Context, buildContext io.Reader, opts builder.BuildOptions, out io.Writer) (string, error) {
+	if _, err := io.Copy(io.Discard, buildContext); err != nil {
+		return "", err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fail != nil {
+		return "", b.fail
+	}
+	b.builds++
+	io.WriteString(out, "Step 1/1 : FROM scratch\n")
+	return "sha256:" + opts.Tag, nil
+}
+
+// fakeImages keeps a set of images.
+type fakeImages struct {
+	mu      sync.Mutex
+	present map[string]bool
+	removed []string
+}
+
+func (f *fakeImages) Exists(_ context.Context, id string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.present[id], nil
+}
+
+func (f *fakeImages) Remove(_ context.Context, _, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.present, id)
+	f.removed = append(f.removed, id)
+	return nil
+}
+
+func (f *fakeImages) add(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.present[id] = true
+}
+
+// fakeRunner records what was put live and can be told to fail.
+type fakeRunner struct {
+	mu       sync.Mutex
+	deployed []releases.Release
+	fail     error
+}
+
+func (r *fakeRunner) Deploy(_ context.Context, rel releases.Release, _ io.Writer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail != nil {
+		return r.fail
+	}
+	r.deployed = append(r.deployed, rel)
+	return nil
+}
+
+func (r *fakeRunner) StopApp(context.Context, string) error { return nil }
+
+func (r *fakeRunner) Processes(context.Context, string) ([]runner.Process, error) { return nil, nil }
+
+func (r *fakeRunner) setFail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fail = err
+}
+
+func (r *fakeRunner) last() releases.Release {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.deployed[len(r.deployed)-1]
+}
+
+type fakeRoutes struct{}
+
+func (fakeRoutes) AddApp(string)    {}
+func (fakeRoutes) RemoveApp(string) {}
+
+type fixture struct {
+	p       *Platform
+	store   *releases.Store
+	builder *fakeBuilder
+	images  *fakeImages
+	runner  *fakeRunner
+	logs    *bytes.Buffer
+}
+
+func newFixture(t *testing.T, keep int) *fixture {
+	t.Helper()
+	store, err := releases.Open(filepath.Join(t.TempDir(), "paas.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	f := &fixture{store: store, builder: &fakeBuilder{}, images: &fakeImages{present: map[string]bool{}}, runner: &fakeRunner{}, logs: &bytes.Buffer{}}
+	f.p = New(store, f.builder, f.images, f.runner, fakeRoutes{}, Options{
+		WebURL:       func(app string) string { return "http://" + app + ".localhost/" },
+		GitURL:       func(app string) string { return "http://git/" + app + ".git" },
+		KeepReleases: keep,
+		Logger:       slog.New(slog.NewTextHandler(f.logs, nil)),
+	})
+	t.Cleanup(f.p.Close)
+	return f
+}
+
+func (f *fixture) createApp(t *testing.T, name string) {
+	t.Helper()
+	if _, err := f.p.CreateApp(context.Background(), name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// push deploys a commit holding files, as the git server would after a push.
+func (f *fixture) push(t *testing.T, app string, files map[string]string) error {
+	t.Helper()
+	repo, err := git.Init(memory.NewStorage(), memfs.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt, err := repo.Worktree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range files {
+		fh, err := wt.Filesystem.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(fh, body)
+		fh.Close()
+		if _, err := wt.Add(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sig := &object.Signature{Name: "t", Email: "t@example.com", When: time.Now()}
+	hash, err := wt.Commit("c", &git.CommitOptions{Author: sig, AllowEmptyCommits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.p.Deploy(context.Background(), builder.Push{App: app, Branch: "main", Commit: hash.String(), Repo: repo}, io.Discard)
+	if err == nil {
+		f.images.add(f.runner.last().Image)
+	}
+	return err
+}
+
+func (f *fixture) mustPush(t *testing.T, app, marker string) {
+	t.Helper()
+	if err := f.push(t, app, map[string]string{"Dockerfile": "FROM scratch\n", "marker": marker}); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+}
+
+var errBoom = errors.New("boom")

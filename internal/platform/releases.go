@@ -1,0 +1,110 @@
+package platform
+
+import (
+	"context"
+	"maps"
+	"slices"
+
+	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/releases"
+)
+
+// Releases lists the app's releases, newest first.
+func (p *Platform) Releases(_ context.Context, app string) ([]api.Release, error) {
+	if err := releases.ValidateAppName(app); err != nil {
+		return nil, err
+	}
+	a, err := p.store.App(app)
+	if err != nil {
+		return nil, err
+	}
+	rels, err := p.store.Releases(app)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Release, 0, len(rels))
+	for _, r := range rels {
+		out = append(out, toAPIRelease(r, a.CurrentVersion))
+	}
+	return out, nil
+}
+
+// Release describes one release.
+func (p *Platform) Release(_ context.Context, app string, version int) (api.Release, error) {
+	if err := releases.ValidateAppName(app); err != nil {
+		return api.Release{}, err
+	}
+	a, err := p.store.App(app)
+	if err != nil {
+		return api.Release{}, err
+	}
+	r, err := p.store.Release(app, version)
+	if err != nil {
+		return api.Release{}, err
+	}
+	return toAPIRelease(r, a.CurrentVersion), nil
+}
+
+// VerifyReleases checks the app's digest chain.
+func (p *Platform) VerifyReleases(_ context.Context, app string) (api.Verification, error) {
+	if err := releases.ValidateAppName(app); err != nil {
+		return api.Verification{}, err
+	}
+	if _, err := p.store.App(app); err != nil {
+		return api.Verification{}, err
+	}
+	v, err := p.store.Verify(app)
+	if err != nil {
+		return api.Verification{}, err
+	}
+	return api.Verification{App: v.App, OK: v.FirstBad == 0, Checked: v.Checked, FirstBad: v.FirstBad, Problem: v.Problem}, nil
+}
+
+// DiffReleases says what changed from one release to another, config by
+// name only.
+func (p *Platform) DiffReleases(_ context.Context, app string, from, to int) (api.ReleaseDiff, error) {
+	if err := releases.ValidateAppName(app); err != nil {
+		return api.ReleaseDiff{}, err
+	}
+	a, err := p.store.Release(app, from)
+	if err != nil {
+		return api.ReleaseDiff{}, err
+	}
+	b, err := p.store.Release(app, to)
+	if err != nil {
+		return api.ReleaseDiff{}, err
+	}
+	d := releases.Diff(a, b)
+	return api.ReleaseDiff{
+		From: d.From, To: d.To,
+		CommitFrom: d.CommitFrom, CommitTo: d.CommitTo, ImageFrom: d.ImageFrom, ImageTo: d.ImageTo,
+		ConfigAdded: d.ConfigAdded, ConfigRemoved: d.ConfigRemoved, ConfigChanged: d.ConfigChanged,
+		ProcessesAdded: d.ProcessesAdded, ProcessesRemoved: d.ProcessesRemoved, ProcessesChanged: d.ProcessesChanged,
+	}, nil
+}
+
+func toAPIRelease(r releases.Release, current int) api.Release {
+	return api.Release{
+		Version:      r.Version,
+		Description:  r.Description,
+		CreatedBy:    r.CreatedBy,
+		CreatedAt:    r.CreatedAt,
+		Status:       string(r.Status),
+		Current:      r.Version == current,
+		BuildID:      r.BuildID,
+		Commit:       r.Commit,
+		Image:        r.Image,
+		ConfigKeys:   sortedKeys(r.Config),
+		ProcessTypes: sortedKeys(r.Processes),
+		Digest:       r.Digest,
+	}
+}
+
+// sortedKeys returns m's keys in order, never nil (JSON [] rather than null).
+func sortedKeys[V any](m map[string]V) []string {
+	keys := slices.Sorted(maps.Keys(m))
+	if keys == nil {
+		return []string{}
+	}
+	return keys
+}
