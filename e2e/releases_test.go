@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -208,4 +209,42 @@ func TestCorruptDataFileStopsStartup(t *testing.T) {
 	if after, _ := os.ReadFile(dbPath); string(after) != string(garbage) {
 		t.Fatal("paasd changed the corrupt data file")
 	}
+}
+
+// TestRetentionAndRollbackToRemovedImage: with PAAS_KEEP_RELEASES=2 the first
+// build's image goes once two newer releases exist, and a rollback to it
+// fails clearly without appending anything.
+func TestRetentionAndRollbackToRemovedImage(t *testing.T) {
+	cli := dockertest.Client(t)
+	base := dockertest.BusyboxImage(t, cli)
+	d := startDaemon(t, daemonOptions{env: []string{"PAAS_KEEP_RELEASES=2"}})
+	cleanupDocker(t, cli, d.daemonID())
+	app := d.createApp(cli)
+	repo := newAppRepo(t, d, base)
+	d.mustPaasctl(repo.dir, "git:remote", "-a", app)
+	for i := 1; i <= 3; i++ {
+		repo.write("index.html", strconv.Itoa(i)+"\n")
+		repo.commit("c")
+		if out, err := repo.push(); err != nil {
+			t.Fatalf("push %d: %v\n%s", i, err, out)
+		}
+	}
+	v1 := d.releases(app)[2]
+	waitFor(t, 30*time.Second, "the image of v1 to be pruned", func() bool {
+		return !slices.Contains(appImages(t, cli, app), v1.Image)
+	})
+	if n := len(appImages(t, cli, app)); n != 2 {
+		t.Fatalf("%d images kept, want 2", n)
+	}
+	out, err := d.paasctl(repo.dir, "rollback", "v1")
+	if err == nil || !strings.Contains(out, "image of v1 is gone") {
+		t.Fatalf("rollback to a pruned release: err=%v\n%s", err, out)
+	}
+	if n := len(d.releases(app)); n != 3 {
+		t.Fatalf("failed rollback appended a release: %d releases", n)
+	}
+	if out := d.mustPaasctl(repo.dir, "rollback"); !strings.Contains(out, "v4") {
+		t.Fatalf("rollback to v2 (kept):\n%s", out)
+	}
+	assertServes(t, d, app, "2\n")
 }
