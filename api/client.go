@@ -16,9 +16,9 @@ import (
 // response body.
 const DefaultTimeout = 30 * time.Second
 
-// changeTimeout bounds a call that puts a new release live (config changes,
-// rollbacks): the daemon answers once the release runs, which includes
-// starting processes and waiting for their health checks.
+// changeTimeout bounds a call that starts processes (config changes,
+// rollbacks, scaling, restarts, new limits): the daemon answers once they
+// run, which includes waiting for their health checks.
 const changeTimeout = 10 * time.Minute
 
 // maxErrorBody bounds how much of an error response is read into an Error.
@@ -77,16 +77,7 @@ func (c *Client) doWithin(ctx context.Context, timeout time.Duration, method, pa
 	if err != nil {
 		return fmt.Errorf("build %s %s request: %w", method, path, err)
 	}
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	if c.actor != "" {
-		req.Header.Set(ActorHeader, c.actor)
-	}
+	c.setHeaders(req, in != nil)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("reach the API: %w", err)
@@ -104,6 +95,21 @@ func (c *Client) doWithin(ctx context.Context, timeout time.Duration, method, pa
 		return fmt.Errorf("%s %s: decode response: %w", method, path, err)
 	}
 	return nil
+}
+
+// setHeaders adds what every request carries: the token, the actor, and
+// the JSON content types.
+func (c *Client) setHeaders(req *http.Request, hasBody bool) {
+	req.Header.Set("Accept", "application/json")
+	if hasBody {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if c.actor != "" {
+		req.Header.Set(ActorHeader, c.actor)
+	}
 }
 
 // readError turns an error response into *Error. A body that is not our JSON

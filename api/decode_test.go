@@ -61,6 +61,12 @@ func TestMethodNotAllowed(t *testing.T) {
 		{http.MethodDelete, "/v1/apps/hello/releases/v1", "GET"},
 		{http.MethodPost, "/v1/apps/hello/releases/verify", "GET"},
 		{http.MethodPost, "/v1/apps/hello/releases/diff", "GET"},
+		{http.MethodPut, "/v1/apps/hello/formation", "GET, PATCH"},
+		{http.MethodPost, "/v1/apps/hello/processes", "GET"},
+		{http.MethodGet, "/v1/apps/hello/processes/restart", "POST"},
+		{http.MethodPost, "/v1/apps/hello/limits", "GET, PATCH"},
+		{http.MethodDelete, "/v1/apps/hello/settings", "GET, PATCH"},
+		{http.MethodGet, "/v1/apps/hello/runs", "POST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"regexp"
 	"slices"
@@ -24,6 +25,12 @@ type fakePlatform struct {
 	verification *Verification
 	calls        int
 	seen         seen // the last call
+
+	formations map[string]Formation // by app; every app starts with web=1, worker=0
+	limits     map[string]Limits
+	settings   map[string]Settings
+	// run, when set, is what Run does; without it Run answers run.1 at once.
+	run func(ctx context.Context, req RunRequest, stdin io.Reader, stdout, stderr io.Writer) (RunResult, error)
 }
 
 func newFakePlatform(names ...string) *fakePlatform {
@@ -120,11 +127,16 @@ type fakeLedger struct {
 
 // seen records what the handlers passed to the platform.
 type seen struct {
-	method   string
-	changes  ConfigUpdate
-	actor    string
-	version  int
-	from, to int
+	method      string
+	changes     ConfigUpdate
+	actor       string
+	version     int
+	from, to    int
+	formation   Formation
+	limits      Limits
+	settings    SettingsUpdate
+	processType string
+	run         RunRequest
 }
 
 func (f *fakePlatform) last() seen {
@@ -294,4 +306,193 @@ func (f *fakePlatform) DiffReleases(_ context.Context, app string, from, to int)
 	}
 	// Lists left nil: the handler must still answer [].
 	return ReleaseDiff{From: from, To: to, CommitFrom: "1a2b3c4", CommitTo: "5d6e7f8", ConfigAdded: []string{"NEW"}}, nil
+}
+
+// fakeTypes are the process types of every fake app's release.
+var fakeTypes = []string{"web", "worker"}
+
+func (f *fakePlatform) formation(app string) (Formation, error) {
+	if _, ok := f.apps[app]; !ok {
+		return nil, fmt.Errorf("app %q: %w", app, releases.ErrNotFound)
+	}
+	if f.formations == nil {
+		f.formations = map[string]Formation{}
+	}
+	if _, ok := f.formations[app]; !ok {
+		f.formations[app] = Formation{"web": 1, "worker": 0}
+	}
+	return f.formations[app], nil
+}
+
+func (f *fakePlatform) Formation(_ context.Context, app string) (Formation, error) {
+	err := f.enter()
+	defer f.mu.Unlock()
+	f.seen = seen{method: "Formation"}
+	if err != nil {
+		return nil, err
+	}
+	cur, err := f.formation(app)
+	return maps.Clone(cur), err
+}
+
+func (f *fakePlatform) Scale(_ context.Context, app string, change Formation, actor string) (Formation, error) {
+	err := f.enter()
+	defer f.mu.Unlock()
+	f.seen = seen{method: "Scale", formation: change, actor: actor}
+	if err != nil {
+		return nil, err
+	}
+	cur, err := f.formation(app)
+	if err != nil {
+		return nil, err
+	}
+	for t := range change {
+		if !slices.Contains(fakeTypes, t) {
+			return nil, fmt.Errorf("%w: the release has no process type %q", releases.ErrInvalid, t)
+		}
+	}
+	maps.Copy(cur, change)
+	return maps.Clone(cur), nil
+}
+
+// Processes leaves seen alone: the restart handler calls it after Restart.
+func (f *fakePlatform) Processes(_ context.Context, app string) ([]Process, error) {
+	err := f.enter()
+	defer f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	cur, err := f.formation(app)
+	if err != nil {
+		return nil, err
+	}
+	var out []Process // nil for none: the handler must still answer []
+	for _, t := range slices.Sorted(maps.Keys(cur)) {
+		for i := range cur[t] {
+			out = append(out, Process{Name: fmt.Sprintf("%s.%d", t, i+1), Type: t, State: "up", Release: 1,
+				StartedAt: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), Command: "./" + t})
+		}
+	}
+	return out, nil
+}
+
+func (f *fakePlatform) Restart(_ context.Context, app, processType string) error {
+	err := f.enter()
+	defer f.mu.Unlock()
+	f.seen = seen{method: "Restart", processType: processType}
+	if err != nil {
+		return err
+	}
+	if _, err := f.formation(app); err != nil {
+		return err
+	}
+	if processType != "" && !slices.Contains(fakeTypes, processType) {
+		return fmt.Errorf("%w: the release has no process type %q", releases.ErrInvalid, processType)
+	}
+	return nil
+}
+
+func (f *fakePlatform) Limits(_ context.Context, app string) (Limits, error) {
+	err := f.enter()
+	defer f.mu.Unlock()
+	f.seen = seen{method: "Limits"}
+	if err != nil {
+		return nil, err
+	}
+	return f.limitsOf(app)
+}
+
+func (f *fakePlatform) limitsOf(app string) (Limits, error) {
+	if _, err := f.formation(app); err != nil {
+		return nil, err
+	}
+	if f.limits == nil {
+		f.limits = map[string]Limits{}
+	}
+	if _, ok := f.limits[app]; !ok {
+		f.limits[app] = Limits{"web": "512m", "worker": "512m"}
+	}
+	return f.limits[app], nil
+}
+
+func (f *fakePlatform) SetLimits(_ context.Context, app string, change Limits) (Limits, error) {
+	err := f.enter()
+	defer f.mu.Unlock()
+	f.seen = seen{method: "SetLimits", limits: change}
+	if err != nil {
+		return nil, err
+	}
+	cur, err := f.limitsOf(app)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(cur, change)
+	return maps.Clone(cur), nil
+}
+
+func (f *fakePlatform) Settings(_ context.Context, app string) (Settings, error) {
+	err := f.enter()
+	defer f.mu.Unlock()
+	f.seen = seen{method: "Settings"}
+	if err != nil {
+		return Settings{}, err
+	}
+	return f.settingsOf(app)
+}
+
+func (f *fakePlatform) settingsOf(app string) (Settings, error) {
+	if _, err := f.formation(app); err != nil {
+		return Settings{}, err
+	}
+	if st, ok := f.settings[app]; ok {
+		return st, nil
+	}
+	return Settings{AutoRollbackWindow: "2m0s", BootTimeout: "1m0s", StopTimeout: "30s"}, nil
+}
+
+func (f *fakePlatform) UpdateSettings(_ context.Context, app string, u SettingsUpdate) (Settings, error) {
+	err := f.enter()
+	defer f.mu.Unlock()
+	f.seen = seen{method: "UpdateSettings", settings: u}
+	if err != nil {
+		return Settings{}, err
+	}
+	st, err := f.settingsOf(app)
+	if err != nil {
+		return Settings{}, err
+	}
+	for k, v := range u {
+		switch k {
+		case "auto-rollback":
+			st.AutoRollback = v == "on"
+		case "health-path":
+			st.HealthPath = v
+		case "boot-timeout":
+			st.BootTimeout = v
+		default:
+			return Settings{}, fmt.Errorf("%w: unknown setting %q", releases.ErrInvalid, k)
+		}
+	}
+	if f.settings == nil {
+		f.settings = map[string]Settings{}
+	}
+	f.settings[app] = st
+	return st, nil
+}
+
+func (f *fakePlatform) Run(ctx context.Context, app string, req RunRequest, stdin io.Reader, stdout, stderr io.Writer) (RunResult, error) {
+	err := f.enter()
+	f.seen = seen{method: "Run", run: req}
+	if err == nil {
+		_, err = f.formation(app)
+	}
+	run := f.run
+	f.mu.Unlock()
+	if err != nil {
+		return RunResult{}, err
+	}
+	if run == nil {
+		return RunResult{Process: "run.1"}, nil
+	}
+	return run(ctx, req, stdin, stdout, stderr)
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 )
@@ -40,6 +42,30 @@ type Platform interface {
 	// Verification that is not OK, not an error.
 	VerifyReleases(ctx context.Context, app string) (Verification, error)
 	DiffReleases(ctx context.Context, app string, from, to int) (ReleaseDiff, error)
+
+	// Formation is how many processes of each type the app runs. Scale
+	// changes the counts of the types in f, leaves the others alone, and
+	// returns the whole new formation once the processes run.
+	Formation(ctx context.Context, app string) (Formation, error)
+	Scale(ctx context.Context, app string, f Formation, actor string) (Formation, error)
+	// Processes lists the app's processes, one-off ones included.
+	Processes(ctx context.Context, app string) ([]Process, error)
+	// Restart replaces the processes of processType ("" for all) with new
+	// ones, with the same no-downtime rules as a deploy.
+	Restart(ctx context.Context, app, processType string) error
+	// Limits are the effective memory limits of every type of the current
+	// release; SetLimits changes those of the types in l and returns them
+	// all.
+	Limits(ctx context.Context, app string) (Limits, error)
+	SetLimits(ctx context.Context, app string, l Limits) (Limits, error)
+	Settings(ctx context.Context, app string) (Settings, error)
+	UpdateSettings(ctx context.Context, app string, u SettingsUpdate) (Settings, error)
+	// Run runs a one-off process. Attached, stdin feeds it, its output goes
+	// to stdout and stderr, and the result has its exit status; ctx ends
+	// when the client is gone, and the process must stop then. Detached,
+	// stdin, stdout and stderr are nil, Run returns once the process
+	// started, and ctx ends with the request: the process must outlive it.
+	Run(ctx context.Context, app string, req RunRequest, stdin io.Reader, stdout, stderr io.Writer) (RunResult, error)
 }
 
 //go:embed openapi.yaml
@@ -48,7 +74,23 @@ var openAPISpec []byte
 type server struct {
 	p   Platform
 	log *slog.Logger
+
+	// Timing of attached runs' connections.
+	//
+	// runKeepAlive is how often the server writes to a run's connection
+	// when the process does not, so that it notices a client that is gone
+	// and stops the process.
+	runKeepAlive time.Duration
+	// runLinger bounds how long the server waits, after the final frame,
+	// for the client to close: closing first with stdin still unread would
+	// reset the connection and could lose that frame.
+	runLinger time.Duration
 }
+
+const (
+	defaultRunKeepAlive = 15 * time.Second
+	defaultRunLinger    = 5 * time.Second
+)
 
 // Register adds the /v1 routes to r. Auth is applied by the caller's
 // middleware, not here. Every response under /v1, including unknown paths and
@@ -57,7 +99,11 @@ func Register(r *mux.Router, p Platform, logger *slog.Logger) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &server{p: p, log: logger}
+	s := &server{p: p, log: logger, runKeepAlive: defaultRunKeepAlive, runLinger: defaultRunLinger}
+	s.routes(r)
+}
+
+func (s *server) routes(r *mux.Router) {
 	v1 := r.PathPrefix("/v1").Subrouter()
 	v1.NotFoundHandler = http.HandlerFunc(s.notFound)
 
@@ -69,6 +115,12 @@ func Register(r *mux.Router, p Platform, logger *slog.Logger) {
 	v1.Handle("/apps/{app}/releases/verify", s.byMethod(methods{http.MethodGet: s.verifyReleases}))
 	v1.Handle("/apps/{app}/releases/diff", s.byMethod(methods{http.MethodGet: s.diffReleases}))
 	v1.Handle("/apps/{app}/releases/{version}", s.byMethod(methods{http.MethodGet: s.getRelease}))
+	v1.Handle("/apps/{app}/formation", s.byMethod(methods{http.MethodGet: s.getFormation, http.MethodPatch: s.scale}))
+	v1.Handle("/apps/{app}/processes", s.byMethod(methods{http.MethodGet: s.listProcesses}))
+	v1.Handle("/apps/{app}/processes/restart", s.byMethod(methods{http.MethodPost: s.restart}))
+	v1.Handle("/apps/{app}/limits", s.byMethod(methods{http.MethodGet: s.getLimits, http.MethodPatch: s.setLimits}))
+	v1.Handle("/apps/{app}/settings", s.byMethod(methods{http.MethodGet: s.getSettings, http.MethodPatch: s.updateSettings}))
+	v1.Handle("/apps/{app}/runs", s.byMethod(methods{http.MethodPost: s.createRun}))
 	v1.Handle("/openapi.yaml", s.byMethod(methods{http.MethodGet: serveSpec}))
 }
 

@@ -16,12 +16,16 @@ type App struct {
 	Processes      []Process `json:"processes"`
 }
 
-// Process is one running container of an app.
+// Process is one container of an app: a process of its formation (web.1)
+// or a one-off (run.1).
 type Process struct {
 	Name      string    `json:"name"`  // "web.1"
-	State     string    `json:"state"` // "up", "crashed", "starting"
+	Type      string    `json:"type"`  // "web"
+	State     string    `json:"state"` // "starting", "up", "crashed", "stopping"
 	Release   int       `json:"release"`
 	StartedAt time.Time `json:"started_at"`
+	Restarts  int       `json:"restarts"` // since the process's release went live
+	Command   string    `json:"command"`  // as the Procfile gives it; "" for the image's own
 }
 
 // CreateAppRequest is the body of POST /v1/apps.
@@ -90,4 +94,55 @@ type ReleaseDiff struct {
 	ProcessesAdded   []string `json:"processes_added"`
 	ProcessesRemoved []string `json:"processes_removed"`
 	ProcessesChanged []string `json:"processes_changed"`
+}
+
+// Formation is how many processes of each type an app runs: the body of GET
+// and PATCH /v1/apps/{app}/formation. A PATCH changes only the types it
+// lists.
+type Formation map[string]int
+
+// RestartRequest is the body of POST /v1/apps/{app}/processes/restart.
+type RestartRequest struct {
+	Type string `json:"type"` // "" restarts every type
+}
+
+// Limits are memory limits by process type, as ParseMemory reads them:
+// "512m", "1g". GET answers the effective limit of every type of the current
+// release; a PATCH changes only the types it lists.
+type Limits map[string]string
+
+// Settings are how the platform runs an app's processes.
+type Settings struct {
+	// AutoRollback rolls a new release back by itself when its processes
+	// crash-loop or fail health checks within AutoRollbackWindow of going live.
+	AutoRollback       bool   `json:"auto_rollback"`
+	AutoRollbackWindow string `json:"auto_rollback_window"` // a Go duration, "2m0s"
+	// HealthPath is the HTTP path a new web process must answer with 2xx or
+	// 3xx before it gets traffic; "" checks that its port accepts connections.
+	HealthPath  string `json:"health_path"`
+	BootTimeout string `json:"boot_timeout"` // how long new processes get to become healthy
+	StopTimeout string `json:"stop_timeout"` // from SIGTERM to SIGKILL
+}
+
+// SettingsUpdate is the body of PATCH /v1/apps/{app}/settings: values by the
+// names paasctl apps:settings uses, "auto-rollback" (on or off),
+// "auto-rollback-window", "health-path", "boot-timeout", "stop-timeout".
+type SettingsUpdate map[string]string
+
+// RunRequest is the body of POST /v1/apps/{app}/runs.
+type RunRequest struct {
+	// Command runs through /bin/sh -c in a one-off process of the current
+	// release, with its config.
+	Command string `json:"command"`
+	// Attach streams the process's stdin, stdout, stderr and exit status
+	// over the connection (the run protocol, as openapi.yaml describes it);
+	// otherwise it runs in the background with its output in the log stream.
+	Attach bool `json:"attach"`
+}
+
+// RunResult is what a run did: the one-off process's name ("run.1") and, for
+// an attached run, its exit status.
+type RunResult struct {
+	Process  string `json:"process"`
+	ExitCode int    `json:"exit_code"`
 }

@@ -249,6 +249,10 @@ func assertWebContainer(t *testing.T, d *daemon, app, release string) {
 	}
 }
 
+func labelFilter(app, process string) filters.Args {
+	return filters.NewArgs(filters.Arg("label", "paas.app="+app), filters.Arg("label", "paas.process="+process))
+}
+
 // containersOf lists the app's containers of one release, in any state.
 func containersOf(t *testing.T, cli *client.Client, app, release string) []string {
 	t.Helper()

@@ -14,12 +14,19 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Execute runs paasctl with the process's arguments and exits.
+// Execute runs paasctl with the process's arguments and exits with its
+// status.
 func Execute() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// run is Execute without the process: it returns the exit code.
+// Run is Execute without the process: it runs paasctl with args and returns
+// its exit status, 0, 1 after an error, or the exit status of the process
+// paasctl run ran.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return run(context.Background(), args, stdin, stdout, stderr)
+}
+
 func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer) int {
 	cmd := newRootCommand()
 	cmd.SetArgs(args)
@@ -27,11 +34,21 @@ func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 	cmd.SetOut(out)
 	cmd.SetErr(errOut)
 	if err := cmd.ExecuteContext(ctx); err != nil {
+		var status exitStatus
+		if errors.As(err, &status) {
+			return int(status)
+		}
 		fmt.Fprintf(errOut, "paasctl: %s\n", describe(err))
 		return 1
 	}
 	return 0
 }
+
+// exitStatus ends paasctl with a status of its own and no message: paasctl
+// run passes on the exit status of its process.
+type exitStatus int
+
+func (s exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(s)) }
 
 // describe adds the advice a network failure needs: the API error messages
 // carry their own.
@@ -75,6 +92,7 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		&cobra.Group{ID: groupApps, Title: "Apps:"},
 		&cobra.Group{ID: groupConfig, Title: "Config:"},
 		&cobra.Group{ID: groupReleases, Title: "Releases:"},
+		&cobra.Group{ID: groupProcesses, Title: "Processes:"},
 		&cobra.Group{ID: groupGit, Title: "Git:"},
 		&cobra.Group{ID: groupOther, Title: "Other:"},
 	)
@@ -84,6 +102,7 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		newAppsCreateCommand(),
 		newAppsInfoCommand(g),
 		newAppsDestroyCommand(g),
+		newAppsSettingsCommand(g),
 		newConfigCommand(g),
 		newConfigGetCommand(g),
 		newConfigSetCommand(g),
@@ -93,6 +112,12 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		newReleasesVerifyCommand(g),
 		newReleasesDiffCommand(g),
 		newRollbackCommand(g),
+		newPsCommand(g),
+		newScaleCommand(g),
+		newPsRestartCommand(g),
+		newPsLimitCommand(g),
+		newRunCommand(g),
+		newLogsCommand(g),
 		newGitRemoteCommand(g),
 		newGitCredentialCommand(),
 		newLoginCommand(),
@@ -103,11 +128,12 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 
 // Help groups.
 const (
-	groupApps     = "apps"
-	groupConfig   = "config"
-	groupReleases = "releases"
-	groupGit      = "git"
-	groupOther    = "other"
+	groupApps      = "apps"
+	groupConfig    = "config"
+	groupReleases  = "releases"
+	groupProcesses = "processes"
+	groupGit       = "git"
+	groupOther     = "other"
 )
 
 // exactArgs is cobra.ExactArgs with a message that names the arguments and

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"regexp"
 	"slices"
@@ -31,6 +32,19 @@ type fakePlatform struct {
 	rollbacks []int
 	diffs     [][2]int
 	actors    []string
+
+	formation api.Formation // every app's; nil: web=1, worker=0
+	processes []api.Process // what Processes answers
+	limits    api.Limits    // nil: 512m for each type of formation, and run
+	settings  *api.Settings // nil: the defaults
+	// run, when set, is what Run does; without it Run answers run.1 at once.
+	run func(ctx context.Context, req api.RunRequest, stdin io.Reader, stdout, stderr io.Writer) (api.RunResult, error)
+
+	scales         []api.Formation
+	restarts       []string
+	limitChanges   []api.Limits
+	settingChanges []api.SettingsUpdate
+	runs           []api.RunRequest
 }
 
 func newFakePlatform(apps ...api.App) *fakePlatform {
@@ -268,4 +282,162 @@ func (f *fakePlatform) recorded() (updates []api.ConfigUpdate, rollbacks []int, 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.updates), slices.Clone(f.rollbacks), slices.Clone(f.diffs), slices.Clone(f.actors)
+}
+
+func (f *fakePlatform) formationLocked() api.Formation {
+	if f.formation == nil {
+		f.formation = api.Formation{"web": 1, "worker": 0}
+	}
+	return f.formation
+}
+
+func (f *fakePlatform) Formation(_ context.Context, app string) (api.Formation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.app(app); err != nil {
+		return nil, err
+	}
+	return maps.Clone(f.formationLocked()), nil
+}
+
+func (f *fakePlatform) Scale(_ context.Context, app string, change api.Formation, actor string) (api.Formation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.scales = append(f.scales, change)
+	f.actors = append(f.actors, actor)
+	if err := f.app(app); err != nil {
+		return nil, err
+	}
+	cur := f.formationLocked()
+	for _, t := range slices.Sorted(maps.Keys(change)) {
+		if _, ok := cur[t]; !ok {
+			return nil, fmt.Errorf("%w: v1 has no process type %q; its types are %s", releases.ErrInvalid, t, strings.Join(slices.Sorted(maps.Keys(cur)), ", "))
+		}
+	}
+	maps.Copy(cur, change)
+	return maps.Clone(cur), nil
+}
+
+func (f *fakePlatform) Processes(_ context.Context, app string) ([]api.Process, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.app(app); err != nil {
+		return nil, err
+	}
+	return slices.Clone(f.processes), nil
+}
+
+func (f *fakePlatform) Restart(_ context.Context, app, processType string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.restarts = append(f.restarts, processType)
+	if err := f.app(app); err != nil {
+		return err
+	}
+	if _, ok := f.formationLocked()[processType]; processType != "" && !ok {
+		return fmt.Errorf("%w: v1 has no process type %q", releases.ErrInvalid, processType)
+	}
+	return nil
+}
+
+func (f *fakePlatform) limitsLocked() api.Limits {
+	if f.limits == nil {
+		f.limits = api.Limits{"run": "512m"}
+		for t := range f.formationLocked() {
+			f.limits[t] = "512m"
+		}
+	}
+	return f.limits
+}
+
+func (f *fakePlatform) Limits(_ context.Context, app string) (api.Limits, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.app(app); err != nil {
+		return nil, err
+	}
+	return maps.Clone(f.limitsLocked()), nil
+}
+
+func (f *fakePlatform) SetLimits(_ context.Context, app string, change api.Limits) (api.Limits, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.limitChanges = append(f.limitChanges, change)
+	if err := f.app(app); err != nil {
+		return nil, err
+	}
+	cur := f.limitsLocked()
+	for t, v := range change {
+		if _, ok := cur[t]; !ok {
+			return nil, fmt.Errorf("%w: v1 has no process type %q", releases.ErrInvalid, t)
+		}
+		cur[t] = v
+	}
+	return maps.Clone(cur), nil
+}
+
+func (f *fakePlatform) settingsLocked() api.Settings {
+	if f.settings == nil {
+		f.settings = &api.Settings{AutoRollbackWindow: "2m0s", BootTimeout: "1m0s", StopTimeout: "30s"}
+	}
+	return *f.settings
+}
+
+func (f *fakePlatform) Settings(_ context.Context, app string) (api.Settings, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.app(app); err != nil {
+		return api.Settings{}, err
+	}
+	return f.settingsLocked(), nil
+}
+
+func (f *fakePlatform) UpdateSettings(_ context.Context, app string, u api.SettingsUpdate) (api.Settings, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.settingChanges = append(f.settingChanges, u)
+	if err := f.app(app); err != nil {
+		return api.Settings{}, err
+	}
+	st := f.settingsLocked()
+	for _, k := range slices.Sorted(maps.Keys(u)) {
+		v := u[k]
+		switch k {
+		case "auto-rollback":
+			if v != "on" && v != "off" {
+				return api.Settings{}, fmt.Errorf("%w: auto-rollback=%q: use on or off", releases.ErrInvalid, v)
+			}
+			st.AutoRollback = v == "on"
+		case "health-path":
+			st.HealthPath = v
+		case "boot-timeout":
+			st.BootTimeout = v
+		default:
+			return api.Settings{}, fmt.Errorf("%w: unknown setting %q", releases.ErrInvalid, k)
+		}
+	}
+	f.settings = &st
+	return st, nil
+}
+
+func (f *fakePlatform) Run(ctx context.Context, app string, req api.RunRequest, stdin io.Reader, stdout, stderr io.Writer) (api.RunResult, error) {
+	f.mu.Lock()
+	f.runs = append(f.runs, req)
+	err := f.app(app)
+	run := f.run
+	f.mu.Unlock()
+	if err != nil {
+		return api.RunResult{}, err
+	}
+	if run == nil {
+		return api.RunResult{Process: "run.1"}, nil
+	}
+	return run(ctx, req, stdin, stdout, stderr)
+}
+
+// asked returns what the process commands asked of the platform so far.
+func (f *fakePlatform) asked() (scales []api.Formation, restarts []string, limits []api.Limits, settings []api.SettingsUpdate, runs []api.RunRequest) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.scales), slices.Clone(f.restarts), slices.Clone(f.limitChanges), slices.Clone(f.settingChanges), slices.Clone(f.runs)
 }

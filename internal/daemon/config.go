@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/datadir"
 )
 
@@ -23,6 +24,9 @@ const (
 	// DefaultKeepReleases is how many newest releases per app keep their
 	// images for rollback.
 	DefaultKeepReleases = 10
+	// DefaultMemory is each process's memory limit unless the app sets one,
+	// so one app cannot take the machine down.
+	DefaultMemory = 512 << 20
 )
 
 // Config is paasd's whole configuration, read from the environment.
@@ -35,6 +39,7 @@ type Config struct {
 	BootTimeout  time.Duration // PAAS_BOOT_TIMEOUT: new processes must listen within it
 	StopTimeout  time.Duration // PAAS_STOP_TIMEOUT: SIGTERM to SIGKILL
 	KeepReleases int           // PAAS_KEEP_RELEASES: newest releases per app that keep their images
+	Memory       int64         // PAAS_MEMORY_LIMIT: default memory limit per process, bytes
 }
 
 var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -51,6 +56,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		BootTimeout:  DefaultBootTimeout,
 		StopTimeout:  DefaultStopTimeout,
 		KeepReleases: DefaultKeepReleases,
+		Memory:       DefaultMemory,
 	}
 	if d := getenv(datadir.Env); d != "" {
 		c.DataDir = d
@@ -76,6 +82,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("check PAAS_KEEP_RELEASES: %q is not a number from 1 to 1000", v)
 		}
 		c.KeepReleases = n
+	}
+	if v := getenv("PAAS_MEMORY_LIMIT"); v != "" {
+		n, err := api.ParseMemory(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("check PAAS_MEMORY_LIMIT: %q: %w (example: 512m, 1g)", v, err)
+		}
+		c.Memory = n
 	}
 	return c, nil
 }

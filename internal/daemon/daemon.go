@@ -23,6 +23,7 @@ import (
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/auth"
 	"github.com/paas-dev/paas/internal/builder"
+	"github.com/paas-dev/paas/internal/logplex"
 	"github.com/paas-dev/paas/internal/platform"
 	"github.com/paas-dev/paas/internal/releases"
 	"github.com/paas-dev/paas/internal/router"
@@ -76,23 +77,34 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("listen for the router on %s: %w (set PAAS_ROUTER_ADDR to a free address)", cfg.RouterAddr, err)
 	}
 
+	logs, err := logplex.New(logplex.Options{Dir: filepath.Join(cfg.DataDir, "logs"), Docker: docker, Logger: log})
+	if err != nil {
+		return fmt.Errorf("open log store: %w", err)
+	}
+	defer logs.Close()
 	rt := router.New(cfg.Domain, log)
+	rt.SetRequestLog(logs)
 	run := runner.New(runner.NewDocker(docker), rt, runner.Options{
-		DaemonID: daemonID, BootTimeout: cfg.BootTimeout, StopTimeout: cfg.StopTimeout, Logger: log,
+		DaemonID: daemonID, BootTimeout: cfg.BootTimeout, StopTimeout: cfg.StopTimeout,
+		DefaultMemory: cfg.Memory, Events: logs, Logger: log,
 	})
 	plat := platform.New(store, builder.NewImageBuilder(docker), platform.DockerImages{API: docker}, run, rt,
 		platform.Options{
-			WebURL:       webURL(cfg.Domain, routerLn.Addr()),
-			GitURL:       gitURL(apiLn.Addr()),
-			KeepReleases: cfg.KeepReleases,
-			Logger:       log,
+			WebURL:        webURL(cfg.Domain, routerLn.Addr()),
+			GitURL:        gitURL(apiLn.Addr()),
+			KeepReleases:  cfg.KeepReleases,
+			BootTimeout:   cfg.BootTimeout,
+			StopTimeout:   cfg.StopTimeout,
+			DefaultMemory: cfg.Memory,
+			Logs:          logs,
+			Logger:        log,
 		})
 	defer plat.Close()
 	git := builder.NewGitServer(filepath.Join(cfg.DataDir, "repos"), plat, plat, log)
 	plat.SetRepos(git)
 
 	apiSrv := &http.Server{
-		Handler:           apiHandler(token, plat, git, log),
+		Handler:           apiHandler(token, plat, git, logs.Streamer(plat.AppExists), log),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -110,11 +122,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			errc <- fmt.Errorf("serve %s: %w", name, err)
 		}
 	}
+	// Tails end at shutdown rather than holding it for its whole bound.
+	apiSrv.RegisterOnShutdown(logs.EndTails)
 	// Restore before serving: a push accepted during it could have its fresh
 	// containers taken for leftovers of a deleted app.
-	if err := restore(ctx, store, rt, run, log); err != nil {
+	if err := plat.Restore(ctx); err != nil {
 		log.Error("restore apps", "err", err)
 	}
+	supervising, stopSupervising := context.WithCancel(context.Background())
+	supervised := make(chan struct{})
+	go func() {
+		defer close(supervised)
+		run.Supervise(supervising)
+	}()
+	defer func() { stopSupervising(); <-supervised }()
 	go serve("api", apiSrv, apiLn)
 	go serve("router", routerSrv, routerLn)
 	log.Info("paasd ready", "data_dir", cfg.DataDir, "domain", cfg.Domain)
@@ -133,9 +154,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // apiHandler serves the REST API and git, both behind the token; /healthz is
 // open so supervisors can probe the daemon.
-func apiHandler(token string, p api.Platform, git *builder.GitServer, log *slog.Logger) http.Handler {
+func apiHandler(token string, p api.Platform, git *builder.GitServer, logs api.LogStreamer, log *slog.Logger) http.Handler {
 	r := mux.NewRouter()
 	api.Register(r, p, log)
+	api.RegisterLogs(r, logs, log)
 	git.Register(r)
 	guarded := auth.Middleware(token)(r)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -146,31 +168,6 @@ func apiHandler(token string, p api.Platform, git *builder.GitServer, log *slog.
 		}
 		guarded.ServeHTTP(w, req)
 	})
-}
-
-// restore routes every app and brings each current release back to running,
-// adopting containers that survived the daemon's restart.
-func restore(ctx context.Context, store *releases.Store, rt *router.Router, run *runner.Runner, log *slog.Logger) error {
-	apps, err := store.Apps()
-	if err != nil {
-		return fmt.Errorf("list apps: %w", err)
-	}
-	var current []releases.Release
-	for _, a := range apps {
-		rt.AddApp(a.Name)
-		if a.CurrentVersion == 0 {
-			continue
-		}
-		rel, err := store.Release(a.Name, a.CurrentVersion)
-		if err != nil { // one bad record must not keep the other apps down
-			log.Error("read current release", "app", a.Name, "version", a.CurrentVersion, "err", err)
-			continue
-		}
-		if rel.Image != "" { // config set before the first deploy: nothing to run
-			current = append(current, rel)
-		}
-	}
-	return run.Restore(ctx, current)
 }
 
 // verifyLedger checks every app's release digest chain and says loudly where

@@ -94,6 +94,9 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 	if err := p.store.DestroyApp(name); err != nil {
 		return fmt.Errorf("destroy app %s: %w", name, err)
 	}
+	if p.opts.Logs != nil {
+		p.opts.Logs.Forget(name)
+	}
 	p.log.Info("app destroyed", "app", name)
 	return nil
 }

@@ -74,6 +74,7 @@ func (p *Platform) UpdateConfig(ctx context.Context, app string, changes api.Con
 	}
 	// Keys only: values are secrets.
 	p.log.Info("config changed", "app", app, "version", rel.Version, "keys", sortedKeys(changes))
+	p.emit(app, "release", fmt.Sprintf("Release v%d created by %s: %s", rel.Version, rel.CreatedBy, rel.Description))
 	if err := p.putLive(ctx, rel); err != nil {
 		return api.Release{}, err
 	}

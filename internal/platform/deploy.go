@@ -11,6 +11,7 @@ import (
 	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/procfile"
 	"github.com/paas-dev/paas/internal/releases"
+	"github.com/paas-dev/paas/internal/runner"
 )
 
 // Deploy builds the pushed commit, appends a release and runs it. It returns
@@ -53,8 +54,27 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 		return fmt.Errorf("append release: %w", err)
 	}
 	p.log.Info("release created", "app", rel.App, "version", rel.Version, "commit", short)
+	p.emit(rel.App, "release", fmt.Sprintf("Release v%d created by %s: %s", rel.Version, rel.CreatedBy, rel.Description))
+	if err := p.firstFormation(push.App); err != nil {
+		return err
+	}
 	step(out, "Releasing v%d", rel.Version)
-	return p.run(ctx, rel, out)
+	if err := p.run(ctx, rel, out); err != nil {
+		return err
+	}
+	p.watchLater(rel)
+	return nil
+}
+
+// firstFormation starts an app that never ran anything with web=1, as on
+// Heroku; other types wait for paasctl scale.
+func (p *Platform) firstFormation(app string) error {
+	f, err := p.store.Formation(app)
+	if err != nil || len(f) > 0 {
+		return err
+	}
+	_, err = p.store.UpdateFormation(app, map[string]int{"web": 1})
+	return err
 }
 
 // run puts rel live and records the outcome in the ledger. Once a release is
@@ -62,7 +82,15 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 // half-way (the boot timeout bounds it).
 func (p *Platform) run(ctx context.Context, rel releases.Release, out io.Writer) error {
 	ctx = context.WithoutCancel(ctx)
-	if err := p.runner.Deploy(ctx, rel, out); err != nil {
+	err := p.releasePhase(ctx, rel, out)
+	if err == nil {
+		var spec runner.Spec
+		if spec, err = p.spec(rel); err == nil {
+			err = p.runner.Deploy(ctx, spec, out)
+		}
+	}
+	if err != nil {
+		p.emit(rel.App, "release", fmt.Sprintf("Release v%d failed: %v", rel.Version, err))
 		p.setStatus(rel, releases.StatusFailed)
 		p.log.Warn("release failed", "app", rel.App, "version", rel.Version, "err", err)
 		if a, aerr := p.store.App(rel.App); aerr == nil && a.CurrentVersion > 0 {
@@ -74,6 +102,7 @@ func (p *Platform) run(ctx context.Context, rel releases.Release, out io.Writer)
 		return fmt.Errorf("record release v%d: %w", rel.Version, err)
 	}
 	p.log.Info("release live", "app", rel.App, "version", rel.Version)
+	p.emit(rel.App, "release", fmt.Sprintf("Release v%d is live", rel.Version))
 	p.pruneLater(rel.App)
 	step(out, "v%d is live at %s", rel.Version, p.opts.WebURL(rel.App))
 	return nil

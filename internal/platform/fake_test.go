@@ -73,22 +73,60 @@ func (f *fakeImages) add(id string) {
 type fakeRunner struct {
 	mu       sync.Mutex
 	deployed []releases.Release
+	specs    []runner.Spec
 	fail     error
+	procs    []runner.Process
+	oneOffs  []runner.OneOff
+	exitCode int
 }
 
-func (r *fakeRunner) Deploy(_ context.Context, rel releases.Release, _ io.Writer) error {
+func (r *fakeRunner) Deploy(_ context.Context, spec runner.Spec, _ io.Writer) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fail != nil {
 		return r.fail
 	}
-	r.deployed = append(r.deployed, rel)
+	r.deployed = append(r.deployed, spec.Release)
+	r.specs = append(r.specs, spec)
 	return nil
+}
+
+func (r *fakeRunner) Scale(_ context.Context, spec runner.Spec, _ io.Writer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail != nil {
+		return r.fail
+	}
+	r.specs = append(r.specs, spec)
+	return nil
+}
+
+func (r *fakeRunner) Restart(_ context.Context, spec runner.Spec, _ string, _ io.Writer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.specs = append(r.specs, spec)
+	return r.fail
 }
 
 func (r *fakeRunner) StopApp(context.Context, string) error { return nil }
 
-func (r *fakeRunner) Processes(context.Context, string) ([]runner.Process, error) { return nil, nil }
+func (r *fakeRunner) Restore(context.Context, []runner.Spec) error { return nil }
+
+func (r *fakeRunner) Processes(context.Context, string) ([]runner.Process, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.procs, nil
+}
+
+func (r *fakeRunner) RunOneOff(_ context.Context, o runner.OneOff) (runner.OneOffResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.oneOffs = append(r.oneOffs, o)
+	if o.Stdout != nil {
+		io.WriteString(o.Stdout, "one-off output\n")
+	}
+	return runner.OneOffResult{Process: o.Type + ".1", ExitCode: r.exitCode}, nil
+}
 
 func (r *fakeRunner) setFail(err error) {
 	r.mu.Lock()
@@ -100,6 +138,12 @@ func (r *fakeRunner) last() releases.Release {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.deployed[len(r.deployed)-1]
+}
+
+func (r *fakeRunner) lastSpec() runner.Spec {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.specs[len(r.specs)-1]
 }
 
 type fakeRoutes struct{}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/releases"
@@ -29,9 +30,19 @@ type Images interface {
 
 // Runner runs a release's processes.
 type Runner interface {
-	Deploy(ctx context.Context, rel releases.Release, out io.Writer) error
+	Deploy(ctx context.Context, spec runner.Spec, out io.Writer) error
+	Scale(ctx context.Context, spec runner.Spec, out io.Writer) error
+	Restart(ctx context.Context, spec runner.Spec, processType string, out io.Writer) error
 	StopApp(ctx context.Context, app string) error
+	Restore(ctx context.Context, specs []runner.Spec) error
 	Processes(ctx context.Context, app string) ([]runner.Process, error)
+	RunOneOff(ctx context.Context, o runner.OneOff) (runner.OneOffResult, error)
+}
+
+// Logs is the app's log stream, for platform events.
+type Logs interface {
+	Platform(app, process, message string)
+	Forget(app string) // on destroy: the app's history goes with it
 }
 
 // Routes is the router's app table.
@@ -53,7 +64,12 @@ type Options struct {
 	// KeepReleases is how many of an app's newest releases keep their
 	// images for rollback; older images are removed.
 	KeepReleases int
-	Logger       *slog.Logger
+	// The runner's defaults, to show in an app's settings and limits.
+	BootTimeout   time.Duration
+	StopTimeout   time.Duration
+	DefaultMemory int64
+	Logs          Logs // nil: platform events go only to the daemon's log
+	Logger        *slog.Logger
 }
 
 // DefaultKeepReleases is Options.KeepReleases when unset.
@@ -73,7 +89,9 @@ type Platform struct {
 	mu    sync.Mutex // protects locks
 	locks map[string]*sync.Mutex
 
-	background sync.WaitGroup // image pruning started after releases
+	background sync.WaitGroup  // image pruning and release watches
+	ctx        context.Context // ends background work on Close
+	cancel     context.CancelFunc
 }
 
 // New wires a platform. repos may be set later with SetRepos, since the git
@@ -86,11 +104,16 @@ func New(store *releases.Store, b ImageBuilder, images Images, r Runner, routes 
 	if opts.KeepReleases <= 0 {
 		opts.KeepReleases = DefaultKeepReleases
 	}
-	return &Platform{store: store, builder: b, images: images, runner: r, routes: routes, opts: opts, log: log, locks: map[string]*sync.Mutex{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Platform{store: store, builder: b, images: images, runner: r, routes: routes, opts: opts, log: log,
+		locks: map[string]*sync.Mutex{}, ctx: ctx, cancel: cancel}
 }
 
-// Close waits for background work (image pruning) to finish.
-func (p *Platform) Close() { p.background.Wait() }
+// Close stops release watches and waits for background work to finish.
+func (p *Platform) Close() {
+	p.cancel()
+	p.background.Wait()
+}
 
 // SetRepos completes the wiring once the git server exists.
 func (p *Platform) SetRepos(r Repos) { p.repos = r }
@@ -107,4 +130,11 @@ func (p *Platform) lockApp(app string) (unlock func()) {
 	p.mu.Unlock()
 	m.Lock()
 	return m.Unlock
+}
+
+// emit puts a platform event into the app's log stream as paas[process].
+func (p *Platform) emit(app, process, message string) {
+	if p.opts.Logs != nil {
+		p.opts.Logs.Platform(app, process, message)
+	}
 }

@@ -17,11 +17,27 @@ var ErrImageGone = fmt.Errorf("%w: image removed", releases.ErrInvalid)
 // (0: the last one that went live before the current) and puts it live. No
 // rebuild: the image is reused, so it must still exist.
 func (p *Platform) Rollback(ctx context.Context, app string, version int, actor string) (api.Release, error) {
+	return p.rollback(ctx, app, version, actor, 0, "")
+}
+
+// rollback is Rollback; with from set, only while from is still current (an
+// auto-rollback must not undo a newer deploy), and why goes into the
+// description.
+func (p *Platform) rollback(ctx context.Context, app string, version int, actor string, from int, why string) (api.Release, error) {
 	if err := releases.ValidateAppName(app); err != nil {
 		return api.Release{}, err
 	}
 	unlock := p.lockApp(app)
 	defer unlock()
+	if from != 0 {
+		a, err := p.store.App(app)
+		if err != nil {
+			return api.Release{}, err
+		}
+		if a.CurrentVersion != from {
+			return api.Release{}, fmt.Errorf("%w: v%d is no longer current", releases.ErrInvalid, from)
+		}
+	}
 	target, err := p.rollbackTarget(app, version)
 	if err != nil {
 		return api.Release{}, err
@@ -37,12 +53,16 @@ func (p *Platform) Rollback(ctx context.Context, app string, version int, actor 
 	rel, err := p.store.AppendRelease(app, func(*releases.Release) (releases.Release, error) {
 		next := carryBuild(target, actor)
 		next.Description = fmt.Sprintf("Rollback to v%d", target.Version)
+		if why != "" {
+			next.Description += fmt.Sprintf(" (auto: v%d %s)", from, why)
+		}
 		return next, nil
 	})
 	if err != nil {
 		return api.Release{}, err
 	}
 	p.log.Info("rollback", "app", app, "to", target.Version, "version", rel.Version)
+	p.emit(app, "release", fmt.Sprintf("Release v%d created by %s: %s", rel.Version, rel.CreatedBy, rel.Description))
 	if err := p.putLive(ctx, rel); err != nil {
 		return api.Release{}, err
 	}

@@ -86,6 +86,11 @@ func (s *Store) DestroyApp(name string) error {
 				return err
 			}
 		}
+		for _, top := range [][]byte{bucketFormation, bucketSettings} {
+			if err := tx.Bucket(top).Delete([]byte(name)); err != nil {
+				return err
+			}
+		}
 		return apps.Delete([]byte(name))
 	})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"slices"
 	"sync/atomic"
 )
 
@@ -15,18 +16,38 @@ import (
 // backends. It is the http.RoundTripper of the app's ReverseProxy, so the
 // backend is picked, and on a failed dial re-picked, per request in one place.
 type balancer struct {
-	app      string
-	backends []string // never changed after newBalancer
-	next     atomic.Uint64
-	upstream *upstream
-	proxy    *httputil.ReverseProxy
-	log      *slog.Logger
+	app     string
+	members []member // never changed after newBalancer
+	next    atomic.Uint64
+	router  *Router
+	proxy   *httputil.ReverseProxy
+	log     *slog.Logger
 }
 
-func newBalancer(app string, backends []string, u *upstream, log *slog.Logger) *balancer {
-	b := &balancer{app: app, backends: backends, upstream: u, log: log.With("app", app)}
-	b.proxy = u.newProxy(b)
+// member is a backend of one balancer with the target counting its
+// requests, which every balancer of the app listing the address shares.
+type member struct {
+	Backend
+	target *target
+}
+
+// dyno names the backend in request log lines.
+func (m *member) dyno() string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.Addr
+}
+
+func newBalancer(app string, members []member, r *Router) *balancer {
+	b := &balancer{app: app, members: members, router: r, log: r.log.With("app", app)}
+	b.proxy = r.upstream.newProxy(b)
 	return b
+}
+
+// serves reports whether b routes to exactly backends, in order.
+func (b *balancer) serves(backends []Backend) bool {
+	return slices.EqualFunc(b.members, backends, func(m member, be Backend) bool { return m.Backend == be })
 }
 
 // ServeHTTP proxies req to one of the backends.
@@ -37,35 +58,63 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // RoundTrip sends req to the next backend in turn. If the dial fails, the
 // request never left, so it goes to the following backend; any later failure
 // is returned as is, since the app may already have acted on the request.
+// The request counts as in flight to its backend until the proxy closes the
+// response body (see target.hold).
 func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
-	n := uint64(len(b.backends))
-	first := b.next.Add(1) - 1
-	body := req.Body
-	var dialErrs []error
-	for i := range n {
-		attempt := req
-		if i > 0 {
-			attempt = retarget(req)
-		}
-		// req is the ReverseProxy's private outbound copy, so setting its URL
-		// host on the first attempt touches nothing anyone else holds.
-		attempt.URL.Host = b.backends[(first+i)%n]
-		if body != nil && i < n-1 {
-			// The transport closes the body on any error, dial errors
-			// included; keep it open for the next backend.
-			attempt.Body = keepOpen{body}
-		}
-		resp, err := b.upstream.roundTrip(attempt)
-		if err == nil {
-			return resp, nil
-		}
-		if !isDialError(err) || req.Context().Err() != nil {
-			return nil, fmt.Errorf("proxy to %s: %w", attempt.URL.Host, err)
-		}
-		b.log.Debug("backend refused connection; trying the next", "backend", attempt.URL.Host, "err", err)
-		dialErrs = append(dialErrs, err)
+	var ex *exchange
+	if b.router.requestLog.Load() != nil { // spare unlogged requests the context walk
+		ex = exchangeOf(req.Context())
 	}
-	return nil, fmt.Errorf("%w: %w", errBackendsUnreachable, errors.Join(dialErrs...))
+	body := req.Body
+	var (
+		dialErrs []error
+		used     bool // req itself went to the transport; a retry sends a copy
+	)
+	for {
+		n := uint64(len(b.members))
+		first := b.next.Add(1) - 1
+		for i := range n {
+			m := &b.members[(first+i)%n]
+			if !m.target.acquire() {
+				break // a swap retired it since the request loaded b
+			}
+			if ex != nil {
+				ex.dyno = m.dyno()
+			}
+			attempt := req
+			if used {
+				attempt = retarget(req)
+			}
+			used = true
+			// req is the ReverseProxy's private outbound copy, so setting its URL
+			// host on the first attempt touches nothing anyone else holds.
+			attempt.URL.Host = m.Addr
+			if body != nil && i < n-1 {
+				// The transport closes the body on any error, dial errors
+				// included; keep it open for the next backend.
+				attempt.Body = keepOpen{body}
+			}
+			resp, err := b.router.upstream.roundTrip(attempt)
+			if err == nil {
+				m.target.hold(resp, req)
+				return resp, nil
+			}
+			m.target.release()
+			if !isDialError(err) || req.Context().Err() != nil {
+				return nil, fmt.Errorf("proxy to %s: %w", m.Addr, err)
+			}
+			b.log.Debug("backend refused connection; trying the next", "backend", m.Addr, "err", err)
+			dialErrs = append(dialErrs, err)
+			if i == n-1 {
+				return nil, fmt.Errorf("%w: %w", errBackendsUnreachable, errors.Join(dialErrs...))
+			}
+		}
+		// The app's backends were swapped under this request: go on with
+		// the set that replaced them, which was published first.
+		if b = b.router.current(b.app); b == nil {
+			return nil, errNoBackends
+		}
+	}
 }
 
 // retarget copies req and its URL so that a retry can point elsewhere.

@@ -12,12 +12,27 @@ import (
 // so the request was sent nowhere.
 var errBackendsUnreachable = errors.New("no web process accepted the connection")
 
+// errNoBackends means the app's last backends were removed while a request
+// was on its way to one.
+var errNoBackends = errors.New("no web processes running")
+
 // statusClientClosedRequest is nginx's 499: the client left before the answer.
 // Nobody reads it; it marks the request in logs.
 const statusClientClosedRequest = 499
 
-// The bodies carry Heroku's router error codes, which users search for.
-// https://devcenter.heroku.com/articles/error-codes
+// The bodies and log lines carry Heroku's router error codes, which users
+// search for. https://devcenter.heroku.com/articles/error-codes
+
+// routerCode is a router error as a request log line shows it.
+type routerCode struct{ at, code, desc string }
+
+var (
+	codeTimeout         = routerCode{"error", "H12", "Request timeout"}
+	codeNoResponse      = routerCode{"error", "H13", "Connection closed without response"}
+	codeNoWebProcesses  = routerCode{"error", "H14", "No web processes running"}
+	codeConnectFailed   = routerCode{"error", "H19", "Backend connection failed"}
+	codeClientCancelled = routerCode{"info", "H27", "Client Request Interrupted"} // the client's doing, not an error
+)
 
 func writeUnknownHost(w http.ResponseWriter, req *http.Request) {
 	writeError(w, requestID(req.Header), http.StatusNotFound,
@@ -25,7 +40,8 @@ func writeUnknownHost(w http.ResponseWriter, req *http.Request) {
 }
 
 func writeNoBackends(w http.ResponseWriter, req *http.Request, app string) {
-	writeError(w, requestID(req.Header), http.StatusServiceUnavailable,
+	noteError(w, codeNoWebProcesses)
+	writeError(w, requestIDOf(req), http.StatusServiceUnavailable,
 		fmt.Sprintf("H14 no web processes running: app %q has none; deploy it with git push", app))
 }
 
@@ -33,28 +49,33 @@ func writeNoBackends(w http.ResponseWriter, req *http.Request, app string) {
 func (b *balancer) handleError(w http.ResponseWriter, req *http.Request, err error) {
 	var (
 		status int
-		code   string
+		code   routerCode
 		msg    string
-		id     = requestID(req.Header)
+		id     = requestIDOf(req)
 	)
 	switch {
 	case req.Context().Err() != nil:
 		// The client went away; that is its business, not an error here.
 		b.log.Debug("client closed request", "host", req.Host, "path", req.URL.Path, "err", err)
+		noteError(w, codeClientCancelled)
 		w.WriteHeader(statusClientClosedRequest)
 		return
+	case errors.Is(err, errNoBackends):
+		writeNoBackends(w, req, b.app)
+		return
 	case errors.Is(err, errBackendsUnreachable):
-		status, code = http.StatusBadGateway, "H19"
+		status, code = http.StatusBadGateway, codeConnectFailed
 		msg = fmt.Sprintf("H19 backend connection failed: no web process of app %q accepted the connection; check its processes with \"paasctl apps:info -a %s\"", b.app, b.app)
 	case isTimeout(err):
-		status, code = http.StatusGatewayTimeout, "H12"
-		msg = fmt.Sprintf("H12 request timeout: app %q did not start its response in %s", b.app, b.upstream.timeout())
+		status, code = http.StatusGatewayTimeout, codeTimeout
+		msg = fmt.Sprintf("H12 request timeout: app %q did not start its response in %s", b.app, b.router.upstream.timeout())
 	default:
-		status, code = http.StatusBadGateway, "H13"
+		status, code = http.StatusBadGateway, codeNoResponse
 		msg = fmt.Sprintf("H13 connection closed without response: app %q failed to answer; check its processes with \"paasctl apps:info -a %s\"", b.app, b.app)
 	}
-	b.log.Warn("proxy request failed", "code", code, "status", status, "host", req.Host, "path", req.URL.Path,
+	b.log.Warn("proxy request failed", "code", code.code, "status", status, "host", req.Host, "path", req.URL.Path,
 		"request_id", id, "err", err)
+	noteError(w, code)
 	writeError(w, id, status, msg)
 }
 

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"context"
 	"log"
 	"log/slog"
 	"net"
@@ -46,13 +47,29 @@ func newTransport(timeout time.Duration) *http.Transport {
 	return &http.Transport{
 		// Backends are local: an HTTP_PROXY in the daemon's environment must not apply.
 		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
+		DialContext:           timedDial(dialer),
 		MaxIdleConnsPerHost:   maxIdlePerBackend,
 		IdleConnTimeout:       idleTimeout,
 		ResponseHeaderTimeout: timeout,
 		ExpectContinueTimeout: time.Second,
 		// Pass the client's Accept-Encoding and the app's encoding through untouched.
 		DisableCompression: true,
+	}
+}
+
+// timedDial dials with d and adds the time taken to the connect time of the
+// logged request that asked for the connection. A request reusing a
+// kept-alive connection dials nothing and shows connect=0ms.
+func timedDial(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		e := exchangeOf(ctx)
+		if e == nil {
+			return d.DialContext(ctx, network, addr)
+		}
+		start := time.Now()
+		conn, err := d.DialContext(ctx, network, addr)
+		e.connect.Add(int64(time.Since(start)))
+		return conn, err
 	}
 }
 
@@ -88,7 +105,7 @@ func (u *upstream) newProxy(b *balancer) *httputil.ReverseProxy {
 func rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.URL.Scheme = "http"
 	setForwarded(pr)
-	pr.Out.Header.Set(headerRequestID, requestID(pr.In.Header))
+	pr.Out.Header.Set(headerRequestID, requestIDOf(pr.In))
 }
 
 // bufferPool lends ReverseProxy 32 KiB copy buffers.

@@ -40,15 +40,20 @@ func TestStreamingFlushesEachEvent(t *testing.T) {
 	tests := []struct {
 		name   string
 		header http.Header
+		logged bool // the request log wraps the client's ResponseWriter
 	}{
-		{"server-sent events", http.Header{"Content-Type": {"text/event-stream"}}},
+		{"server-sent events", http.Header{"Content-Type": {"text/event-stream"}}, false},
 		// Go flushes unknown-length bodies by itself; a declared length is
 		// the case only FlushInterval -1 covers.
-		{"declared length", http.Header{"Content-Type": {"text/plain"}, "Content-Length": {"22"}}},
+		{"declared length", http.Header{"Content-Type": {"text/plain"}, "Content-Length": {"22"}}, false},
+		{"declared length, logged", http.Header{"Content-Type": {"text/plain"}, "Content-Length": {"22"}}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newTestRouter(t)
+			if tt.logged {
+				r.SetRequestLog(discardLines{})
+			}
 			srv := serve(t, r)
 			release := make(chan struct{})
 			var releaseOnce sync.Once
@@ -121,9 +126,21 @@ func echoUpgrade(w http.ResponseWriter, req *http.Request) {
 }
 
 func TestUpgradePassesThrough(t *testing.T) {
+	t.Run("unlogged", func(t *testing.T) { testUpgradePassesThrough(t, nil) })
+	t.Run("logged", func(t *testing.T) {
+		lines := make(lineLog, 1)
+		testUpgradePassesThrough(t, lines)
+		wantLine(t, lines, "hello", map[string]string{"status": "101", "dyno": "web.1"})
+	})
+}
+
+func testUpgradePassesThrough(t *testing.T, lines lineLog) {
 	r := newTestRouter(t)
+	if lines != nil {
+		r.SetRequestLog(lines)
+	}
 	srv := serve(t, r)
-	r.SetBackends("hello", []string{startBackend(t, http.HandlerFunc(echoUpgrade))})
+	r.SetBackendsNamed("hello", []Backend{{startBackend(t, http.HandlerFunc(echoUpgrade)), "web.1"}})
 
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
@@ -258,7 +275,8 @@ func TestSwapUnderLoad(t *testing.T) {
 }
 
 // BenchmarkProxy compares a tiny response fetched straight from the backend
-// with the same response through the router, over kept-alive connections.
+// with the same response through the router, over kept-alive connections,
+// without and with a request log line per request.
 func BenchmarkProxy(b *testing.B) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		io.WriteString(w, "ok")
@@ -268,8 +286,17 @@ func BenchmarkProxy(b *testing.B) {
 	r.SetBackends("hello", []string{backend.Listener.Addr().String()})
 	front := httptest.NewServer(r)
 	defer front.Close()
+	logged := New("localhost", slog.New(slog.DiscardHandler))
+	logged.SetBackendsNamed("hello", []Backend{{Addr: backend.Listener.Addr().String(), Name: "web.1"}})
+	logged.SetRequestLog(discardLines{})
+	loggedFront := httptest.NewServer(logged)
+	defer loggedFront.Close()
 
-	for _, bb := range []struct{ name, url string }{{"direct", backend.URL}, {"router", front.URL}} {
+	for _, bb := range []struct{ name, url string }{
+		{"direct", backend.URL},
+		{"router", front.URL},
+		{"router-logged", loggedFront.URL},
+	} {
 		b.Run(bb.name, func(b *testing.B) {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 			defer client.CloseIdleConnections()

@@ -21,15 +21,21 @@ const (
 )
 
 // Router is an http.Handler routing by Host header to apps' web processes.
-// Requests never take a lock: they read an immutable table through an atomic
-// pointer, and every change publishes a new table.
+// Requests take no lock: they read an immutable table through an atomic
+// pointer, and every change publishes a new table. (The one exception is the
+// last request to a removed backend, which locks to wake Drain.)
 type Router struct {
-	domain   string
-	log      *slog.Logger
-	upstream *upstream
-	table    atomic.Pointer[table]
+	domain     string
+	log        *slog.Logger
+	upstream   *upstream
+	table      atomic.Pointer[table]
+	requestLog atomic.Pointer[RequestLog] // nil: no request log lines
 
-	mu sync.Mutex // serialises table writers; readers never lock
+	mu sync.Mutex // serialises table writers and protects the following; requests never lock
+	// targets holds, by app and address, every backend the table routes to
+	// and every one removed from it with requests still in flight.
+	targets map[string]map[string]*target
+	drained chan struct{} // closed to wake waiting Drains; nil when none waits
 }
 
 // New returns a router serving apps at "<app>.<domain>". logger is the daemon's slog logger.
@@ -42,7 +48,12 @@ func New(domain string, logger *slog.Logger) *Router {
 		logger = slog.Default()
 	}
 	logger = logger.With("component", "router")
-	r := &Router{domain: domain, log: logger, upstream: newUpstream(DefaultTimeout, logger)}
+	r := &Router{
+		domain:   domain,
+		log:      logger,
+		upstream: newUpstream(DefaultTimeout, logger),
+		targets:  map[string]map[string]*target{},
+	}
 	r.table.Store(newTable(nil, domain))
 	return r
 }
@@ -60,12 +71,21 @@ func (r *Router) SetTimeout(d time.Duration) {
 // ServeHTTP proxies req to a web process of the app its Host names.
 func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	rt := r.table.Load().lookup(req.Host)
-	switch {
-	case rt == nil:
-		writeUnknownHost(w, req)
-	case rt.balancer == nil:
-		writeNoBackends(w, req, rt.app)
-	default:
-		rt.balancer.ServeHTTP(w, req)
+	if rt == nil {
+		writeUnknownHost(w, req) // no app, so no app log to tell
+		return
 	}
+	if l := r.requestLog.Load(); l != nil {
+		serveLogged(*l, w, req, rt)
+		return
+	}
+	rt.serve(w, req)
+}
+
+func (rt *route) serve(w http.ResponseWriter, req *http.Request) {
+	if rt.balancer == nil {
+		writeNoBackends(w, req, rt.app)
+		return
+	}
+	rt.balancer.ServeHTTP(w, req)
 }

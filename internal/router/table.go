@@ -6,6 +6,12 @@ import (
 	"strings"
 )
 
+// Backend is one web process an app's requests can go to.
+type Backend struct {
+	Addr string // "127.0.0.1:32768"
+	Name string // the process, "web.1": the dyno of request log lines; empty shows Addr
+}
+
 // table is one immutable snapshot of the routing state. Writers build a new
 // table and publish it; requests keep whichever snapshot they loaded.
 type table struct {
@@ -39,13 +45,18 @@ func (t *table) lookup(host string) *route {
 	return t.hosts[hostname(host)]
 }
 
-// update publishes the table change makes to a copy of the current apps.
+// update publishes the table change makes to a copy of the current apps,
+// then retires the targets the new table no longer uses. In that order a
+// request still holding the old table either finds its target retired and
+// picks again from the new one, or is counted before Drain looks (see
+// target.acquire).
 func (r *Router) update(change func(apps map[string]*route)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	apps := maps.Clone(r.table.Load().apps)
 	change(apps)
 	r.table.Store(newTable(apps, r.domain))
+	r.retireUnusedLocked(apps)
 }
 
 // AddApp makes app known; with no backends it answers 503. Adding an app
@@ -63,32 +74,105 @@ func (r *Router) AddApp(app string) {
 
 // SetBackends replaces app's backends ("127.0.0.1:32768" each) in one atomic
 // step, adding the app if needed. Requests already picked an old backend
-// finish there; new ones see only the new set. An empty set answers 503.
+// finish there (Drain waits for them); new ones see only the new set. An
+// empty set answers 503. Request log lines name each backend by its address;
+// SetBackendsNamed gives them process names.
 func (r *Router) SetBackends(app string, addrs []string) {
-	addrs = slices.Clone(addrs)
+	backends := make([]Backend, len(addrs))
+	for i, a := range addrs {
+		backends[i] = Backend{Addr: a}
+	}
+	r.SetBackendsNamed(app, backends)
+}
+
+// SetBackendsNamed is SetBackends with each backend's process name, which
+// request log lines show as the dyno.
+func (r *Router) SetBackendsNamed(app string, backends []Backend) {
+	backends = slices.Clone(backends)
 	r.update(func(apps map[string]*route) {
-		if old, ok := apps[app]; ok && old.balancer != nil && slices.Equal(old.balancer.backends, addrs) {
+		if old, ok := apps[app]; ok && old.balancer != nil && old.balancer.serves(backends) {
 			return // keep the balancer, and with it the round-robin position
 		}
 		rt := &route{app: app}
-		if len(addrs) > 0 {
-			rt.balancer = newBalancer(app, addrs, r.upstream, r.log)
+		if len(backends) > 0 {
+			members := make([]member, len(backends))
+			for i, be := range backends {
+				members[i] = member{Backend: be, target: r.targetLocked(app, be.Addr)}
+			}
+			rt.balancer = newBalancer(app, members, r)
 		}
 		apps[app] = rt
 	})
 }
 
-// RemoveApp forgets app: its host answers 404 from now on.
+// RemoveApp forgets app: its host answers 404 from now on. Requests in
+// flight finish; Drain waits for them.
 func (r *Router) RemoveApp(app string) {
 	r.update(func(apps map[string]*route) { delete(apps, app) })
 }
 
-// Backends returns a copy of app's current backends, nil if it has none or
-// is unknown.
+// Backends returns a copy of app's current backend addresses, nil if it has
+// none or is unknown.
 func (r *Router) Backends(app string) []string {
 	rt := r.table.Load().apps[app]
 	if rt == nil || rt.balancer == nil {
 		return nil
 	}
-	return slices.Clone(rt.balancer.backends)
+	addrs := make([]string, len(rt.balancer.members))
+	for i, m := range rt.balancer.members {
+		addrs[i] = m.Addr
+	}
+	return addrs
+}
+
+// current returns app's balancer in the latest table, nil if it has none.
+func (r *Router) current(app string) *balancer {
+	if rt := r.table.Load().apps[app]; rt != nil {
+		return rt.balancer
+	}
+	return nil
+}
+
+// targetLocked returns the target counting app's requests to addr, making
+// one if the address is new and bringing back one a swap had retired.
+func (r *Router) targetLocked(app, addr string) *target {
+	targets := r.targets[app]
+	if targets == nil {
+		targets = map[string]*target{}
+		r.targets[app] = targets
+	}
+	t := targets[addr]
+	switch {
+	case t == nil:
+		t = &target{router: r}
+		targets[addr] = t
+	case t.retired.Load():
+		t.retired.Store(false)
+		r.wakeDrainsLocked() // a Drain waiting for it no longer should
+	}
+	return t
+}
+
+// retireUnusedLocked retires every target that apps no longer route to,
+// and forgets retired ones with nothing in flight: Drain has nothing to wait
+// for there, and a request still holding one will see it retired.
+func (r *Router) retireUnusedLocked(apps map[string]*route) {
+	for app, targets := range r.targets {
+		var inUse []member
+		if rt := apps[app]; rt != nil && rt.balancer != nil {
+			inUse = rt.balancer.members
+		}
+		for addr, t := range targets {
+			if slices.ContainsFunc(inUse, func(m member) bool { return m.target == t }) {
+				continue
+			}
+			t.retired.Store(true)
+			if t.inflight.Load() == 0 {
+				delete(targets, addr)
+			}
+		}
+		if len(targets) == 0 {
+			delete(r.targets, app)
+		}
+	}
 }

@@ -1,10 +1,12 @@
-// Package runner is the supervisor: it runs a release's processes as
-// containers, checks that they boot, cuts the router over to them and stops
-// what they replace. It finds its containers again by label after a restart.
+// Package runner is the supervisor: it runs a release's process formation as
+// containers, checks that they boot, cuts the router over to them, stops what
+// they replace, restarts what crashes, and runs one-off processes. It finds its
+// containers again by label after a restart.
 package runner
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -13,6 +15,10 @@ const (
 	LabelApp     = "paas.app"
 	LabelRelease = "paas.release" // "v3"
 	LabelProcess = "paas.process" // "web.1"
+	LabelType    = "paas.type"    // "web"
+	// LabelOneOff is "true" on one-off processes (run.N, release.N): no
+	// formation owns them, so deploys and scaling leave them alone.
+	LabelOneOff = "paas.oneoff"
 	// LabelDaemon holds the daemon instance ID: two paasd on one engine never
 	// touch each other's containers.
 	LabelDaemon = "paas.daemon"
@@ -28,7 +34,11 @@ type ContainerSpec struct {
 	Cmd    []string // nil = the image's own CMD/ENTRYPOINT
 	Env    []string // "K=V"
 	Labels map[string]string
-	Port   int // container port published on 127.0.0.1:<random>; 0 = none
+	Port   int   // container port published on 127.0.0.1:<random>; 0 = none
+	Memory int64 // hard limit in bytes, swap included; 0 = none
+	// AutoRemove makes the engine remove the container when it exits, also
+	// when no daemon is left to do it.
+	AutoRemove bool
 }
 
 // Container is a backend's view of one container.
@@ -44,6 +54,16 @@ type Container struct {
 	// ContainerAddr is the bridge address, "172.17.0.2:5000": readiness is
 	// checked here, since the published port accepts before the app listens.
 	ContainerAddr string
+	// Command is what the container runs, as the engine reports it.
+	Command    string
+	AutoRemove bool
+}
+
+// Stdio are the streams of an attached process; nil Stdin means none, nil
+// writers discard.
+type Stdio struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
 }
 
 // Backend is the container runtime. Docker is the one-machine implementation;
@@ -56,4 +76,13 @@ type Backend interface {
 	Inspect(ctx context.Context, id string) (Container, error)
 	// Logs returns up to the last n lines of the container's stdout and stderr.
 	Logs(ctx context.Context, id string, n int) ([]string, error)
+	// Wait blocks until the container is not running and returns its exit
+	// code; at once if it has already exited.
+	Wait(ctx context.Context, id string) (exitCode int, err error)
+	// Run creates and starts a container with its streams attached to stdio
+	// (stdin's EOF closes the container's stdin), calls started once it runs,
+	// and returns its exit code once it has exited and its output is copied.
+	// The container is the caller's to remove once started was called; if
+	// Run fails before, it leaves nothing behind.
+	Run(ctx context.Context, spec ContainerSpec, stdio Stdio, started func(Container)) (exitCode int, err error)
 }

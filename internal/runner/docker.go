@@ -13,6 +13,7 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
@@ -35,6 +36,8 @@ type dockerAPI interface {
 	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
 	ContainerInspect(ctx context.Context, id string) (container.InspectResponse, error)
 	ContainerLogs(ctx context.Context, id string, options container.LogsOptions) (io.ReadCloser, error)
+	ContainerWait(ctx context.Context, id string, condition container.WaitCondition) (<-chan container.WaitResponse, <-chan error)
+	ContainerAttach(ctx context.Context, id string, options container.AttachOptions) (types.HijackedResponse, error)
 }
 
 // Docker runs containers on the local Docker Engine.
@@ -54,6 +57,21 @@ func NewDocker(cli *client.Client) *Docker {
 // start. If any step fails, the container is removed again: a failed Start
 // leaves nothing behind.
 func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (Container, error) {
+	cfg, host := configs(spec)
+	created, err := d.api.ContainerCreate(ctx, cfg, host, nil, nil, spec.Name)
+	if err != nil {
+		return Container{}, fmt.Errorf("create container %s: %w", spec.Name, err)
+	}
+	c, err := d.startCreated(ctx, created.ID, spec)
+	if err != nil {
+		d.removeAfterFailure(ctx, created.ID)
+		return Container{}, err
+	}
+	return c, nil
+}
+
+// configs turns spec into Docker's create arguments.
+func configs(spec ContainerSpec) (*container.Config, *container.HostConfig) {
 	cfg := &container.Config{
 		Image:  spec.Image,
 		Cmd:    spec.Cmd,
@@ -64,25 +82,18 @@ func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (Container, erro
 	// handler still stops on SIGTERM (PID 1 ignores it otherwise) and zombies
 	// are reaped.
 	useInit := true
-	host := &container.HostConfig{Init: &useInit}
+	host := &container.HostConfig{Init: &useInit, AutoRemove: spec.AutoRemove}
+	if spec.Memory > 0 {
+		// Swap equal to memory means no swap on top: the limit is real.
+		host.Memory = spec.Memory
+		host.MemorySwap = spec.Memory
+	}
 	if spec.Port != 0 {
 		port := nat.Port(strconv.Itoa(spec.Port) + "/tcp")
 		cfg.ExposedPorts = nat.PortSet{port: {}}
 		host.PortBindings = nat.PortMap{port: {{HostIP: publishIP}}}
 	}
-	created, err := d.api.ContainerCreate(ctx, cfg, host, nil, nil, spec.Name)
-	if err != nil {
-		return Container{}, fmt.Errorf("create container %s: %w", spec.Name, err)
-	}
-	c, err := d.startCreated(ctx, created.ID, spec)
-	if err != nil {
-		// The caller's context may be what failed; the clean-up must still run.
-		rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		_ = d.Remove(rmCtx, created.ID)
-		return Container{}, err
-	}
-	return c, nil
+	return cfg, host
 }
 
 func (d *Docker) startCreated(ctx context.Context, id string, spec ContainerSpec) (Container, error) {
@@ -90,10 +101,109 @@ func (d *Docker) startCreated(ctx context.Context, id string, spec ContainerSpec
 		return Container{}, fmt.Errorf("start container %s: %w", spec.Name, err)
 	}
 	c, err := d.Inspect(ctx, id)
+	if err != nil && spec.AutoRemove && cerrdefs.IsNotFound(err) {
+		// It ran, exited and removed itself before the inspect.
+		return Container{ID: id, Name: spec.Name, Labels: spec.Labels, AutoRemove: true}, nil
+	}
 	if err != nil {
 		return Container{}, err
 	}
 	return c, nil
+}
+
+// removeAfterFailure removes a container a failed call created. The caller's
+// context may be what failed; the clean-up must still run.
+func (d *Docker) removeAfterFailure(ctx context.Context, id string) {
+	rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_ = d.Remove(rmCtx, id)
+}
+
+// Wait blocks until the container is not running and returns its exit code.
+func (d *Docker) Wait(ctx context.Context, id string) (int, error) {
+	resC, errC := d.api.ContainerWait(ctx, id, container.WaitConditionNotRunning)
+	return waitResult(id, resC, errC)
+}
+
+func waitResult(id string, resC <-chan container.WaitResponse, errC <-chan error) (int, error) {
+	select {
+	case res := <-resC:
+		if res.Error != nil && res.Error.Message != "" {
+			return 0, fmt.Errorf("wait for container %s: %s", shortID(id), res.Error.Message)
+		}
+		return int(res.StatusCode), nil
+	case err := <-errC:
+		return 0, fmt.Errorf("wait for container %s: %w", shortID(id), err)
+	}
+}
+
+// Run creates a container, attaches to it before it starts (so no output is
+// missed), starts it and copies its streams until it exits.
+func (d *Docker) Run(ctx context.Context, spec ContainerSpec, stdio Stdio, started func(Container)) (int, error) {
+	cfg, host := configs(spec)
+	cfg.AttachStdout, cfg.AttachStderr = true, true
+	if stdio.Stdin != nil {
+		// StdinOnce: when the attached stdin closes, the process's stdin
+		// gets EOF, as `docker run -i` with a pipe does.
+		cfg.AttachStdin, cfg.OpenStdin, cfg.StdinOnce = true, true, true
+	}
+	created, err := d.api.ContainerCreate(ctx, cfg, host, nil, nil, spec.Name)
+	if err != nil {
+		return 0, fmt.Errorf("create container %s: %w", spec.Name, err)
+	}
+	id := created.ID
+	hj, err := d.api.ContainerAttach(ctx, id, container.AttachOptions{Stream: true, Stdin: stdio.Stdin != nil, Stdout: true, Stderr: true})
+	if err != nil {
+		d.removeAfterFailure(ctx, id)
+		return 0, fmt.Errorf("attach to container %s: %w", spec.Name, err)
+	}
+	defer hj.Close()
+	// Registered before the start, so an instant exit is not missed.
+	resC, errC := d.api.ContainerWait(ctx, id, container.WaitConditionNextExit)
+	if err := d.api.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+		d.removeAfterFailure(ctx, id)
+		return 0, fmt.Errorf("start container %s: %w", spec.Name, err)
+	}
+	c, err := d.Inspect(ctx, id)
+	if err != nil {
+		c = Container{ID: id, Name: spec.Name, Labels: spec.Labels}
+	}
+	started(c)
+
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		_, _ = stdcopy.StdCopy(orDiscard(stdio.Stdout), orDiscard(stdio.Stderr), hj.Reader)
+	}()
+	if stdio.Stdin != nil {
+		// This goroutine ends when stdin does: a Reader cannot be
+		// interrupted, so the caller should close its source after Run.
+		go func() {
+			_, _ = io.Copy(hj.Conn, stdio.Stdin)
+			_ = hj.CloseWrite()
+		}()
+	}
+	code, err := waitResult(id, resC, errC)
+	if err != nil {
+		hj.Close()
+		<-copied
+		return 0, err
+	}
+	// The stream ends with the process's last output.
+	select {
+	case <-copied:
+	case <-ctx.Done():
+		hj.Close()
+		<-copied
+	}
+	return code, nil
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
 }
 
 // Stop sends SIGTERM and, after grace, SIGKILL. Docker counts the grace in
@@ -174,6 +284,10 @@ func fromInspect(resp container.InspectResponse) Container {
 	if resp.ContainerJSONBase != nil {
 		c.ID = resp.ID
 		c.Name = strings.TrimPrefix(resp.Name, "/")
+		c.Command = strings.Join(append([]string{resp.Path}, resp.Args...), " ")
+		if resp.HostConfig != nil {
+			c.AutoRemove = resp.HostConfig.AutoRemove
+		}
 		if st := resp.State; st != nil {
 			c.Running = st.Running
 			c.ExitCode = st.ExitCode

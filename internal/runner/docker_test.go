@@ -55,10 +55,25 @@ func (e *dockerEnv) removeAll(t *testing.T) {
 
 func (e *dockerEnv) runner(t *testing.T, rt Routes, boot time.Duration) *Runner {
 	t.Helper()
-	return New(e.backend, rt, Options{
-		DaemonID: e.daemonID, BootTimeout: boot, StopTimeout: 5 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	return e.runnerWith(t, rt, Options{BootTimeout: boot})
+}
+
+// runnerWith is a runner of this env's daemon; its events go to a fakeEvents
+// (logOf).
+func (e *dockerEnv) runnerWith(t *testing.T, rt Routes, opts Options) *Runner {
+	t.Helper()
+	opts.DaemonID = e.daemonID
+	if opts.StopTimeout == 0 {
+		opts.StopTimeout = 5 * time.Second
+	}
+	opts.Events = &fakeEvents{}
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	return New(e.backend, rt, opts)
+}
+
+// webOnly runs rel with one web process.
+func webOnly(rel releases.Release) Spec {
+	return Spec{Release: rel, Formation: map[string]int{"web": 1}}
 }
 
 func (e *dockerEnv) release(app string, version int, web string) releases.Release {
@@ -67,6 +82,21 @@ func (e *dockerEnv) release(app string, version int, web string) releases.Releas
 		Config:    map[string]string{"GREETING": "hello from config", "PORT": "1"},
 		Processes: map[string]string{"web": web},
 	}
+}
+
+// ids lists the IDs of the app's containers, sorted.
+func (e *dockerEnv) ids(t *testing.T, app string) []string {
+	t.Helper()
+	cs, err := e.backend.List(context.Background(), map[string]string{LabelApp: app, LabelDaemon: e.daemonID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // httpdWeb is a web process that serves body at / and its environment at /env.
@@ -102,7 +132,7 @@ func TestDockerDeployCutOverAndStop(t *testing.T) {
 	r := env.runner(t, rt, 30*time.Second)
 
 	var out strings.Builder
-	if err := r.Deploy(ctx, env.release(app, 1, httpdWeb("v1")), &out); err != nil {
+	if err := r.Deploy(ctx, webOnly(env.release(app, 1, httpdWeb("v1"))), &out); err != nil {
 		t.Fatalf("deploy v1: %v\n%s", err, out.String())
 	}
 	// Readiness means serving: the first request after Deploy must succeed.
@@ -120,7 +150,7 @@ func TestDockerDeployCutOverAndStop(t *testing.T) {
 		t.Fatalf("v1 containers = %v, %v", v1, err)
 	}
 
-	if err := r.Deploy(ctx, env.release(app, 2, httpdWeb("v2")), &out); err != nil {
+	if err := r.Deploy(ctx, webOnly(env.release(app, 2, httpdWeb("v2"))), &out); err != nil {
 		t.Fatalf("deploy v2: %v\n%s", err, out.String())
 	}
 	if got := get(t, rt, app, "/"); got != "v2\n" {
@@ -129,7 +159,7 @@ func TestDockerDeployCutOverAndStop(t *testing.T) {
 	if _, err := env.cli.ContainerInspect(ctx, v1[0].ID); !cerrdefs.IsNotFound(err) {
 		t.Errorf("v1 container still exists after v2 went live (inspect: %v)", err)
 	}
-	for _, line := range []string{"-----> Starting web.1 (v2)", "-----> web.1 is up", "-----> Stopping v1"} {
+	for _, line := range []string{"-----> Starting web.1 (v2)", "-----> web.1 is up", "-----> Stopping web.1 (v1)"} {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("output lacks %q:\n%s", line, out.String())
 		}
@@ -157,7 +187,7 @@ func TestDockerBootFailureKeepsServing(t *testing.T) {
 	app := "app-" + dockertest.RandomSuffix()
 	rt := &fakeRoutes{ev: &events{}}
 	r := env.runner(t, rt, 3*time.Second)
-	if err := r.Deploy(ctx, env.release(app, 2, httpdWeb("v2")), io.Discard); err != nil {
+	if err := r.Deploy(ctx, webOnly(env.release(app, 2, httpdWeb("v2"))), io.Discard); err != nil {
 		t.Fatalf("deploy v2: %v", err)
 	}
 
@@ -174,7 +204,7 @@ func TestDockerBootFailureKeepsServing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := r.Deploy(ctx, env.release(app, 3, tt.web), io.Discard)
+			err := r.Deploy(ctx, webOnly(env.release(app, 3, tt.web)), io.Discard)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("deploy v3 error = %v, want %v", err, tt.wantErr)
 			}
@@ -199,22 +229,23 @@ func TestDockerRestoreAdopts(t *testing.T) {
 	ctx := context.Background()
 	app := "app-" + dockertest.RandomSuffix()
 	first := &fakeRoutes{ev: &events{}}
-	rel := env.release(app, 1, httpdWeb("v1"))
+	rel := webOnly(env.release(app, 1, httpdWeb("v1")))
 	if err := env.runner(t, first, 30*time.Second).Deploy(ctx, rel, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := first.get(app)
+	idsBefore := env.ids(t, app)
 
 	// Another daemon's container on the same engine must survive the restore.
 	other := &dockerEnv{cli: env.cli, backend: env.backend, image: env.image, daemonID: "test-" + dockertest.RandomSuffix()}
 	t.Cleanup(func() { other.removeAll(t) })
-	if err := other.runner(t, &fakeRoutes{ev: &events{}}, 30*time.Second).Deploy(ctx, other.release("stranger", 1, httpdWeb("x")), io.Discard); err != nil {
+	if err := other.runner(t, &fakeRoutes{ev: &events{}}, 30*time.Second).Deploy(ctx, webOnly(other.release("stranger", 1, httpdWeb("x"))), io.Discard); err != nil {
 		t.Fatal(err)
 	}
 
 	// The daemon restarts: a new runner with empty routes.
 	second := &fakeRoutes{ev: &events{}}
-	if err := env.runner(t, second, 30*time.Second).Restore(ctx, []releases.Release{rel}); err != nil {
+	if err := env.runner(t, second, 30*time.Second).Restore(ctx, []Spec{rel}); err != nil {
 		t.Fatalf("Restore: %v", err)
 	}
 	after, _ := second.get(app)
@@ -223,6 +254,9 @@ func TestDockerRestoreAdopts(t *testing.T) {
 	}
 	if got := get(t, second, app, "/"); got != "v1\n" {
 		t.Errorf("body = %q", got)
+	}
+	if ids := env.ids(t, app); !slices.Equal(ids, idsBefore) {
+		t.Errorf("container IDs after restore = %v, want unchanged %v", ids, idsBefore)
 	}
 	if cs, err := other.backend.List(ctx, map[string]string{LabelDaemon: other.daemonID}); err != nil || len(cs) != 1 || !cs[0].Running {
 		t.Errorf("the other daemon's containers = %+v, %v; want its one, untouched", cs, err)

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -47,10 +48,13 @@ type fakeBackend struct {
 	boot  func(c *Container)
 	logs  []string
 	start func(spec ContainerSpec) error // optional gate or failure
+	// run is what a Run container does; nil exits 0 at once.
+	run func(ctx context.Context, spec ContainerSpec, stdio Stdio) (int, error)
 
 	mu         sync.Mutex // protects all of the following:
 	containers map[string]*Container
 	specs      map[string]ContainerSpec
+	exited     map[string]chan struct{} // closed when the container exits
 	seq        int
 }
 
@@ -70,7 +74,10 @@ func newFakeBackend(t *testing.T, ev *events) *fakeBackend {
 			conn.Close()
 		}
 	}()
-	return &fakeBackend{ev: ev, ready: ln.Addr().String(), containers: map[string]*Container{}, specs: map[string]ContainerSpec{}}
+	return &fakeBackend{
+		ev: ev, ready: ln.Addr().String(),
+		containers: map[string]*Container{}, specs: map[string]ContainerSpec{}, exited: map[string]chan struct{}{},
+	}
 }
 
 // refusedAddr is an address nothing listens on.
@@ -90,8 +97,17 @@ func refusedAddr(t *testing.T) string {
 func (f *fakeBackend) add(c Container) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.putLocked(c)
+}
+
+func (f *fakeBackend) putLocked(c Container) {
 	cc := c
 	f.containers[c.ID] = &cc
+	ch := make(chan struct{})
+	if !c.Running {
+		close(ch)
+	}
+	f.exited[c.ID] = ch
 }
 
 func (f *fakeBackend) Start(ctx context.Context, spec ContainerSpec) (Container, error) {
@@ -104,31 +120,43 @@ func (f *fakeBackend) Start(ctx context.Context, spec ContainerSpec) (Container,
 	f.seq++
 	c := Container{
 		ID: fmt.Sprintf("new%d", f.seq), Name: spec.Name, Labels: maps.Clone(spec.Labels),
-		Running: true, StartedAt: time.Now(),
-		HostAddr: fmt.Sprintf("127.0.0.1:%d", 40000+f.seq), ContainerAddr: f.ready,
+		Running: true, StartedAt: time.Now(), ContainerAddr: f.ready,
+		Command: strings.Join(spec.Cmd, " "), AutoRemove: spec.AutoRemove,
+	}
+	if spec.Port != 0 {
+		c.HostAddr = fmt.Sprintf("127.0.0.1:%d", 40000+f.seq)
 	}
 	if f.boot != nil {
 		f.boot(&c)
 	}
-	f.containers[c.ID] = &c
+	f.putLocked(c)
 	f.specs[c.ID] = spec
 	f.mu.Unlock()
-	f.ev.add("start %s %s", c.ID, spec.Labels[LabelRelease])
+	f.ev.add("start %s %s %s", c.ID, spec.Labels[LabelRelease], spec.Labels[LabelProcess])
 	return c, nil
+}
+
+// exit makes a running container exit with code, as if its process ended.
+func (f *fakeBackend) exit(id string, code int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.containers[id]
+	if !ok || !c.Running {
+		return
+	}
+	c.Running, c.ExitCode = false, code
+	close(f.exited[id])
 }
 
 func (f *fakeBackend) Stop(ctx context.Context, id string, grace time.Duration) error {
 	f.ev.add("stop %s", id)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if c, ok := f.containers[id]; ok {
-		c.Running = false
-	}
+	f.exit(id, 143)
 	return nil
 }
 
 func (f *fakeBackend) Remove(ctx context.Context, id string) error {
 	f.ev.add("remove %s", id)
+	f.exit(id, 137)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.containers, id)
@@ -168,6 +196,43 @@ func (f *fakeBackend) Logs(ctx context.Context, id string, n int) ([]string, err
 	return f.logs, nil
 }
 
+func (f *fakeBackend) Wait(ctx context.Context, id string) (int, error) {
+	f.mu.Lock()
+	ch, ok := f.exited[id]
+	f.mu.Unlock()
+	if !ok {
+		return 0, fmt.Errorf("no container %s", id)
+	}
+	select {
+	case <-ch:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.containers[id]; ok {
+		return c.ExitCode, nil
+	}
+	return 137, nil
+}
+
+func (f *fakeBackend) Run(ctx context.Context, spec ContainerSpec, stdio Stdio, started func(Container)) (int, error) {
+	c, err := f.Start(ctx, spec)
+	if err != nil {
+		return 0, err
+	}
+	started(c)
+	if f.run == nil {
+		f.exit(c.ID, 0)
+		return 0, nil
+	}
+	code, err := f.run(ctx, spec, stdio)
+	if err == nil {
+		f.exit(c.ID, code)
+	}
+	return code, err
+}
+
 func (f *fakeBackend) ids() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -180,30 +245,17 @@ func (f *fakeBackend) spec(id string) ContainerSpec {
 	return f.specs[id]
 }
 
-// fakeRoutes is the router's table.
-type fakeRoutes struct {
-	ev     *events
-	mu     sync.Mutex
-	routes map[string][]string
-	sets   int
-}
-
-func (r *fakeRoutes) SetBackends(app string, addrs []string) {
-	r.ev.add("route %s %v", app, addrs)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.routes == nil {
-		r.routes = map[string][]string{}
+// byProcess returns the running containers of app's process proc.
+func (f *fakeBackend) byProcess(app, proc string) []Container {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Container
+	for _, c := range f.containers {
+		if c.Labels[LabelApp] == app && c.Labels[LabelProcess] == proc && c.Running {
+			out = append(out, *c)
+		}
 	}
-	r.routes[app] = slices.Clone(addrs)
-	r.sets++
-}
-
-func (r *fakeRoutes) get(app string) ([]string, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	a, ok := r.routes[app]
-	return a, ok
+	return out
 }
 
 // byLabel returns the one container of app, nil if there is not exactly one.
@@ -222,3 +274,87 @@ func (f *fakeBackend) byLabel(app string) *Container {
 	}
 	return found
 }
+
+// fakeRoutes is the router's table.
+type fakeRoutes struct {
+	ev     *events
+	mu     sync.Mutex
+	routes map[string][]string
+	sets   int
+	drains [][]string
+}
+
+func (r *fakeRoutes) SetBackends(app string, addrs []string) {
+	r.ev.add("route %s %v", app, addrs)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.routes == nil {
+		r.routes = map[string][]string{}
+	}
+	r.routes[app] = slices.Clone(addrs)
+	r.sets++
+}
+
+func (r *fakeRoutes) Drain(ctx context.Context, app string, addrs []string) error {
+	r.ev.add("drain %s %v", app, addrs)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.drains = append(r.drains, slices.Clone(addrs))
+	return nil
+}
+
+func (r *fakeRoutes) get(app string) ([]string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, ok := r.routes[app]
+	return a, ok
+}
+
+// fakeEvents is the log stream.
+type fakeEvents struct {
+	mu      sync.Mutex
+	lines   []string // "app message"
+	started []string // "app process containerID"
+}
+
+func (e *fakeEvents) Event(app, message string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.lines = append(e.lines, app+" "+message)
+}
+
+func (e *fakeEvents) ProcessStarted(app, process, containerID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.started = append(e.started, app+" "+process+" "+containerID)
+}
+
+func (e *fakeEvents) all() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.lines)
+}
+
+func (e *fakeEvents) startedAll() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.started)
+}
+
+// has reports whether line was logged.
+func (e *fakeEvents) has(line string) bool { return slices.Contains(e.all(), line) }
+
+// eventually polls cond until it holds or within passes.
+func eventually(t *testing.T, within time.Duration, cond func() bool) bool {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return cond()
+}
+
+var errBoom = errors.New("boom")

@@ -5,66 +5,91 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 )
 
 // Process states, as `paasctl ps` shows them.
 const (
+	StateStarting = "starting"
 	StateUp       = "up"
 	StateCrashed  = "crashed"
-	StateStarting = "starting"
+	StateStopping = "stopping"
 )
 
-// Process is one of an app's containers as a user sees it.
+// Process is one of an app's processes as a user sees it.
 type Process struct {
-	Name        string // "web.1"
+	Name        string // "web.2"
+	Type        string // "web"
+	Index       int    // 2
 	Release     int
-	State       string // StateUp, StateCrashed or StateStarting
+	State       string // StateStarting, StateUp, StateCrashed or StateStopping
 	StartedAt   time.Time
+	Restarts    int // containers the supervisor started after a crash
 	ContainerID string
+	Command     string
 }
 
-// Processes lists the app's processes, by name then release. During a deploy
-// both the old and the new release's processes appear.
+// Processes lists the app's processes, by type, index and release. During a
+// deploy both the old and the new release's processes appear; one-off
+// processes appear while they run; a crashed process appears while it waits
+// to restart.
 func (r *Runner) Processes(ctx context.Context, app string) ([]Process, error) {
 	cs, err := r.list(ctx, app)
 	if err != nil {
 		return nil, fmt.Errorf("list processes of %s: %w", app, err)
 	}
-	out := make([]Process, 0, len(cs))
+	r.mu.Lock()
+	bySlot := map[string]*slot{}
+	idle := map[string]*slot{} // by process: crashed before a container ran, or between two
+	if a := r.apps[app]; a != nil {
+		for _, s := range a.slots {
+			if s.c.ID == "" {
+				idle[s.Process] = s
+			} else {
+				bySlot[s.c.ID] = s
+			}
+		}
+	}
+	out := make([]Process, 0, len(cs)+len(idle))
 	for _, c := range cs {
+		in := instanceOf(c)
+		p := Process{
+			Name: in.Process, Type: in.Type, Index: in.Index,
+			Release:   parseReleaseLabel(c.Labels[LabelRelease]),
+			StartedAt: c.StartedAt, ContainerID: c.ID, Command: c.Command,
+			State: StateUp,
+		}
+		s, ok := bySlot[c.ID]
+		if !ok && !isOneOff(c) && r.info[c.ID] == (containerInfo{}) {
+			// A container the supervisor has just started for an idle
+			// slot, before the slot records it.
+			if cand, found := idle[in.Process]; found && cand.rel.Version == p.Release {
+				s, ok = cand, true
+				delete(idle, in.Process)
+			}
+		}
+		if ok {
+			p.State, p.Restarts, p.Command = s.state, s.restarts, s.command
+		} else if i, ok := r.info[c.ID]; ok {
+			p.State = i.state
+			if i.command != "" {
+				p.Command = i.command
+			}
+		}
+		if !c.Running && p.State != StateStopping {
+			p.State = StateCrashed
+		}
+		out = append(out, p)
+	}
+	for _, s := range idle {
 		out = append(out, Process{
-			Name:        c.Labels[LabelProcess],
-			Release:     parseReleaseLabel(c.Labels[LabelRelease]),
-			State:       r.state(c),
-			StartedAt:   c.StartedAt,
-			ContainerID: c.ID,
+			Name: s.Process, Type: s.Type, Index: s.Index, Release: s.rel.Version,
+			State: s.state, Restarts: s.restarts, Command: s.command,
 		})
 	}
+	r.mu.Unlock()
 	slices.SortFunc(out, func(a, b Process) int {
-		return cmp.Or(compareNames(a.Name, b.Name), cmp.Compare(a.Release, b.Release))
+		return cmp.Or(cmp.Compare(a.Type, b.Type), cmp.Compare(a.Index, b.Index), cmp.Compare(a.Release, b.Release), cmp.Compare(a.Name, b.Name))
 	})
 	return out, nil
-}
-
-// compareNames orders "web.2" before "web.10".
-func compareNames(a, b string) int {
-	at, an, _ := strings.Cut(a, ".")
-	bt, bn, _ := strings.Cut(b, ".")
-	ai, _ := strconv.Atoi(an)
-	bi, _ := strconv.Atoi(bn)
-	return cmp.Or(cmp.Compare(at, bt), cmp.Compare(ai, bi), cmp.Compare(a, b))
-}
-
-func (r *Runner) state(c Container) string {
-	switch {
-	case !c.Running:
-		return StateCrashed
-	case r.isBooting(c.ID):
-		return StateStarting
-	default:
-		return StateUp
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -15,6 +16,7 @@ import (
 var (
 	ErrExited       = errors.New("exited")
 	ErrNotListening = errors.New("not listening on $PORT")
+	ErrUnhealthy    = errors.New("failed its health check")
 )
 
 const (
@@ -24,23 +26,39 @@ const (
 	// probeTimeout bounds one check. A bridge address answers a SYN at once
 	// (accept or refuse); only an unreachable network takes this long.
 	probeTimeout = 500 * time.Millisecond
+	// healthTimeout bounds one health check request: the app's own code
+	// answers it, and that may take a moment while it warms up.
+	healthTimeout = 2 * time.Second
 )
 
-// waitReady returns nil once c accepts TCP connections on its port. It fails
-// with ErrExited if the process exits first and with ErrNotListening if
-// timeout passes first.
-func (r *Runner) waitReady(ctx context.Context, c Container, timeout time.Duration) error {
+// waitReady returns nil once c is ready: with no healthPath, when it accepts
+// TCP connections on its port; with one, when a GET of healthPath answers
+// 2xx or 3xx. It fails with ErrExited if the process exits first, and with
+// ErrNotListening or ErrUnhealthy if timeout passes first.
+func (r *Runner) waitReady(ctx context.Context, c Container, timeout time.Duration, healthPath string) error {
 	deadline, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
+	last := "no answer"
 	for {
 		cur, err := r.backend.Inspect(deadline, c.ID)
 		if err == nil && !cur.Running {
 			return fmt.Errorf("%w with code %d", ErrExited, cur.ExitCode)
 		}
-		if err == nil && accepting(deadline, cur) {
-			return nil
+		if err == nil {
+			if healthPath == "" && accepting(deadline, cur) {
+				return nil
+			}
+			if healthPath != "" {
+				ok, answer := healthy(deadline, cur, healthPath)
+				if ok {
+					return nil
+				}
+				if deadline.Err() == nil { // not a probe the deadline cut off
+					last = answer
+				}
+			}
 		}
 		if err != nil && deadline.Err() == nil {
 			return fmt.Errorf("check readiness: %w", err)
@@ -50,10 +68,59 @@ func (r *Runner) waitReady(ctx context.Context, c Container, timeout time.Durati
 			if ctx.Err() != nil {
 				return fmt.Errorf("wait for readiness: %w", ctx.Err())
 			}
+			if healthPath != "" {
+				return fmt.Errorf("%w: GET %s did not answer 2xx or 3xx within %s (last: %s)", ErrUnhealthy, healthURLPath(healthPath), timeout, last)
+			}
 			return fmt.Errorf("%w (%d) within %s: the web process must accept connections on the port in $PORT", ErrNotListening, ContainerPort, timeout)
 		case <-tick.C:
 		}
 	}
+}
+
+// healthy GETs path from c and reports whether it answered 2xx or 3xx, and
+// what it answered. The bridge address is asked; where it cannot be reached
+// (see accepting), the published port is.
+func healthy(ctx context.Context, c Container, path string) (bool, string) {
+	path = healthURLPath(path)
+	if c.ContainerAddr != "" {
+		ok, answer, err := httpGet(ctx, c.ContainerAddr, path)
+		if err == nil || errors.Is(err, syscall.ECONNREFUSED) || ctx.Err() != nil || c.HostAddr == "" {
+			return ok, answer
+		}
+	}
+	if c.HostAddr == "" {
+		return false, "no address to check"
+	}
+	ok, answer, _ := httpGet(ctx, c.HostAddr, path)
+	return ok, answer
+}
+
+func healthURLPath(path string) string {
+	if !strings.HasPrefix(path, "/") {
+		return "/" + path
+	}
+	return path
+}
+
+var healthClient = &http.Client{
+	Transport:     &http.Transport{DisableKeepAlives: true, Proxy: nil},
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+func httpGet(ctx context.Context, addr, path string) (ok bool, answer string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
+	if err != nil {
+		return false, err.Error(), err
+	}
+	req.Header.Set("User-Agent", "paas-runner (health check)")
+	resp, err := healthClient.Do(req)
+	if err != nil {
+		return false, err.Error(), err
+	}
+	resp.Body.Close()
+	return resp.StatusCode >= 200 && resp.StatusCode < 400, resp.Status, nil
 }
 
 // accepting reports whether c's process accepts connections. The published

@@ -5,26 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"sync"
-
-	"github.com/paas-dev/paas/internal/releases"
 )
 
-// Restore brings the runner back in line with the ledger at daemon start:
-// for each current release it adopts the running containers (routed, not
-// restarted) and starts what is missing; it removes this daemon's containers
-// of other releases and of apps not in current. Containers of other daemons,
-// or with no daemon label, are never listed and so never touched. Apps are
-// restored concurrently, so one slow boot does not hold up the others.
-func (r *Runner) Restore(ctx context.Context, current []releases.Release) error {
+// Restore brings the runner back in line with the ledger at daemon start.
+// For each spec it adopts the running containers of the spec's release
+// (routed, never restarted), starts the missing instances and removes this
+// daemon's other containers of the app (other releases, extra indexes,
+// exited ones, one-offs whose caller is gone); it removes the containers of
+// apps no spec names. The app's processes are then supervised (see
+// Supervise). Containers of other daemons, or with no daemon label, are never
+// listed and so never touched. Apps are restored concurrently, so one slow
+// boot does not hold up the others. An instance that fails to boot is left
+// crashed, for the supervisor to retry, and reported in the error.
+func (r *Runner) Restore(ctx context.Context, specs []Spec) error {
 	all, err := r.backend.List(ctx, map[string]string{LabelDaemon: r.opts.DaemonID})
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	known := map[string]bool{}
-	for _, rel := range current {
-		known[rel.App] = true
+	for _, s := range specs {
+		known[s.Release.App] = true
 	}
 	var orphans []Container
 	for _, c := range all {
@@ -32,62 +33,134 @@ func (r *Runner) Restore(ctx context.Context, current []releases.Release) error 
 			orphans = append(orphans, c)
 		}
 	}
+	r.forgetApps(known)
 
-	errs := make([]error, len(current)+1)
+	errs := make([]error, len(specs)+1)
 	var wg sync.WaitGroup
-	for i, rel := range current {
+	for i, spec := range specs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = r.restoreApp(ctx, rel)
+			errs[i] = r.restoreApp(ctx, spec)
 		}()
 	}
-	if err := r.stopAll(ctx, orphans); err != nil {
-		errs[len(current)] = fmt.Errorf("restore: remove containers of deleted apps: %w", err)
+	if err := r.stopAll(ctx, orphans, r.opts.StopTimeout); err != nil {
+		errs[len(specs)] = fmt.Errorf("restore: remove containers of deleted apps: %w", err)
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// restoreApp reconciles one app to rel. It lists again under the app's lock,
-// since a deploy may have run between Restore's listing and now.
-func (r *Runner) restoreApp(ctx context.Context, rel releases.Release) error {
-	unlock := r.lockApp(rel.App)
+// forgetApps drops the runner's state of apps not in keep.
+func (r *Runner) forgetApps(keep map[string]bool) {
+	r.mu.Lock()
+	var gone []*appState
+	for app, a := range r.apps {
+		if !keep[app] {
+			gone = append(gone, a)
+			delete(r.apps, app)
+		}
+	}
+	r.mu.Unlock()
+	for _, a := range gone {
+		for _, s := range a.slots {
+			r.unwatch(s)
+		}
+	}
+}
+
+func (r *Runner) restoreApp(ctx context.Context, spec Spec) error {
+	if err := spec.validate(); err != nil {
+		return fmt.Errorf("restore %s: %w", spec.Release.App, err)
+	}
+	unlock := r.lockApp(spec.Release.App)
 	defer unlock()
-	actual, err := r.list(ctx, rel.App)
+	return r.restoreLocked(ctx, spec)
+}
+
+// restoreLocked reconciles one app to spec from what the engine runs. The
+// app's lock must be held.
+func (r *Runner) restoreLocked(ctx context.Context, spec Spec) error {
+	app := spec.Release.App
+	// The engine's view is the truth: what this runner knew of the app goes.
+	r.mu.Lock()
+	prev := r.apps[app]
+	delete(r.apps, app)
+	r.mu.Unlock()
+	if prev != nil {
+		for _, s := range prev.slots {
+			r.unwatch(s)
+		}
+	}
+	actual, err := r.list(ctx, app)
 	if err != nil {
-		return fmt.Errorf("restore %s: %w", rel.App, err)
+		return fmt.Errorf("restore %s: %w", app, err)
 	}
-	p := diff(rel, formation(rel), actual)
-	started, bootErr := r.boot(ctx, rel, p.start, io.Discard)
-	live := append(slices.Clone(p.keep), started...)
-	if bootErr != nil && len(live) == 0 {
-		// Nothing of the current release runs: keep serving whatever still
-		// does (a release a crash interrupted mid-deploy, say) rather than
-		// nothing, and leave it for the next deploy to replace.
-		live, p.remove = splitRunning(p.remove)
+	var formation, stale []Container
+	for _, c := range actual {
+		switch {
+		case !isOneOff(c):
+			formation = append(formation, c)
+		case r.tracked(c.ID):
+			// A one-off of this runner: its caller is still there.
+		case !c.Running || !c.AutoRemove:
+			// An attached one-off lost its caller with the old daemon; a
+			// detached one that runs is left to finish and remove itself.
+			stale = append(stale, c)
+		}
 	}
-	r.route(rel.App, live)
+	p := diff(spec.Release, instances(spec), formation)
+	stale = append(stale, p.remove...)
+
+	slots := make([]*slot, 0, len(p.keep)+len(p.start))
+	for _, c := range p.keep {
+		s := r.newSlot(spec, instanceOf(c), c)
+		s.upSince = c.StartedAt
+		slots = append(slots, s)
+		// The log collector resumes where it stopped before the restart.
+		r.events.ProcessStarted(app, s.Process, c.ID)
+	}
+	booted, bootErr := r.bootEach(ctx, spec, p.start)
+	slots = append(slots, booted...)
+
+	r.mu.Lock()
+	a := r.appLocked(spec)
+	for _, s := range slots {
+		a.slots[s.Process] = s
+		r.watchLocked(app, s)
+	}
+	r.mu.Unlock()
+	r.publish(app)
 	if len(p.keep) > 0 {
-		r.log.Info("processes adopted", "app", rel.App, "release", rel.Version, "count", len(p.keep))
+		r.log.Info("processes adopted", "app", app, "release", spec.Release.Version, "count", len(p.keep))
 	}
-	stopErr := r.stopAll(ctx, p.remove)
-	if bootErr != nil {
-		return fmt.Errorf("restore %s: %w", rel.App, bootErr)
-	}
-	if stopErr != nil {
-		return fmt.Errorf("restore %s: %w", rel.App, stopErr)
+	stopErr := r.stopAll(ctx, stale, r.stopTimeout(spec))
+	if err := errors.Join(bootErr, stopErr); err != nil {
+		return fmt.Errorf("restore %s: %w", app, err)
 	}
 	return nil
 }
 
-func splitRunning(cs []Container) (running, rest []Container) {
-	for _, c := range cs {
-		if c.Running {
-			running = append(running, c)
-		} else {
-			rest = append(rest, c)
-		}
+// bootEach boots each instance on its own, all at once: one that fails does
+// not take the others down, it becomes a crashed slot.
+func (r *Runner) bootEach(ctx context.Context, spec Spec, ins []instance) ([]*slot, error) {
+	slots := make([]*slot, len(ins))
+	errs := make([]error, len(ins))
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var c Container
+			if started, err := r.boot(ctx, spec, []instance{in}, io.Discard); err != nil {
+				errs[i] = err
+			} else {
+				c = started[0]
+				r.forget(c.ID)
+			}
+			slots[i] = r.newSlot(spec, in, c)
+		}()
 	}
-	return running, rest
+	wg.Wait()
+	return slots, errors.Join(errs...)
 }

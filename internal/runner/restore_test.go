@@ -13,10 +13,19 @@ import (
 func TestRestore(t *testing.T) {
 	r, be, rt, ev := newTestRunner(t, Options{})
 	be.add(existing("shop-v2", "shop", 2, "web.1", true))        // current: adopt
+	be.add(existing("shop-worker", "shop", 2, "worker.1", true)) // current: adopt
 	be.add(existing("shop-v1", "shop", 1, "web.1", true))        // older release: remove
+	be.add(existing("shop-web2", "shop", 2, "web.2", true))      // extra index: remove
+	be.add(existing("shop-clock", "shop", 2, "clock.1", true))   // not in the formation: remove
 	be.add(existing("blog-dead", "blog", 3, "web.1", false))     // current but exited: replace
 	be.add(existing("gone-v1", "gone", 1, "web.1", true))        // app not in the list: remove
-	be.add(existing("shop-worker", "shop", 2, "worker.1", true)) // not in the formation: remove
+	attached := existing("shop-run", "shop", 2, "run.1", true)   // its caller went with the old daemon: remove
+	attached.Labels[LabelOneOff] = "true"
+	be.add(attached)
+	detached := existing("shop-detached", "shop", 2, "run.2", true) // removes itself when done: keep
+	detached.Labels[LabelOneOff] = "true"
+	detached.AutoRemove = true
+	be.add(detached)
 	foreign := existing("foreign", "shop", 2, "web.1", true)
 	foreign.Labels[LabelDaemon] = "daemon-b"
 	be.add(foreign)
@@ -24,20 +33,20 @@ func TestRestore(t *testing.T) {
 	delete(unlabelled.Labels, LabelDaemon)
 	be.add(unlabelled)
 
-	err := r.Restore(context.Background(), []releases.Release{release("shop", 2), release("blog", 3), release("idle", 1)})
+	err := r.Restore(context.Background(), []Spec{
+		spec(release("shop", 2), "web=1 worker=1"), spec(release("blog", 3), "web=1"), spec(release("idle", 1), "web=1"),
+	})
 	if err != nil {
 		t.Fatalf("Restore: %v", err)
 	}
 
-	if got, want := be.ids(), []string{"foreign", "new1", "new2", "shop-v2", "unlabelled"}; !slices.Equal(got, want) {
+	want := []string{"foreign", "new1", "new2", "shop-detached", "shop-v2", "shop-worker", "unlabelled"}
+	if got := be.ids(); !slices.Equal(got, want) {
 		t.Errorf("containers = %v, want %v", got, want)
 	}
-	if ev.index("start") < 0 || ev.index("stop shop-v2") >= 0 || ev.index("remove shop-v2") >= 0 {
-		t.Errorf("the running current container must be adopted, not restarted: %v", ev.all())
-	}
-	for _, id := range []string{"foreign", "unlabelled"} {
+	for _, id := range []string{"shop-v2", "shop-worker", "foreign", "unlabelled", "shop-detached"} {
 		if ev.index("stop "+id) >= 0 || ev.index("remove "+id) >= 0 {
-			t.Errorf("touched %s, which is not this daemon's: %v", id, ev.all())
+			t.Errorf("touched %s: %v", id, ev.all())
 		}
 	}
 	if routes, _ := rt.get("shop"); !slices.Equal(routes, []string{"127.0.0.1:3shop-v2"}) {
@@ -53,30 +62,55 @@ func TestRestore(t *testing.T) {
 	if _, ok := rt.get("gone"); ok {
 		t.Error("routes set for an app not in the list")
 	}
+	procs, _ := r.Processes(context.Background(), "shop")
+	var names []string
+	for _, p := range procs {
+		names = append(names, p.Name+" "+p.State+" "+p.ContainerID)
+	}
+	if want := []string{"run.2 up shop-detached", "web.1 up shop-v2", "worker.1 up shop-worker"}; !slices.Equal(names, want) {
+		t.Errorf("Processes = %q, want %q", names, want)
+	}
 }
 
-func TestRestoreBootFailureKeepsWhatRuns(t *testing.T) {
+func TestRestoreBootFailureLeavesCrashedSlot(t *testing.T) {
 	r, be, rt, _ := newTestRunner(t, Options{BootTimeout: time.Second})
 	// A crash between cut-over and the ledger's update leaves v3 running
 	// while the ledger's current release is still v2.
 	be.add(existing("shop-v3", "shop", 3, "web.1", true))
 	be.boot = func(c *Container) { c.Running, c.ExitCode = false, 1 }
 
-	err := r.Restore(context.Background(), []releases.Release{release("shop", 2)})
+	err := r.Restore(context.Background(), []Spec{spec(release("shop", 2), "web=1")})
 	if !errors.Is(err, ErrExited) {
 		t.Fatalf("Restore error = %v, want ErrExited", err)
 	}
-	if got := be.ids(); !slices.Equal(got, []string{"shop-v3"}) {
-		t.Errorf("containers = %v, want [shop-v3]", got)
+	if got := be.ids(); len(got) != 0 {
+		t.Errorf("containers = %v, want none: v3 is not the current release", got)
 	}
-	if routes, _ := rt.get("shop"); !slices.Equal(routes, []string{"127.0.0.1:3shop-v3"}) {
-		t.Errorf("routes = %v, want the container that still runs", routes)
+	if routes, _ := rt.get("shop"); len(routes) != 0 {
+		t.Errorf("routes = %v", routes)
+	}
+	if p := process(t, r, "shop", "web.1"); p.State != StateCrashed || p.Release != 2 {
+		t.Errorf("web.1 = %+v, want crashed, for the supervisor to retry", p)
+	}
+}
+
+func TestRestoreTwiceAdoptsItsOwn(t *testing.T) {
+	r, be, _, ev := newTestRunner(t, Options{})
+	sp := spec(release("shop", 2), "web=2")
+	if err := r.Deploy(context.Background(), sp, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Restore(context.Background(), []Spec{sp}); err != nil {
+		t.Fatal(err)
+	}
+	if ev.index("stop") >= 0 || !slices.Equal(be.ids(), []string{"new1", "new2"}) {
+		t.Errorf("a second restore replaced containers: %v", ev.all())
 	}
 }
 
 func TestDiff(t *testing.T) {
 	rel := releases.Release{App: "shop", Version: 2}
-	web1 := []slot{{Type: "web", Process: "web.1"}}
+	web1 := []instance{newInstance("web", 1)}
 	older := existing("older", "shop", 2, "web.1", true)
 	newer := existing("newer", "shop", 2, "web.1", true)
 	newer.StartedAt = older.StartedAt.Add(time.Minute)
@@ -102,13 +136,28 @@ func TestDiff(t *testing.T) {
 				return out
 			}
 			var start []string
-			for _, s := range p.start {
-				start = append(start, s.Process)
+			for _, in := range p.start {
+				start = append(start, in.Process)
 			}
 			if !slices.Equal(ids(p.keep), tt.keep) || !slices.Equal(ids(p.remove), tt.remove) || !slices.Equal(start, tt.start) {
 				t.Errorf("diff = keep %v remove %v start %v, want keep %v remove %v start %v",
 					ids(p.keep), ids(p.remove), start, tt.keep, tt.remove, tt.start)
 			}
 		})
+	}
+}
+
+func TestParseProcess(t *testing.T) {
+	for name, want := range map[string]instance{
+		"web.2":      {Type: "web", Index: 2},
+		"web.10":     {Type: "web", Index: 10},
+		"my.queue.3": {Type: "my.queue", Index: 3},
+		"web":        {Type: "web"},
+		"web.x":      {Type: "web.x"},
+	} {
+		typ, idx := parseProcess(name)
+		if typ != want.Type || idx != want.Index {
+			t.Errorf("parseProcess(%q) = %q, %d; want %q, %d", name, typ, idx, want.Type, want.Index)
+		}
 	}
 }

@@ -6,23 +6,39 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/paas-dev/paas/internal/releases"
 )
 
 // Routes is the router's backend table.
 type Routes interface {
 	SetBackends(app string, addrs []string)
+	// Drain waits until no request is in flight to addrs, which the caller
+	// already removed with SetBackends.
+	Drain(ctx context.Context, app string, addrs []string) error
 }
 
-// Defaults follow Heroku: 60 s to boot (R10), 30 s from SIGTERM to SIGKILL.
+// Events is the app's log stream.
+type Events interface {
+	// Event is a platform line (source paas[runner]); message starts with
+	// the process name: "web.1: State changed from starting to up".
+	Event(app, message string)
+	// ProcessStarted is called on every container start, so the log
+	// collector follows the container's output from its start.
+	ProcessStarted(app, process, containerID string)
+}
+
+// Defaults follow Heroku: 60 s to boot (R10), 30 s from SIGTERM to SIGKILL;
+// and Kubernetes' CrashLoopBackOff: 10 s doubling to 5 min, reset after
+// 10 min up.
 const (
-	DefaultBootTimeout = 60 * time.Second
-	DefaultStopTimeout = 30 * time.Second
+	DefaultBootTimeout  = 60 * time.Second
+	DefaultStopTimeout  = 30 * time.Second
+	DefaultMemory       = 512 << 20
+	DefaultBackoffBase  = 10 * time.Second
+	DefaultBackoffMax   = 5 * time.Minute
+	DefaultBackoffReset = 10 * time.Minute
 )
 
 // outputLines is how much of a failed process's output a deploy error shows.
@@ -33,10 +49,16 @@ const cleanupTimeout = 30 * time.Second
 
 // Options configure a Runner.
 type Options struct {
-	DaemonID    string        // required: labels this daemon's containers
-	BootTimeout time.Duration // default 60s: new web processes must accept connections within it
-	StopTimeout time.Duration // default 30s: SIGTERM -> SIGKILL grace
-	Logger      *slog.Logger
+	DaemonID      string        // required: labels this daemon's containers
+	BootTimeout   time.Duration // default 60s: new web processes must be ready within it
+	StopTimeout   time.Duration // default 30s: SIGTERM -> SIGKILL grace
+	DefaultMemory int64         // default 512 MiB: a process's memory limit unless its Spec sets one
+	// A crashed process restarts at once; if it crashes again, after
+	// BackoffBase (default 10s), doubling up to BackoffMax (default 5m). A
+	// process that stayed up BackoffReset (default 10m) starts over.
+	BackoffBase, BackoffMax, BackoffReset time.Duration
+	Events                                Events // nil = none
+	Logger                                *slog.Logger
 }
 
 // Normalize fills in defaults.
@@ -46,6 +68,21 @@ func (o *Options) Normalize() {
 	}
 	if o.StopTimeout <= 0 {
 		o.StopTimeout = DefaultStopTimeout
+	}
+	if o.DefaultMemory <= 0 {
+		o.DefaultMemory = DefaultMemory
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = DefaultBackoffBase
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = DefaultBackoffMax
+	}
+	if o.BackoffReset <= 0 {
+		o.BackoffReset = DefaultBackoffReset
+	}
+	if o.Events == nil {
+		o.Events = noEvents{}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -60,16 +97,36 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// Runner runs releases as containers on a Backend and points Routes at them.
+type noEvents struct{}
+
+func (noEvents) Event(string, string)                  {}
+func (noEvents) ProcessStarted(string, string, string) {}
+
+// Runner runs releases as containers on a Backend, points Routes at them and
+// keeps them running.
 type Runner struct {
 	backend Backend
 	routes  Routes
+	events  Events
 	opts    Options
 	log     *slog.Logger
 
-	mu      sync.Mutex // protects all of the following:
-	locks   map[string]*sync.Mutex
-	booting map[string]bool // IDs of containers started and not yet ready
+	routesMu sync.Mutex     // serialises computing and setting an app's routes
+	watchers sync.WaitGroup // slot goroutines
+
+	mu        sync.Mutex // protects all of the following:
+	locks     map[string]*sync.Mutex
+	apps      map[string]*appState     // the desired state and its slots
+	info      map[string]containerInfo // by ID: containers no slot holds (booting, stopping, one-off)
+	oneOffSeq map[string]int           // "app/type" -> last N
+	supervise context.Context          // non-nil while Supervise runs
+}
+
+// containerInfo is what the runner knows about a container beyond the
+// backend's view.
+type containerInfo struct {
+	state   string
+	command string
 }
 
 // New returns a Runner. It panics if opts.Validate fails: a missing DaemonID
@@ -81,104 +138,68 @@ func New(backend Backend, routes Routes, opts Options) *Runner {
 	}
 	opts.Normalize()
 	return &Runner{
-		backend: backend,
-		routes:  routes,
-		opts:    opts,
-		log:     opts.Logger.With("component", "runner"),
-		locks:   map[string]*sync.Mutex{},
-		booting: map[string]bool{},
+		backend:   backend,
+		routes:    routes,
+		events:    opts.Events,
+		opts:      opts,
+		log:       opts.Logger.With("component", "runner"),
+		locks:     map[string]*sync.Mutex{},
+		apps:      map[string]*appState{},
+		info:      map[string]containerInfo{},
+		oneOffSeq: map[string]int{},
 	}
 }
 
-// Deploy starts rel's processes, waits until they accept connections, routes
-// the app to them, then stops and removes the app's older containers. If a new
-// process exits or does not listen within the boot timeout, the new
-// containers are removed and the old ones and the routes stay as they were.
-// Progress goes to out, the pusher's terminal.
-func (r *Runner) Deploy(ctx context.Context, rel releases.Release, out io.Writer) error {
-	if out == nil {
-		out = io.Discard
-	}
-	if rel.App == "" || rel.Image == "" || rel.Version < 1 {
-		return fmt.Errorf("deploy: release %q v%d has no app, image or version", rel.App, rel.Version)
-	}
-	unlock := r.lockApp(rel.App)
-	defer unlock()
-
-	old, err := r.list(ctx, rel.App)
-	if err != nil {
-		return fmt.Errorf("deploy %s %s: %w", rel.App, releaseLabel(rel.Version), err)
-	}
-	started, err := r.boot(ctx, rel, formation(rel), out)
-	if err != nil {
-		return err
-	}
-	r.route(rel.App, started)
-	// The release is live from here on: a failure to stop an old container is
-	// logged, not returned, and the next deploy or restore removes it.
-	r.stopOld(ctx, rel.App, old, out)
-	return nil
-}
-
-// StopApp stops and removes all of the app's containers and clears its routes.
+// StopApp stops and removes all of the app's containers, one-off ones too,
+// and clears its routes.
 func (r *Runner) StopApp(ctx context.Context, app string) error {
 	unlock := r.lockApp(app)
 	defer unlock()
+	r.mu.Lock()
+	a := r.apps[app]
+	delete(r.apps, app)
+	r.mu.Unlock()
+	// Routes first, so no request is sent to a process being stopped.
+	r.routesMu.Lock()
+	r.routes.SetBackends(app, nil)
+	r.routesMu.Unlock()
+	grace := r.opts.StopTimeout
+	if a != nil {
+		grace = r.stopTimeout(a.spec)
+		for _, s := range a.slots {
+			r.unwatch(s)
+		}
+	}
 	cs, err := r.list(ctx, app)
 	if err != nil {
 		return fmt.Errorf("stop app %s: %w", app, err)
 	}
-	// Routes first, so no request is sent to a process being stopped.
-	r.routes.SetBackends(app, nil)
-	if err := r.stopAll(ctx, cs); err != nil {
+	if err := r.stopAll(ctx, cs, grace); err != nil {
 		return fmt.Errorf("stop app %s: %w", app, err)
 	}
 	r.log.Info("app stopped", "app", app, "containers", len(cs))
 	return nil
 }
 
-// boot starts a container for each slot and waits until all are ready. On
-// failure it removes every container it started and says why, with the
-// failed process's last output.
-func (r *Runner) boot(ctx context.Context, rel releases.Release, slots []slot, out io.Writer) ([]Container, error) {
-	var started []Container
-	defer func() {
-		for _, c := range started {
-			r.setBooting(c.ID, false)
-		}
-	}()
-	fail := func(err error) ([]Container, error) {
-		r.discard(ctx, started)
-		return nil, err
+// start starts one container for in and announces it.
+func (r *Runner) start(ctx context.Context, spec Spec, in instance, out io.Writer) (Container, error) {
+	rel := spec.Release
+	step(out, "Starting %s (%s)", in.Process, releaseLabel(rel.Version))
+	cs := r.containerSpec(spec, in)
+	c, err := r.backend.Start(ctx, cs)
+	if err != nil {
+		return Container{}, startError(spec, in, cs, err)
 	}
-	for _, s := range slots {
-		step(out, "Starting %s (%s)", s.Process, releaseLabel(rel.Version))
-		spec := r.containerSpec(rel, s)
-		c, err := r.backend.Start(ctx, spec)
-		if err != nil {
-			return fail(startError(rel, s, spec, err))
-		}
-		r.setBooting(c.ID, true)
-		started = append(started, c)
-		r.log.Info("process starting", "app", rel.App, "release", rel.Version, "process", s.Process, "container", c.Name)
-	}
-	for i, c := range started {
-		proc := slots[i].Process
-		if err := r.waitReady(ctx, c, r.opts.BootTimeout); err != nil {
-			err = fmt.Errorf("boot %s (%s): %w%s", proc, releaseLabel(rel.Version), err, r.lastOutput(ctx, c, proc))
-			r.log.Warn("process failed to boot", "app", rel.App, "release", rel.Version, "process", proc, "err", err)
-			return fail(err)
-		}
-		step(out, "%s is up", proc)
-		r.log.Info("process up", "app", rel.App, "release", rel.Version, "process", proc, "addr", c.HostAddr)
-	}
-	return started, nil
+	r.events.ProcessStarted(rel.App, in.Process, c.ID)
+	r.event(rel.App, in.Process, "Starting process with command `%s`", commandText(rel, in.Type, c))
+	r.log.Info("process starting", "app", rel.App, "release", rel.Version, "process", in.Process, "container", c.Name)
+	return c, nil
 }
 
-func startError(rel releases.Release, s slot, spec ContainerSpec, err error) error {
-	err = fmt.Errorf("start %s (%s): %w", s.Process, releaseLabel(rel.Version), err)
-	if spec.Cmd == nil {
-		err = fmt.Errorf("%w (no %q process in the Procfile, so the image's CMD runs: add one of them)", err, s.Type)
+func startError(spec Spec, in instance, cs ContainerSpec, err error) error {
+	err = fmt.Errorf("start %s (%s): %w", in.Process, releaseLabel(spec.Release.Version), err)
+	if cs.Cmd == nil {
+		err = fmt.Errorf("%w (no %q process in the Procfile, so the image's CMD runs: add one of them)", err, in.Type)
 	}
 	return err
 }
@@ -212,45 +233,14 @@ func (r *Runner) discard(ctx context.Context, cs []Container) {
 		if err := r.backend.Remove(rmCtx, c.ID); err != nil {
 			r.log.Error("remove failed container", "container", c.Name, "err", err)
 		}
+		r.forget(c.ID)
 	}
 }
 
-// route points the app at cs.
-func (r *Runner) route(app string, cs []Container) {
-	addrs := make([]string, 0, len(cs))
-	for _, c := range cs {
-		if c.HostAddr != "" {
-			addrs = append(addrs, c.HostAddr)
-		}
-	}
-	r.routes.SetBackends(app, addrs)
-}
-
-// stopOld stops and removes the containers a deploy replaced, one progress
-// line per release. It runs to the end even if ctx ends: the new release is
-// already live, so leaving the old one running would only waste the machine.
-func (r *Runner) stopOld(ctx context.Context, app string, old []Container, out io.Writer) {
-	if len(old) == 0 {
-		return
-	}
-	var versions []string
-	for _, c := range old {
-		if v := c.Labels[LabelRelease]; !slices.Contains(versions, v) {
-			versions = append(versions, v)
-		}
-	}
-	for _, v := range versions {
-		step(out, "Stopping %s", v)
-	}
-	if err := r.stopAll(ctx, old); err != nil {
-		r.log.Warn("stop replaced containers", "app", app, "err", err)
-	}
-}
-
-// stopAll stops (SIGTERM, SIGKILL after the grace) and removes cs, all at
-// once so that slow stoppers do not add up. It runs on even if ctx ends.
-func (r *Runner) stopAll(ctx context.Context, cs []Container) error {
-	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.StopTimeout+cleanupTimeout)
+// stopAll stops (SIGTERM, SIGKILL after grace) and removes cs, all at once so
+// that slow stoppers do not add up. It runs on even if ctx ends.
+func (r *Runner) stopAll(ctx context.Context, cs []Container, grace time.Duration) error {
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace+cleanupTimeout)
 	defer cancel()
 	errs := make([]error, len(cs))
 	var wg sync.WaitGroup
@@ -258,24 +248,29 @@ func (r *Runner) stopAll(ctx context.Context, cs []Container) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = r.stopOne(stopCtx, c)
+			errs[i] = r.stopOne(stopCtx, c, grace)
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-func (r *Runner) stopOne(ctx context.Context, c Container) error {
+func (r *Runner) stopOne(ctx context.Context, c Container, grace time.Duration) error {
+	app, proc := c.Labels[LabelApp], c.Labels[LabelProcess]
 	if c.Running {
-		if err := r.backend.Stop(ctx, c.ID, r.opts.StopTimeout); err != nil {
+		r.event(app, proc, "Stopping process with SIGTERM")
+		if err := r.backend.Stop(ctx, c.ID, grace); err != nil {
 			// Remove forces it: the container goes either way.
 			r.log.Warn("stop container", "container", c.Name, "err", err)
+		} else if cur, err := r.backend.Inspect(ctx, c.ID); err == nil && !cur.Running {
+			r.event(app, proc, "Process exited with status %d", cur.ExitCode)
 		}
 	}
+	defer r.forget(c.ID)
 	if err := r.backend.Remove(ctx, c.ID); err != nil {
 		return err
 	}
-	r.log.Info("container removed", "container", c.Name, "process", c.Labels[LabelProcess], "release", c.Labels[LabelRelease])
+	r.log.Info("container removed", "container", c.Name, "process", proc, "release", c.Labels[LabelRelease])
 	return nil
 }
 
@@ -285,7 +280,7 @@ func (r *Runner) list(ctx context.Context, app string) ([]Container, error) {
 }
 
 // lockApp serialises the runner's work on one app, so two deploys never
-// interleave their start, cut-over and stop.
+// interleave their start, cut-over and stop. Slot goroutines never take it.
 func (r *Runner) lockApp(app string) (unlock func()) {
 	r.mu.Lock()
 	m, ok := r.locks[app]
@@ -298,20 +293,36 @@ func (r *Runner) lockApp(app string) (unlock func()) {
 	return m.Unlock
 }
 
-func (r *Runner) setBooting(id string, booting bool) {
+func (r *Runner) setInfo(id, state, command string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if booting {
-		r.booting[id] = true
-	} else {
-		delete(r.booting, id)
-	}
+	r.info[id] = containerInfo{state: state, command: command}
 }
 
-func (r *Runner) isBooting(id string) bool {
+func (r *Runner) setInfoState(id, state string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.booting[id]
+	i := r.info[id]
+	i.state = state
+	r.info[id] = i
+}
+
+func (r *Runner) forget(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.info, id)
+}
+
+// event writes a platform line about process proc to the app's log stream.
+func (r *Runner) event(app, proc, format string, args ...any) {
+	r.events.Event(app, proc+": "+fmt.Sprintf(format, args...))
+}
+
+// stateChanged announces a state change, Heroku's way.
+func (r *Runner) stateChanged(app, proc, from, to string) {
+	if from != to {
+		r.event(app, proc, "State changed from %s to %s", from, to)
+	}
 }
 
 // step writes a Heroku-style progress line.

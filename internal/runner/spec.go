@@ -3,27 +3,133 @@ package runner
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/paas-dev/paas/internal/releases"
 )
 
-// containerSpec is how process proc ("web.1") of rel runs.
-func (r *Runner) containerSpec(rel releases.Release, s slot) ContainerSpec {
-	return ContainerSpec{
-		Name:  containerName(rel.App, s.Process, rel.Version),
-		Image: rel.Image,
-		Cmd:   command(rel, s.Type),
-		Env:   processEnv(rel, s.Process),
-		Labels: map[string]string{
-			LabelApp:     rel.App,
-			LabelRelease: releaseLabel(rel.Version),
-			LabelProcess: s.Process,
-			LabelDaemon:  r.opts.DaemonID,
-		},
-		Port: ContainerPort,
+// Spec is the desired state of one app; the runner keeps it running.
+type Spec struct {
+	Release releases.Release
+	// Formation is the number of instances per process type. "web" may be
+	// used when the release has no Procfile (the image's CMD runs); any other
+	// type must be in Release.Processes. Absent means 0. The "release" type
+	// is never run as a formation process.
+	Formation map[string]int
+	// HealthPath "" means a web process is ready when it accepts TCP on its
+	// bridge address; "/health" means an HTTP GET there must answer 2xx/3xx.
+	HealthPath  string
+	BootTimeout time.Duration    // 0 = Options.BootTimeout
+	StopTimeout time.Duration    // 0 = Options.StopTimeout (SIGTERM -> SIGKILL grace)
+	Memory      map[string]int64 // bytes per process type; absent/0 = Options.DefaultMemory
+}
+
+// ErrUnknownType is a process type the release does not have.
+var ErrUnknownType = errors.New("unknown process type")
+
+const (
+	webType = "web"
+	// releaseType is the Procfile's release-phase command: a one-off, never
+	// part of a formation.
+	releaseType = "release"
+)
+
+// validate reports a spec the runner cannot run.
+func (s Spec) validate() error {
+	rel := s.Release
+	if rel.App == "" || rel.Image == "" || rel.Version < 1 {
+		return fmt.Errorf("release %q v%d has no app, image or version", rel.App, rel.Version)
+	}
+	for _, t := range slices.Sorted(maps.Keys(s.Formation)) {
+		n := s.Formation[t]
+		if n < 0 {
+			return fmt.Errorf("%s=%d: the number of processes cannot be negative", t, n)
+		}
+		if n > 0 && t != releaseType {
+			if err := checkType(rel, t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkType reports whether rel can run processes of type t.
+func checkType(rel releases.Release, t string) error {
+	if t == webType {
+		return nil
+	}
+	if _, ok := rel.Processes[t]; ok && t != releaseType {
+		return nil
+	}
+	return fmt.Errorf("%w %q: %s has %s (the Procfile's types, and web)",
+		ErrUnknownType, t, releaseLabel(rel.Version), strings.Join(processTypes(rel), ", "))
+}
+
+// processTypes are the types rel can run as formation processes.
+func processTypes(rel releases.Release) []string {
+	types := []string{webType}
+	for t := range rel.Processes {
+		if t != webType && t != releaseType {
+			types = append(types, t)
+		}
+	}
+	slices.Sort(types)
+	return types
+}
+
+func (r *Runner) bootTimeout(s Spec) time.Duration {
+	if s.BootTimeout > 0 {
+		return s.BootTimeout
+	}
+	return r.opts.BootTimeout
+}
+
+func (r *Runner) stopTimeout(s Spec) time.Duration {
+	if s.StopTimeout > 0 {
+		return s.StopTimeout
+	}
+	return r.opts.StopTimeout
+}
+
+func (r *Runner) memory(s Spec, typ string) int64 {
+	if m := s.Memory[typ]; m > 0 {
+		return m
+	}
+	return r.opts.DefaultMemory
+}
+
+// containerSpec is how instance in of spec's release runs. Only web
+// processes publish their port: nothing routes to the others.
+func (r *Runner) containerSpec(spec Spec, in instance) ContainerSpec {
+	rel := spec.Release
+	cs := ContainerSpec{
+		Name:   containerName(rel.App, in.Process, rel.Version),
+		Image:  rel.Image,
+		Cmd:    command(rel, in.Type),
+		Env:    processEnv(rel, in.Process),
+		Labels: r.labels(rel, in),
+		Memory: r.memory(spec, in.Type),
+	}
+	if in.Type == webType {
+		cs.Port = ContainerPort
+	}
+	return cs
+}
+
+func (r *Runner) labels(rel releases.Release, in instance) map[string]string {
+	return map[string]string{
+		LabelApp:     rel.App,
+		LabelRelease: releaseLabel(rel.Version),
+		LabelProcess: in.Process,
+		LabelType:    in.Type,
+		LabelDaemon:  r.opts.DaemonID,
 	}
 }
 
@@ -36,6 +142,15 @@ func command(rel releases.Release, typ string) []string {
 		return nil
 	}
 	return []string{"/bin/sh", "-c", cmd}
+}
+
+// commandText is the command a process runs, as a user wrote it: the
+// Procfile's line, or the image's command as the engine reports it.
+func commandText(rel releases.Release, typ string, c Container) string {
+	if cmd := strings.TrimSpace(rel.Processes[typ]); cmd != "" {
+		return cmd
+	}
+	return c.Command
 }
 
 // containerName is readable in `docker ps` and unique, since an old and a new

@@ -1,0 +1,89 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+
+	"github.com/gorilla/mux"
+)
+
+const limitsExample = `{"web": "512m", "worker": "1g"}`
+
+func (s *server) getLimits(w http.ResponseWriter, r *http.Request) {
+	l, err := s.p.Limits(r.Context(), mux.Vars(r)["app"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if l == nil {
+		l = Limits{} // {}, never null
+	}
+	writeJSON(w, http.StatusOK, l)
+}
+
+func (s *server) setLimits(w http.ResponseWriter, r *http.Request) {
+	var raw map[string]json.RawMessage
+	if e := decodeBody(w, r, &raw, limitsExample); e != nil {
+		s.writeError(w, r, e)
+		return
+	}
+	change, e := limitsOf(raw)
+	if e != nil {
+		s.writeError(w, r, e)
+		return
+	}
+	l, err := s.p.SetLimits(r.Context(), mux.Vars(r)["app"], change)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if l == nil {
+		l = Limits{}
+	}
+	writeJSON(w, http.StatusOK, l)
+}
+
+// limitsOf checks every type's name and size.
+func limitsOf(raw map[string]json.RawMessage) (Limits, *Error) {
+	if len(raw) == 0 {
+		return nil, invalidBody("nothing to change: give at least one process type and its memory limit", limitsExample)
+	}
+	values, e := stringsOf(raw, "memory limits", limitsExample)
+	if e != nil {
+		return nil, e
+	}
+	for _, typ := range slices.Sorted(maps.Keys(values)) {
+		if e := checkProcessType(typ, limitsExample); e != nil {
+			return nil, e
+		}
+		if _, err := ParseMemory(values[typ]); err != nil {
+			return nil, invalidBody(fmt.Sprintf("the limit of %q: %v", typ, err), limitsExample)
+		}
+	}
+	return Limits(values), nil
+}
+
+// stringsOf reads an object whose values must all be strings, naming the
+// first key whose value is not.
+func stringsOf(raw map[string]json.RawMessage, what, example string) (map[string]string, *Error) {
+	out := make(map[string]string, len(raw))
+	for _, key := range slices.Sorted(maps.Keys(raw)) {
+		value := bytes.TrimSpace(raw[key])
+		var v string
+		if value[0] != '"' || json.Unmarshal(value, &v) != nil {
+			kind := jsonValueKind(value)
+			if string(value) == "null" {
+				kind = "null"
+			}
+			return nil, invalidBody(fmt.Sprintf("the value of %q is a JSON %s: %s are strings", key, kind, what), example)
+		}
+		out[key] = v
+	}
+	return out, nil
+}
+
+func limitsPath(app string) string { return appPath(app) + "/limits" }

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/paas-dev/paas/api"
+)
+
+type runOptions struct {
+	detach  bool
+	command string
+}
+
+func newRunCommand(g *globals) *cobra.Command {
+	var opts runOptions
+	cmd := &cobra.Command{
+		Use:   "run [-d] COMMAND...",
+		Short: "Run a one-off process, such as a migration or a console",
+		Long: `Run COMMAND in a new one-off process (run.N) of the app's current release,
+with its config vars, and remove the process when it exits. The words of
+COMMAND are joined with spaces and run by /bin/sh -c in the process, so
+quote what your own shell must not expand: paasctl run 'echo $PORT'.
+
+The process is attached: paasctl's stdin is its input, its output comes
+back, and paasctl exits with its exit status. With --detach it runs in the
+background and its output goes to the app's log stream only.
+
+Flags, -a included, go before COMMAND: everything from COMMAND on is its own.`,
+		Example: "  paasctl run -a hello rake db:migrate\n  paasctl run ls -la\n  paasctl run -d ./cleanup.sh\n  paasctl run 'psql \"$DATABASE_URL\"' < query.sql",
+		GroupID: groupProcesses,
+		// The flags are in Use already, before COMMAND where they belong.
+		DisableFlagsInUseLine: true,
+		Args:                  minimumArgs("COMMAND"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.command = strings.Join(args, " ")
+			return runRun(cmd, g, &opts)
+		},
+	}
+	// paasctl run ls -la: -la is ls's.
+	cmd.Flags().SetInterspersed(false)
+	cmd.Flags().BoolVarP(&opts.detach, "detach", "d", false, "run in the background, with the output only in the log stream")
+	return cmd
+}
+
+func runRun(cmd *cobra.Command, g *globals, opts *runOptions) error {
+	name, err := g.appName(cmd.Context())
+	if err != nil {
+		return err
+	}
+	srv, err := loadServer()
+	if err != nil {
+		return err
+	}
+	req := api.RunRequest{Command: opts.command, Attach: !opts.detach}
+	if opts.detach {
+		out := cmd.OutOrStdout()
+		fmt.Fprintf(out, "Running %s on %s... ", opts.command, name)
+		res, err := srv.client().Run(cmd.Context(), name, req, nil, nil, nil)
+		if err != nil {
+			fmt.Fprintln(out, "failed")
+			return withHint(err, api.IDNotFound, hintListApps)
+		}
+		fmt.Fprintf(out, "up, %s\n", res.Process)
+		return nil
+	}
+	res, err := srv.client().Run(cmd.Context(), name, req, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+	if err != nil {
+		return withHint(err, api.IDNotFound, hintListApps)
+	}
+	if res.ExitCode != 0 {
+		return exitStatus(statusOf(res.ExitCode))
+	}
+	return nil
+}
+
+// statusOf fits an exit code into what a process can exit with here.
+func statusOf(code int) int {
+	if code < 0 || code > 255 {
+		return 255
+	}
+	return code
+}

@@ -1,0 +1,230 @@
+package logplex
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
+)
+
+// ContainerLogser is the part of the Docker client collection needs.
+type ContainerLogser interface {
+	ContainerLogs(ctx context.Context, container string, options container.LogsOptions) (io.ReadCloser, error)
+}
+
+// Follows that fail before the container ends are retried this many times,
+// with growing pauses.
+const (
+	followRetries = 5
+	followBackoff = 200 * time.Millisecond
+)
+
+// collector follows one container's output.
+type collector struct {
+	p         *Logplex
+	app       string
+	process   string
+	container string
+	ctx       context.Context
+	cancel    context.CancelFunc
+}
+
+// ProcessStarted starts collecting a started container's stdout and stderr
+// as app[process] lines, until the container ends. Called again for a
+// container whose lines are in the stream already (after a paasd restart), it
+// resumes after the last of them, so that nothing is lost or repeated; called
+// while the container is being followed, it does nothing.
+func (p *Logplex) ProcessStarted(app, process, containerID string) {
+	if p.opts.Docker == nil || app == "" || containerID == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.following[containerID] != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(p.ctx)
+	c := &collector{p: p, app: app, process: process, container: containerID, ctx: ctx, cancel: cancel}
+	p.following[containerID] = c
+	p.collectors.Add(1)
+	go c.run()
+}
+
+func (c *collector) run() {
+	defer func() {
+		c.cancel()
+		c.p.mu.Lock()
+		if c.p.following[c.container] == c {
+			delete(c.p.following, c.container)
+		}
+		c.p.mu.Unlock()
+		c.p.collectors.Done()
+	}()
+	pause := followBackoff
+	for attempt := 0; ; attempt++ {
+		start := time.Now()
+		err := c.follow()
+		if err == nil {
+			if a := c.p.appLog(c.app); a != nil && c.ctx.Err() == nil {
+				a.collectorDone(c.container)
+			}
+			return
+		}
+		if c.ctx.Err() != nil {
+			return
+		}
+		if time.Since(start) > time.Minute {
+			// A follow that worked for a while failed: a new streak.
+			attempt, pause = 0, followBackoff
+		}
+		if cerrdefs.IsNotFound(err) {
+			c.p.log.Info("container is gone: its output is no longer collected", "app", c.app, "process", c.process, "container", shortID(c.container))
+			return
+		}
+		if attempt == followRetries {
+			c.p.log.Error("collect container output: giving up", "app", c.app, "process", c.process, "container", shortID(c.container), "err", err)
+			return
+		}
+		c.p.log.Warn("collect container output: retrying", "app", c.app, "process", c.process, "container", shortID(c.container), "err", err)
+		select {
+		case <-time.After(pause):
+		case <-c.ctx.Done():
+			return
+		}
+		pause *= 2
+	}
+}
+
+// follow reads the container's output from its cursor on. It returns nil when
+// the output ended with the container.
+func (c *collector) follow() error {
+	opts := container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: true, Timestamps: true}
+	a := c.p.appLog(c.app)
+	if a == nil {
+		return c.ctx.Err()
+	}
+	if last := a.resumeAfter(c.container); !last.IsZero() {
+		opts.Since = dockerTimestamp(last.Add(time.Nanosecond))
+	}
+	rc, err := c.p.opts.Docker.ContainerLogs(c.ctx, c.container, opts)
+	if err != nil {
+		return fmt.Errorf("follow logs of container %s: %w", shortID(c.container), err)
+	}
+	defer rc.Close()
+	fr := &frameReader{c: c}
+	if _, err := stdcopy.StdCopy(fr.stream(0), fr.stream(1), rc); err != nil {
+		// Lines still pending were not published: the retry reads them again.
+		return fmt.Errorf("read logs of container %s: %w", shortID(c.container), err)
+	}
+	if c.ctx.Err() != nil {
+		return c.ctx.Err()
+	}
+	fr.flush()
+	return nil
+}
+
+// dockerTimestamp is the engine's "since" form, seconds.nanoseconds, exact
+// to the nanosecond.
+func dockerTimestamp(t time.Time) string {
+	return fmt.Sprintf("%d.%09d", t.Unix(), t.Nanosecond())
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// frameReader turns the engine's frames into lines. With timestamps on, each
+// frame is one log message: "<RFC3339Nano time> <text>". A message without a
+// trailing newline is part of a longer line (the engine cuts lines at 16 KiB)
+// that the next frames of the same stream continue.
+type frameReader struct {
+	c       *collector
+	streams [2]pending
+}
+
+// pending is the start of a line whose end has not come yet.
+type pending struct {
+	text  []byte
+	start time.Time // time of its first frame
+	last  time.Time // and of its last
+}
+
+type streamWriter struct {
+	fr *frameReader
+	i  int
+}
+
+func (fr *frameReader) stream(i int) io.Writer { return streamWriter{fr, i} }
+
+// Write takes one whole frame: stdcopy.StdCopy writes each frame at once.
+func (w streamWriter) Write(frame []byte) (int, error) {
+	w.fr.frame(w.i, frame)
+	return len(frame), nil
+}
+
+func (fr *frameReader) frame(i int, frame []byte) {
+	t, text := splitTimestamp(frame)
+	s := &fr.streams[i]
+	if len(s.text) == 0 {
+		s.start = t
+	}
+	s.text = append(s.text, text...)
+	s.last = t
+	// A line's pieces are published whole frames at a time, so that the
+	// container's cursor never points into the middle of a frame.
+	if bytes.HasSuffix(text, []byte{'\n'}) || len(s.text) >= MaxLineBytes {
+		fr.emit(i)
+	}
+}
+
+// emit publishes stream i's pending text as lines with the time of its last
+// frame.
+func (fr *frameReader) emit(i int) {
+	s := &fr.streams[i]
+	t := s.last
+	msgs := splitMessage(string(s.text))
+	s.text = s.text[:0]
+	if cap(s.text) > 2*MaxLineBytes {
+		s.text = nil
+	}
+	lines := make([]Line, len(msgs))
+	for j, m := range msgs {
+		lines[j] = Line{Time: t, Source: SourceApp, Process: fr.c.process, Message: m}
+	}
+	// The cursor may not pass the start of a line still pending on the
+	// other stream: a resume would lose it.
+	upto := t
+	if o := fr.streams[1-i]; len(o.text) > 0 && !o.start.After(upto) {
+		upto = o.start.Add(-time.Nanosecond)
+	}
+	fr.c.p.publish(fr.c.app, lines, &emission{ctx: fr.c.ctx, container: fr.c.container, upto: upto})
+}
+
+// flush publishes what is pending when the output ends: a last line without
+// its newline.
+func (fr *frameReader) flush() {
+	for i := range fr.streams {
+		if len(fr.streams[i].text) > 0 {
+			fr.emit(i)
+		}
+	}
+}
+
+// splitTimestamp takes the engine's timestamp off a frame. A frame without
+// one is taken as text collected now.
+func splitTimestamp(frame []byte) (time.Time, []byte) {
+	if sp := bytes.IndexByte(frame, ' '); sp > 0 && sp <= len("2006-01-02T15:04:05.999999999-07:00") {
+		if t, err := time.Parse(time.RFC3339Nano, string(frame[:sp])); err == nil {
+			return t.UTC(), frame[sp+1:]
+		}
+	}
+	return time.Now().UTC(), frame
+}

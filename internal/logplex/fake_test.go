@@ -1,0 +1,139 @@
+package logplex
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	timetypes "github.com/docker/docker/api/types/time"
+	"github.com/docker/docker/pkg/stdcopy"
+)
+
+// dockerTimeFormat is how the engine stamps each message.
+const dockerTimeFormat = "2006-01-02T15:04:05.000000000Z07:00"
+
+// fakeDocker serves containers' output the way the engine does: one frame
+// per message, stamped, honouring Since and Follow.
+type fakeDocker struct {
+	mu         sync.Mutex
+	containers map[string]*fakeContainer
+	calls      []container.LogsOptions
+}
+
+type fakeContainer struct {
+	messages []fakeMessage
+	stopped  bool
+	changed  chan struct{} // closed and replaced on every change
+}
+
+type fakeMessage struct {
+	t      time.Time
+	stderr bool
+	text   string // with its newline, or without for a part of a longer line
+}
+
+func newFakeDocker() *fakeDocker { return &fakeDocker{containers: map[string]*fakeContainer{}} }
+
+func (d *fakeDocker) container(id string) *fakeContainer {
+	c, ok := d.containers[id]
+	if !ok {
+		c = &fakeContainer{changed: make(chan struct{})}
+		d.containers[id] = c
+	}
+	return c
+}
+
+// write adds messages stamped now (strictly increasing).
+func (d *fakeDocker) write(id string, stderr bool, texts ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := d.container(id)
+	for _, text := range texts {
+		t := time.Now().UTC()
+		if n := len(c.messages); n > 0 && !t.After(c.messages[n-1].t) {
+			t = c.messages[n-1].t.Add(time.Nanosecond)
+		}
+		c.messages = append(c.messages, fakeMessage{t: t, stderr: stderr, text: text})
+	}
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+func (d *fakeDocker) stop(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := d.container(id)
+	c.stopped = true
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+func (d *fakeDocker) logsCalls() []container.LogsOptions {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]container.LogsOptions(nil), d.calls...)
+}
+
+func (d *fakeDocker) ContainerLogs(ctx context.Context, id string, opts container.LogsOptions) (io.ReadCloser, error) {
+	d.mu.Lock()
+	d.calls = append(d.calls, opts)
+	_, ok := d.containers[id]
+	d.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("no such container: %s: %w", id, cerrdefs.ErrNotFound)
+	}
+	var since time.Time
+	if opts.Since != "" {
+		s, err := timetypes.GetTimestamp(opts.Since, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		sec, nsec, err := timetypes.ParseTimestamps(s, 0)
+		if err != nil {
+			return nil, err
+		}
+		since = time.Unix(sec, nsec)
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		stdout := stdcopy.NewStdWriter(pw, stdcopy.Stdout)
+		stderr := stdcopy.NewStdWriter(pw, stdcopy.Stderr)
+		next := 0
+		for {
+			d.mu.Lock()
+			c := d.containers[id]
+			msgs := c.messages[next:]
+			next = len(c.messages)
+			stopped, changed := c.stopped, c.changed
+			d.mu.Unlock()
+			for _, m := range msgs {
+				if m.t.Before(since) {
+					continue
+				}
+				w := stdout
+				if m.stderr {
+					w = stderr
+				}
+				frame := m.t.Format(dockerTimeFormat) + " " + m.text
+				if _, err := w.Write([]byte(frame)); err != nil {
+					return
+				}
+			}
+			if !opts.Follow || stopped {
+				pw.Close()
+				return
+			}
+			select {
+			case <-changed:
+			case <-ctx.Done():
+				pw.CloseWithError(ctx.Err())
+				return
+			}
+		}
+	}()
+	return pr, nil
+}

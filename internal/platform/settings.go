@@ -1,0 +1,202 @@
+package platform
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/releases"
+)
+
+// DefaultAutoRollbackWindow is how long a new release is watched when the
+// app has auto-rollback on.
+const DefaultAutoRollbackWindow = 2 * time.Minute
+
+// Settings returns the app's effective settings, defaults filled in.
+func (p *Platform) Settings(_ context.Context, app string) (api.Settings, error) {
+	if err := releases.ValidateAppName(app); err != nil {
+		return api.Settings{}, err
+	}
+	st, err := p.store.Settings(app)
+	if err != nil {
+		return api.Settings{}, err
+	}
+	return p.toAPISettings(st), nil
+}
+
+// settingKeys are the names UpdateSettings takes, as paasctl apps:settings
+// spells them.
+var settingKeys = []string{"auto-rollback", "auto-rollback-window", "boot-timeout", "health-path", "stop-timeout"}
+
+// UpdateSettings changes settings by name; all or nothing.
+func (p *Platform) UpdateSettings(_ context.Context, app string, u api.SettingsUpdate) (api.Settings, error) {
+	if err := releases.ValidateAppName(app); err != nil {
+		return api.Settings{}, err
+	}
+	if len(u) == 0 {
+		return api.Settings{}, fmt.Errorf("%w: nothing to change: give KEY=VALUE, keys: %s", releases.ErrInvalid, strings.Join(settingKeys, ", "))
+	}
+	st, err := p.store.UpdateSettings(app, func(st *releases.Settings) error {
+		for _, k := range slices.Sorted(maps.Keys(u)) {
+			if err := applySetting(st, k, u[k]); err != nil {
+				return fmt.Errorf("%w: %s", releases.ErrInvalid, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return api.Settings{}, err
+	}
+	p.emit(app, "api", "Settings changed: "+strings.Join(slices.Sorted(maps.Keys(u)), ", "))
+	return p.toAPISettings(st), nil
+}
+
+func applySetting(st *releases.Settings, key, value string) error {
+	switch key {
+	case "auto-rollback":
+		switch strings.ToLower(value) {
+		case "on", "true", "yes", "1":
+			st.AutoRollback = true
+		case "off", "false", "no", "0":
+			st.AutoRollback = false
+		default:
+			return fmt.Errorf("auto-rollback=%q: use on or off", value)
+		}
+	case "auto-rollback-window":
+		d, err := durationSetting(key, value, 10*time.Second, time.Hour)
+		if err != nil {
+			return err
+		}
+		st.AutoRollbackWindow = d
+	case "boot-timeout":
+		d, err := durationSetting(key, value, time.Second, 30*time.Minute)
+		if err != nil {
+			return err
+		}
+		st.BootTimeout = d
+	case "stop-timeout":
+		d, err := durationSetting(key, value, time.Second, 30*time.Minute)
+		if err != nil {
+			return err
+		}
+		st.StopTimeout = d
+	case "health-path":
+		if value != "" && (!strings.HasPrefix(value, "/") || len(value) > 200 || strings.ContainsAny(value, " \t\r\n#")) {
+			return fmt.Errorf("health-path=%q: use a URL path such as /health (empty: check that the port accepts connections)", value)
+		}
+		st.HealthPath = value
+	default:
+		return fmt.Errorf("unknown setting %q: use one of %s", key, strings.Join(settingKeys, ", "))
+	}
+	return nil
+}
+
+func durationSetting(key, value string, min, max time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(value)
+	if err != nil || d < min || d > max {
+		return 0, fmt.Errorf("%s=%q: use a duration from %s to %s, e.g. 90s", key, value, min, max)
+	}
+	return d, nil
+}
+
+func (p *Platform) toAPISettings(st releases.Settings) api.Settings {
+	window := st.AutoRollbackWindow
+	if window == 0 {
+		window = DefaultAutoRollbackWindow
+	}
+	return api.Settings{
+		AutoRollback:       st.AutoRollback,
+		AutoRollbackWindow: window.String(),
+		HealthPath:         st.HealthPath,
+		BootTimeout:        or(st.BootTimeout, p.opts.BootTimeout).String(),
+		StopTimeout:        or(st.StopTimeout, p.opts.StopTimeout).String(),
+	}
+}
+
+// Limits returns the memory limit of every process type of the current
+// release.
+func (p *Platform) Limits(_ context.Context, app string) (api.Limits, error) {
+	rel, err := p.currentBuild(app)
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.store.Settings(app)
+	if err != nil {
+		return nil, err
+	}
+	return p.limits(rel, st), nil
+}
+
+// SetLimits changes memory limits per process type and restarts the
+// processes of the changed types onto them.
+func (p *Platform) SetLimits(ctx context.Context, app string, l api.Limits) (api.Limits, error) {
+	if len(l) == 0 {
+		return nil, fmt.Errorf("%w: nothing to change: give TYPE=SIZE, e.g. web=512m", releases.ErrInvalid)
+	}
+	unlock := p.lockApp(app)
+	defer unlock()
+	rel, err := p.currentBuild(app)
+	if err != nil {
+		return nil, err
+	}
+	types := processTypes(rel)
+	bytes := map[string]int64{}
+	for t, v := range l {
+		if !slices.Contains(types, t) && t != "run" {
+			return nil, fmt.Errorf("%w: v%d has no process type %q; its types are %s", releases.ErrInvalid, rel.Version, t, strings.Join(types, ", "))
+		}
+		n, err := api.ParseMemory(v)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s=%s: %v", releases.ErrInvalid, t, v, err)
+		}
+		bytes[t] = n
+	}
+	st, err := p.store.UpdateSettings(app, func(st *releases.Settings) error {
+		if st.Memory == nil {
+			st.Memory = map[string]int64{}
+		}
+		maps.Copy(st.Memory, bytes)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	spec, err := p.spec(rel)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range slices.Sorted(maps.Keys(bytes)) {
+		if spec.Formation[t] == 0 {
+			continue
+		}
+		if err := p.runner.Restart(context.WithoutCancel(ctx), spec, t, io.Discard); err != nil {
+			return nil, fmt.Errorf("restart %s processes onto the new limit: %w", t, err)
+		}
+	}
+	p.emit(app, "api", "Memory limits changed: "+strings.Join(slices.Sorted(maps.Keys(bytes)), ", "))
+	return p.limits(rel, st), nil
+}
+
+func (p *Platform) limits(rel releases.Release, st releases.Settings) api.Limits {
+	out := api.Limits{}
+	for _, t := range append(processTypes(rel), "run") {
+		n := st.Memory[t]
+		if n == 0 {
+			n = p.opts.DefaultMemory
+		}
+		out[t] = api.FormatMemory(n)
+	}
+	return out
+}
+
+func or(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
