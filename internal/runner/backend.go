@@ -16,7 +16,7 @@ const (
 	LabelRelease = "paas.release" // "v3"
 	LabelProcess = "paas.process" // "web.1"
 	LabelType    = "paas.type"    // "web"
-	// LabelOneOff is "true" on one-off processes (run.N, release.N): no
+	// LabelOneOff is "attached" or "detached" on one-off processes (run.N, release.N): no
 	// formation owns them, so deploys and scaling leave them alone.
 	LabelOneOff = "paas.oneoff"
 	// LabelDaemon holds the daemon instance ID: two paasd on one engine never

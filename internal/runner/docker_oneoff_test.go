@@ -64,7 +64,7 @@ func TestDockerRunOneOffDetached(t *testing.T) {
 	env := newDockerEnv(t)
 	ctx := context.Background()
 	app := "app-" + dockertest.RandomSuffix()
-	r := env.runnerWith(t, &fakeRoutes{ev: &events{}}, Options{})
+	r := env.runnerWith(t, &fakeRoutes{ev: &events{}}, Options{DetachedKeep: 100 * time.Millisecond})
 	began := time.Now()
 	res, err := r.RunOneOff(ctx, OneOff{Release: env.release(app, 1, httpdWeb("v1")), Type: "run", Command: "sleep 1; echo done", Detach: true})
 	if err != nil || res.ExitCode != 0 || res.Process != "run.1" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/paas-dev/paas/internal/releases"
 )
@@ -81,14 +82,15 @@ func (r *Runner) RunOneOff(ctx context.Context, o OneOff) (OneOffResult, error) 
 }
 
 func (r *Runner) runDetached(ctx context.Context, o OneOff, in instance, spec ContainerSpec) error {
-	spec.AutoRemove = true
+	spec.Labels[LabelOneOff] = oneOffDetached
 	c, err := r.backend.Start(ctx, spec)
 	if err != nil {
 		return fmt.Errorf("run %s: %w", in.Process, err)
 	}
 	r.oneOffStarted(o, in, c)
-	// The wait only reports the exit: the engine removes the container, also
-	// when this daemon is gone by then.
+	// Not the engine's auto-remove: a process that exits at once would take
+	// its output with it before the collector attached. A restart of paasd
+	// removes a finished one left behind.
 	go func() {
 		defer r.forget(c.ID)
 		code, err := r.backend.Wait(context.Background(), c.ID)
@@ -97,6 +99,12 @@ func (r *Runner) runDetached(ctx context.Context, o OneOff, in instance, spec Co
 		}
 		r.event(o.Release.App, in.Process, "Process exited with status %d", code)
 		r.stateChanged(o.Release.App, in.Process, StateUp, stateComplete)
+		time.Sleep(r.opts.DetachedKeep) // a grace period before cleanup, not synchronisation
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := r.backend.Remove(ctx, c.ID); err != nil {
+			r.log.Warn("remove finished one-off", "container", c.Name, "err", err)
+		}
 	}()
 	return nil
 }
@@ -122,7 +130,7 @@ func (r *Runner) nextOneOff(app, typ string) instance {
 func (r *Runner) oneOffSpec(o OneOff, in instance) ContainerSpec {
 	rel := o.Release
 	labels := r.labels(rel, in)
-	labels[LabelOneOff] = "true"
+	labels[LabelOneOff] = oneOffAttached
 	mem := o.Memory
 	if mem <= 0 {
 		mem = r.opts.DefaultMemory

@@ -35,7 +35,7 @@ func TestRunOneOff(t *testing.T) {
 	if !slices.Equal(s.Cmd, []string{"/bin/sh", "-c", "cat"}) || s.Port != 0 || s.Memory != 64<<20 || s.AutoRemove {
 		t.Errorf("spec = %+v", s)
 	}
-	if s.Labels[LabelOneOff] != "true" || s.Labels[LabelProcess] != "run.1" || s.Labels[LabelType] != "run" || s.Labels[LabelRelease] != "v4" {
+	if s.Labels[LabelOneOff] != oneOffAttached || s.Labels[LabelProcess] != "run.1" || s.Labels[LabelType] != "run" || s.Labels[LabelRelease] != "v4" {
 		t.Errorf("labels = %v", s.Labels)
 	}
 	for _, kv := range []string{"PAAS_PROCESS=run.1", "DYNO=run.1", "PORT=5000", "GREETING=hi"} {
@@ -92,8 +92,8 @@ func TestRunOneOffDetached(t *testing.T) {
 	if err != nil || res != (OneOffResult{Process: "run.1"}) {
 		t.Fatalf("RunOneOff = %+v, %v", res, err)
 	}
-	if s := be.spec("new1"); !s.AutoRemove {
-		t.Errorf("a detached one-off must remove itself: %+v", s)
+	if s := be.spec("new1"); s.AutoRemove || s.Labels[LabelOneOff] != oneOffDetached {
+		t.Errorf("a detached one-off must be labelled detached and outlive its exit for the log collector: %+v", s)
 	}
 	if p := process(t, r, "shop", "run.1"); p.State != StateUp || p.Command != "./migrate" || p.Type != "run" {
 		t.Errorf("Processes run.1 = %+v", p)
@@ -107,7 +107,7 @@ func TestRunOneOffDetached(t *testing.T) {
 func TestFormationChangesLeaveOneOffsAlone(t *testing.T) {
 	r, be, _, ev := newTestRunner(t, Options{})
 	oneOff := existing("oneoff", "shop", 1, "run.1", true)
-	oneOff.Labels[LabelOneOff] = "true"
+	oneOff.Labels[LabelOneOff] = oneOffAttached
 	be.add(oneOff)
 	ctx := context.Background()
 	if err := r.Deploy(ctx, spec(release("shop", 2), "web=1"), io.Discard); err != nil {

@@ -84,7 +84,14 @@ func ofType(ins []instance, typ string) []instance {
 }
 
 // isOneOff reports whether c is a one-off process, which no formation owns.
-func isOneOff(c Container) bool { return c.Labels[LabelOneOff] == "true" }
+// Values of LabelOneOff: an attached one-off dies with its caller; a detached
+// one runs on by itself.
+const (
+	oneOffAttached = "attached"
+	oneOffDetached = "detached"
+)
+
+func isOneOff(c Container) bool { return c.Labels[LabelOneOff] != "" }
 
 // plan brings an app's containers (actual) to a release's formation
 // (desired). Restore applies it at start-up.

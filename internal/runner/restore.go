@@ -103,9 +103,10 @@ func (r *Runner) restoreLocked(ctx context.Context, spec Spec) error {
 			formation = append(formation, c)
 		case r.tracked(c.ID):
 			// A one-off of this runner: its caller is still there.
-		case !c.Running || !c.AutoRemove:
+		case !c.Running || c.Labels[LabelOneOff] != oneOffDetached:
 			// An attached one-off lost its caller with the old daemon; a
-			// detached one that runs is left to finish and remove itself.
+			// detached one that runs is left to finish (and is removed by
+			// the next restore).
 			stale = append(stale, c)
 		}
 	}

@@ -20,10 +20,10 @@ func TestRestore(t *testing.T) {
 	be.add(existing("blog-dead", "blog", 3, "web.1", false))     // current but exited: replace
 	be.add(existing("gone-v1", "gone", 1, "web.1", true))        // app not in the list: remove
 	attached := existing("shop-run", "shop", 2, "run.1", true)   // its caller went with the old daemon: remove
-	attached.Labels[LabelOneOff] = "true"
+	attached.Labels[LabelOneOff] = oneOffAttached
 	be.add(attached)
 	detached := existing("shop-detached", "shop", 2, "run.2", true) // removes itself when done: keep
-	detached.Labels[LabelOneOff] = "true"
+	detached.Labels[LabelOneOff] = oneOffDetached
 	detached.AutoRemove = true
 	be.add(detached)
 	foreign := existing("foreign", "shop", 2, "web.1", true)

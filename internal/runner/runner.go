@@ -39,6 +39,7 @@ const (
 	DefaultBackoffBase  = 10 * time.Second
 	DefaultBackoffMax   = 5 * time.Minute
 	DefaultBackoffReset = 10 * time.Minute
+	DefaultDetachedKeep = 30 * time.Second
 )
 
 // outputLines is how much of a failed process's output a deploy error shows.
@@ -57,8 +58,12 @@ type Options struct {
 	// BackoffBase (default 10s), doubling up to BackoffMax (default 5m). A
 	// process that stayed up BackoffReset (default 10m) starts over.
 	BackoffBase, BackoffMax, BackoffReset time.Duration
-	Events                                Events // nil = none
-	Logger                                *slog.Logger
+	// DetachedKeep (default 30s) is how long a finished detached one-off's
+	// container stays, so the log collector reads all of its output even
+	// when it exited at once.
+	DetachedKeep time.Duration
+	Events       Events // nil = none
+	Logger       *slog.Logger
 }
 
 // Normalize fills in defaults.
@@ -80,6 +85,9 @@ func (o *Options) Normalize() {
 	}
 	if o.BackoffReset <= 0 {
 		o.BackoffReset = DefaultBackoffReset
+	}
+	if o.DetachedKeep <= 0 {
+		o.DetachedKeep = DefaultDetachedKeep
 	}
 	if o.Events == nil {
 		o.Events = noEvents{}
