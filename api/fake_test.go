@@ -29,6 +29,7 @@ type fakePlatform struct {
 	formations map[string]Formation // by app; every app starts with web=1, worker=0
 	limits     map[string]Limits
 	settings   map[string]Settings
+	domains    map[string][]string // by app
 	// run, when set, is what Run does; without it Run answers run.1 at once.
 	run func(ctx context.Context, req RunRequest, stdin io.Reader, stdout, stderr io.Writer) (RunResult, error)
 }
@@ -137,6 +138,7 @@ type seen struct {
 	settings    SettingsUpdate
 	processType string
 	run         RunRequest
+	domain      string
 }
 
 func (f *fakePlatform) last() seen {

@@ -66,6 +66,14 @@ type Platform interface {
 	// stdin, stdout and stderr are nil, Run returns once the process
 	// started, and ctx ends with the request: the process must outlive it.
 	Run(ctx context.Context, app string, req RunRequest, stdin io.Reader, stdout, stderr io.Writer) (RunResult, error)
+
+	// Domains are the app's custom domains, sorted, besides the
+	// "<app>.<PAAS_DOMAIN>" every app has. AddDomain and RemoveDomain
+	// change them, route the change at once, and return the new list. A
+	// domain belongs to one app: adding one another app has is ErrExists.
+	Domains(ctx context.Context, app string) ([]string, error)
+	AddDomain(ctx context.Context, app, domain string) ([]string, error)
+	RemoveDomain(ctx context.Context, app, domain string) ([]string, error)
 }
 
 //go:embed openapi.yaml
@@ -121,6 +129,8 @@ func (s *server) routes(r *mux.Router) {
 	v1.Handle("/apps/{app}/limits", s.byMethod(methods{http.MethodGet: s.getLimits, http.MethodPatch: s.setLimits}))
 	v1.Handle("/apps/{app}/settings", s.byMethod(methods{http.MethodGet: s.getSettings, http.MethodPatch: s.updateSettings}))
 	v1.Handle("/apps/{app}/runs", s.byMethod(methods{http.MethodPost: s.createRun}))
+	v1.Handle("/apps/{app}/domains", s.byMethod(methods{http.MethodGet: s.listDomains, http.MethodPost: s.addDomain}))
+	v1.Handle("/apps/{app}/domains/{domain}", s.byMethod(methods{http.MethodDelete: s.removeDomain}))
 	v1.Handle("/openapi.yaml", s.byMethod(methods{http.MethodGet: serveSpec}))
 }
 

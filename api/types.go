@@ -146,3 +146,13 @@ type RunResult struct {
 	Process  string `json:"process"`
 	ExitCode int    `json:"exit_code"`
 }
+
+// AddDomainRequest is the body of POST /v1/apps/{app}/domains. The answer to
+// it, as to GET and DELETE, is the app's custom domains: a sorted JSON array
+// of names.
+type AddDomainRequest struct {
+	// Domain is a host name, "www.example.com", or a wildcard that matches
+	// one more label, "*.example.com". Not under PAAS_DOMAIN, not an IP
+	// address.
+	Domain string `json:"domain"`
+}

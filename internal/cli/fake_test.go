@@ -45,6 +45,8 @@ type fakePlatform struct {
 	limitChanges   []api.Limits
 	settingChanges []api.SettingsUpdate
 	runs           []api.RunRequest
+
+	domains map[string][]string // custom domains by app
 }
 
 func newFakePlatform(apps ...api.App) *fakePlatform {

@@ -3,8 +3,13 @@
 package daemon
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"net"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -40,6 +45,10 @@ type Config struct {
 	StopTimeout  time.Duration // PAAS_STOP_TIMEOUT: SIGTERM to SIGKILL
 	KeepReleases int           // PAAS_KEEP_RELEASES: newest releases per app that keep their images
 	Memory       int64         // PAAS_MEMORY_LIMIT: default memory limit per process, bytes
+	// The router's optional HTTPS listener: all three or none.
+	RouterTLSAddr string // PAAS_ROUTER_TLS_ADDR
+	RouterTLSCert string // PAAS_ROUTER_TLS_CERT: PEM certificate file, the chain after the leaf
+	RouterTLSKey  string // PAAS_ROUTER_TLS_KEY: PEM private key file
 }
 
 var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -66,6 +75,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("check %s: %w", name, err)
 		}
 	}
+	if err := c.readRouterTLS(getenv); err != nil {
+		return Config{}, err
+	}
 	if !domainPattern.MatchString(c.Domain) {
 		return Config{}, fmt.Errorf("check PAAS_DOMAIN: %q is not a domain name (example: localhost or apps.example.com)", c.Domain)
 	}
@@ -91,6 +103,89 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.Memory = n
 	}
 	return c, nil
+}
+
+// routerTLSEnv are the variables of the router's HTTPS listener, which only
+// work together.
+var routerTLSEnv = []string{"PAAS_ROUTER_TLS_ADDR", "PAAS_ROUTER_TLS_CERT", "PAAS_ROUTER_TLS_KEY"}
+
+func (c *Config) readRouterTLS(getenv func(string) string) error {
+	var set, missing []string
+	for _, name := range routerTLSEnv {
+		if getenv(name) != "" {
+			set = append(set, name)
+		} else {
+			missing = append(missing, name)
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("check %s: the router's TLS listener needs PAAS_ROUTER_TLS_ADDR (host:port), PAAS_ROUTER_TLS_CERT and PAAS_ROUTER_TLS_KEY (PEM files) together: set %s too, or unset %s",
+			strings.Join(set, ", "), strings.Join(missing, " and "), strings.Join(set, " and "))
+	}
+	c.RouterTLSAddr, c.RouterTLSCert, c.RouterTLSKey = getenv("PAAS_ROUTER_TLS_ADDR"), getenv("PAAS_ROUTER_TLS_CERT"), getenv("PAAS_ROUTER_TLS_KEY")
+	if err := checkAddr(c.RouterTLSAddr); err != nil {
+		return fmt.Errorf("check PAAS_ROUTER_TLS_ADDR: %w", err)
+	}
+	return nil
+}
+
+// RouterTLS loads the router's certificate and key for its HTTPS listener;
+// nil without one. Errors name the variable and the file at fault.
+func (c Config) RouterTLS() (*tls.Config, error) {
+	if c.RouterTLSAddr == "" {
+		return nil, nil
+	}
+	certPEM, err := os.ReadFile(c.RouterTLSCert)
+	if err != nil {
+		return nil, fmt.Errorf("read PAAS_ROUTER_TLS_CERT: %w", err)
+	}
+	keyPEM, err := os.ReadFile(c.RouterTLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("read PAAS_ROUTER_TLS_KEY: %w", err)
+	}
+	if err := checkCertificatePEM(certPEM); err != nil {
+		return nil, fmt.Errorf("check PAAS_ROUTER_TLS_CERT: %s: %w", c.RouterTLSCert, err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("check PAAS_ROUTER_TLS_KEY: %s with certificate %s: %w (want the PEM private key of that certificate)", c.RouterTLSKey, c.RouterTLSCert, err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		// HTTP/1.1 only, as on the plain listener: WebSockets and every other
+		// Upgrade pass through the router the same way on both.
+		NextProtos: []string{"http/1.1"},
+	}, nil
+}
+
+// checkCertificatePEM says what is wrong with a certificate file, so that
+// the error names it rather than the key.
+func checkCertificatePEM(data []byte) error {
+	found := false
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		switch {
+		case block.Type == "CERTIFICATE":
+			if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+				return fmt.Errorf("parse certificate: %w", err)
+			}
+			found = true
+		case strings.HasSuffix(block.Type, "PRIVATE KEY"):
+			return errors.New("it holds a private key: give the certificate here and the key in PAAS_ROUTER_TLS_KEY")
+		}
+	}
+	if !found {
+		return errors.New("no PEM certificate (-----BEGIN CERTIFICATE-----) in it")
+	}
+	return nil
 }
 
 func checkAddr(addr string) error {

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -39,6 +40,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
+	routerTLS, err := cfg.RouterTLS() // first: a bad certificate must not leave a half-started daemon
+	if err != nil {
+		return err
+	}
+	logCertificate(log, cfg.RouterTLSCert, routerTLS)
 	token, tokenPath, err := auth.LoadOrCreateToken(cfg.DataDir, cfg.APIToken)
 	if err != nil {
 		return err
@@ -76,6 +82,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		apiLn.Close()
 		return fmt.Errorf("listen for the router on %s: %w (set PAAS_ROUTER_ADDR to a free address)", cfg.RouterAddr, err)
 	}
+	var routerTLSLn net.Listener
+	if routerTLS != nil {
+		ln, err := net.Listen("tcp", cfg.RouterTLSAddr)
+		if err != nil {
+			apiLn.Close()
+			routerLn.Close()
+			return fmt.Errorf("listen for the router's TLS on %s: %w (set PAAS_ROUTER_TLS_ADDR to a free address)", cfg.RouterTLSAddr, err)
+		}
+		routerTLSLn = tls.NewListener(ln, routerTLS)
+	}
 
 	logs, err := logplex.New(logplex.Options{Dir: filepath.Join(cfg.DataDir, "logs"), Docker: docker, Logger: log})
 	if err != nil {
@@ -92,6 +108,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		platform.Options{
 			WebURL:        webURL(cfg.Domain, routerLn.Addr()),
 			GitURL:        gitURL(apiLn.Addr()),
+			Domain:        cfg.Domain,
 			KeepReleases:  cfg.KeepReleases,
 			BootTimeout:   cfg.BootTimeout,
 			StopTimeout:   cfg.StopTimeout,
@@ -115,7 +132,22 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		IdleTimeout:       90 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 2)
+	servers := []*http.Server{apiSrv, routerSrv}
+	var routerTLSSrv *http.Server
+	if routerTLSLn != nil {
+		// The same router: it sets X-Forwarded-Proto https from the
+		// connection. ReadHeaderTimeout also bounds the TLS handshake.
+		routerTLSSrv = &http.Server{
+			Handler:           rt,
+			ReadHeaderTimeout: routerSrv.ReadHeaderTimeout,
+			IdleTimeout:       routerSrv.IdleTimeout,
+			ErrorLog:          routerSrv.ErrorLog,
+			// No HTTP/2: the listener offers only HTTP/1.1 (see Config.RouterTLS).
+			TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		}
+		servers = append(servers, routerTLSSrv)
+	}
+	errc := make(chan error, len(servers))
 	serve := func(name string, srv *http.Server, ln net.Listener) {
 		log.Info("listening", "server", name, "addr", ln.Addr().String())
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -138,6 +170,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer func() { stopSupervising(); <-supervised }()
 	go serve("api", apiSrv, apiLn)
 	go serve("router", routerSrv, routerLn)
+	if routerTLSSrv != nil {
+		go serve("router-tls", routerTLSSrv, routerTLSLn)
+	}
 	log.Info("paasd ready", "data_dir", cfg.DataDir, "domain", cfg.Domain)
 
 	var failed error
@@ -147,7 +182,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	case failed = <-errc:
 		log.Error("server failed, shutting down", "err", failed)
 	}
-	shutdown(log, apiSrv, routerSrv)
+	shutdown(log, servers...)
 	log.Info("paasd stopped")
 	return failed // non-nil makes a supervisor restart paasd
 }
@@ -243,6 +278,19 @@ func loadDaemonID(dir string) (string, error) {
 		return "", fmt.Errorf("write daemon id: %w", err)
 	}
 	return id, nil
+}
+
+// logCertificate says which names the router's TLS certificate serves, and
+// warns when it has expired: clients will refuse it.
+func logCertificate(log *slog.Logger, file string, cfg *tls.Config) {
+	if cfg == nil || len(cfg.Certificates) == 0 || cfg.Certificates[0].Leaf == nil {
+		return
+	}
+	leaf := cfg.Certificates[0].Leaf
+	log.Info("router TLS certificate", "file", file, "names", leaf.DNSNames, "not_after", leaf.NotAfter)
+	if time.Now().After(leaf.NotAfter) {
+		log.Warn("router TLS certificate has expired: HTTPS clients will refuse it", "file", file, "not_after", leaf.NotAfter)
+	}
 }
 
 func webURL(domain string, routerAddr net.Addr) func(string) string {

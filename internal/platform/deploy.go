@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"strings"
 
 	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/procfile"
@@ -26,10 +27,13 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 	}
 	// Build outside the app's lock: config changes and rollbacks need not
 	// wait minutes behind a build. (The git server runs one push per app.)
+	p.emit(push.App, "build", fmt.Sprintf("Build started by git push of %s (commit %s)", push.Branch, short))
 	imageID, err := p.buildImage(ctx, push, out)
 	if err != nil {
+		p.emit(push.App, "build", "Build failed: "+err.Error())
 		return err
 	}
+	p.emit(push.App, "build", fmt.Sprintf("Build succeeded: image %s", shortImage(imageID)))
 	unlock := p.lockApp(push.App)
 	defer unlock()
 	if _, err := p.store.App(push.App); err != nil {
@@ -151,6 +155,15 @@ func readProcfile(push builder.Push) (map[string]string, error) {
 
 func imageTag(push builder.Push) string {
 	return "paas/" + push.App + ":" + push.Commit[:12]
+}
+
+// shortImage is an image ID as docker images shows it.
+func shortImage(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }
 
 // step writes a Heroku-style progress line.

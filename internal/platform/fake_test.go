@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,10 +147,31 @@ func (r *fakeRunner) lastSpec() runner.Spec {
 	return r.specs[len(r.specs)-1]
 }
 
+// fakeLogs records platform events.
+type fakeLogs struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *fakeLogs) Platform(app, process, message string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, app+" paas["+process+"]: "+message)
+}
+
+func (l *fakeLogs) Forget(string) {}
+
+func (l *fakeLogs) all() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
 type fakeRoutes struct{}
 
-func (fakeRoutes) AddApp(string)    {}
-func (fakeRoutes) RemoveApp(string) {}
+func (fakeRoutes) AddApp(string)               {}
+func (fakeRoutes) RemoveApp(string)            {}
+func (fakeRoutes) SetDomains(string, []string) {}
 
 type fixture struct {
 	p       *Platform
@@ -158,6 +180,7 @@ type fixture struct {
 	images  *fakeImages
 	runner  *fakeRunner
 	logs    *bytes.Buffer
+	events  *fakeLogs
 }
 
 func newFixture(t *testing.T, keep int) *fixture {
@@ -167,11 +190,12 @@ func newFixture(t *testing.T, keep int) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	f := &fixture{store: store, builder: &fakeBuilder{}, images: &fakeImages{present: map[string]bool{}}, runner: &fakeRunner{}, logs: &bytes.Buffer{}}
+	f := &fixture{store: store, builder: &fakeBuilder{}, images: &fakeImages{present: map[string]bool{}}, runner: &fakeRunner{}, logs: &bytes.Buffer{}, events: &fakeLogs{}}
 	f.p = New(store, f.builder, f.images, f.runner, fakeRoutes{}, Options{
 		WebURL:       func(app string) string { return "http://" + app + ".localhost/" },
 		GitURL:       func(app string) string { return "http://git/" + app + ".git" },
 		KeepReleases: keep,
+		Logs:         f.events,
 		Logger:       slog.New(slog.NewTextHandler(f.logs, nil)),
 	})
 	t.Cleanup(f.p.Close)

@@ -49,6 +49,8 @@ type Logs interface {
 type Routes interface {
 	AddApp(app string)
 	RemoveApp(app string)
+	// SetDomains replaces the app's custom domains; RemoveApp drops them.
+	SetDomains(app string, domains []string)
 }
 
 // Repos holds the apps' git repositories.
@@ -61,6 +63,9 @@ type Options struct {
 	// WebURL and GitURL give an app's public addresses.
 	WebURL func(app string) string
 	GitURL func(app string) string
+	// Domain is PAAS_DOMAIN, under which the platform serves every app as
+	// "<app>.<Domain>": custom domains may not be in it.
+	Domain string
 	// KeepReleases is how many of an app's newest releases keep their
 	// images for rollback; older images are removed.
 	KeepReleases int

@@ -108,6 +108,15 @@ func TestUpdateConfig(t *testing.T) {
 	if strings.Contains(f.logs.String(), "s3cr3t-value") {
 		t.Fatal("a config value reached the daemon's log")
 	}
+	events := f.events.all()
+	if strings.Contains(events, "s3cr3t-value") {
+		t.Fatal("a config value reached the app's log stream")
+	}
+	for _, want := range []string{"paas[build]: Build started", "paas[release]: Release v2 created by tester: Set A, B config vars", "paas[release]: Release v3 is live"} {
+		if !strings.Contains(events, want) {
+			t.Errorf("platform events lack %q:\n%s", want, events)
+		}
+	}
 
 	for name, change := range map[string]api.ConfigUpdate{
 		"not set":            {"NOPE": nil},

@@ -7,16 +7,20 @@ import (
 	"github.com/paas-dev/paas/internal/runner"
 )
 
-// Restore routes every app and brings each current release back to its
+// Restore routes every app, with its custom domains, and brings each current release back to its
 // formation, adopting the containers that outlived a daemon restart.
 func (p *Platform) Restore(ctx context.Context) error {
 	apps, err := p.store.Apps()
 	if err != nil {
 		return fmt.Errorf("list apps: %w", err)
 	}
+	domains := p.domainsByApp()
 	var specs []runner.Spec
 	for _, a := range apps {
 		p.routes.AddApp(a.Name)
+		if ds := domains[a.Name]; len(ds) > 0 {
+			p.routes.SetDomains(a.Name, ds)
+		}
 		if a.CurrentVersion == 0 {
 			continue
 		}

@@ -73,8 +73,9 @@ func (s *Store) Apps() ([]App, error) {
 	return apps, nil
 }
 
-// DestroyApp removes the app with all its builds, releases and statuses in
-// one transaction, so no half-destroyed app is ever visible.
+// DestroyApp removes the app with all its builds, releases, statuses,
+// formation, settings and domains in one transaction, so no half-destroyed
+// app is ever visible.
 func (s *Store) DestroyApp(name string) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		apps := tx.Bucket(bucketApps)
@@ -90,6 +91,9 @@ func (s *Store) DestroyApp(name string) error {
 			if err := tx.Bucket(top).Delete([]byte(name)); err != nil {
 				return err
 			}
+		}
+		if err := deleteDomains(tx, name); err != nil {
+			return err
 		}
 		return apps.Delete([]byte(name))
 	})

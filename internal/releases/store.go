@@ -31,6 +31,9 @@ var (
 	// Mutable per-app state, keyed by app name: not part of any release.
 	bucketFormation = []byte("formation")
 	bucketSettings  = []byte("settings")
+	// Custom domains, keyed by domain with the owning app as the value, so
+	// that a domain belongs to one app at most.
+	bucketDomains = []byte("domains")
 )
 
 // perApp are the top-level buckets that hold one sub-bucket per app.
@@ -63,7 +66,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open ledger: data file %s cannot be read (%w): it is not a paas ledger or it is damaged; restore it from a backup or move it aside to start empty", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range append([][]byte{bucketApps, bucketFormation, bucketSettings}, perApp...) {
+		for _, name := range append([][]byte{bucketApps, bucketFormation, bucketSettings, bucketDomains}, perApp...) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}

@@ -70,14 +70,18 @@ func TestLookupCustomDomain(t *testing.T) {
 func TestLookupDoesNotAllocate(t *testing.T) {
 	r := New("localhost", nil)
 	r.AddApp("hello")
+	r.SetDomains("hello", []string{"www.example.com", "*.example.org"})
 	tab := r.table.Load()
-	allocs := testing.AllocsPerRun(1000, func() {
-		if tab.lookup("hello.localhost:8080") == nil {
-			t.Fatal("hello not found")
+	for _, host := range []string{"hello.localhost:8080", "www.example.com:443", "shop.example.org", "unknown.example.net:80"} {
+		found := host != "unknown.example.net:80"
+		allocs := testing.AllocsPerRun(1000, func() {
+			if (tab.lookup(host) != nil) != found {
+				t.Fatalf("lookup(%q) found = %v, want %v", host, !found, found)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("lookup(%q) allocates %v times per request, want 0", host, allocs)
 		}
-	})
-	if allocs != 0 {
-		t.Errorf("lookup allocates %v times per request, want 0", allocs)
 	}
 }
 

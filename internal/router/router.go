@@ -54,7 +54,7 @@ func New(domain string, logger *slog.Logger) *Router {
 		upstream: newUpstream(DefaultTimeout, logger),
 		targets:  map[string]map[string]*target{},
 	}
-	r.table.Store(newTable(nil, domain))
+	r.table.Store(newTable(nil, nil, domain))
 	return r
 }
 

@@ -16,7 +16,12 @@ type Backend struct {
 // table and publish it; requests keep whichever snapshot they loaded.
 type table struct {
 	hosts map[string]*route // by hostname: what a request looks up
-	apps  map[string]*route // by app name: what the control methods change
+	// wildcards holds the wildcard custom domains by what follows the "*.":
+	// "example.com" for "*.example.com". Exact hosts win over them.
+	wildcards map[string]*route
+	apps      map[string]*route // by app name: what the control methods change
+	// domains are the apps' custom domains by app, as SetDomains gave them.
+	domains map[string][]string
 }
 
 // route is an app as the router sees it. It is immutable: a new set of
@@ -27,22 +32,55 @@ type route struct {
 }
 
 // newTable indexes apps by host. Keying hosts by the full name, not by the app
-// part, keeps a request to one map hit and leaves room for custom domains:
-// they become more keys pointing at the same route.
-func newTable(apps map[string]*route, domain string) *table {
-	t := &table{hosts: make(map[string]*route, len(apps)), apps: apps}
+// part, keeps a request to one map hit, and makes custom domains more keys
+// pointing at the same route. An app's own "<app>.<domain>" wins over a
+// custom domain of the same name (which the ledger refuses anyway).
+func newTable(apps map[string]*route, domains map[string][]string, domain string) *table {
+	t := &table{hosts: make(map[string]*route, len(apps)), apps: apps, domains: domains}
 	if t.apps == nil {
 		t.apps = map[string]*route{}
 	}
+	if t.domains == nil {
+		t.domains = map[string][]string{}
+	}
 	for name, rt := range t.apps {
 		t.hosts[strings.ToLower(name)+"."+domain] = rt
+	}
+	for app, ds := range t.domains {
+		rt := t.apps[app]
+		if rt == nil {
+			continue
+		}
+		for _, d := range ds {
+			if suffix, ok := strings.CutPrefix(d, "*."); ok {
+				if t.wildcards == nil {
+					t.wildcards = map[string]*route{}
+				}
+				t.wildcards[suffix] = rt
+			} else if _, taken := t.hosts[d]; !taken {
+				t.hosts[d] = rt
+			}
+		}
 	}
 	return t
 }
 
 // lookup returns the route for a Host header, or nil for an unknown host.
+// An exact host wins; failing that, a wildcard "*.example.com" matches a
+// host of exactly one more label, "www.example.com" but neither
+// "example.com" nor "a.www.example.com".
 func (t *table) lookup(host string) *route {
-	return t.hosts[hostname(host)]
+	h := hostname(host)
+	if rt := t.hosts[h]; rt != nil {
+		return rt
+	}
+	if t.wildcards == nil {
+		return nil
+	}
+	if i := strings.IndexByte(h, '.'); i > 0 {
+		return t.wildcards[h[i+1:]]
+	}
+	return nil
 }
 
 // update publishes the table change makes to a copy of the current apps,
@@ -51,11 +89,17 @@ func (t *table) lookup(host string) *route {
 // picks again from the new one, or is counted before Drain looks (see
 // target.acquire).
 func (r *Router) update(change func(apps map[string]*route)) {
+	r.updateAll(func(apps map[string]*route, _ map[string][]string) { change(apps) })
+}
+
+// updateAll is update for changes to the custom domains too.
+func (r *Router) updateAll(change func(apps map[string]*route, domains map[string][]string)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	apps := maps.Clone(r.table.Load().apps)
-	change(apps)
-	r.table.Store(newTable(apps, r.domain))
+	cur := r.table.Load()
+	apps, domains := maps.Clone(cur.apps), maps.Clone(cur.domains)
+	change(apps, domains)
+	r.table.Store(newTable(apps, domains, r.domain))
 	r.retireUnusedLocked(apps)
 }
 
@@ -105,10 +149,13 @@ func (r *Router) SetBackendsNamed(app string, backends []Backend) {
 	})
 }
 
-// RemoveApp forgets app: its host answers 404 from now on. Requests in
-// flight finish; Drain waits for them.
+// RemoveApp forgets app and its custom domains: its hosts answer 404 from
+// now on. Requests in flight finish; Drain waits for them.
 func (r *Router) RemoveApp(app string) {
-	r.update(func(apps map[string]*route) { delete(apps, app) })
+	r.updateAll(func(apps map[string]*route, domains map[string][]string) {
+		delete(apps, app)
+		delete(domains, app)
+	})
 }
 
 // Backends returns a copy of app's current backend addresses, nil if it has

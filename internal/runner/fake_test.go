@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/paas-dev/paas/internal/router"
 )
 
 // events records, in order, what the runner did to the backend and the
@@ -284,7 +286,11 @@ type fakeRoutes struct {
 	drains [][]string
 }
 
-func (r *fakeRoutes) SetBackends(app string, addrs []string) {
+func (r *fakeRoutes) SetBackendsNamed(app string, backends []router.Backend) {
+	var addrs []string
+	for _, b := range backends {
+		addrs = append(addrs, b.Addr)
+	}
 	r.ev.add("route %s %v", app, addrs)
 	r.mu.Lock()
 	defer r.mu.Unlock()

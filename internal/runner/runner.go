@@ -9,13 +9,17 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/paas-dev/paas/internal/router"
 )
 
 // Routes is the router's backend table.
 type Routes interface {
-	SetBackends(app string, addrs []string)
+	// SetBackendsNamed names each backend after its process (web.2), for
+	// the router's request log lines.
+	SetBackendsNamed(app string, backends []router.Backend)
 	// Drain waits until no request is in flight to addrs, which the caller
-	// already removed with SetBackends.
+	// already removed with SetBackendsNamed.
 	Drain(ctx context.Context, app string, addrs []string) error
 }
 
@@ -169,7 +173,7 @@ func (r *Runner) StopApp(ctx context.Context, app string) error {
 	r.mu.Unlock()
 	// Routes first, so no request is sent to a process being stopped.
 	r.routesMu.Lock()
-	r.routes.SetBackends(app, nil)
+	r.routes.SetBackendsNamed(app, nil)
 	r.routesMu.Unlock()
 	grace := r.opts.StopTimeout
 	if a != nil {

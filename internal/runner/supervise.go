@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paas-dev/paas/internal/releases"
+	"github.com/paas-dev/paas/internal/router"
 )
 
 // appState is an app's desired state and the slots that carry it out.
@@ -321,12 +322,12 @@ func (r *Runner) publish(app string) {
 		}
 	}
 	slices.SortFunc(up, func(a, b *slot) int { return cmp.Compare(a.Index, b.Index) })
-	addrs := make([]string, len(up))
+	backends := make([]router.Backend, len(up))
 	for i, s := range up {
-		addrs[i] = s.c.HostAddr
+		backends[i] = router.Backend{Addr: s.c.HostAddr, Name: s.Process}
 	}
 	r.mu.Unlock()
-	r.routes.SetBackends(app, addrs)
+	r.routes.SetBackendsNamed(app, backends)
 }
 
 // sleep waits d; false if ctx ended first.
