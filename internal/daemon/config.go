@@ -32,6 +32,8 @@ const (
 	// DefaultMemory is each process's memory limit unless the app sets one,
 	// so one app cannot take the machine down.
 	DefaultMemory = 512 << 20
+	// DefaultLogLines is how much log history each app keeps.
+	DefaultLogLines = 10000
 )
 
 // Config is paasd's whole configuration, read from the environment.
@@ -45,6 +47,7 @@ type Config struct {
 	StopTimeout  time.Duration // PAAS_STOP_TIMEOUT: SIGTERM to SIGKILL
 	KeepReleases int           // PAAS_KEEP_RELEASES: newest releases per app that keep their images
 	Memory       int64         // PAAS_MEMORY_LIMIT: default memory limit per process, bytes
+	LogLines     int           // PAAS_LOG_LINES: lines of history kept per app
 	// The router's optional HTTPS listener: all three or none.
 	RouterTLSAddr string // PAAS_ROUTER_TLS_ADDR
 	RouterTLSCert string // PAAS_ROUTER_TLS_CERT: PEM certificate file, the chain after the leaf
@@ -65,6 +68,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		BootTimeout:  DefaultBootTimeout,
 		StopTimeout:  DefaultStopTimeout,
 		KeepReleases: DefaultKeepReleases,
+		LogLines:     DefaultLogLines,
 		Memory:       DefaultMemory,
 	}
 	if d := getenv(datadir.Env); d != "" {
@@ -94,6 +98,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("check PAAS_KEEP_RELEASES: %q is not a number from 1 to 1000", v)
 		}
 		c.KeepReleases = n
+	}
+	if v := getenv("PAAS_LOG_LINES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 100 || n > 1_000_000 {
+			return Config{}, fmt.Errorf("check PAAS_LOG_LINES: %q is not a number from 100 to 1000000", v)
+		}
+		c.LogLines = n
 	}
 	if v := getenv("PAAS_MEMORY_LIMIT"); v != "" {
 		n, err := api.ParseMemory(v)

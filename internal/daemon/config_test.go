@@ -14,7 +14,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{DataDir: "/tmp/x", APIAddr: DefaultAPIAddr, RouterAddr: DefaultRouterAddr, Domain: "localhost",
-		BootTimeout: DefaultBootTimeout, StopTimeout: DefaultStopTimeout, KeepReleases: DefaultKeepReleases, Memory: DefaultMemory}
+		BootTimeout: DefaultBootTimeout, StopTimeout: DefaultStopTimeout, KeepReleases: DefaultKeepReleases, Memory: DefaultMemory, LogLines: DefaultLogLines}
 	if c != want {
 		t.Fatalf("got %+v, want %+v", c, want)
 	}
@@ -47,6 +47,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"PAAS_KEEP_RELEASES", "0", "from 1 to 1000"},
 		{"PAAS_KEEP_RELEASES", "many", "from 1 to 1000"},
 		{"PAAS_MEMORY_LIMIT", "lots", "PAAS_MEMORY_LIMIT"},
+		{"PAAS_LOG_LINES", "5", "from 100 to 1000000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.val, func(t *testing.T) {

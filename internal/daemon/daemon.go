@@ -93,7 +93,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		routerTLSLn = tls.NewListener(ln, routerTLS)
 	}
 
-	logs, err := logplex.New(logplex.Options{Dir: filepath.Join(cfg.DataDir, "logs"), Docker: docker, Logger: log})
+	logs, err := logplex.New(logplex.Options{Dir: filepath.Join(cfg.DataDir, "logs"), BufferLines: cfg.LogLines, Docker: docker, Logger: log})
 	if err != nil {
 		return fmt.Errorf("open log store: %w", err)
 	}
@@ -121,7 +121,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	plat.SetRepos(git)
 
 	apiSrv := &http.Server{
-		Handler:           apiHandler(token, plat, git, logs.Streamer(plat.AppExists), log),
+		Handler:           apiHandler(token, plat, git, logs.Streamer(plat.AppExists), logs.DrainStore(plat.AppExists), log),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -189,10 +189,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // apiHandler serves the REST API and git, both behind the token; /healthz is
 // open so supervisors can probe the daemon.
-func apiHandler(token string, p api.Platform, git *builder.GitServer, logs api.LogStreamer, log *slog.Logger) http.Handler {
+func apiHandler(token string, p api.Platform, git *builder.GitServer, logs api.LogStreamer, drains api.DrainStore, log *slog.Logger) http.Handler {
 	r := mux.NewRouter()
 	api.Register(r, p, log)
 	api.RegisterLogs(r, logs, log)
+	api.RegisterDrains(r, drains, log)
 	git.Register(r)
 	guarded := auth.Middleware(token)(r)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {

@@ -67,6 +67,8 @@ type Logplex struct {
 	apps      map[string]*appLog
 	following map[string]*collector // by container ID
 	closed    bool
+
+	drains *drainSet // sends apps' lines elsewhere
 }
 
 // New loads the spooled history from opts.Dir and returns a Logplex ready to
@@ -76,8 +78,15 @@ func New(opts Options) (*Logplex, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Logplex{opts: opts, log: opts.Logger, ctx: ctx, cancel: cancel,
 		apps: map[string]*appLog{}, following: map[string]*collector{}}
+	p.drains = newDrainSet(p)
 	if opts.Dir != "" {
 		if err := p.load(); err != nil {
+			cancel()
+			return nil, err
+		}
+		// After the spools: the drains start sending, and may speak in
+		// the streams.
+		if err := p.drains.load(); err != nil {
 			cancel()
 			return nil, err
 		}
@@ -170,12 +179,21 @@ func (p *Logplex) publish(app string, lines []Line, from *emission) {
 	if app == "" || len(lines) == 0 {
 		return
 	}
+	// Held while the lines join the stream and the drains' queues, so the
+	// drains get them in the stream's order; neither waits.
+	drains := p.drains.lock(app)
+	defer drains.unlock()
 	for {
 		a := p.appLog(app)
 		if a == nil {
 			return
 		}
 		if a.append(lines, from) {
+			// Lines of a collector that was stopped are not in the
+			// stream, and will be read again: not yet for the drains.
+			if from == nil || from.ctx.Err() == nil {
+				drains.deliver(lines)
+			}
 			return
 		}
 		// Forgotten meanwhile: the lines start the app's new stream.
@@ -238,9 +256,11 @@ func (p *Logplex) EndTails() {
 	}
 }
 
-// Forget drops app's stream, tails and spool, and stops collecting its
-// containers: for apps:destroy, after the app's last event.
+// Forget drops app's stream, tails, spool and drains, and stops collecting
+// its containers: for apps:destroy, after the app's last event.
 func (p *Logplex) Forget(app string) {
+	// First, so that no drain puts a line into the stream once it is gone.
+	p.drains.forget(app)
 	p.mu.Lock()
 	for _, c := range p.following {
 		if c.app == app {
@@ -258,8 +278,9 @@ func (p *Logplex) Forget(app string) {
 	}
 }
 
-// Close stops collecting, ends every tail and closes the spools. Lines
-// published after Close are dropped.
+// Close stops collecting, stops the drains (after a short while to send what
+// they hold), ends every tail and closes the spools. Lines published after
+// Close are dropped.
 func (p *Logplex) Close() error {
 	p.mu.Lock()
 	if p.closed {
@@ -271,6 +292,8 @@ func (p *Logplex) Close() error {
 
 	p.cancel()
 	p.collectors.Wait()
+	// Drains get a short while to send what is queued.
+	p.drains.close()
 
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -1,0 +1,43 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Drains lists app's log drains, oldest first.
+func (c *Client) Drains(ctx context.Context, app string) ([]Drain, error) {
+	var drains []Drain
+	if err := c.do(ctx, http.MethodGet, appPath(app)+"/drains", nil, &drains); err != nil {
+		return nil, err
+	}
+	return drains, nil
+}
+
+// AddDrain adds a log drain to app: syslog+tls://HOST:PORT,
+// syslog+tcp://HOST:PORT or https://... .
+func (c *Client) AddDrain(ctx context.Context, app, drainURL string) (Drain, error) {
+	var d Drain
+	err := c.do(ctx, http.MethodPost, appPath(app)+"/drains", CreateDrainRequest{URL: drainURL}, &d)
+	return d, err
+}
+
+// RemoveDrain removes one of app's log drains, given its ID or its URL.
+func (c *Client) RemoveDrain(ctx context.Context, app, idOrURL string) error {
+	if !strings.Contains(idOrURL, "://") {
+		return c.do(ctx, http.MethodDelete, drainPath(app, idOrURL), nil, nil)
+	}
+	// A URL has slashes: it goes in the query.
+	path := appPath(app) + "/drains"
+	err := c.do(ctx, http.MethodDelete, path+"?url="+url.QueryEscape(idOrURL), nil, nil)
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// The drain's URL may hold credentials: not in the message.
+		return fmt.Errorf("reach the API: %w", &url.Error{Op: ue.Op, URL: c.baseURL + path + "?url=xxxxx", Err: ue.Err})
+	}
+	return err
+}

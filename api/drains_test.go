@@ -1,0 +1,261 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/paas-dev/paas/internal/auth"
+)
+
+// fakeDrains keeps drains in memory, refusing the way the log collector
+// does: *Error with 400, 409 and 404.
+type fakeDrains struct {
+	mu        sync.Mutex
+	apps      map[string]bool
+	drains    map[string][]Drain
+	full      map[string]string // drain ID: URL as given
+	removed   []string          // what RemoveDrain was given
+	existsErr error
+	err       error // every drain call fails with it, when set
+	next      int
+}
+
+func newFakeDrains(apps ...string) *fakeDrains {
+	s := &fakeDrains{apps: map[string]bool{}, drains: map[string][]Drain{}, full: map[string]string{}}
+	for _, a := range apps {
+		s.apps[a] = true
+	}
+	return s
+}
+
+func (s *fakeDrains) AppExists(_ context.Context, app string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.apps[app], s.existsErr
+}
+
+func (s *fakeDrains) Drains(_ context.Context, app string) ([]Drain, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return nil, s.err
+	}
+	return slices.Clone(s.drains[app]), nil
+}
+
+func (s *fakeDrains) AddDrain(_ context.Context, app, url string) (Drain, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return Drain{}, s.err
+	}
+	if !strings.Contains(url, "://") {
+		return Drain{}, &Error{StatusCode: http.StatusBadRequest, ID: IDInvalid, Message: "drain URL has no scheme"}
+	}
+	for _, d := range s.drains[app] {
+		if s.full[d.ID] == url {
+			return Drain{}, &Error{StatusCode: http.StatusConflict, ID: IDConflict, Message: app + " has a drain there already"}
+		}
+	}
+	s.next++
+	d := Drain{ID: fmt.Sprintf("d.%08d", s.next), URL: strings.Replace(url, "s3cret", "xxxxx", 1)}
+	s.full[d.ID] = url
+	s.drains[app] = append(s.drains[app], d)
+	return d, nil
+}
+
+func (s *fakeDrains) RemoveDrain(_ context.Context, app, idOrURL string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	s.removed = append(s.removed, idOrURL)
+	i := slices.IndexFunc(s.drains[app], func(d Drain) bool { return d.ID == idOrURL || s.full[d.ID] == idOrURL })
+	if i < 0 {
+		return &Error{StatusCode: http.StatusNotFound, ID: IDNotFound, Message: app + " has no drain " + idOrURL}
+	}
+	s.drains[app] = slices.Delete(s.drains[app], i, i+1)
+	return nil
+}
+
+// newDrainsServer serves Register's and RegisterDrains' routes, in that
+// order, the way paasd does.
+func newDrainsServer(t *testing.T, s DrainStore) (*Client, *httptest.Server) {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r := mux.NewRouter()
+	Register(r, newFakePlatform("hello"), logger)
+	RegisterDrains(r, s, logger)
+	srv := httptest.NewServer(auth.Middleware(testToken)(r))
+	t.Cleanup(srv.Close)
+	return NewClient(srv.URL, testToken), srv
+}
+
+func TestDrains(t *testing.T) {
+	s := newFakeDrains("hello")
+	c, srv := newDrainsServer(t, s)
+	ctx := context.Background()
+
+	drains, err := c.Drains(ctx, "hello")
+	if err != nil || drains == nil || len(drains) != 0 {
+		t.Fatalf("no drains: %#v, %v", drains, err)
+	}
+	d, err := c.AddDrain(ctx, "hello", "syslog+tls://logs.example.com:6514")
+	if err != nil || d.ID != "d.00000001" || d.URL != "syslog+tls://logs.example.com:6514" {
+		t.Fatalf("added %+v, %v", d, err)
+	}
+	if _, err := c.AddDrain(ctx, "hello", "https://ada:s3cret@collector.example.com/in"); err != nil {
+		t.Fatal(err)
+	}
+	drains, err = c.Drains(ctx, "hello")
+	if err != nil || len(drains) != 2 || drains[1].URL != "https://ada:xxxxx@collector.example.com/in" {
+		t.Fatalf("drains %+v, %v", drains, err)
+	}
+	if err := c.RemoveDrain(ctx, "hello", "d.00000001"); err != nil {
+		t.Fatal(err)
+	}
+	// A URL goes in the query, whole.
+	if err := c.RemoveDrain(ctx, "hello", "https://ada:s3cret@collector.example.com/in"); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"d.00000001", "https://ada:s3cret@collector.example.com/in"}; !slices.Equal(s.removed, want) {
+		t.Errorf("removed %q, want %q", s.removed, want)
+	}
+	if drains, _ := c.Drains(ctx, "hello"); len(drains) != 0 {
+		t.Errorf("left %+v", drains)
+	}
+
+	// The wire format.
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	s.drains["hello"] = []Drain{
+		{ID: "d.1", URL: "syslog+tcp://x:514", Queued: 3, Sent: 10, Dropped: 2, LastError: "dial tcp: refused", LastErrorAt: &at},
+		{ID: "d.2", URL: "https://x/", Connected: true},
+	}
+	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/drains", "")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := `[{"id":"d.1","url":"syslog+tcp://x:514","queued":3,"sent":10,"dropped":2,"last_error":"dial tcp: refused","last_error_at":"2026-11-26T09:00:00Z","connected":false},` +
+		`{"id":"d.2","url":"https://x/","queued":0,"sent":0,"dropped":0,"connected":true}]` + "\n"
+	if resp.StatusCode != http.StatusOK || string(b) != want || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("GET drains: %d %s\nwant %s", resp.StatusCode, b, want)
+	}
+
+	resp = send(t, srv, http.MethodPost, "/v1/apps/hello/drains", `{"url": "syslog+tcp://y:514"}`)
+	var created Drain
+	_ = json.NewDecoder(resp.Body).Decode(&created)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Location") != "/v1/apps/hello/drains/"+created.ID {
+		t.Errorf("POST: %d, Location %q, %+v", resp.StatusCode, resp.Header.Get("Location"), created)
+	}
+	resp = send(t, srv, http.MethodDelete, "/v1/apps/hello/drains/"+created.ID, "")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Errorf("DELETE: %d", resp.StatusCode)
+	}
+}
+
+func TestDrainsRefusals(t *testing.T) {
+	s := newFakeDrains("hello")
+	_, srv := newDrainsServer(t, s)
+	if _, err := s.AddDrain(context.Background(), "hello", "syslog+tcp://x:514"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+		id, message        string
+	}{
+		{"GET", "/v1/apps/nobody/drains", "", 404, IDNotFound, `app "nobody" not found`},
+		{"POST", "/v1/apps/nobody/drains", `{"url": "syslog+tcp://x:514"}`, 404, IDNotFound, `app "nobody" not found`},
+		{"DELETE", "/v1/apps/nobody/drains/d.00000001", "", 404, IDNotFound, `app "nobody" not found`},
+		{"DELETE", "/v1/apps/nobody/drains?url=syslog%2Btcp%3A%2F%2Fx%3A514", "", 404, IDNotFound, `app "nobody" not found`},
+		{"GET", "/v1/apps/hello/drains?x=1", "", 400, IDInvalid, "takes no parameters"},
+		{"POST", "/v1/apps/hello/drains", `{"url": "nope"}`, 400, IDInvalid, "no scheme"},
+		{"POST", "/v1/apps/hello/drains", `{"url": "syslog+tcp://x:514"}`, 409, IDConflict, "already"},
+		{"POST", "/v1/apps/hello/drains", `{"URL": "x", "token": 1}`, 400, IDInvalid, `unknown field "token": expected a JSON body like {"url": "syslog+tls://logs.example.com:6514"}`},
+		{"POST", "/v1/apps/hello/drains", ``, 400, IDInvalid, "empty"},
+		{"DELETE", "/v1/apps/hello/drains/d.nothing", "", 404, IDNotFound, "hello has no drain d.nothing"},
+		{"DELETE", "/v1/apps/hello/drains", "", 400, IDInvalid, "?url="},
+		{"DELETE", "/v1/apps/hello/drains?url=x&y=1", "", 400, IDInvalid, "?url="},
+		{"PUT", "/v1/apps/hello/drains", "", 405, IDMethodNotAllowed, "use DELETE or GET or POST"},
+		{"GET", "/v1/apps/hello/drains/d.00000001", "", 405, IDMethodNotAllowed, "use DELETE"},
+		{"GET", "/v1/apps/hello/drainz", "", 404, IDNotFound, "no API route"},
+	} {
+		resp := send(t, srv, tc.method, tc.path, tc.body)
+		var e Error
+		decodeErr := json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || decodeErr != nil || e.ID != tc.id || !strings.Contains(e.Message, tc.message) {
+			t.Errorf("%s %s: %d %+v (%v), want %d %s with %q", tc.method, tc.path, resp.StatusCode, e, decodeErr, tc.status, tc.id, tc.message)
+		}
+	}
+
+	s.err = errors.New("disk full")
+	resp := send(t, srv, http.MethodPost, "/v1/apps/hello/drains", `{"url": "syslog+tcp://z:514"}`)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("a failing store answers %d", resp.StatusCode)
+	}
+	s.err, s.existsErr = nil, errors.New("ledger unreadable")
+	resp = send(t, srv, http.MethodGet, "/v1/apps/hello/drains", "")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("a failing app lookup answers %d", resp.StatusCode)
+	}
+}
+
+func TestDrainsClientErrors(t *testing.T) {
+	c, _ := newDrainsServer(t, newFakeDrains("hello"))
+	ctx := context.Background()
+	if _, err := c.Drains(ctx, "nobody"); !IsNotFound(err) {
+		t.Errorf("unknown app: %v", err)
+	}
+	err := c.RemoveDrain(ctx, "hello", "syslog+tcp://x:514")
+	var e *Error
+	if !errors.As(err, &e) || e.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown drain: %v", err)
+	}
+	// A network failure does not repeat a URL's password.
+	down := NewClient("http://127.0.0.1:1", testToken)
+	err = down.RemoveDrain(ctx, "hello", "https://ada:s3cret@collector.example.com/in")
+	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "reach the API") {
+		t.Errorf("RemoveDrain with the API down: %v", err)
+	}
+}
+
+// The drains routes work whether paasd registers them before or after
+// Register, whose /v1 subrouter answers unknown paths itself.
+func TestRegisterDrainsOrder(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, before := range []bool{true, false} {
+		r := mux.NewRouter()
+		if before {
+			RegisterDrains(r, newFakeDrains("hello"), logger)
+		}
+		Register(r, newFakePlatform("hello"), logger)
+		if !before {
+			RegisterDrains(r, newFakeDrains("hello"), logger)
+		}
+		for path, want := range map[string]int{"/v1/apps/hello/drains": 200, "/v1/apps/hello": 200, "/v1/nothing": 404} {
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+			if rec.Code != want {
+				t.Errorf("registered before Register %v: GET %s answers %d, want %d", before, path, rec.Code, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package logplex
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/paas-dev/paas/api"
+)
+
+// DrainStore serves the API's drains routes from p; exists says whether an
+// app exists (the ledger knows, not the stream).
+func (p *Logplex) DrainStore(exists func(ctx context.Context, app string) (bool, error)) api.DrainStore {
+	return drainStore{p: p, exists: exists}
+}
+
+type drainStore struct {
+	p      *Logplex
+	exists func(ctx context.Context, app string) (bool, error)
+}
+
+func (s drainStore) AppExists(ctx context.Context, app string) (bool, error) {
+	return s.exists(ctx, app)
+}
+
+func (s drainStore) Drains(_ context.Context, app string) ([]api.Drain, error) {
+	infos := s.p.Drains(app)
+	out := make([]api.Drain, len(infos))
+	for i, d := range infos {
+		out[i] = apiDrain(d)
+	}
+	return out, nil
+}
+
+func (s drainStore) AddDrain(_ context.Context, app, url string) (api.Drain, error) {
+	d, err := s.p.AddDrain(app, url)
+	if err != nil {
+		return api.Drain{}, apiDrainError(err)
+	}
+	return apiDrain(d), nil
+}
+
+func (s drainStore) RemoveDrain(_ context.Context, app, idOrURL string) error {
+	return apiDrainError(s.p.RemoveDrain(app, idOrURL))
+}
+
+func apiDrain(d DrainInfo) api.Drain {
+	out := api.Drain{ID: d.ID, URL: d.URL, Queued: d.Queued, Sent: d.Sent, Dropped: d.Dropped,
+		LastError: d.LastError, Connected: d.Connected}
+	if !d.LastErrorAt.IsZero() {
+		at := d.LastErrorAt.UTC()
+		out.LastErrorAt = &at
+	}
+	return out
+}
+
+// apiDrainError gives the drain sentinels their statuses.
+func apiDrainError(err error) error {
+	var status int
+	var id string
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrInvalidDrain):
+		status, id = http.StatusBadRequest, api.IDInvalid
+	case errors.Is(err, ErrDrainExists):
+		status, id = http.StatusConflict, api.IDConflict
+	case errors.Is(err, ErrDrainNotFound):
+		status, id = http.StatusNotFound, api.IDNotFound
+	default:
+		return err
+	}
+	return &api.Error{StatusCode: status, ID: id, Message: err.Error()}
+}
