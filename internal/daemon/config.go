@@ -17,6 +17,7 @@ import (
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/datadir"
+	"github.com/paas-dev/paas/internal/router"
 )
 
 // Defaults for a local install: nothing needs to be set to try it.
@@ -48,6 +49,9 @@ type Config struct {
 	KeepReleases int           // PAAS_KEEP_RELEASES: newest releases per app that keep their images
 	Memory       int64         // PAAS_MEMORY_LIMIT: default memory limit per process, bytes
 	LogLines     int           // PAAS_LOG_LINES: lines of history kept per app
+	// RouterTimeout (PAAS_ROUTER_TIMEOUT) is how long an app may take to
+	// start its response before the router answers 504 (H12).
+	RouterTimeout time.Duration
 	// The router's optional HTTPS listener: all three or none.
 	RouterTLSAddr string // PAAS_ROUTER_TLS_ADDR
 	RouterTLSCert string // PAAS_ROUTER_TLS_CERT: PEM certificate file, the chain after the leaf
@@ -60,16 +64,17 @@ var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*
 // applying defaults and refusing values that cannot work.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		DataDir:      datadir.Default(),
-		APIAddr:      or(getenv("PAAS_API_ADDR"), DefaultAPIAddr),
-		RouterAddr:   or(getenv("PAAS_ROUTER_ADDR"), DefaultRouterAddr),
-		Domain:       strings.ToLower(or(getenv("PAAS_DOMAIN"), DefaultDomain)),
-		APIToken:     getenv("PAAS_API_TOKEN"),
-		BootTimeout:  DefaultBootTimeout,
-		StopTimeout:  DefaultStopTimeout,
-		KeepReleases: DefaultKeepReleases,
-		LogLines:     DefaultLogLines,
-		Memory:       DefaultMemory,
+		DataDir:       datadir.Default(),
+		APIAddr:       or(getenv("PAAS_API_ADDR"), DefaultAPIAddr),
+		RouterAddr:    or(getenv("PAAS_ROUTER_ADDR"), DefaultRouterAddr),
+		Domain:        strings.ToLower(or(getenv("PAAS_DOMAIN"), DefaultDomain)),
+		APIToken:      getenv("PAAS_API_TOKEN"),
+		BootTimeout:   DefaultBootTimeout,
+		StopTimeout:   DefaultStopTimeout,
+		KeepReleases:  DefaultKeepReleases,
+		LogLines:      DefaultLogLines,
+		RouterTimeout: router.DefaultTimeout,
+		Memory:        DefaultMemory,
 	}
 	if d := getenv(datadir.Env); d != "" {
 		c.DataDir = d
@@ -90,6 +95,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if c.StopTimeout, err = duration(getenv, "PAAS_STOP_TIMEOUT", c.StopTimeout); err != nil {
+		return Config{}, err
+	}
+	if c.RouterTimeout, err = duration(getenv, "PAAS_ROUTER_TIMEOUT", c.RouterTimeout); err != nil {
 		return Config{}, err
 	}
 	if v := getenv("PAAS_KEEP_RELEASES"); v != "" {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paas-dev/paas/internal/router"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -14,7 +16,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{DataDir: "/tmp/x", APIAddr: DefaultAPIAddr, RouterAddr: DefaultRouterAddr, Domain: "localhost",
-		BootTimeout: DefaultBootTimeout, StopTimeout: DefaultStopTimeout, KeepReleases: DefaultKeepReleases, Memory: DefaultMemory, LogLines: DefaultLogLines}
+		BootTimeout: DefaultBootTimeout, StopTimeout: DefaultStopTimeout, KeepReleases: DefaultKeepReleases, Memory: DefaultMemory, LogLines: DefaultLogLines, RouterTimeout: router.DefaultTimeout}
 	if c != want {
 		t.Fatalf("got %+v, want %+v", c, want)
 	}
@@ -48,6 +50,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"PAAS_KEEP_RELEASES", "many", "from 1 to 1000"},
 		{"PAAS_MEMORY_LIMIT", "lots", "PAAS_MEMORY_LIMIT"},
 		{"PAAS_LOG_LINES", "5", "from 100 to 1000000"},
+		{"PAAS_ROUTER_TIMEOUT", "soon", "PAAS_ROUTER_TIMEOUT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.val, func(t *testing.T) {

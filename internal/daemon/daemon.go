@@ -100,6 +100,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer logs.Close()
 	rt := router.New(cfg.Domain, log)
 	rt.SetRequestLog(logs)
+	rt.SetTimeout(cfg.RouterTimeout)
 	run := runner.New(runner.NewDocker(docker), rt, runner.Options{
 		DaemonID: daemonID, BootTimeout: cfg.BootTimeout, StopTimeout: cfg.StopTimeout,
 		DefaultMemory: cfg.Memory, Events: logs, Logger: log,
