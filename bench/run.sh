@@ -412,3 +412,9 @@ if [ "$(get swap non2xx)" != 0 ] || [ "$(($(get swap connect) + $(get swap read)
   cat "$tmp/swap.err" >&2
   exit 1
 fi
+
+# Log collection: logplex against docker logs -f on the same engine.
+if [ "${BENCH_LOGS:-1}" != 0 ]; then
+  echo
+  BENCH_LOGS_OUT="$(dirname "$out")/logs.md" bash "$(dirname "$0")/logs.sh"
+fi

@@ -68,7 +68,16 @@ func (c *collector) run() {
 	pause := followBackoff
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
-		err := c.follow()
+		frames, err := c.follow()
+		if err == nil && frames > 0 {
+			// The engine (seen with 20.10) sometimes ends a follow early,
+			// cleanly, with lines still to come: only a follow that brings
+			// nothing new means the output is over. A running container's
+			// follow blocks instead of ending, so this costs one extra
+			// call when a container exits.
+			attempt, pause = -1, followBackoff
+			continue
+		}
 		if err == nil {
 			if a := c.p.appLog(c.app); a != nil && c.ctx.Err() == nil {
 				a.collectorDone(c.container)
@@ -100,32 +109,32 @@ func (c *collector) run() {
 	}
 }
 
-// follow reads the container's output from its cursor on. It returns nil when
-// the output ended with the container.
-func (c *collector) follow() error {
+// follow reads the container's output from its cursor on and says how many
+// frames it got. A nil error means the engine ended the stream cleanly.
+func (c *collector) follow() (int, error) {
 	opts := container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: true, Timestamps: true}
 	a := c.p.appLog(c.app)
 	if a == nil {
-		return c.ctx.Err()
+		return 0, c.ctx.Err()
 	}
 	if last := a.resumeAfter(c.container); !last.IsZero() {
 		opts.Since = dockerTimestamp(last.Add(time.Nanosecond))
 	}
 	rc, err := c.p.opts.Docker.ContainerLogs(c.ctx, c.container, opts)
 	if err != nil {
-		return fmt.Errorf("follow logs of container %s: %w", shortID(c.container), err)
+		return 0, fmt.Errorf("follow logs of container %s: %w", shortID(c.container), err)
 	}
 	defer rc.Close()
 	fr := &frameReader{c: c}
 	if _, err := stdcopy.StdCopy(fr.stream(0), fr.stream(1), rc); err != nil {
 		// Lines still pending were not published: the retry reads them again.
-		return fmt.Errorf("read logs of container %s: %w", shortID(c.container), err)
+		return fr.frames, fmt.Errorf("read logs of container %s: %w", shortID(c.container), err)
 	}
 	if c.ctx.Err() != nil {
-		return c.ctx.Err()
+		return fr.frames, c.ctx.Err()
 	}
 	fr.flush()
-	return nil
+	return fr.frames, nil
 }
 
 // dockerTimestamp is the engine's "since" form, seconds.nanoseconds, exact
@@ -148,6 +157,7 @@ func shortID(id string) string {
 type frameReader struct {
 	c       *collector
 	streams [2]pending
+	frames  int // frames read
 }
 
 // pending is the start of a line whose end has not come yet.
@@ -171,6 +181,7 @@ func (w streamWriter) Write(frame []byte) (int, error) {
 }
 
 func (fr *frameReader) frame(i int, frame []byte) {
+	fr.frames++
 	t, text := splitTimestamp(frame)
 	s := &fr.streams[i]
 	if len(s.text) == 0 {

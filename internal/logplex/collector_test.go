@@ -3,6 +3,7 @@ package logplex
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -52,12 +53,38 @@ func TestCollectsContainerOutput(t *testing.T) {
 			t.Errorf("line %d is older than the one before", i)
 		}
 	}
-	if n := len(docker.logsCalls()); n != 1 {
-		t.Errorf("the container was followed %d times, want once", n)
+	// Once while it ran, once more to be sure nothing was left.
+	if n := len(docker.logsCalls()); n != 2 {
+		t.Errorf("the container was followed %d times, want twice", n)
 	}
 	opts := docker.logsCalls()[0]
 	if !opts.Follow || !opts.Timestamps || !opts.ShowStdout || !opts.ShowStderr || opts.Since != "" {
 		t.Errorf("followed with %+v", opts)
+	}
+}
+
+// The engine may end a follow early and cleanly while the container still
+// writes; the collector follows again from its cursor and loses nothing.
+func TestFollowEndedEarlyLosesNothing(t *testing.T) {
+	docker := newFakeDocker()
+	docker.cutFirstFollow = 3
+	p := newLogplex(t, Options{Docker: docker})
+	for i := 1; i <= 10; i++ {
+		docker.write("c1", i%2 == 0, fmt.Sprintf("line %d\n", i))
+	}
+	p.ProcessStarted("hello", "web.1", "c1")
+	waitFor(t, "the first ten lines", func() bool { return len(backlog(p, "hello")) == 10 })
+	docker.write("c1", false, "line 11\n")
+	docker.stop("c1")
+	waitFor(t, "the collector to end with the container", func() bool { return following(p) == 0 })
+	got := messages(backlog(p, "hello"))
+	for i, m := range got {
+		if want := fmt.Sprintf("line %d", i+1); m != want {
+			t.Fatalf("line %d = %q, want %q (all: %q)", i, m, want, got)
+		}
+	}
+	if len(got) != 11 {
+		t.Fatalf("got %d lines, want 11: %q", len(got), got)
 	}
 }
 
@@ -75,6 +102,7 @@ func TestResumeAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	lastSeen := docker.containers["c1"].messages[99].t
+	callsBefore := len(docker.logsCalls())
 
 	// Written while paasd is down.
 	docker.write("c1", false, numberedLines("out ", 51, 60)...)
@@ -91,9 +119,9 @@ func TestResumeAfterRestart(t *testing.T) {
 	if got := messages(backlog(p, "hello")); !slices.Equal(got, want) {
 		t.Errorf("after the restart the stream holds %d lines, want %d, each once, in order:\n%q", len(got), len(want), got)
 	}
-	calls := docker.logsCalls()
-	if want := dockerTimestamp(lastSeen.Add(1)); calls[len(calls)-1].Since != want {
-		t.Errorf("resumed with Since %q, want %q (the last line seen + 1ns)", calls[len(calls)-1].Since, want)
+	resumed := docker.logsCalls()[callsBefore]
+	if want := dockerTimestamp(lastSeen.Add(1)); resumed.Since != want {
+		t.Errorf("resumed with Since %q, want %q (the last line seen + 1ns)", resumed.Since, want)
 	}
 
 	// After the container ended and its history was compacted away, a

@@ -22,6 +22,9 @@ type fakeDocker struct {
 	mu         sync.Mutex
 	containers map[string]*fakeContainer
 	calls      []container.LogsOptions
+	// cutFirstFollow ends the first follow cleanly after that many frames,
+	// as Docker Engine 20.10 sometimes does with lines still to come.
+	cutFirstFollow int
 }
 
 type fakeContainer struct {
@@ -98,8 +101,15 @@ func (d *fakeDocker) ContainerLogs(ctx context.Context, id string, opts containe
 		}
 		since = time.Unix(sec, nsec)
 	}
+	d.mu.Lock()
+	cut := 0
+	if opts.Follow && d.cutFirstFollow > 0 {
+		cut, d.cutFirstFollow = d.cutFirstFollow, 0
+	}
+	d.mu.Unlock()
 	pr, pw := io.Pipe()
 	go func() {
+		sent := 0
 		stdout := stdcopy.NewStdWriter(pw, stdcopy.Stdout)
 		stderr := stdcopy.NewStdWriter(pw, stdcopy.Stderr)
 		next := 0
@@ -118,10 +128,15 @@ func (d *fakeDocker) ContainerLogs(ctx context.Context, id string, opts containe
 				if m.stderr {
 					w = stderr
 				}
+				if cut > 0 && sent == cut {
+					pw.Close()
+					return
+				}
 				frame := m.t.Format(dockerTimeFormat) + " " + m.text
 				if _, err := w.Write([]byte(frame)); err != nil {
 					return
 				}
+				sent++
 			}
 			if !opts.Follow || stopped {
 				pw.Close()
