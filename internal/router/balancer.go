@@ -52,7 +52,7 @@ func (b *balancer) serves(backends []Backend) bool {
 
 // ServeHTTP proxies req to one of the backends.
 func (b *balancer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	b.proxy.ServeHTTP(w, req)
+	b.proxy.ServeHTTP(&streamWriter{ResponseWriter: w, remaining: -1}, req)
 }
 
 // RoundTrip sends req to the next backend in turn. If the dial fails, the

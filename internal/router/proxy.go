@@ -91,8 +91,10 @@ func (u *upstream) newProxy(b *balancer) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite:   rewrite,
 		Transport: b,
-		// Flush every write at once so server-sent events and streams are not held back.
-		FlushInterval:  -1,
+		// 0: ReverseProxy still flushes server-sent events and bodies of
+		// unknown length at once, and streamWriter flushes incomplete
+		// bodies of declared length; see stream.go.
+		FlushInterval:  0,
 		BufferPool:     &u.buffers,
 		ModifyResponse: echoRequestID,
 		ErrorHandler:   b.handleError,

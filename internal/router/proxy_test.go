@@ -43,8 +43,8 @@ func TestStreamingFlushesEachEvent(t *testing.T) {
 		logged bool // the request log wraps the client's ResponseWriter
 	}{
 		{"server-sent events", http.Header{"Content-Type": {"text/event-stream"}}, false},
-		// Go flushes unknown-length bodies by itself; a declared length is
-		// the case only FlushInterval -1 covers.
+		// ReverseProxy flushes unknown-length bodies by itself; a declared
+		// length is streamWriter's case.
 		{"declared length", http.Header{"Content-Type": {"text/plain"}, "Content-Length": {"22"}}, false},
 		{"declared length, logged", http.Header{"Content-Type": {"text/plain"}, "Content-Length": {"22"}}, true},
 	}

@@ -181,6 +181,9 @@ func (e *exchange) Unwrap() http.ResponseWriter { return e.ResponseWriter }
 
 // noteError puts a router error code on the request's log line.
 func noteError(w http.ResponseWriter, code routerCode) {
+	if s, ok := w.(*streamWriter); ok {
+		w = s.ResponseWriter
+	}
 	if e, ok := w.(*exchange); ok {
 		e.code = code
 	}
