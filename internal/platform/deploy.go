@@ -59,26 +59,12 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 	}
 	p.log.Info("release created", "app", rel.App, "version", rel.Version, "commit", short)
 	p.emit(rel.App, "release", fmt.Sprintf("Release v%d created by %s: %s", rel.Version, rel.CreatedBy, rel.Description))
-	if err := p.firstFormation(push.App); err != nil {
-		return err
-	}
 	step(out, "Releasing v%d", rel.Version)
 	if err := p.run(ctx, rel, out); err != nil {
 		return err
 	}
 	p.watchLater(rel)
 	return nil
-}
-
-// firstFormation starts an app that never ran anything with web=1, as on
-// Heroku; other types wait for paasctl scale.
-func (p *Platform) firstFormation(app string) error {
-	f, err := p.store.Formation(app)
-	if err != nil || len(f) > 0 {
-		return err
-	}
-	_, err = p.store.UpdateFormation(app, map[string]int{"web": 1})
-	return err
 }
 
 // run puts rel live and records the outcome in the ledger. Once a release is

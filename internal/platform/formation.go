@@ -18,6 +18,19 @@ import (
 // as part of the formation.
 const releaseType = "release"
 
+// withDefaults is a stored formation with web at 1 unless a count was set
+// for it: an app runs web=1 and nothing else until scaled, as on Heroku.
+func withDefaults(stored map[string]int) map[string]int {
+	f := maps.Clone(stored)
+	if f == nil {
+		f = map[string]int{}
+	}
+	if _, ok := f["web"]; !ok {
+		f["web"] = 1
+	}
+	return f
+}
+
 // processTypes are the types a release can run: its Procfile's, and web,
 // which runs the image's own command when the Procfile has none.
 func processTypes(rel releases.Release) []string {
@@ -42,6 +55,7 @@ func (p *Platform) spec(rel releases.Release) (runner.Spec, error) {
 	if err != nil {
 		return runner.Spec{}, err
 	}
+	stored = withDefaults(stored)
 	formation := map[string]int{}
 	for _, t := range processTypes(rel) {
 		formation[t] = stored[t]
@@ -106,7 +120,7 @@ func (p *Platform) Scale(ctx context.Context, app string, change api.Formation, 
 	if err := p.runner.Scale(context.WithoutCancel(ctx), spec, io.Discard); err != nil {
 		revert := map[string]int{}
 		for t := range change {
-			revert[t] = before[t]
+			revert[t] = withDefaults(before)[t]
 		}
 		if _, rerr := p.store.UpdateFormation(app, revert); rerr != nil {
 			p.log.Error("revert formation", "app", app, "err", rerr)
