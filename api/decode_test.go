@@ -106,10 +106,13 @@ func TestOpenAPISpecIsServed(t *testing.T) {
 	}
 }
 
-// TestOpenAPIDescribesEveryRoute keeps the spec in step with Register.
+// TestOpenAPIDescribesEveryRoute keeps the spec in step with Register,
+// RegisterLogs and RegisterDrains.
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	r := mux.NewRouter()
 	Register(r, newFakePlatform(), nil)
+	RegisterLogs(r, newFakeStreamer(), nil)
+	RegisterDrains(r, newFakeDrains(), nil)
 	err := r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		path, err := route.GetPathTemplate()
 		if err != nil || !strings.Contains(path, "/v1/") {
