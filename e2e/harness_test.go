@@ -112,6 +112,9 @@ func startDaemon(t *testing.T, opts daemonOptions) *daemon {
 		if t.Failed() {
 			t.Logf("paasd output:\n%s", d.logs.String())
 		}
+		// Only once paasd is down: its supervisor would restart what is
+		// removed while it runs.
+		removeContainers(t, filters.NewArgs(filters.Arg("label", "paas.daemon="+d.idIfAny())))
 	})
 	waitFor(t, 30*time.Second, "paasd to answer /healthz", func() bool {
 		select {
@@ -157,18 +160,35 @@ func (d *daemon) daemonID() string {
 	return strings.TrimSpace(string(b))
 }
 
-// cleanupDocker removes the containers this daemon left on the engine;
-// registered by tests once the daemon has written its ID.
-func cleanupDocker(t *testing.T, cli *client.Client, daemonID string) {
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		f := filters.NewArgs(filters.Arg("label", "paas.daemon="+daemonID))
-		cs, _ := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
-		for _, c := range cs {
-			_ = cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
-		}
-	})
+// cleanupDocker is kept for the tests that call it: startDaemon's own
+// cleanup removes the daemon's containers once paasd is down.
+func cleanupDocker(*testing.T, *client.Client, string) {}
+
+// removeContainers force-removes the containers matching f.
+func removeContainers(t *testing.T, f filters.Args) {
+	if f.Get("label")[0] == "paas.daemon=" {
+		return // paasd never wrote its ID: it created nothing
+	}
+	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cs, _ := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+	for _, c := range cs {
+		_ = cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
+	}
+}
+
+// idIfAny is the daemon's ID, or "" if paasd never wrote one.
+func (d *daemon) idIfAny() string {
+	b, err := os.ReadFile(filepath.Join(d.dataDir, "daemon-id"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // createApp creates an app with a name no other run uses, and removes its
@@ -183,12 +203,10 @@ func (d *daemon) createApp(cli *client.Client) string {
 	d.t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		// Containers first: an image in use cannot be removed.
-		f := filters.NewArgs(filters.Arg("label", "paas.app="+app))
-		cs, _ := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
-		for _, c := range cs {
-			_ = cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
-		}
+		// paasd first (its supervisor restarts removed processes), then
+		// containers (an image in use cannot be removed), then images.
+		d.stop()
+		removeContainers(d.t, filters.NewArgs(filters.Arg("label", "paas.app="+app)))
 		for _, img := range appImages(d.t, cli, app) {
 			_, _ = cli.ImageRemove(ctx, img, image.RemoveOptions{Force: true, PruneChildren: true})
 		}
