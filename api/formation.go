@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 
 	"github.com/gorilla/mux"
+
+	"github.com/paas-dev/paas/internal/procfile"
 )
 
 const scaleExample = `{"web": 3, "worker": 1}`
@@ -18,7 +19,6 @@ const scaleExample = `{"web": 3, "worker": 1}`
 const maxScale = 100
 
 // processTypePattern is a process type as the Procfile allows it.
-var processTypePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,29}$`)
 
 func (s *server) getFormation(w http.ResponseWriter, r *http.Request) {
 	f, err := s.p.Formation(r.Context(), mux.Vars(r)["app"])
@@ -81,7 +81,7 @@ func formationOf(raw map[string]json.RawMessage) (Formation, *Error) {
 // ValidateProcessType checks that t is named as the Procfile names process
 // types: a letter, then up to 29 letters, digits, _ or -.
 func ValidateProcessType(t string) error {
-	if !processTypePattern.MatchString(t) {
+	if !procfile.ValidType(t) {
 		return fmt.Errorf("%q is not a process type: types are named as in the Procfile, a letter then up to 29 letters, digits, _ or -", t)
 	}
 	return nil

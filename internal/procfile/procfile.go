@@ -20,6 +20,10 @@ var ErrInvalid = errors.New("invalid Procfile")
 
 var typePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,29}$`)
 
+// ValidType reports whether name can be a process type: a letter, then up to
+// 29 letters, digits, '-' or '_'. Scaling and limits take the same names.
+func ValidType(name string) bool { return typePattern.MatchString(name) }
+
 // Parse returns process type -> command. Blank lines and lines starting with
 // '#' are ignored; anything else must be "type: command".
 func Parse(data []byte) (map[string]string, error) {
@@ -42,7 +46,7 @@ func Parse(data []byte) (map[string]string, error) {
 			return nil, fmt.Errorf("%w: line %d: expected \"type: command\", got %q", ErrInvalid, n, line)
 		}
 		name, cmd = strings.TrimSpace(name), strings.TrimSpace(cmd)
-		if !typePattern.MatchString(name) {
+		if !ValidType(name) {
 			return nil, fmt.Errorf("%w: line %d: process type %q: use up to 30 letters, digits, '-' or '_', starting with a letter", ErrInvalid, n, name)
 		}
 		if cmd == "" {

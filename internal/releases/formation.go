@@ -3,16 +3,15 @@ package releases
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/paas-dev/paas/internal/procfile"
 )
 
 // MaxInstances bounds one process type's scale on one machine.
 const MaxInstances = 100
-
-var processTypePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,29}$`)
 
 // Formation returns how many instances of each process type the app runs;
 // empty before the first scale or deploy.
@@ -37,7 +36,7 @@ func (s *Store) Formation(app string) (map[string]int, error) {
 // in one transaction and returns the result.
 func (s *Store) UpdateFormation(app string, change map[string]int) (map[string]int, error) {
 	for t, n := range change {
-		if !processTypePattern.MatchString(t) {
+		if !procfile.ValidType(t) {
 			return nil, fmt.Errorf("%w: process type %q: use up to 30 letters, digits, '-' or '_', starting with a letter", ErrInvalid, t)
 		}
 		if n < 0 || n > MaxInstances {

@@ -180,12 +180,18 @@ func (e *exchange) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (e *exchange) Unwrap() http.ResponseWriter { return e.ResponseWriter }
 
 // noteError puts a router error code on the request's log line.
+// It looks through wrappers (streamWriter) by their Unwrap.
 func noteError(w http.ResponseWriter, code routerCode) {
-	if s, ok := w.(*streamWriter); ok {
-		w = s.ResponseWriter
-	}
-	if e, ok := w.(*exchange); ok {
-		e.code = code
+	for {
+		if e, ok := w.(*exchange); ok {
+			e.code = code
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
 	}
 }
 
