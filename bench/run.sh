@@ -13,6 +13,8 @@
 #   BENCH_LATENCY=1        also measure latency with 1 connection (0: skip)
 #   BENCH_LATENCY_DURATION=5
 #   BENCH_REQUEST_LOG=1    also measure the router with its request log on (0: skip)
+#   BENCH_FLOORS=1         also measure two floors of a Go proxy, a TCP relay and a
+#                          minimal net/http proxy (bench/cmd/floorbench) (0: skip)
 #   BENCH_CPUPROFILE=FILE  write a CPU profile of the router in the 1-backend case
 #   BENCH_OUT=bench/results/latest.md
 set -euo pipefail
@@ -27,6 +29,7 @@ swap_size=${BENCH_SWAP_SIZE:-2}
 latency=${BENCH_LATENCY:-1}
 latency_duration=${BENCH_LATENCY_DURATION:-5}
 request_log=${BENCH_REQUEST_LOG:-1}
+floors=${BENCH_FLOORS:-1}
 cpuprofile=${BENCH_CPUPROFILE:-}
 out=${BENCH_OUT:-bench/results/latest.md}
 host=bench.localhost
@@ -65,8 +68,8 @@ trap 'exit 143' TERM
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$SECONDS
-echo "bench: building the backend and routerbench"
-go build -o "$tmp/bin/" ./bench/cmd/backend ./bench/cmd/routerbench ./bench/cmd/freeport
+echo "bench: building the backend, routerbench and floorbench"
+go build -o "$tmp/bin/" ./bench/cmd/backend ./bench/cmd/routerbench ./bench/cmd/freeport ./bench/cmd/floorbench
 
 # start NAME CMD...: starts a server that prints its address as its first line
 # of output, and sets $addr and $pid.
@@ -263,6 +266,16 @@ if [ "$latency" = 1 ]; then
 fi
 stop "$nginx_pid"
 
+# The floors: what any Go proxy costs here (bench/cmd/floorbench).
+if [ "$floors" = 1 ]; then
+  for mode in tcp nethttp; do
+    start "floor-$mode" "$tmp/bin/floorbench" -mode "$mode" -backend "$b1"
+    cpu_pid=$pid
+    measure "floor-$mode" "http://$addr/" "$conns" "$threads" "$duration"
+    stop "$pid"
+  done
+fi
+
 profile_flag=()
 if [ -n "$cpuprofile" ]; then
   profile_flag=(-cpuprofile "$cpuprofile")
@@ -371,6 +384,10 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *
   header
   row "direct to the backend" direct "" ""
   row "nginx (tuned), 1 backend" nginx nginx direct
+  if [ "$floors" = 1 ]; then
+    row "Go TCP relay, no HTTP (floor)" floor-tcp nginx direct
+    row "minimal net/http proxy (floor)" floor-nethttp nginx direct
+  fi
   row "router, 1 backend" router nginx direct
   if [ "$request_log" = 1 ]; then
     row "router + request log, 1 backend" router-log nginx direct
@@ -382,7 +399,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *
   echo
   echo "errors: wrk's socket errors (connect, read, write, timeout) and responses with status >= 400" \
     "(the swap case counts every non-2xx). CPU per request: CPU time of the server under test" \
-    "(the backend for direct, nginx's master and workers, routerbench) during the measured run," \
+    "(the backend for direct, nginx's master and workers, floorbench, routerbench) during the measured run," \
     "divided by the requests; it moves less than req/s when other work shares the machine."
   if [ "$latency" = 1 ]; then
     echo

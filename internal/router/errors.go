@@ -92,5 +92,5 @@ func isTimeout(err error) bool {
 
 // timeout is the response header timeout in force.
 func (u *upstream) timeout() time.Duration {
-	return u.transport.Load().ResponseHeaderTimeout
+	return time.Duration(u.client.timeout.Load())
 }

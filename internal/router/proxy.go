@@ -29,6 +29,7 @@ const (
 // upstream is what all apps' proxies share: one pool of connections to the
 // backends and one pool of copy buffers.
 type upstream struct {
+	client    *backendClient // requests without a body
 	transport atomic.Pointer[http.Transport]
 	buffers   bufferPool
 	// errorLog takes ReverseProxy's own messages, which it logs only for
@@ -37,7 +38,14 @@ type upstream struct {
 }
 
 func newUpstream(timeout time.Duration, logger *slog.Logger) *upstream {
-	u := &upstream{errorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	u := &upstream{
+		client: &backendClient{
+			pool:   connPool{idleTimeout: idleTimeout},
+			dialer: net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second},
+		},
+		errorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	u.client.timeout.Store(int64(timeout))
 	u.transport.Store(newTransport(timeout))
 	return u
 }
@@ -76,13 +84,19 @@ func timedDial(d *net.Dialer) func(ctx context.Context, network, addr string) (n
 // setTimeout swaps in a transport with the new header timeout; a field of a
 // transport in use cannot be changed without a race.
 func (u *upstream) setTimeout(d time.Duration) {
+	u.client.timeout.Store(int64(d))
 	t := u.transport.Load().Clone()
 	t.ResponseHeaderTimeout = d
 	old := u.transport.Swap(t)
 	old.CloseIdleConnections()
 }
 
+// roundTrip sends req on the handler's goroutine if it has no body, else
+// through http.Transport.
 func (u *upstream) roundTrip(req *http.Request) (*http.Response, error) {
+	if u.client.takes(req) {
+		return u.client.RoundTrip(req)
+	}
 	return u.transport.Load().RoundTrip(req)
 }
 
