@@ -18,7 +18,8 @@ func newAppsCreateCommand() *cobra.Command {
 		Use:   "apps:create NAME",
 		Short: "Create an app",
 		Long: `Create an app. Its name becomes its host name (NAME.<PAAS_DOMAIN>) and its git
-URL: 2 to 30 lowercase letters, digits and dashes, starting with a letter.`,
+URL: 2 to 30 lowercase letters, digits and dashes, starting with a letter and
+not ending with a dash.`,
 		Example: "  paasctl apps:create hello",
 		GroupID: groupApps,
 		Args:    exactArgs("NAME"),

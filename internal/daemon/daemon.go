@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -98,6 +99,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("open log store: %w", err)
 	}
 	defer logs.Close()
+	var tlsAddr net.Addr
+	if routerTLSLn != nil {
+		tlsAddr = routerTLSLn.Addr()
+	}
 	rt := router.New(cfg.Domain, log)
 	rt.SetRequestLog(logs)
 	rt.SetTimeout(cfg.RouterTimeout)
@@ -107,7 +112,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	})
 	plat := platform.New(store, builder.NewImageBuilder(docker), platform.DockerImages{API: docker}, run, rt,
 		platform.Options{
-			WebURL:        webURL(cfg.Domain, routerLn.Addr()),
+			WebURL:        webURL(cfg.Domain, routerLn.Addr(), tlsAddr, leafOf(routerTLS)),
 			GitURL:        gitURL(apiLn.Addr()),
 			Domain:        cfg.Domain,
 			KeepReleases:  cfg.KeepReleases,
@@ -285,23 +290,45 @@ func loadDaemonID(dir string) (string, error) {
 // logCertificate says which names the router's TLS certificate serves, and
 // warns when it has expired: clients will refuse it.
 func logCertificate(log *slog.Logger, file string, cfg *tls.Config) {
-	if cfg == nil || len(cfg.Certificates) == 0 || cfg.Certificates[0].Leaf == nil {
+	leaf := leafOf(cfg)
+	if leaf == nil {
 		return
 	}
-	leaf := cfg.Certificates[0].Leaf
 	log.Info("router TLS certificate", "file", file, "names", leaf.DNSNames, "not_after", leaf.NotAfter)
 	if time.Now().After(leaf.NotAfter) {
 		log.Warn("router TLS certificate has expired: HTTPS clients will refuse it", "file", file, "not_after", leaf.NotAfter)
 	}
 }
 
-func webURL(domain string, routerAddr net.Addr) func(string) string {
-	_, port, _ := net.SplitHostPort(routerAddr.String())
-	suffix := "." + domain
-	if port != "80" {
-		suffix += ":" + port
+// webURL gives an app's address on the router: https when the router has a
+// TLS listener whose certificate covers "<app>.<domain>", else http.
+func webURL(domain string, routerAddr, tlsAddr net.Addr, cert *x509.Certificate) func(string) string {
+	suffix := func(addr net.Addr, defaultPort string) string {
+		_, port, _ := net.SplitHostPort(addr.String())
+		if port == defaultPort {
+			return "." + domain
+		}
+		return "." + domain + ":" + port
 	}
-	return func(app string) string { return "http://" + app + suffix + "/" }
+	plain := suffix(routerAddr, "80")
+	if tlsAddr == nil || cert == nil {
+		return func(app string) string { return "http://" + app + plain + "/" }
+	}
+	secure := suffix(tlsAddr, "443")
+	return func(app string) string {
+		if cert.VerifyHostname(app+"."+domain) == nil {
+			return "https://" + app + secure + "/"
+		}
+		return "http://" + app + plain + "/"
+	}
+}
+
+// leafOf is the certificate a TLS config serves, or nil.
+func leafOf(cfg *tls.Config) *x509.Certificate {
+	if cfg == nil || len(cfg.Certificates) == 0 {
+		return nil
+	}
+	return cfg.Certificates[0].Leaf
 }
 
 func gitURL(apiAddr net.Addr) func(string) string {

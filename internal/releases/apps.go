@@ -2,6 +2,7 @@ package releases
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,6 +19,12 @@ type App struct {
 func (s *Store) CreateApp(name string) (App, error) {
 	if err := ValidateAppName(name); err != nil {
 		return App{}, fmt.Errorf("create app: %w", err)
+	}
+	if strings.HasSuffix(name, "-") {
+		// Checked here, not in ValidateAppName, so that an app created
+		// before this rule can still be reached and destroyed.
+		return App{}, fmt.Errorf("create app: %w app name %q: end it with a letter or digit; it becomes the host name %s.<domain>, and a DNS label cannot end with a dash",
+			ErrInvalid, name, name)
 	}
 	app := App{Name: name, CreatedAt: time.Now().UTC()}
 	err := s.db.Update(func(tx *bolt.Tx) error {

@@ -2,6 +2,7 @@ package releases
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,10 @@ func TestCreateApp(t *testing.T) {
 	}
 	if _, err := s.CreateApp("../etc"); !errors.Is(err, ErrInvalid) {
 		t.Errorf("CreateApp(../etc) error = %v, want ErrInvalid", err)
+	}
+	_, err = s.CreateApp("hello-")
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "end it with a letter or digit") {
+		t.Errorf("CreateApp(hello-) error = %v, want ErrInvalid saying how to end the name", err)
 	}
 }
 
