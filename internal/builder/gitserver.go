@@ -18,6 +18,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/gorilla/mux"
 
+	"github.com/paas-dev/paas/internal/applock"
 	"github.com/paas-dev/paas/internal/releases"
 )
 
@@ -77,10 +78,10 @@ type GitServer struct {
 	// memory grows with the largest object: concurrent pushes must not
 	// multiply that.
 	storing chan struct{}
+	pushing applock.Locks // by app name: see lockApp
 
-	mu      sync.Mutex // protects all of the following:
-	pushing map[string]chan struct{}
-	limits  GitServerOptions
+	mu     sync.Mutex // protects limits, and serialises opening repositories
+	limits GitServerOptions
 }
 
 // NewGitServer returns a git server keeping bare repositories in reposDir,
@@ -95,7 +96,6 @@ func NewGitServer(reposDir string, apps Apps, deployer Deployer, logger *slog.Lo
 		deployer: deployer,
 		log:      logger,
 		storing:  make(chan struct{}, 1),
-		pushing:  map[string]chan struct{}{},
 		limits:   GitServerOptions{}.withDefaults(),
 	}
 }
@@ -199,26 +199,16 @@ func openBare(dir string) (*git.Repository, error) {
 }
 
 // lockApp serialises pushes to one app, from the old-value check to the ref
-// update. It is a channel rather than a mutex so a pusher who gives up stops
-// waiting; waiting is called when another push holds the lock.
+// update; a pusher who gives up stops waiting. waiting is called when another
+// push holds the lock, so the pusher learns why nothing happens.
 func (g *GitServer) lockApp(ctx context.Context, app string, waiting func()) (unlock func(), err error) {
-	g.mu.Lock()
-	sem, ok := g.pushing[app]
-	if !ok {
-		sem = make(chan struct{}, 1)
-		g.pushing[app] = sem
-	}
-	g.mu.Unlock()
-	select {
-	case sem <- struct{}{}:
-		return func() { <-sem }, nil
-	default:
+	if unlock, ok := g.pushing.TryLock(app); ok {
+		return unlock, nil
 	}
 	waiting()
-	select {
-	case sem <- struct{}{}:
-		return func() { <-sem }, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("wait for another push to %s: %w", app, ctx.Err())
+	unlock, err = g.pushing.Lock(ctx, app)
+	if err != nil {
+		return nil, fmt.Errorf("wait for another push to %s: %w", app, err)
 	}
+	return unlock, nil
 }

@@ -69,7 +69,10 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 	if err := releases.ValidateAppName(name); err != nil {
 		return err
 	}
-	unlock := p.lockApp(name)
+	unlock, err := p.lockApp(ctx, name)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	if _, err := p.store.App(name); err != nil {
 		return err

@@ -49,7 +49,10 @@ func (p *Platform) UpdateConfig(ctx context.Context, app string, changes api.Con
 			}
 		}
 	}
-	unlock := p.lockApp(app)
+	unlock, err := p.lockApp(ctx, app)
+	if err != nil {
+		return api.Release{}, err
+	}
 	defer unlock()
 	rel, err := p.store.AppendRelease(app, func(cur *releases.Release) (releases.Release, error) {
 		next := releases.Release{Config: map[string]string{}, CreatedBy: actor}

@@ -34,7 +34,12 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 		return err
 	}
 	p.emit(push.App, "build", fmt.Sprintf("Build succeeded: image %s", shortImage(imageID)))
-	unlock := p.lockApp(push.App)
+	// Not cancelled by the pusher leaving: the image is built, and from here
+	// it is either recorded in the ledger or removed, as before.
+	unlock, err := p.lockApp(context.WithoutCancel(ctx), push.App)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	if _, err := p.store.App(push.App); err != nil {
 		_ = p.images.Remove(context.WithoutCancel(ctx), imageTag(push), imageID)

@@ -18,7 +18,7 @@ func (p *Platform) Domains(_ context.Context, app string) ([]string, error) {
 // AddDomain gives domain to app in the ledger and routes it at once. Names
 // under the platform's own domain are refused: the router serves those as
 // apps' own hosts.
-func (p *Platform) AddDomain(_ context.Context, app, domain string) ([]string, error) {
+func (p *Platform) AddDomain(ctx context.Context, app, domain string) ([]string, error) {
 	if err := releases.ValidateAppName(app); err != nil {
 		return nil, err
 	}
@@ -28,7 +28,10 @@ func (p *Platform) AddDomain(_ context.Context, app, domain string) ([]string, e
 	}
 	// Under the app's lock so that a concurrent destroy cannot be undone by
 	// routing the app again, and the router gets the ledger's lists in order.
-	unlock := p.lockApp(app)
+	unlock, err := p.lockApp(ctx, app)
+	if err != nil {
+		return nil, err
+	}
 	defer unlock()
 	ds, err := p.store.AddDomain(app, d)
 	if err != nil {
@@ -41,7 +44,7 @@ func (p *Platform) AddDomain(_ context.Context, app, domain string) ([]string, e
 }
 
 // RemoveDomain takes domain from app; requests for it answer 404 at once.
-func (p *Platform) RemoveDomain(_ context.Context, app, domain string) ([]string, error) {
+func (p *Platform) RemoveDomain(ctx context.Context, app, domain string) ([]string, error) {
 	if err := releases.ValidateAppName(app); err != nil {
 		return nil, err
 	}
@@ -51,7 +54,10 @@ func (p *Platform) RemoveDomain(_ context.Context, app, domain string) ([]string
 	if err != nil {
 		return nil, err
 	}
-	unlock := p.lockApp(app)
+	unlock, err := p.lockApp(ctx, app)
+	if err != nil {
+		return nil, err
+	}
 	defer unlock()
 	ds, err := p.store.RemoveDomain(app, d)
 	if err != nil {

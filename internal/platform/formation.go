@@ -93,7 +93,10 @@ func (p *Platform) Scale(ctx context.Context, app string, change api.Formation, 
 	if len(change) == 0 {
 		return nil, fmt.Errorf("%w: nothing to scale: give TYPE=N, e.g. web=2", releases.ErrInvalid)
 	}
-	unlock := p.lockApp(app)
+	unlock, err := p.lockApp(ctx, app)
+	if err != nil {
+		return nil, err
+	}
 	defer unlock()
 	rel, err := p.currentBuild(app)
 	if err != nil {
@@ -156,7 +159,10 @@ func (p *Platform) Restart(ctx context.Context, app, processType string) error {
 	if err := releases.ValidateAppName(app); err != nil {
 		return err
 	}
-	unlock := p.lockApp(app)
+	unlock, err := p.lockApp(ctx, app)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	rel, err := p.currentBuild(app)
 	if err != nil {

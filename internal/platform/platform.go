@@ -5,11 +5,13 @@ package platform
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/paas-dev/paas/internal/applock"
 	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/releases"
 	"github.com/paas-dev/paas/internal/runner"
@@ -91,8 +93,7 @@ type Platform struct {
 	opts    Options
 	log     *slog.Logger
 
-	mu    sync.Mutex // protects locks
-	locks map[string]*sync.Mutex
+	locks applock.Locks // by app name: see lockApp
 
 	background sync.WaitGroup  // image pruning and release watches
 	ctx        context.Context // ends background work on Close
@@ -111,7 +112,7 @@ func New(store *releases.Store, b ImageBuilder, images Images, r Runner, routes 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Platform{store: store, builder: b, images: images, runner: r, routes: routes, opts: opts, log: log,
-		locks: map[string]*sync.Mutex{}, ctx: ctx, cancel: cancel}
+		ctx: ctx, cancel: cancel}
 }
 
 // Close stops release watches and waits for background work to finish.
@@ -124,17 +125,15 @@ func (p *Platform) Close() {
 func (p *Platform) SetRepos(r Repos) { p.repos = r }
 
 // lockApp serialises every change to one app (deploys, destroy, later config
-// changes and rollbacks), so they apply one after the other.
-func (p *Platform) lockApp(app string) (unlock func()) {
-	p.mu.Lock()
-	m, ok := p.locks[app]
-	if !ok {
-		m = &sync.Mutex{}
-		p.locks[app] = m
+// changes and rollbacks), so they apply one after the other. It gives up when
+// ctx ends before the lock is free. The runner has its own locks, taken
+// after this one.
+func (p *Platform) lockApp(ctx context.Context, app string) (unlock func(), err error) {
+	unlock, err = p.locks.Lock(ctx, app)
+	if err != nil {
+		return nil, fmt.Errorf("wait for another change to %s: %w", app, err)
 	}
-	p.mu.Unlock()
-	m.Lock()
-	return m.Unlock
+	return unlock, nil
 }
 
 // emit puts a platform event into the app's log stream as paas[process].

@@ -44,7 +44,11 @@ func (p *Platform) pruneLater(app string) {
 // takes the app's lock, so it never races a rollback's image check, and it
 // never forces: the engine refuses to remove an image a container uses.
 func (p *Platform) Prune(ctx context.Context, app string) {
-	unlock := p.lockApp(app)
+	unlock, err := p.lockApp(ctx, app)
+	if err != nil {
+		p.log.Warn("prune images", "app", app, "err", err)
+		return
+	}
 	defer unlock()
 	a, err := p.store.App(app)
 	if err != nil {

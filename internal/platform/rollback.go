@@ -27,7 +27,10 @@ func (p *Platform) rollback(ctx context.Context, app string, version int, actor 
 	if err := releases.ValidateAppName(app); err != nil {
 		return api.Release{}, err
 	}
-	unlock := p.lockApp(app)
+	unlock, err := p.lockApp(ctx, app)
+	if err != nil {
+		return api.Release{}, err
+	}
 	defer unlock()
 	if from != 0 {
 		a, err := p.store.App(app)

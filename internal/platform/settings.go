@@ -138,7 +138,10 @@ func (p *Platform) SetLimits(ctx context.Context, app string, l api.Limits) (api
 	if len(l) == 0 {
 		return nil, fmt.Errorf("%w: nothing to change: give TYPE=SIZE, e.g. web=512m", releases.ErrInvalid)
 	}
-	unlock := p.lockApp(app)
+	unlock, err := p.lockApp(ctx, app)
+	if err != nil {
+		return nil, err
+	}
 	defer unlock()
 	rel, err := p.currentBuild(app)
 	if err != nil {

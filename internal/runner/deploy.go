@@ -24,7 +24,10 @@ func (r *Runner) Deploy(ctx context.Context, spec Spec, out io.Writer) error {
 	if err := spec.validate(); err != nil {
 		return fmt.Errorf("deploy: %w", err)
 	}
-	unlock := r.lockApp(spec.Release.App)
+	unlock, err := r.lockApp(ctx, spec.Release.App)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	return r.replace(ctx, spec, "", out)
 }
@@ -43,7 +46,10 @@ func (r *Runner) Restart(ctx context.Context, spec Spec, processType string, out
 			return fmt.Errorf("restart: %w", err)
 		}
 	}
-	unlock := r.lockApp(spec.Release.App)
+	unlock, err := r.lockApp(ctx, spec.Release.App)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	return r.replace(ctx, spec, processType, out)
 }

@@ -73,7 +73,10 @@ func (r *Runner) restoreApp(ctx context.Context, spec Spec) error {
 	if err := spec.validate(); err != nil {
 		return fmt.Errorf("restore %s: %w", spec.Release.App, err)
 	}
-	unlock := r.lockApp(spec.Release.App)
+	unlock, err := r.lockApp(ctx, spec.Release.App)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	return r.restoreLocked(ctx, spec)
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paas-dev/paas/internal/applock"
 	"github.com/paas-dev/paas/internal/router"
 )
 
@@ -125,9 +126,9 @@ type Runner struct {
 
 	routesMu sync.Mutex     // serialises computing and setting an app's routes
 	watchers sync.WaitGroup // slot goroutines
+	locks    applock.Locks  // by app name: see lockApp
 
-	mu        sync.Mutex // protects all of the following:
-	locks     map[string]*sync.Mutex
+	mu        sync.Mutex               // protects all of the following:
 	apps      map[string]*appState     // the desired state and its slots
 	info      map[string]containerInfo // by ID: containers no slot holds (booting, stopping, one-off)
 	oneOffSeq map[string]int           // "app/type" -> last N
@@ -155,7 +156,6 @@ func New(backend Backend, routes Routes, opts Options) *Runner {
 		events:    opts.Events,
 		opts:      opts,
 		log:       opts.Logger.With("component", "runner"),
-		locks:     map[string]*sync.Mutex{},
 		apps:      map[string]*appState{},
 		info:      map[string]containerInfo{},
 		oneOffSeq: map[string]int{},
@@ -165,7 +165,10 @@ func New(backend Backend, routes Routes, opts Options) *Runner {
 // StopApp stops and removes all of the app's containers, one-off ones too,
 // and clears its routes.
 func (r *Runner) StopApp(ctx context.Context, app string) error {
-	unlock := r.lockApp(app)
+	unlock, err := r.lockApp(ctx, app)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 	r.mu.Lock()
 	a := r.apps[app]
@@ -293,16 +296,13 @@ func (r *Runner) list(ctx context.Context, app string) ([]Container, error) {
 
 // lockApp serialises the runner's work on one app, so two deploys never
 // interleave their start, cut-over and stop. Slot goroutines never take it.
-func (r *Runner) lockApp(app string) (unlock func()) {
-	r.mu.Lock()
-	m, ok := r.locks[app]
-	if !ok {
-		m = &sync.Mutex{}
-		r.locks[app] = m
+// It gives up when ctx ends before the lock is free.
+func (r *Runner) lockApp(ctx context.Context, app string) (unlock func(), err error) {
+	unlock, err = r.locks.Lock(ctx, app)
+	if err != nil {
+		return nil, fmt.Errorf("wait for other work on %s: %w", app, err)
 	}
-	r.mu.Unlock()
-	m.Lock()
-	return m.Unlock
+	return unlock, nil
 }
 
 func (r *Runner) setInfo(id, state, command string) {

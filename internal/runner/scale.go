@@ -21,7 +21,10 @@ func (r *Runner) Scale(ctx context.Context, spec Spec, out io.Writer) error {
 	if err := spec.validate(); err != nil {
 		return fmt.Errorf("scale: %w", err)
 	}
-	unlock := r.lockApp(app)
+	unlock, err := r.lockApp(ctx, app)
+	if err != nil {
+		return err
+	}
 	defer unlock()
 
 	r.mu.Lock()
