@@ -34,7 +34,7 @@ type cursor struct {
 type emission struct {
 	ctx       context.Context // the collector's: once it ends, its lines are not wanted
 	container string
-	upto      time.Time
+	uptos     []time.Time // the container's cursor after each of the lines
 }
 
 // append adds lines to the stream and hands them to the tails. It returns
@@ -60,16 +60,10 @@ func (a *appLog) append(lines []Line, from *emission) bool {
 		}
 	}
 	if a.spool != nil {
-		var prev time.Time
-		if from != nil {
-			if c := a.cursors[from.container]; c != nil {
-				prev = c.upto
-			}
-		}
-		a.spool.appendLines(a.log, lines, from, prev)
+		a.spool.appendLines(a.log, lines, from)
 	}
 	if from != nil {
-		a.cursors[from.container] = &cursor{upto: from.upto}
+		a.cursors[from.container] = &cursor{upto: from.uptos[len(from.uptos)-1]}
 	}
 	for i := range lines {
 		lines[i].App = a.name

@@ -3,13 +3,13 @@ package logplex
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/pkg/stdcopy"
 )
 
 // ContainerLogser is the part of the Docker client collection needs.
@@ -117,7 +117,8 @@ func (c *collector) follow() (int, error) {
 	if a == nil {
 		return 0, c.ctx.Err()
 	}
-	if last := a.resumeAfter(c.container); !last.IsZero() {
+	last := a.resumeAfter(c.container)
+	if !last.IsZero() {
 		opts.Since = dockerTimestamp(last.Add(time.Nanosecond))
 	}
 	rc, err := c.p.opts.Docker.ContainerLogs(c.ctx, c.container, opts)
@@ -125,8 +126,8 @@ func (c *collector) follow() (int, error) {
 		return 0, fmt.Errorf("follow logs of container %s: %w", shortID(c.container), err)
 	}
 	defer rc.Close()
-	fr := &frameReader{c: c}
-	if _, err := stdcopy.StdCopy(fr.stream(0), fr.stream(1), rc); err != nil {
+	fr := &frameReader{c: c, cursor: last}
+	if err := fr.read(rc); err != nil {
 		// Lines still pending were not published: the retry reads them again.
 		return fr.frames, fmt.Errorf("read logs of container %s: %w", shortID(c.container), err)
 	}
@@ -158,6 +159,12 @@ type frameReader struct {
 	c       *collector
 	streams [2]pending
 	frames  int // frames read
+
+	// The lines of the frames read so far, not yet published, and the
+	// container's cursor after each of them and after the last.
+	batch  []Line
+	uptos  []time.Time
+	cursor time.Time
 }
 
 // pending is the start of a line whose end has not come yet.
@@ -167,17 +174,63 @@ type pending struct {
 	last  time.Time // and of its last
 }
 
-type streamWriter struct {
-	fr *frameReader
-	i  int
-}
+// The engine multiplexes stdout and stderr into frames: a header of the
+// stream (0 stdin, 1 stdout, 2 stderr, 3 an error of the engine's), three
+// zero bytes and the payload's size, big-endian, then the payload.
+const (
+	frameHeader    = 8
+	frameSystemErr = 3
+)
 
-func (fr *frameReader) stream(i int) io.Writer { return streamWriter{fr, i} }
-
-// Write takes one whole frame: stdcopy.StdCopy writes each frame at once.
-func (w streamWriter) Write(frame []byte) (int, error) {
-	w.fr.frame(w.i, frame)
-	return len(frame), nil
+// read takes frames from the engine's stream until it ends, publishing the
+// lines of each read from r at once: one append to the stream and one write
+// to the spool for all the lines that came together, rather than one per
+// line. It does what stdcopy.StdCopy does, without moving the rest of its
+// buffer after every frame. A nil error means the stream ended cleanly; a
+// frame cut short by the end is dropped, and as the cursor has not passed
+// it, the next follow reads it again.
+func (fr *frameReader) read(r io.Reader) error {
+	buf := make([]byte, 32<<10)
+	end := 0 // buf[:end] is read and not yet taken
+	for {
+		n, rerr := r.Read(buf[end:])
+		end += n
+		start := 0
+		for end-start >= frameHeader {
+			size := int(binary.BigEndian.Uint32(buf[start+4 : start+frameHeader]))
+			if end-start < frameHeader+size {
+				break
+			}
+			stream, payload := buf[start], buf[start+frameHeader:start+frameHeader+size]
+			start += frameHeader + size
+			switch stream {
+			case 0, 1:
+				fr.frame(0, payload)
+			case 2:
+				fr.frame(1, payload)
+			case frameSystemErr:
+				fr.publish()
+				return fmt.Errorf("read frame: the engine reports: %s", payload)
+			default:
+				fr.publish()
+				return fmt.Errorf("read frame: unknown stream %d", stream)
+			}
+		}
+		fr.publish()
+		end = copy(buf, buf[start:end])
+		if end >= frameHeader {
+			// Room for the whole of the next frame, however long.
+			if need := frameHeader + int(binary.BigEndian.Uint32(buf[4:frameHeader])); need > len(buf) {
+				buf = append(buf[:end], make([]byte, need-end)...)
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
 }
 
 func (fr *frameReader) frame(i int, frame []byte) {
@@ -196,8 +249,8 @@ func (fr *frameReader) frame(i int, frame []byte) {
 	}
 }
 
-// emit publishes stream i's pending text as lines with the time of its last
-// frame.
+// emit adds stream i's pending text to the batch as lines with the time of
+// its last frame.
 func (fr *frameReader) emit(i int) {
 	s := &fr.streams[i]
 	t := s.last
@@ -206,17 +259,33 @@ func (fr *frameReader) emit(i int) {
 	if cap(s.text) > 2*MaxLineBytes {
 		s.text = nil
 	}
-	lines := make([]Line, len(msgs))
-	for j, m := range msgs {
-		lines[j] = Line{Time: t, Source: SourceApp, Process: fr.c.process, Message: m}
-	}
 	// The cursor may not pass the start of a line still pending on the
 	// other stream: a resume would lose it.
 	upto := t
 	if o := fr.streams[1-i]; len(o.text) > 0 && !o.start.After(upto) {
 		upto = o.start.Add(-time.Nanosecond)
 	}
-	fr.c.p.publish(fr.c.app, lines, &emission{ctx: fr.c.ctx, container: fr.c.container, upto: upto})
+	for j, m := range msgs {
+		fr.batch = append(fr.batch, Line{Time: t, Source: SourceApp, Process: fr.c.process, Message: m})
+		// Lines cut from one frame share its time; the container is read
+		// past that frame only once the last of them is in the stream.
+		if j == len(msgs)-1 {
+			fr.cursor = upto
+		}
+		fr.uptos = append(fr.uptos, fr.cursor)
+	}
+}
+
+// publish puts the batch into the stream.
+func (fr *frameReader) publish() {
+	if len(fr.batch) == 0 {
+		return
+	}
+	fr.c.p.publish(fr.c.app, fr.batch, &emission{ctx: fr.c.ctx, container: fr.c.container, uptos: fr.uptos})
+	// The stream, its tails and drains copy the lines: the slices are
+	// reused, and cleared so as not to hold on to messages.
+	clear(fr.batch)
+	fr.batch, fr.uptos = fr.batch[:0], fr.uptos[:0]
 }
 
 // flush publishes what is pending when the output ends: a last line without
@@ -227,6 +296,7 @@ func (fr *frameReader) flush() {
 			fr.emit(i)
 		}
 	}
+	fr.publish()
 }
 
 // splitTimestamp takes the engine's timestamp off a frame. A frame without

@@ -1,16 +1,22 @@
 package logplex
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
 )
 
 func following(p *Logplex) int {
@@ -225,4 +231,130 @@ func numberedLines(prefix string, from, to int) []string {
 		out[i] += "\n"
 	}
 	return out
+}
+
+// frames builds the engine's multiplexed stream of stamped messages.
+func frames(t *testing.T, msgs []fakeMessage) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	stdout := stdcopy.NewStdWriter(&out, stdcopy.Stdout)
+	stderr := stdcopy.NewStdWriter(&out, stdcopy.Stderr)
+	for _, m := range msgs {
+		w := stdout
+		if m.stderr {
+			w = stderr
+		}
+		if _, err := w.Write([]byte(m.t.Format(dockerTimeFormat) + " " + m.text)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out.Bytes()
+}
+
+// The frames come through whole however the stream is cut into reads, and
+// frames longer than the read buffer too.
+func TestFrameReaderTakesAnyReads(t *testing.T) {
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	long := strings.Repeat("z", 40<<10) // longer than the reader's buffer
+	msgs := []fakeMessage{
+		{t: at, text: "one\n"},
+		{t: at.Add(1), stderr: true, text: "two\n"},
+		{t: at.Add(2), text: long + "\n"},
+		{t: at.Add(3), text: "three\n"},
+		{t: at.Add(4), text: "cut short by the end"},
+	}
+	stream := frames(t, msgs)
+	stream = stream[:len(stream)-3] // the last frame is cut short
+	for name, r := range map[string]func() io.Reader{
+		"whole":       func() io.Reader { return bytes.NewReader(stream) },
+		"byte a time": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(stream)) },
+		"half":        func() io.Reader { return iotest.HalfReader(bytes.NewReader(stream)) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := newLogplex(t, Options{})
+			c := &collector{p: p, app: "hello", process: "web.1", container: "c1", ctx: context.Background()}
+			fr := &frameReader{c: c}
+			if err := fr.read(r()); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := messages(backlog(p, "hello")), []string{"one", "two", long, "three"}; !slices.Equal(got, want) {
+				t.Errorf("got %.30q", got)
+			}
+			if fr.frames != 4 {
+				t.Errorf("read %d frames, want 4", fr.frames)
+			}
+			if got := p.appLog("hello").resumeAfter("c1"); !got.Equal(at.Add(3)) {
+				t.Errorf("the cursor is at %v, want the last whole frame's time", got)
+			}
+		})
+	}
+
+	// An error the engine puts into the stream ends the read, after the
+	// lines before it.
+	p := newLogplex(t, Options{})
+	c := &collector{p: p, app: "hello", process: "web.1", container: "c1", ctx: context.Background()}
+	stream = frames(t, msgs[:2])
+	stream = append(stream, frameSystemErr, 0, 0, 0, 0, 0, 0, 4)
+	stream = append(stream, "boom"...)
+	err := (&frameReader{c: c}).read(bytes.NewReader(stream))
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("read returned %v, want the engine's error", err)
+	}
+	if got := messages(backlog(p, "hello")); !slices.Equal(got, []string{"one", "two"}) {
+		t.Errorf("before the error: %q", got)
+	}
+}
+
+// Lines that arrive together are written together, each with the cursor
+// after it: a crash that keeps any part of the spool (a record cut short is
+// dropped on load) loses and repeats no line on restart.
+func TestEveryCutOfTheSpoolResumesExactly(t *testing.T) {
+	dir := t.TempDir()
+	docker := newFakeDocker()
+	long := strings.Repeat("0123456789abcdef", 100<<10/16) // two lines of the stream
+	var want []string
+	for i := range 20 {
+		docker.write("c1", i%3 == 0, fmt.Sprintf("line %d\n", i))
+		want = append(want, fmt.Sprintf("line %d", i))
+		if i == 10 {
+			for j := 0; j < len(long); j += 16 << 10 {
+				docker.write("c1", false, long[j:min(j+16<<10, len(long))])
+			}
+			docker.write("c1", false, "\n")
+			want = append(want, long[:MaxLineBytes], long[MaxLineBytes:])
+		}
+	}
+	docker.stop("c1")
+	p := newLogplex(t, Options{Dir: dir, Docker: docker})
+	p.ProcessStarted("hello", "web.1", "c1")
+	waitFor(t, "the collector to end", func() bool { return following(p) == 0 })
+	if got := messages(backlog(p, "hello")); !slices.Equal(got, want) {
+		t.Fatalf("collected %.20q", got)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	spool, err := os.ReadFile(filepath.Join(dir, "hello.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for cut := range len(spool) {
+		if cut > 0 && spool[cut-1] != '\n' && spool[cut] != '\n' {
+			continue // every cut at and just after a record's end
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "hello.log"), spool[:cut], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p := newLogplex(t, Options{Dir: dir, Docker: docker})
+		p.ProcessStarted("hello", "web.1", "c1")
+		waitFor(t, "the collector to end", func() bool { return following(p) == 0 })
+		got := messages(backlog(p, "hello"))
+		// The pieces of one long line share a time: a cut between them
+		// repeats the first, which is better than losing the rest.
+		if got = slices.Compact(got); !slices.Equal(got, want) {
+			t.Fatalf("after a cut at byte %d of %d the stream holds %.20q", cut, len(spool), got)
+		}
+		_ = p.Close()
+	}
 }

@@ -1,6 +1,7 @@
 package logplex
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -110,8 +111,11 @@ func (d *fakeDocker) ContainerLogs(ctx context.Context, id string, opts containe
 	pr, pw := io.Pipe()
 	go func() {
 		sent := 0
-		stdout := stdcopy.NewStdWriter(pw, stdcopy.Stdout)
-		stderr := stdcopy.NewStdWriter(pw, stdcopy.Stderr)
+		// The frames of the messages there are go out in one write, as the
+		// engine sends what it has, so the reader gets many at once.
+		var out bytes.Buffer
+		stdout := stdcopy.NewStdWriter(&out, stdcopy.Stdout)
+		stderr := stdcopy.NewStdWriter(&out, stdcopy.Stderr)
 		next := 0
 		for {
 			d.mu.Lock()
@@ -120,6 +124,7 @@ func (d *fakeDocker) ContainerLogs(ctx context.Context, id string, opts containe
 			next = len(c.messages)
 			stopped, changed := c.stopped, c.changed
 			d.mu.Unlock()
+			out.Reset()
 			for _, m := range msgs {
 				if m.t.Before(since) {
 					continue
@@ -129,14 +134,18 @@ func (d *fakeDocker) ContainerLogs(ctx context.Context, id string, opts containe
 					w = stderr
 				}
 				if cut > 0 && sent == cut {
+					_, _ = pw.Write(out.Bytes())
 					pw.Close()
 					return
 				}
 				frame := m.t.Format(dockerTimeFormat) + " " + m.text
-				if _, err := w.Write([]byte(frame)); err != nil {
+				_, _ = w.Write([]byte(frame))
+				sent++
+			}
+			if out.Len() > 0 {
+				if _, err := pw.Write(out.Bytes()); err != nil {
 					return
 				}
-				sent++
 			}
 			if !opts.Follow || stopped {
 				pw.Close()

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // maxCursors bounds how many containers' read positions an app keeps;
@@ -85,31 +86,109 @@ func appFromSpoolFile(name string) (string, bool) {
 	return base, plainName.MatchString(base)
 }
 
+// appendRecord appends r as one line of JSON that encoding/json reads back as
+// r (load does). It is written by hand, without reflection, because every
+// collected line goes through it, and again at every compaction.
 func appendRecord(buf []byte, r record) []byte {
-	b, err := json.Marshal(r)
-	if err != nil { // only a time outside years 0-9999 fails
-		r.Time, r.Upto = time.Time{}, nil
-		b, _ = json.Marshal(r)
+	buf = append(buf, `{"time":`...)
+	buf = appendTime(buf, r.Time)
+	buf = appendField(buf, `,"source":`, r.Source)
+	buf = appendField(buf, `,"process":`, r.Process)
+	buf = appendField(buf, `,"message":`, r.Message)
+	buf = appendField(buf, `,"container":`, r.Container)
+	if r.Upto != nil {
+		buf = append(buf, `,"upto":`...)
+		buf = appendTime(buf, *r.Upto)
 	}
-	buf = append(buf, b...)
-	return append(buf, '\n')
+	buf = appendField(buf, `,"mark":`, r.Mark)
+	if r.Done {
+		buf = append(buf, `,"done":true`...)
+	}
+	return append(buf, "}\n"...)
 }
 
-// appendLines writes lines; from and prev (the container's cursor before
-// them) place the container's cursor after each of them.
-func (s *spool) appendLines(log *slog.Logger, lines []Line, from *emission, prev time.Time) {
+// appendField appends a string field, left out when empty (omitempty).
+func appendField(buf []byte, key, value string) []byte {
+	if value == "" {
+		return buf
+	}
+	return appendJSONString(append(buf, key...), value)
+}
+
+// appendTime appends t as time.Time's MarshalJSON does. That fails for years
+// outside 0-9999, which no clock gives: such a time is written as the zero
+// time rather than spoiling the record.
+func appendTime(buf []byte, t time.Time) []byte {
+	if y := t.Year(); y < 0 || y > 9999 {
+		t = time.Time{}
+	}
+	buf = append(buf, '"')
+	buf = t.AppendFormat(buf, time.RFC3339Nano)
+	return append(buf, '"')
+}
+
+// jsonPlain are the bytes a JSON string holds as they are, as far as that
+// can be told from one byte: not the controls, '"', '\\' and, to be checked
+// as UTF-8, those of multi-byte runes.
+var jsonPlain = func() (t [256]bool) {
+	for b := ' '; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
+
+// appendJSONString appends s as a JSON string. Like encoding/json, it turns
+// invalid UTF-8 into U+FFFD; unlike it, it leaves <, > and & as they are,
+// which is just as valid.
+func appendJSONString(buf []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	buf = append(buf, '"')
+	start := 0 // s[start:i] is to be copied as it is
+	for i := 0; i < len(s); {
+		if jsonPlain[s[i]] {
+			i++
+			continue
+		}
+		if b := s[i]; b < utf8.RuneSelf {
+			buf = append(buf, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				buf = append(buf, '\\', b)
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+			start = i + size
+		}
+		i += size
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
+}
+
+// appendLines writes lines in one write; from places the container's cursor
+// after each of them, in the same record, so that the file never has a
+// cursor ahead of the lines it covers.
+func (s *spool) appendLines(log *slog.Logger, lines []Line, from *emission) {
 	buf := s.scratch[:0]
 	for i, l := range lines {
 		r := record{Time: l.Time, Source: l.Source, Process: l.Process, Message: l.Message}
 		if from != nil {
 			r.Container = from.container
-			// Lines cut from one frame share its time; the container is read
-			// past that frame only once the last of them is written.
-			upto := prev
-			if i == len(lines)-1 {
-				upto = from.upto
-			}
-			if !upto.Equal(l.Time) {
+			if upto := from.uptos[i]; !upto.Equal(l.Time) {
 				r.Upto = &upto
 			}
 		}
