@@ -104,8 +104,9 @@ func (c *backendClient) conn(ctx context.Context, addr string) (*backendConn, er
 
 // exchange writes req on bc and reads the response headers.
 func (c *backendClient) exchange(bc *backendConn, req *http.Request) (*http.Response, error) {
-	// The client leaving, or the timeout, unblocks a read or write by
-	// closing the connection; it is never reused after that.
+	// The client leaving closes the connection, which unblocks a read or
+	// write; it is never reused after that. The header timeout is a read
+	// deadline.
 	ctx := req.Context()
 	stop := context.AfterFunc(ctx, bc.close)
 	if err := req.Write(bc.bw); err != nil {
