@@ -18,8 +18,6 @@ const scaleExample = `{"web": 3, "worker": 1}`
 // maxScale is the most processes of one type an app can run.
 const maxScale = 100
 
-// processTypePattern is a process type as the Procfile allows it.
-
 func (s *server) getFormation(w http.ResponseWriter, r *http.Request) {
 	f, err := s.p.Formation(r.Context(), mux.Vars(r)["app"])
 	if err != nil {

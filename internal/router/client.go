@@ -23,8 +23,8 @@ import (
 // the body while reading the response needs the second goroutine.
 type backendClient struct {
 	pool    connPool
-	dialer  net.Dialer
-	timeout atomic.Int64 // response header timeout, in ns
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error) // timedDial
+	timeout atomic.Int64                                                      // response header timeout, in ns
 }
 
 // takes reports whether c can send req: no body to stream, no upgrade.
@@ -88,11 +88,7 @@ func (c *backendClient) conn(ctx context.Context, addr string) (*backendConn, er
 	if bc := c.pool.get(addr); bc != nil {
 		return bc, nil
 	}
-	start := time.Now()
-	conn, err := c.dialer.DialContext(ctx, "tcp", addr)
-	if e := exchangeOf(ctx); e != nil {
-		e.connect.Add(int64(time.Since(start)))
-	}
+	conn, err := c.dial(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}

@@ -38,24 +38,22 @@ type upstream struct {
 }
 
 func newUpstream(timeout time.Duration, logger *slog.Logger) *upstream {
+	// One dialer for both paths, so that both time their dials for the log.
+	dial := timedDial(&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second})
 	u := &upstream{
-		client: &backendClient{
-			pool:   connPool{idleTimeout: idleTimeout},
-			dialer: net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second},
-		},
+		client:   &backendClient{pool: connPool{idleTimeout: idleTimeout}, dial: dial},
 		errorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	u.client.timeout.Store(int64(timeout))
-	u.transport.Store(newTransport(timeout))
+	u.transport.Store(newTransport(timeout, dial))
 	return u
 }
 
-func newTransport(timeout time.Duration) *http.Transport {
-	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+func newTransport(timeout time.Duration, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Transport {
 	return &http.Transport{
 		// Backends are local: an HTTP_PROXY in the daemon's environment must not apply.
 		Proxy:                 nil,
-		DialContext:           timedDial(dialer),
+		DialContext:           dial,
 		MaxIdleConnsPerHost:   maxIdlePerBackend,
 		IdleConnTimeout:       idleTimeout,
 		ResponseHeaderTimeout: timeout,
