@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+
+	"github.com/paas-dev/paas/api"
 )
 
 var errNoApp = errors.New("no app specified: use -a NAME, or run inside a git repo with a 'paas' remote (paasctl git:remote -a NAME)")
@@ -32,6 +34,20 @@ func (g *globals) appName(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("the git remote %q is %s, which is not a paas app URL (…/git/NAME.git): use -a NAME, or fix the remote with paasctl git:remote -a NAME", remoteName, redact(remote))
 	}
 	return app, nil
+}
+
+// appClient returns the app the command is for and a client of the paasd that
+// serves it: what nearly every command starts with.
+func (g *globals) appClient(ctx context.Context) (string, *api.Client, error) {
+	name, err := g.appName(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	srv, err := loadServer()
+	if err != nil {
+		return "", nil, err
+	}
+	return name, srv.client(), nil
 }
 
 func appFromGitURL(remote string) (string, bool) {

@@ -30,15 +30,11 @@ func newAppsInfoCommand(g *globals) *cobra.Command {
 }
 
 func runAppsInfo(cmd *cobra.Command, g *globals, opts *appsInfoOptions) error {
-	name, err := g.appName(cmd.Context())
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
-	srv, err := loadServer()
-	if err != nil {
-		return err
-	}
-	app, err := srv.client().App(cmd.Context(), name)
+	app, err := client.App(cmd.Context(), name)
 	if err != nil {
 		return withHint(err, api.IDNotFound, hintListApps)
 	}

@@ -64,18 +64,14 @@ func (o *appsSettingsOptions) parse(args []string) error {
 }
 
 func runAppsSettings(cmd *cobra.Command, g *globals, opts *appsSettingsOptions) error {
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
 	var st api.Settings
 	if opts.changes == nil {
-		st, err = srv.client().Settings(cmd.Context(), name)
+		st, err = client.Settings(cmd.Context(), name)
 		if err != nil {
 			return withHint(err, api.IDNotFound, hintListApps)
 		}
@@ -84,7 +80,7 @@ func runAppsSettings(cmd *cobra.Command, g *globals, opts *appsSettingsOptions) 
 			return fmt.Errorf("--json prints the settings: give it without KEY=VALUE")
 		}
 		fmt.Fprintf(out, "Updating settings of %s... ", name)
-		st, err = srv.client().UpdateSettings(cmd.Context(), name, opts.changes)
+		st, err = client.UpdateSettings(cmd.Context(), name, opts.changes)
 		if err != nil {
 			fmt.Fprintln(out, "failed")
 			return withHint(err, api.IDNotFound, hintListApps)

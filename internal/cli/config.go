@@ -37,15 +37,11 @@ func runConfig(cmd *cobra.Command, g *globals, opts *configOptions) error {
 	if opts.json && opts.shell {
 		return errors.New("--json and --shell are two formats: give one")
 	}
-	name, err := g.appName(cmd.Context())
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
-	srv, err := loadServer()
-	if err != nil {
-		return err
-	}
-	vars, err := srv.client().Config(cmd.Context(), name)
+	vars, err := client.Config(cmd.Context(), name)
 	if err != nil {
 		return withHint(err, api.IDNotFound, hintListApps)
 	}

@@ -28,15 +28,11 @@ func newConfigGetCommand(g *globals) *cobra.Command {
 }
 
 func runConfigGet(cmd *cobra.Command, g *globals, opts *configGetOptions) error {
-	name, err := g.appName(cmd.Context())
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
-	srv, err := loadServer()
-	if err != nil {
-		return err
-	}
-	vars, err := srv.client().Config(cmd.Context(), name)
+	vars, err := client.Config(cmd.Context(), name)
 	if err != nil {
 		return withHint(err, api.IDNotFound, hintListApps)
 	}

@@ -54,17 +54,13 @@ func (o *configSetOptions) parse(args []string) error {
 }
 
 func runConfigSet(cmd *cobra.Command, g *globals, opts *configSetOptions) error {
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "Setting %s and restarting %s... ", strings.Join(opts.keys, ", "), name)
-	rel, err := srv.client().UpdateConfig(cmd.Context(), name, opts.changes)
+	rel, err := client.UpdateConfig(cmd.Context(), name, opts.changes)
 	if err != nil {
 		fmt.Fprintln(out, "failed")
 		return withHint(err, api.IDNotFound, hintListApps)

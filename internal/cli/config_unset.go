@@ -30,11 +30,7 @@ func newConfigUnsetCommand(g *globals) *cobra.Command {
 }
 
 func runConfigUnset(cmd *cobra.Command, g *globals, opts *configUnsetOptions) error {
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
@@ -48,7 +44,7 @@ func runConfigUnset(cmd *cobra.Command, g *globals, opts *configUnsetOptions) er
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "Unsetting %s and restarting %s... ", strings.Join(keys, ", "), name)
-	rel, err := srv.client().UpdateConfig(cmd.Context(), name, changes)
+	rel, err := client.UpdateConfig(cmd.Context(), name, changes)
 	if err != nil {
 		fmt.Fprintln(out, "failed")
 		return withHint(err, api.IDNotFound, hintListApps)

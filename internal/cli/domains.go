@@ -39,15 +39,11 @@ func newDomainsCommand(g *globals) *cobra.Command {
 }
 
 func runDomains(cmd *cobra.Command, g *globals, opts *domainsOptions) error {
-	name, err := g.appName(cmd.Context())
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
-	srv, err := loadServer()
-	if err != nil {
-		return err
-	}
-	c := srv.client()
+	c := client
 	app, err := c.App(cmd.Context(), name)
 	if err != nil {
 		return withHint(err, api.IDNotFound, hintListApps)

@@ -33,17 +33,13 @@ paasd runs on yourself.`,
 }
 
 func runDomainsAdd(cmd *cobra.Command, g *globals, opts *domainsAddOptions) error {
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "Adding %s to %s... ", opts.domain, name)
-	if _, err := srv.client().AddDomain(cmd.Context(), name, opts.domain); err != nil {
+	if _, err := client.AddDomain(cmd.Context(), name, opts.domain); err != nil {
 		fmt.Fprintln(out, "failed")
 		return withHint(err, api.IDNotFound, hintListApps)
 	}

@@ -29,17 +29,13 @@ func newDomainsRemoveCommand(g *globals) *cobra.Command {
 }
 
 func runDomainsRemove(cmd *cobra.Command, g *globals, opts *domainsRemoveOptions) error {
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "Removing %s from %s... ", opts.domain, name)
-	if _, err := srv.client().RemoveDomain(cmd.Context(), name, opts.domain); err != nil {
+	if _, err := client.RemoveDomain(cmd.Context(), name, opts.domain); err != nil {
 		fmt.Fprintln(out, "failed")
 		return withHint(err, api.IDNotFound, fmt.Sprintf("run paasctl domains -a %s to list its domains, or paasctl apps to list the apps", name))
 	}

@@ -34,15 +34,11 @@ connected, and its last delivery error. Credentials in drain URLs are hidden.`,
 }
 
 func runDrains(cmd *cobra.Command, g *globals, opts *drainsOptions) error {
-	name, err := g.appName(cmd.Context())
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
-	srv, err := loadServer()
-	if err != nil {
-		return err
-	}
-	drains, err := srv.client().Drains(cmd.Context(), name)
+	drains, err := client.Drains(cmd.Context(), name)
 	if err != nil {
 		return withHint(err, api.IDNotFound, hintListApps)
 	}

@@ -38,18 +38,14 @@ fit its queue meanwhile are dropped, counted, and reported in the stream.`,
 }
 
 func runDrainsAdd(cmd *cobra.Command, g *globals, opts *drainsAddOptions) error {
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
 	// The URL may hold a password: it is shown as the daemon hides it.
 	fmt.Fprintf(out, "Adding a log drain to %s... ", name)
-	d, err := srv.client().AddDrain(cmd.Context(), name, opts.url)
+	d, err := client.AddDrain(cmd.Context(), name, opts.url)
 	if err != nil {
 		fmt.Fprintln(out, "failed")
 		return withHint(err, api.IDNotFound, hintListApps)

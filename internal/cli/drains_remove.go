@@ -31,11 +31,7 @@ Lines still queued for it are not sent.`,
 }
 
 func runDrainsRemove(cmd *cobra.Command, g *globals, opts *drainsRemoveOptions) error {
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
@@ -45,7 +41,7 @@ func runDrainsRemove(cmd *cobra.Command, g *globals, opts *drainsRemoveOptions) 
 		what = redact(what) // a password typed into the URL is not echoed
 	}
 	fmt.Fprintf(out, "Removing log drain %s from %s... ", what, name)
-	if err := srv.client().RemoveDrain(cmd.Context(), name, opts.drain); err != nil {
+	if err := client.RemoveDrain(cmd.Context(), name, opts.drain); err != nil {
 		fmt.Fprintln(out, "failed")
 		if api.IsNotFound(err) && !strings.HasPrefix(err.Error(), fmt.Sprintf("app %q", name)) {
 			// The app is there; the drain is not.

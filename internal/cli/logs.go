@@ -58,11 +58,7 @@ func runLogs(cmd *cobra.Command, g *globals, opts *logsOptions) error {
 	default:
 		return fmt.Errorf("--source %q: use app, router or paas", opts.source)
 	}
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
@@ -73,7 +69,7 @@ func runLogs(cmd *cobra.Command, g *globals, opts *logsOptions) error {
 		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
 	}
-	err = srv.client().Logs(ctx, name, api.LogOptions{
+	err = client.Logs(ctx, name, api.LogOptions{
 		Lines:   opts.num,
 		Tail:    opts.tail,
 		Process: opts.ps,

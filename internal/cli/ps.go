@@ -44,15 +44,11 @@ and its command. One-off processes of paasctl run are listed as run.N.`,
 }
 
 func runPs(cmd *cobra.Command, g *globals, opts *psOptions) error {
-	name, err := g.appName(cmd.Context())
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
-	srv, err := loadServer()
-	if err != nil {
-		return err
-	}
-	procs, err := srv.client().Processes(cmd.Context(), name)
+	procs, err := client.Processes(cmd.Context(), name)
 	if err != nil {
 		return withHint(err, api.IDNotFound, hintListApps)
 	}

@@ -61,18 +61,14 @@ func (o *psLimitOptions) parse(args []string) error {
 }
 
 func runPsLimit(cmd *cobra.Command, g *globals, opts *psLimitOptions) error {
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
 	var limits api.Limits
 	if opts.change == nil {
-		limits, err = srv.client().Limits(cmd.Context(), name)
+		limits, err = client.Limits(cmd.Context(), name)
 		if err != nil {
 			return withHint(err, api.IDNotFound, hintListApps)
 		}
@@ -81,7 +77,7 @@ func runPsLimit(cmd *cobra.Command, g *globals, opts *psLimitOptions) error {
 			return fmt.Errorf("--json prints the limits: give it without TYPE=SIZE")
 		}
 		fmt.Fprintf(out, "Setting memory limits of %s... ", name)
-		limits, err = srv.client().SetLimits(cmd.Context(), name, opts.change)
+		limits, err = client.SetLimits(cmd.Context(), name, opts.change)
 		if err != nil {
 			fmt.Fprintln(out, "failed")
 			return withHint(err, api.IDNotFound, hintListApps)

@@ -36,11 +36,7 @@ healthy, then the old ones finish their requests and stop.`,
 }
 
 func runPsRestart(cmd *cobra.Command, g *globals, opts *psRestartOptions) error {
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
@@ -50,7 +46,7 @@ func runPsRestart(cmd *cobra.Command, g *globals, opts *psRestartOptions) error 
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "Restarting %s processes of %s... ", what, name)
-	if _, err := srv.client().Restart(cmd.Context(), name, opts.processType); err != nil {
+	if _, err := client.Restart(cmd.Context(), name, opts.processType); err != nil {
 		fmt.Fprintln(out, "failed")
 		return withHint(err, api.IDNotFound, hintListApps)
 	}

@@ -41,15 +41,11 @@ func runReleases(cmd *cobra.Command, g *globals, opts *releasesOptions) error {
 	if opts.num < 1 {
 		return fmt.Errorf("-n %d: give a number of releases, 1 or more", opts.num)
 	}
-	name, err := g.appName(cmd.Context())
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
-	srv, err := loadServer()
-	if err != nil {
-		return err
-	}
-	rels, err := srv.client().Releases(cmd.Context(), name)
+	rels, err := client.Releases(cmd.Context(), name)
 	if err != nil {
 		return withHint(err, api.IDNotFound, hintListApps)
 	}

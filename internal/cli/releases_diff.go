@@ -41,15 +41,11 @@ process types. Versions are given as v3 or 3.`,
 }
 
 func runReleasesDiff(cmd *cobra.Command, g *globals, opts *releasesDiffOptions) error {
-	name, err := g.appName(cmd.Context())
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
-	srv, err := loadServer()
-	if err != nil {
-		return err
-	}
-	d, err := srv.client().DiffReleases(cmd.Context(), name, opts.from, opts.to)
+	d, err := client.DiffReleases(cmd.Context(), name, opts.from, opts.to)
 	if err != nil {
 		return withHint(err, api.IDNotFound, "run paasctl releases -a "+name+" to list its releases")
 	}

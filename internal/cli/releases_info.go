@@ -40,19 +40,15 @@ func newReleasesInfoCommand(g *globals) *cobra.Command {
 }
 
 func runReleasesInfo(cmd *cobra.Command, g *globals, opts *releasesInfoOptions) error {
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
 	var rel api.Release
 	if opts.version == 0 {
-		rel, err = currentRelease(cmd, srv.client(), name)
+		rel, err = currentRelease(cmd, client, name)
 	} else {
-		rel, err = srv.client().Release(cmd.Context(), name, opts.version)
+		rel, err = client.Release(cmd.Context(), name, opts.version)
 		err = withHint(err, api.IDNotFound, "run paasctl releases -a "+name+" to list its releases")
 	}
 	if err != nil {

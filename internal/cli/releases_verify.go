@@ -26,15 +26,11 @@ removed after the fact breaks the chain there. Exits 1 if it is broken.`,
 }
 
 func runReleasesVerify(cmd *cobra.Command, g *globals) error {
-	name, err := g.appName(cmd.Context())
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
-	srv, err := loadServer()
-	if err != nil {
-		return err
-	}
-	v, err := srv.client().VerifyReleases(cmd.Context(), name)
+	v, err := client.VerifyReleases(cmd.Context(), name)
 	if err != nil {
 		return withHint(err, api.IDNotFound, hintListApps)
 	}

@@ -37,11 +37,7 @@ releases in between stay in the history. Versions are given as v3 or 3.`,
 }
 
 func runRollback(cmd *cobra.Command, g *globals, opts *rollbackOptions) error {
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
@@ -51,7 +47,7 @@ func runRollback(cmd *cobra.Command, g *globals, opts *rollbackOptions) error {
 	} else {
 		fmt.Fprintf(out, "Rolling back %s to v%d... ", name, opts.version)
 	}
-	rel, err := srv.client().Rollback(cmd.Context(), name, opts.version)
+	rel, err := client.Rollback(cmd.Context(), name, opts.version)
 	if err != nil {
 		fmt.Fprintln(out, "failed")
 		return withHint(err, api.IDNotFound, "run paasctl releases -a "+name+" to list its releases")

@@ -46,11 +46,7 @@ Flags, -a included, go before COMMAND: everything from COMMAND on is its own.`,
 }
 
 func runRun(cmd *cobra.Command, g *globals, opts *runOptions) error {
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
@@ -58,7 +54,7 @@ func runRun(cmd *cobra.Command, g *globals, opts *runOptions) error {
 	if opts.detach {
 		out := cmd.OutOrStdout()
 		fmt.Fprintf(out, "Running %s on %s... ", opts.command, name)
-		res, err := srv.client().Run(cmd.Context(), name, req, nil, nil, nil)
+		res, err := client.Run(cmd.Context(), name, req, nil, nil, nil)
 		if err != nil {
 			fmt.Fprintln(out, "failed")
 			return withHint(err, api.IDNotFound, hintListApps)
@@ -66,7 +62,7 @@ func runRun(cmd *cobra.Command, g *globals, opts *runOptions) error {
 		fmt.Fprintf(out, "up, %s\n", res.Process)
 		return nil
 	}
-	res, err := srv.client().Run(cmd.Context(), name, req, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+	res, err := client.Run(cmd.Context(), name, req, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 	if err != nil {
 		return withHint(err, api.IDNotFound, hintListApps)
 	}

@@ -64,17 +64,13 @@ func (o *scaleOptions) parse(args []string) error {
 }
 
 func runScale(cmd *cobra.Command, g *globals, opts *scaleOptions) error {
-	name, err := g.appName(cmd.Context())
-	if err != nil {
-		return err
-	}
-	srv, err := loadServer()
+	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
 	if opts.change == nil {
-		f, err := srv.client().Formation(cmd.Context(), name)
+		f, err := client.Formation(cmd.Context(), name)
 		if err != nil {
 			return withHint(err, api.IDNotFound, hintListApps)
 		}
@@ -99,7 +95,7 @@ func runScale(cmd *cobra.Command, g *globals, opts *scaleOptions) error {
 		return fmt.Errorf("--json prints the formation: give it without TYPE=COUNT")
 	}
 	fmt.Fprintf(out, "Scaling %s processes... ", name)
-	f, err := srv.client().Scale(cmd.Context(), name, opts.change)
+	f, err := client.Scale(cmd.Context(), name, opts.change)
 	if err != nil {
 		fmt.Fprintln(out, "failed")
 		return withHint(err, api.IDNotFound, hintListApps)
