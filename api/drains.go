@@ -25,7 +25,8 @@ type Drain struct {
 	Sent    uint64 `json:"sent"`
 	Dropped uint64 `json:"dropped"`
 	// LastError is the last failure to deliver, at LastErrorAt; it stays
-	// after the drain recovers.
+	// after the drain recovers. It gives a failed answer's status code,
+	// never its body.
 	LastError   string     `json:"last_error,omitempty"`
 	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
 	// Connected says whether the destination took the last lines (https)
@@ -36,7 +37,10 @@ type Drain struct {
 // CreateDrainRequest is the body of POST /v1/apps/{app}/drains.
 type CreateDrainRequest struct {
 	// URL is syslog+tls://HOST:PORT, syslog+tcp://HOST:PORT, https://...,
-	// or http://... to a collector on the daemon's machine.
+	// or http://... to a collector on the daemon's machine. The daemon's
+	// machine (loopback, localhost, 0.0.0.0) and link-local addresses
+	// (cloud metadata) are refused with 400 unless paasd runs with
+	// PAAS_DRAIN_ALLOW_PRIVATE=1; private LAN addresses are allowed.
 	URL string `json:"url"`
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/datadir"
+	"github.com/paas-dev/paas/internal/logplex"
 	"github.com/paas-dev/paas/internal/router"
 )
 
@@ -56,6 +57,13 @@ type Config struct {
 	RouterTLSAddr string // PAAS_ROUTER_TLS_ADDR
 	RouterTLSCert string // PAAS_ROUTER_TLS_CERT: PEM certificate file, the chain after the leaf
 	RouterTLSKey  string // PAAS_ROUTER_TLS_KEY: PEM private key file
+
+	// DrainAllowPrivate (PAAS_DRAIN_ALLOW_PRIVATE) lets log drains send to
+	// this machine and to link-local addresses (cloud metadata).
+	DrainAllowPrivate bool
+	// LedgerKeyFile (PAAS_LEDGER_KEY_FILE) holds the key of the release
+	// digests; "" is ledger.key in the data dir.
+	LedgerKeyFile string
 }
 
 var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -121,6 +129,15 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.Memory = n
 	}
+
+	if v := getenv(logplex.DrainAllowPrivateEnv); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("check %s: %q is not 1 or 0 (true or false)", logplex.DrainAllowPrivateEnv, v)
+		}
+		c.DrainAllowPrivate = b
+	}
+	c.LedgerKeyFile = getenv("PAAS_LEDGER_KEY_FILE")
 	return c, nil
 }
 

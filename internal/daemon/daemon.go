@@ -94,7 +94,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		routerTLSLn = tls.NewListener(ln, routerTLS)
 	}
 
-	logs, err := logplex.New(logplex.Options{Dir: filepath.Join(cfg.DataDir, "logs"), BufferLines: cfg.LogLines, Docker: docker, Logger: log})
+	logs, err := logplex.New(logplex.Options{Dir: filepath.Join(cfg.DataDir, "logs"), BufferLines: cfg.LogLines, Docker: docker, Logger: log,
+		AllowPrivateDrains: cfg.DrainAllowPrivate})
 	if err != nil {
 		return fmt.Errorf("open log store: %w", err)
 	}

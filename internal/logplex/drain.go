@@ -70,6 +70,9 @@ type drainConfig struct {
 	writeTimeout           time.Duration
 	noteEvery              time.Duration
 	tlsConfig              *tls.Config // nil: the system's roots
+	// allowPrivate lets drains reach this machine and link-local
+	// addresses (Options.AllowPrivateDrains).
+	allowPrivate bool
 }
 
 func defaultDrainConfig() drainConfig {
@@ -113,6 +116,7 @@ type appDrains struct {
 
 func newDrainSet(p *Logplex) *drainSet {
 	s := &drainSet{p: p, log: p.log, cfg: defaultDrainConfig(), apps: map[string]*appDrains{}}
+	s.cfg.allowPrivate = p.opts.AllowPrivateDrains
 	if p.opts.Dir != "" {
 		s.path = filepath.Join(p.opts.Dir, drainsFile)
 	}
@@ -148,8 +152,9 @@ func (ad *appDrains) deliver(lines []Line) {
 
 // AddDrain adds a drain to app's stream: every line from then on is also
 // sent to rawURL, which is syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT,
-// https://... or, to a collector on this machine, http://. The drain is kept
-// across restarts. An invalid URL is an error wrapping ErrInvalidDrain; a URL
+// https://... or, to a collector on this machine, http://. Drains to this
+// machine and to link-local addresses are refused unless
+// Options.AllowPrivateDrains. The drain is kept across restarts. An invalid URL is an error wrapping ErrInvalidDrain; a URL
 // the app drains to already, ErrDrainExists.
 func (p *Logplex) AddDrain(app, rawURL string) (DrainInfo, error) {
 	u, err := parseDrainURL(rawURL)
@@ -169,6 +174,10 @@ func (p *Logplex) AddDrain(app, rawURL string) (DrainInfo, error) {
 	}
 	cfg := s.cfg
 	s.mu.RUnlock()
+	if err := checkDrainTarget(u, cfg.allowPrivate); err != nil {
+		s.persist.Unlock()
+		return DrainInfo{}, err
+	}
 	if closed {
 		s.persist.Unlock()
 		return DrainInfo{}, errors.New("add drain: the log collector is shut down")

@@ -9,9 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync/atomic"
-	"unicode"
 )
 
 // httpContentType is the body's type: the stream's lines as paasctl logs
@@ -41,6 +39,10 @@ func newHTTPSink(id string, u drainURL, cfg drainConfig) *httpSink {
 		tr.TLSClientConfig = cfg.tlsConfig.Clone()
 	}
 	tr.MaxIdleConnsPerHost = 2
+	// The drain dialer refuses addresses drains may not reach; a proxy
+	// would reach them on the drain's behalf.
+	tr.Proxy = nil
+	tr.DialContext = drainDialer(cfg).DialContext
 	return &httpSink{
 		drainID: id,
 		target:  target.String(),
@@ -90,16 +92,18 @@ func (s *httpSink) send(ctx context.Context, b *batch) error {
 		return fmt.Errorf("POST %s: %w", s.shown, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		s.ok.Store(false)
-		msg := fmt.Sprintf("POST %s: the collector answered %s", s.shown, resp.Status)
+		// Only the status code, never the body or the reason phrase: they
+		// are the destination's words, and a drain pointed at an internal
+		// page would copy its secrets into last_error and the logs.
+		msg := fmt.Sprintf("POST %s: the collector answered %d", s.shown, resp.StatusCode)
+		if text := http.StatusText(resp.StatusCode); text != "" {
+			msg += " " + text
+		}
 		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 			msg += " (drains do not follow redirects: use the URL it redirects to)"
-		}
-		if text := printable(string(body), 200); text != "" {
-			msg += ": " + text
 		}
 		return errors.New(msg)
 	}
@@ -110,21 +114,3 @@ func (s *httpSink) send(ctx context.Context, b *batch) error {
 func (s *httpSink) connected() bool { return s.ok.Load() }
 
 func (s *httpSink) close() { s.client.CloseIdleConnections() }
-
-// printable is the start of s, on one line, without control characters.
-func printable(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return ' '
-		}
-		if !unicode.IsPrint(r) {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		s = strings.ToValidUTF8(s[:n], "") + "..."
-	}
-	return s
-}

@@ -125,7 +125,7 @@ func (s *syslogSink) connect(ctx context.Context) error {
 			return nil
 		}
 	}
-	d := &net.Dialer{Timeout: s.cfg.dialTimeout, KeepAlive: 30 * time.Second}
+	d := drainDialer(s.cfg)
 	var err error
 	if s.tls != nil {
 		conn, err = (&tls.Dialer{NetDialer: d, Config: s.tls}).DialContext(ctx, "tcp", s.addr)

@@ -215,7 +215,7 @@ func drainInfo(t *testing.T, p *Logplex, app, id string) DrainInfo {
 
 func TestSyslogTCPDrainGetsEveryLineInOrder(t *testing.T) {
 	srv := startSyslogServer(t, listenTCP(t, "127.0.0.1:0"), false)
-	p := newLogplex(t, Options{})
+	p := newLogplex(t, Options{AllowPrivateDrains: true})
 	fastDrains(p)
 	d, err := p.AddDrain("hello", "syslog+tcp://"+srv.addr())
 	if err != nil {
@@ -298,7 +298,7 @@ func TestSyslogTLSDrain(t *testing.T) {
 	cert, pool := selfSigned(t)
 	ln := tls.NewListener(listenTCP(t, "127.0.0.1:0"), &tls.Config{Certificates: []tls.Certificate{cert}})
 	srv := startSyslogServer(t, ln, false)
-	p := newLogplex(t, Options{})
+	p := newLogplex(t, Options{AllowPrivateDrains: true})
 	fastDrains(p)
 
 	// The system's roots do not know the certificate.
@@ -344,7 +344,7 @@ func TestSyslogDrainDownThenUp(t *testing.T) {
 	ln := listenTCP(t, "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close() // down
-	p := newLogplex(t, Options{})
+	p := newLogplex(t, Options{AllowPrivateDrains: true})
 	fastDrains(p)
 	p.drains.cfg.queueLines = 10
 	d, err := p.AddDrain("hello", "syslog+tcp://"+addr)
@@ -411,7 +411,7 @@ func TestSyslogDrainDownThenUp(t *testing.T) {
 // to a new connection.
 func TestSyslogDrainReconnectsAfterTheServerHangsUp(t *testing.T) {
 	srv := startSyslogServer(t, listenTCP(t, "127.0.0.1:0"), false)
-	p := newLogplex(t, Options{})
+	p := newLogplex(t, Options{AllowPrivateDrains: true})
 	fastDrains(p)
 	d, err := p.AddDrain("hello", "syslog+tcp://"+srv.addr())
 	if err != nil {
@@ -433,7 +433,7 @@ func TestSyslogDrainReconnectsAfterTheServerHangsUp(t *testing.T) {
 // connection and never reads; Close does not wait for it long either.
 func TestPublishNeverBlocksOnAStuckDrain(t *testing.T) {
 	srv := startSyslogServer(t, listenTCP(t, "127.0.0.1:0"), true)
-	p, err := New(Options{Logger: quietLogger()})
+	p, err := New(Options{Logger: quietLogger(), AllowPrivateDrains: true})
 	if err != nil {
 		t.Fatal(err)
 	}

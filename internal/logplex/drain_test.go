@@ -35,7 +35,7 @@ func TestDrainURLValidation(t *testing.T) {
 		{raw: "https://collector.example.com/logs", full: "https://collector.example.com/logs", shown: "https://collector.example.com/logs"},
 		{raw: "https://collector.example.com:8443", full: "https://collector.example.com:8443", shown: "https://collector.example.com:8443"},
 		{raw: "https://user:s3cret@collector.example.com/in?token=abc&x", full: "https://user:s3cret@collector.example.com/in?token=abc&x",
-			shown: "https://xxxxx@collector.example.com/in?token=xxxxx&x"},
+			shown: "https://xxxxx@collector.example.com/in?token=xxxxx&xxxxx"},
 		{raw: "http://127.0.0.1:8080/in", full: "http://127.0.0.1:8080/in", shown: "http://127.0.0.1:8080/in"},
 		{raw: "http://localhost:8080/in", full: "http://localhost:8080/in", shown: "http://localhost:8080/in"},
 		{raw: "http://[::1]:8080/in", full: "http://[::1]:8080/in", shown: "http://[::1]:8080/in"},
@@ -81,7 +81,7 @@ func TestDrainURLValidation(t *testing.T) {
 }
 
 func TestDrainErrors(t *testing.T) {
-	p := newLogplex(t, Options{})
+	p := newLogplex(t, Options{AllowPrivateDrains: true})
 	fastDrains(p)
 	d, err := p.AddDrain("hello", "https://user:s3cret@127.0.0.1:1/in")
 	if err != nil {
@@ -177,7 +177,7 @@ func TestHTTPSDrainPostsEveryLineInBatches(t *testing.T) {
 	c := &httpCollector{}
 	srv := httptest.NewTLSServer(c)
 	t.Cleanup(srv.Close)
-	p := newLogplex(t, Options{})
+	p := newLogplex(t, Options{AllowPrivateDrains: true})
 	fastDrains(p)
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
@@ -232,7 +232,7 @@ func TestHTTPDrainSendsAFailedBatchAgain(t *testing.T) {
 	c := &httpCollector{failures: 3}
 	srv := httptest.NewServer(c)
 	t.Cleanup(srv.Close)
-	p := newLogplex(t, Options{})
+	p := newLogplex(t, Options{AllowPrivateDrains: true})
 	fastDrains(p)
 	p.drains.cfg.linger = 0
 	d, err := p.AddDrain("hello", srv.URL+"/in")
@@ -243,7 +243,7 @@ func TestHTTPDrainSendsAFailedBatchAgain(t *testing.T) {
 	waitFor(t, "the first batch", func() bool { return len(c.lines()) >= 2 })
 	got := c.lines()
 	if !strings.HasSuffix(got[0], " paas[logplex]: drain "+d.ID+" added: "+d.URL+"\n") ||
-		!strings.HasSuffix(got[1], " paas[logplex]: drain "+d.ID+" ("+d.URL+") cannot deliver, retrying: POST "+d.URL+": the collector answered 503 Service Unavailable: overloaded try later\n") {
+		!strings.HasSuffix(got[1], " paas[logplex]: drain "+d.ID+" ("+d.URL+") cannot deliver, retrying: POST "+d.URL+": the collector answered 503 Service Unavailable\n") {
 		t.Errorf("got %q", got)
 	}
 	c.mu.Lock()
@@ -253,7 +253,7 @@ func TestHTTPDrainSendsAFailedBatchAgain(t *testing.T) {
 		t.Errorf("frame IDs of the failed requests %v, then %s: want the same batch after it grew", failed, first)
 	}
 	info := drainInfo(t, p, "hello", d.ID)
-	if !strings.Contains(info.LastError, "POST "+d.URL+": the collector answered 503 Service Unavailable: overloaded try later") {
+	if !strings.Contains(info.LastError, "POST "+d.URL+": the collector answered 503 Service Unavailable") {
 		t.Errorf("last error %q", info.LastError)
 	}
 	waitFor(t, "the drain to deliver again", func() bool {
@@ -268,7 +268,7 @@ func TestHTTPDrainSendsAFailedBatchAgain(t *testing.T) {
 func TestDrainsPersist(t *testing.T) {
 	dir := t.TempDir()
 	srv := startSyslogServer(t, listenTCP(t, "127.0.0.1:0"), false)
-	p := newLogplex(t, Options{Dir: dir})
+	p := newLogplex(t, Options{Dir: dir, AllowPrivateDrains: true})
 	fastDrains(p)
 	tcp, err := p.AddDrain("hello", "syslog+tcp://"+srv.addr())
 	if err != nil {
@@ -298,7 +298,7 @@ func TestDrainsPersist(t *testing.T) {
 		t.Errorf("a temporary file is left: %v", err)
 	}
 
-	p = newLogplex(t, Options{Dir: dir})
+	p = newLogplex(t, Options{Dir: dir, AllowPrivateDrains: true})
 	ids := func(app string) []string {
 		var out []string
 		for _, d := range p.Drains(app) {
@@ -322,7 +322,7 @@ func TestDrainsPersist(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = p.Close()
-	p = newLogplex(t, Options{Dir: dir})
+	p = newLogplex(t, Options{Dir: dir, AllowPrivateDrains: true})
 	if got := ids("hello"); len(got) != 0 {
 		t.Errorf("removed drains came back: %v", got)
 	}
@@ -337,7 +337,7 @@ func TestCorruptDrainsFileIsSetAside(t *testing.T) {
 	if err := os.WriteFile(path, []byte(`{"drains": [`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := newLogplex(t, Options{Dir: dir})
+	p := newLogplex(t, Options{Dir: dir, AllowPrivateDrains: true})
 	if got := p.Drains("hello"); len(got) != 0 {
 		t.Errorf("drains from a broken file: %v", got)
 	}
@@ -359,7 +359,7 @@ func TestCorruptDrainsFileIsSetAside(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p = newLogplex(t, Options{Dir: dir})
+	p = newLogplex(t, Options{Dir: dir, AllowPrivateDrains: true})
 	if got := p.Drains("hello"); len(got) != 1 || got[0].ID != "d.2" {
 		t.Errorf("drains %+v", got)
 	}
@@ -368,7 +368,7 @@ func TestCorruptDrainsFileIsSetAside(t *testing.T) {
 func TestForgetRemovesDrains(t *testing.T) {
 	dir := t.TempDir()
 	srv := startSyslogServer(t, listenTCP(t, "127.0.0.1:0"), false)
-	p := newLogplex(t, Options{Dir: dir})
+	p := newLogplex(t, Options{Dir: dir, AllowPrivateDrains: true})
 	fastDrains(p)
 	if _, err := p.AddDrain("hello", "syslog+tcp://"+srv.addr()); err != nil {
 		t.Fatal(err)
@@ -394,7 +394,7 @@ func TestForgetRemovesDrains(t *testing.T) {
 		t.Error("a forgotten app's drain got a line")
 	}
 	_ = p.Close()
-	p = newLogplex(t, Options{Dir: dir})
+	p = newLogplex(t, Options{Dir: dir, AllowPrivateDrains: true})
 	if got := p.Drains("hello"); len(got) != 0 {
 		t.Errorf("a forgotten app's drains came back: %v", got)
 	}
@@ -410,7 +410,7 @@ func hasMessage(srv *syslogServer, text string) bool {
 
 // The API's drains routes served by a Logplex: what paasd wires.
 func TestDrainStoreServesTheDrainsRoutes(t *testing.T) {
-	p := newLogplex(t, Options{})
+	p := newLogplex(t, Options{AllowPrivateDrains: true})
 	fastDrains(p)
 	r := mux.NewRouter()
 	api.RegisterDrains(r, p.DrainStore(func(_ context.Context, app string) (bool, error) { return app == "hello", nil }), quietLogger())

@@ -131,8 +131,9 @@ func localHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// redactURL shows u without its credentials: the user and password, and the
-// values of its query, where collectors put their tokens.
+// redactURL shows u without its credentials: the user and password, and
+// every value of its query, where collectors put their tokens. A part
+// without "=" may be a bare token: it is hidden whole.
 func redactURL(u *url.URL) string {
 	c := *u
 	if c.User != nil {
@@ -143,6 +144,8 @@ func redactURL(u *url.URL) string {
 		for i, p := range parts {
 			if k, _, ok := strings.Cut(p, "="); ok {
 				parts[i] = k + "=xxxxx"
+			} else if p != "" {
+				parts[i] = "xxxxx"
 			}
 		}
 		c.RawQuery = strings.Join(parts, "&")

@@ -34,6 +34,10 @@ type Options struct {
 	// Docker reads containers' output; nil collects none.
 	Docker ContainerLogser
 	Logger *slog.Logger
+	// AllowPrivateDrains lets drains send to this machine (loopback,
+	// localhost, 0.0.0.0) and to link-local addresses, cloud metadata
+	// among them; paasd sets it from PAAS_DRAIN_ALLOW_PRIVATE.
+	AllowPrivateDrains bool
 }
 
 // Normalize puts the defaults into unset fields.
