@@ -57,7 +57,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	store, err := releases.Open(filepath.Join(cfg.DataDir, "paas.db"))
+	store, err := openLedger(cfg, log)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package releases
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -13,23 +14,35 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// digestScheme is hashed first, so that a future change of the encoding is a
+// The digest scheme is hashed first, so that a change of the encoding is a
 // new, recognisable scheme rather than a silent mismatch with stored digests.
-const digestScheme = "paas release digest v1"
+const (
+	// digestScheme is the plain SHA-256 of ledgers before schema 2: anyone
+	// able to write the data file could re-seal a rewritten history.
+	digestScheme = "paas release digest v1"
+	// keyedDigestScheme is HMAC-SHA256 with the ledger key, which is kept
+	// apart from the data file.
+	keyedDigestScheme = "paas release digest v2"
+)
 
-// ComputeDigest returns the hex SHA-256 of r's immutable content: version,
-// app, build ID, commit, image, config, processes, description, creator,
-// creation time (to the nanosecond, in UTC) and the previous release's
-// digest. Status and Digest itself are not covered.
+// digest returns the hex HMAC-SHA256, keyed with key, of r's immutable
+// content: version, app, build ID, commit, image, config, processes,
+// description, creator, creation time (to the nanosecond, in UTC) and the
+// previous release's digest. Status and Digest itself are not covered. A nil
+// key gives the unkeyed SHA-256 of the first scheme, which only the
+// migration of an old ledger uses.
 //
 // Every field is written in a fixed order and is self-delimiting (fixed-size
 // integers, length-prefixed strings, counted and sorted maps), so two
 // different releases never encode alike, whatever bytes their strings hold.
 // A nil map and an empty one are the same content.
-func (r Release) ComputeDigest() string {
-	h := sha256.New()
+func (r Release) digest(key []byte) string {
+	h, scheme := sha256.New(), digestScheme
+	if key != nil {
+		h, scheme = hmac.New(sha256.New, key), keyedDigestScheme
+	}
 	e := digestWriter{h: h}
-	e.string(digestScheme)
+	e.string(scheme)
 	e.int(r.Version)
 	e.string(r.App)
 	e.int(r.BuildID)
@@ -64,10 +77,11 @@ func (e digestWriter) stringMap(m map[string]string) {
 	}
 }
 
-// seal links rec to prevDigest and sets its digest. The digest is computed
-// over rec as it will read back from its JSON, not as given: encoding/json
-// replaces invalid UTF-8, and Verify must recompute exactly what was hashed.
-func seal(rec record, prevDigest string) (record, error) {
+// seal links rec to prevDigest and sets its digest, keyed with key. The
+// digest is computed over rec as it will read back from its JSON, not as
+// given: encoding/json replaces invalid UTF-8, and Verify must recompute
+// exactly what was hashed.
+func seal(rec record, prevDigest string, key []byte) (record, error) {
 	rec.PrevDigest, rec.Digest = prevDigest, ""
 	data, err := encode(rec)
 	if err != nil {
@@ -77,7 +91,7 @@ func seal(rec record, prevDigest string) (record, error) {
 	if err := decode(data, &stored); err != nil {
 		return record{}, fmt.Errorf("release v%d: %w", rec.Version, err)
 	}
-	stored.Digest = stored.release("").ComputeDigest()
+	stored.Digest = stored.release("").digest(key)
 	return stored, nil
 }
 

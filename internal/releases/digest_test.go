@@ -1,6 +1,7 @@
 package releases
 
 import (
+	"bytes"
 	"reflect"
 	"strings"
 	"testing"
@@ -24,10 +25,17 @@ func goldenRelease() Release {
 }
 
 func TestComputeDigestStable(t *testing.T) {
-	const want = "167fa7ff4f27433c0d93d18f96cbd0d62df867e5238112c4b9d125d3a2c25ae9"
+	// The unkeyed scheme of old ledgers, which their migration verifies.
+	if got, want := goldenRelease().digest(nil), "167fa7ff4f27433c0d93d18f96cbd0d62df867e5238112c4b9d125d3a2c25ae9"; got != want {
+		t.Errorf("unkeyed digest = %s, want %s", got, want)
+	}
+	const want = "49491152ea0d086a0d2527da8542a31008c08c01297c0936b578958cb061825d"
 	r := goldenRelease()
-	if got := r.ComputeDigest(); got != want {
-		t.Errorf("ComputeDigest = %s, want %s", got, want)
+	if got := r.digest(testKey); got != want {
+		t.Errorf("digest = %s, want %s", got, want)
+	}
+	if r.digest(bytes.Repeat([]byte{1}, KeySize)) == want {
+		t.Error("another key gives the same digest")
 	}
 
 	same := []struct {
@@ -46,14 +54,14 @@ func TestComputeDigestStable(t *testing.T) {
 	for _, tt := range same {
 		r := goldenRelease()
 		tt.edit(&r)
-		if got := r.ComputeDigest(); got != want {
+		if got := r.digest(testKey); got != want {
 			t.Errorf("%s changed the digest to %s", tt.name, got)
 		}
 	}
 
 	var nilMaps, emptyMaps Release
 	emptyMaps.Config, emptyMaps.Processes = map[string]string{}, map[string]string{}
-	if nilMaps.ComputeDigest() != emptyMaps.ComputeDigest() {
+	if nilMaps.digest(testKey) != emptyMaps.digest(testKey) {
 		t.Error("nil and empty maps digest differently")
 	}
 }
@@ -62,7 +70,7 @@ func TestComputeDigestStable(t *testing.T) {
 // added to Release would be stored but not protected by the chain.
 func TestComputeDigestCoversEveryField(t *testing.T) {
 	base := goldenRelease()
-	want := base.ComputeDigest()
+	want := base.digest(testKey)
 	typ := reflect.TypeOf(base)
 	for i := range typ.NumField() {
 		f := typ.Field(i)
@@ -83,7 +91,7 @@ func TestComputeDigestCoversEveryField(t *testing.T) {
 		default:
 			t.Fatalf("field %s has type %s: teach this test and ComputeDigest about it", f.Name, f.Type)
 		}
-		if r.ComputeDigest() == want {
+		if r.digest(testKey) == want {
 			t.Errorf("changing %s does not change the digest", f.Name)
 		}
 	}
@@ -103,7 +111,7 @@ func TestComputeDigestUnambiguous(t *testing.T) {
 		{"invalid UTF-8|replacement", Release{Description: "\xff"}, Release{Description: "\uFFFD"}},
 	}
 	for _, p := range pairs {
-		if p.a.ComputeDigest() == p.b.ComputeDigest() {
+		if p.a.digest(testKey) == p.b.digest(testKey) {
 			t.Errorf("%s: different releases share a digest", p.name)
 		}
 	}
@@ -118,8 +126,8 @@ func TestAppendChainsDigests(t *testing.T) {
 		if r.PrevDigest != prev {
 			t.Errorf("v%d prev_digest = %q, want %q", r.Version, r.PrevDigest, prev)
 		}
-		if len(r.Digest) != 64 || r.Digest != r.ComputeDigest() {
-			t.Errorf("v%d digest = %q, want ComputeDigest %q", r.Version, r.Digest, r.ComputeDigest())
+		if len(r.Digest) != 64 || r.Digest != r.digest(testKey) {
+			t.Errorf("v%d digest = %q, want ComputeDigest %q", r.Version, r.Digest, r.digest(testKey))
 		}
 		stored, err := s.Release("hello", r.Version)
 		if err != nil {
@@ -148,7 +156,7 @@ func TestAppendDigestsWhatIsStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rel.Digest != rel.ComputeDigest() {
+	if rel.Digest != rel.digest(testKey) {
 		t.Error("returned release does not match its digest")
 	}
 	if v, err := s.Verify("hello"); err != nil || v.FirstBad != 0 {

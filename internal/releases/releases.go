@@ -22,7 +22,7 @@ type Release struct {
 	CreatedBy   string            `json:"created_by"`  // who or what made it: "git push", "root@host via paasctl", "paasd"
 	CreatedAt   time.Time         `json:"created_at"`
 	PrevDigest  string            `json:"prev_digest"` // Digest of the release stored before this one; "" for v1
-	Digest      string            `json:"digest"`      // ComputeDigest of this release, set by AppendRelease
+	Digest      string            `json:"digest"`      // keyed digest of this release, set by AppendRelease
 	Status      Status            `json:"status"`      // read from the status record; not part of the immutable record
 }
 
@@ -117,7 +117,7 @@ func (s *Store) AppendRelease(app string, next func(current *Release) (Release, 
 		rel.Version = nextID(rels)
 		rel.App = app
 		rel.CreatedAt = time.Now().UTC()
-		if rec, err = seal(toRecord(rel), prevDigest); err != nil {
+		if rec, err = seal(toRecord(rel), prevDigest, s.key); err != nil {
 			return err
 		}
 		return appendRecord(rels, statuses, rec)

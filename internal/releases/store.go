@@ -6,10 +6,14 @@
 // that cursor order is numeric order. A release record never changes; its
 // status lives apart in the status bucket because it is the one thing that
 // does. Each record holds its own digest and its predecessor's, so Verify can
-// name the first release whose history was altered or lost.
+// name the first release whose history was altered or lost. The digests are
+// keyed with the ledger key, which lives apart from the data file (see
+// LoadKey). The meta bucket holds the ledger's schema version and a check
+// value of its key.
 package releases
 
 import (
+	"crypto/hmac"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -17,6 +21,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -34,7 +40,23 @@ var (
 	// Custom domains, keyed by domain with the owning app as the value, so
 	// that a domain belongs to one app at most.
 	bucketDomains = []byte("domains")
+	// The ledger's own facts: metaSchema and metaKeyCheck.
+	bucketMeta = []byte("meta")
 )
+
+// Keys of the meta bucket.
+var (
+	// metaSchema is the schema version, in decimal. A ledger without one
+	// is schema 1, from before the meta bucket: its digests are unkeyed.
+	metaSchema = []byte("schema")
+	// metaKeyCheck is keyCheck of the key the ledger is sealed with, so a
+	// wrong key is told at Open rather than as a broken chain.
+	metaKeyCheck = []byte("key_check")
+)
+
+// schemaVersion is the ledger layout this code reads and writes: 2 keys the
+// release digests with the ledger key.
+const schemaVersion = 2
 
 // perApp are the top-level buckets that hold one sub-bucket per app.
 var perApp = [][]byte{bucketBuilds, bucketReleases, bucketStatus}
@@ -46,12 +68,37 @@ const openTimeout = 1 * time.Second
 // Store is the ledger. It is safe for concurrent use: bbolt serialises
 // writers, and every ledger change is one Update.
 type Store struct {
-	db *bolt.DB
+	db        *bolt.DB
+	key       []byte // the ledger key: release digests are HMACs with it
+	migration Migration
 }
 
-// Open opens the ledger at path, creating it (and its directory) if absent.
-// It never replaces a file it cannot read: that is left for a human to fix.
+// Open opens the ledger at path with the key in KeyFile next to it, made if
+// absent; see OpenWithKey.
 func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open ledger: create directory: %w", err)
+	}
+	key, fresh, err := LoadKey(filepath.Join(filepath.Dir(path), KeyFile))
+	if err != nil {
+		return nil, err
+	}
+	return OpenWithKey(path, key, fresh)
+}
+
+// OpenWithKey opens the ledger at path, creating it (and its directory) if
+// absent, with key, the secret its release digests are keyed with. It never
+// replaces a file it cannot read: that is left for a human to fix.
+//
+// A ledger sealed with another key is refused. A ledger from before keys
+// (schema 1) is sealed with key, in one transaction, when fresh says the
+// key was just made for it (see Migration); else it is refused, since
+// sealing it would bless a history rewritten without the key and stripped
+// of its meta bucket.
+func OpenWithKey(path string, key []byte, fresh bool) (*Store, error) {
+	if len(key) != KeySize {
+		return nil, fmt.Errorf("open ledger: the ledger key is %d bytes, want %d: give paasd the key file the ledger was sealed with", len(key), KeySize)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open ledger: create directory: %w", err)
 	}
@@ -65,19 +112,37 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open ledger: data file %s cannot be read (%w): it is not a paas ledger or it is damaged; restore it from a backup or move it aside to start empty", path, err)
 	}
+	s := &Store{db: db, key: slices.Clone(key)}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range append([][]byte{bucketApps, bucketFormation, bucketSettings, bucketDomains}, perApp...) {
+		for _, name := range append([][]byte{bucketApps, bucketFormation, bucketSettings, bucketDomains, bucketMeta}, perApp...) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("bucket %s: %w", name, err)
+				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
-		return nil
+		return s.checkSchema(tx, fresh)
 	})
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open ledger: data file %s: create buckets: %w", path, err)
+		return nil, fmt.Errorf("open ledger: data file %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return s, nil
+}
+
+// checkSchema checks the ledger's schema and key, and brings a ledger of
+// schema 1 to schema 2.
+func (s *Store) checkSchema(tx *bolt.Tx, fresh bool) error {
+	meta := tx.Bucket(bucketMeta)
+	switch v := string(meta.Get(metaSchema)); v {
+	case "":
+		return s.sealWithKey(tx, fresh)
+	case strconv.Itoa(schemaVersion):
+		if !hmac.Equal(meta.Get(metaKeyCheck), []byte(keyCheck(s.key))) {
+			return ErrWrongKey
+		}
+		return nil
+	default:
+		return fmt.Errorf("the ledger has schema version %s, and this paasd knows version %d at most: run the paasd that wrote it, or a newer one", v, schemaVersion)
+	}
 }
 
 // Close releases the file and its lock.

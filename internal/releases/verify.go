@@ -1,6 +1,7 @@
 package releases
 
 import (
+	"crypto/hmac"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -20,8 +21,10 @@ type Verification struct {
 // release that does not check out. A damaged record is reported in the
 // Verification; the error is only for a missing app or a failed read.
 //
-// The chain shows damage and edits made behind the ledger's back; someone
-// able to rewrite the data file could rewrite every digest after an edit too.
+// The chain shows damage and edits made behind the ledger's back. Digests
+// are keyed with the ledger key, kept apart from the data file: someone
+// able to rewrite the data file but not to read the key cannot re-seal an
+// edited history.
 func (s *Store) Verify(app string) (Verification, error) {
 	var v Verification
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -29,7 +32,7 @@ func (s *Store) Verify(app string) (Verification, error) {
 		if err != nil {
 			return err
 		}
-		v, err = verifyApp(tx, a)
+		v, err = verifyApp(tx, a, s.key)
 		return err
 	})
 	if err != nil {
@@ -48,7 +51,7 @@ func (s *Store) VerifyAll() ([]Verification, error) {
 			if err := decode(data, &a); err != nil {
 				return fmt.Errorf("app %q: %w", k, err)
 			}
-			v, err := verifyApp(tx, a)
+			v, err := verifyApp(tx, a, s.key)
 			if err != nil {
 				return err
 			}
@@ -62,7 +65,14 @@ func (s *Store) VerifyAll() ([]Verification, error) {
 	return out, nil
 }
 
-func verifyApp(tx *bolt.Tx, a App) (Verification, error) {
+// verifyApp checks a's chain with digests keyed with key (nil: the unkeyed
+// scheme of old ledgers). On each intact release it calls intact, if set,
+// with its key and record.
+func verifyApp(tx *bolt.Tx, a App, key []byte) (Verification, error) {
+	return walkChain(tx, a, key, nil)
+}
+
+func walkChain(tx *bolt.Tx, a App, key []byte, intact func(k []byte, rec record) error) (Verification, error) {
 	rels, statuses, err := releaseBuckets(tx, a.Name)
 	if err != nil {
 		return Verification{}, err
@@ -71,13 +81,18 @@ func verifyApp(tx *bolt.Tx, a App) (Verification, error) {
 	want, prevDigest := 1, ""
 	c := rels.Cursor()
 	for k, data := c.First(); k != nil; k, data = c.Next() {
-		digest, bad, problem := checkRelease(a.Name, want, prevDigest, k, data, statuses)
+		rec, bad, problem := checkRelease(a.Name, want, prevDigest, k, data, statuses, key)
 		if bad != 0 {
 			v.FirstBad, v.Problem = bad, problem
 			return v, nil
 		}
+		if intact != nil {
+			if err := intact(k, rec); err != nil {
+				return Verification{}, err
+			}
+		}
 		v.Checked++
-		want, prevDigest = want+1, digest
+		want, prevDigest = want+1, rec.Digest
 	}
 	// The newest releases leave no gap behind when they go missing; the app
 	// record still knows which one is live.
@@ -89,36 +104,35 @@ func verifyApp(tx *bolt.Tx, a App) (Verification, error) {
 }
 
 // checkRelease checks the record stored under key k, which should be version
-// want and follow a release whose digest is prevDigest. It returns the
-// record's digest, or the version to name as bad (non-zero) and why. Problems
-// never quote the record: it holds config values.
-func checkRelease(app string, want int, prevDigest string, k, data []byte, statuses *bolt.Bucket) (digest string, bad int, problem string) {
+// want and follow a release whose digest is prevDigest, digests keyed with
+// key. It returns the record, or the version to name as bad (non-zero) and
+// why. Problems never quote the record: it holds config values.
+func checkRelease(app string, want int, prevDigest string, k, data []byte, statuses *bolt.Bucket, key []byte) (rec record, bad int, problem string) {
 	if len(k) != 8 || data == nil {
-		return "", want, fmt.Sprintf("v%d: unexpected key %x in the releases bucket", want, k)
+		return record{}, want, fmt.Sprintf("v%d: unexpected key %x in the releases bucket", want, k)
 	}
 	switch got := btoi(k); {
 	case got < want:
-		return "", want, fmt.Sprintf("v%d: unexpected release v%d before it", want, got)
+		return record{}, want, fmt.Sprintf("v%d: unexpected release v%d before it", want, got)
 	case got > want:
-		return "", want, fmt.Sprintf("v%d is missing", want)
+		return record{}, want, fmt.Sprintf("v%d is missing", want)
 	}
-	var rec record
 	if err := decode(data, &rec); err != nil {
-		return "", want, fmt.Sprintf("v%d: record cannot be decoded", want)
+		return record{}, want, fmt.Sprintf("v%d: record cannot be decoded", want)
 	}
 	switch {
 	case rec.Version != want:
-		return "", want, fmt.Sprintf("v%d: record says it is v%d", want, rec.Version)
+		return record{}, want, fmt.Sprintf("v%d: record says it is v%d", want, rec.Version)
 	case rec.App != app:
-		return "", want, fmt.Sprintf("v%d: record belongs to app %q", want, rec.App)
+		return record{}, want, fmt.Sprintf("v%d: record belongs to app %q", want, rec.App)
 	case want == 1 && rec.PrevDigest != "":
-		return "", want, "v1: prev_digest is set, but v1 has no release before it"
+		return record{}, want, "v1: prev_digest is set, but v1 has no release before it"
 	case rec.PrevDigest != prevDigest:
-		return "", want, fmt.Sprintf("v%d: prev_digest does not match v%d's digest", want, want-1)
-	case rec.release("").ComputeDigest() != rec.Digest:
-		return "", want, fmt.Sprintf("v%d: digest does not match its content", want)
+		return record{}, want, fmt.Sprintf("v%d: prev_digest does not match v%d's digest", want, want-1)
+	case !hmac.Equal([]byte(rec.release("").digest(key)), []byte(rec.Digest)):
+		return record{}, want, fmt.Sprintf("v%d: digest does not match its content", want)
 	case statuses.Get(k) == nil:
-		return "", want, fmt.Sprintf("v%d: has no status record", want)
+		return record{}, want, fmt.Sprintf("v%d: has no status record", want)
 	}
-	return rec.Digest, 0, ""
+	return rec, 0, ""
 }
