@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -145,7 +146,7 @@ func (s *Store) sealWithKey(tx *bolt.Tx, fresh bool) error {
 		return fmt.Errorf("seal the ledger with its key: %w", err)
 	}
 	meta := tx.Bucket(bucketMeta)
-	if err := meta.Put(metaSchema, []byte(fmt.Sprint(schemaVersion))); err != nil {
+	if err := meta.Put(metaSchema, []byte(strconv.Itoa(schemaVersion))); err != nil {
 		return fmt.Errorf("seal the ledger with its key: %w", err)
 	}
 	if err := meta.Put(metaKeyCheck, []byte(keyCheck(s.key))); err != nil {
