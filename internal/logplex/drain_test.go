@@ -278,7 +278,7 @@ func TestDrainsPersist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := p.AddDrain("other", "syslog+tls://logs.example.com:6514")
+	other, err := p.AddDrain("other", "syslog+tls://127.0.0.3:6514") // loopback: the test sends nowhere else
 	if err != nil {
 		t.Fatal(err)
 	}
