@@ -63,7 +63,9 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.Close()
-	if _, err := rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + runProtocol + "\r\n\r\n"); err == nil {
+	// A client gone before the upgrade gets no process.
+	_, err = rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + runProtocol + "\r\n\r\n")
+	if err == nil {
 		err = rw.Flush()
 	}
 	if err != nil {

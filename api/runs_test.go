@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -424,5 +425,61 @@ func TestRunRawClientSendsStdinEarly(t *testing.T) {
 	}
 	if _, _, err := readFrame(r); !errors.Is(err, io.EOF) {
 		t.Errorf("after the exit frame: %v, want the server to close", err)
+	}
+}
+
+// gatedApp holds App until the test lets it go, so that the client can leave
+// before the upgrade.
+type gatedApp struct {
+	*fakePlatform
+	entered, release chan struct{}
+}
+
+func (g gatedApp) App(ctx context.Context, name string) (App, error) {
+	close(g.entered)
+	<-g.release
+	return g.fakePlatform.App(ctx, name)
+}
+
+func TestRunNotStartedForAClientGoneBeforeTheUpgrade(t *testing.T) {
+	fake := newFakePlatform("hello")
+	var runs atomic.Int32
+	fake.run = func(context.Context, RunRequest, io.Reader, io.Writer, io.Writer) (RunResult, error) {
+		runs.Add(1)
+		return RunResult{}, nil
+	}
+	g := gatedApp{fake, make(chan struct{}), make(chan struct{})}
+	s := &server{p: g, log: slog.New(slog.NewTextHandler(io.Discard, nil)), runKeepAlive: time.Minute, runLinger: defaultRunLinger}
+	r := mux.NewRouter()
+	s.routes(r)
+	handled := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		defer close(handled)
+		auth.Middleware(testToken)(r).ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"command": "echo hi", "attach": true}`
+	fmt.Fprintf(conn, "POST /v1/apps/hello/runs HTTP/1.1\r\nHost: paas\r\nAuthorization: Bearer %s\r\nConnection: Upgrade\r\nUpgrade: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		testToken, runProtocol, len(body), body)
+	select {
+	case <-g.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request never reached the platform")
+	}
+	_ = conn.(*net.TCPConn).SetLinger(0) // close with a reset: the server's next write fails
+	conn.Close()
+	close(g.release)
+	select {
+	case <-handled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler did not return")
+	}
+	if n := runs.Load(); n != 0 {
+		t.Errorf("the process started %d time(s) for a client that left before the upgrade", n)
 	}
 }

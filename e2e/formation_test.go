@@ -139,6 +139,29 @@ func TestScaleCrashRestartAndRun(t *testing.T) {
 			return true
 		})
 	})
+
+	// Heroku's rule: several arguments are a program and its own arguments.
+	t.Run("run gives several arguments to the program as they are", func(t *testing.T) {
+		cmd := exec.Command(filepath.Join(binDir, "paasctl"), "run", "-a", app, "--", "sh", "-c", "echo one-off; exit 3")
+		cmd.Env = d.env()
+		out, err := cmd.Output()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 3 || string(out) != "one-off\n" {
+			t.Fatalf("paasctl run -- sh -c 'echo one-off; exit 3': err=%v stdout=%q; want exit status 3 and one-off", err, out)
+		}
+		args := []string{"a b", "it's", "$PAAS_APP", "", "*", "x=y"}
+		got := d.mustPaasctl(repo.dir, append([]string{"run", "printf", `[%s]\n`}, args...)...)
+		want := ""
+		for _, a := range args {
+			want += "[" + a + "]\n"
+		}
+		if got != want {
+			t.Errorf("printf received\n%s\nwant\n%s", got, want)
+		}
+		if got := d.mustPaasctl(repo.dir, "run", "echo $PAAS_APP"); got != app+"\n" {
+			t.Errorf("one argument is a command line: run 'echo $PAAS_APP' printed %q, want %q", got, app+"\n")
+		}
+	})
 }
 
 func TestZeroDowntimeDeploysUnderLoad(t *testing.T) {

@@ -33,7 +33,9 @@ func newLogsCommand(g *globals) *cobra.Command {
 Lines look like:
   2026-11-26T09:00:00.123456Z app[web.1]: listening on 5000
 
-With --tail, new lines keep coming until Ctrl-C.`,
+With --tail, new lines keep coming until Ctrl-C. On a terminal, control
+characters that apps wrote are shown escaped (ESC as \x1b), so a line cannot
+retitle or clear the screen; piped output and --json keep every byte.`,
 		Example: "  paasctl logs -a hello\n  paasctl logs -t --ps web\n  paasctl logs -n 500 --source router\n  paasctl logs -t --ps web.2 --json",
 		GroupID: groupApps,
 		Args:    cobra.NoArgs,
@@ -69,13 +71,17 @@ func runLogs(cmd *cobra.Command, g *globals, opts *logsOptions) error {
 		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
 	}
+	out := cmd.OutOrStdout()
+	if f, ok := out.(*os.File); ok && isTerminal(f) && !opts.json {
+		out = newControlEscaper(out)
+	}
 	err = client.Logs(ctx, name, api.LogOptions{
 		Lines:   opts.num,
 		Tail:    opts.tail,
 		Process: opts.ps,
 		Source:  opts.source,
 		JSON:    opts.json,
-	}, cmd.OutOrStdout())
+	}, out)
 	if opts.tail && errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return nil
 	}

@@ -20,9 +20,11 @@ func newRunCommand(g *globals) *cobra.Command {
 		Use:   "run [-d] COMMAND...",
 		Short: "Run a one-off process, such as a migration or a console",
 		Long: `Run COMMAND in a new one-off process (run.N) of the app's current release,
-with its config vars, and remove the process when it exits. The words of
-COMMAND are joined with spaces and run by /bin/sh -c in the process, so
-quote what your own shell must not expand: paasctl run 'echo $PORT'.
+with its config vars, and remove the process when it exits. As on Heroku, a
+COMMAND of one argument is a shell command line, run by /bin/sh -c in the
+process, so quote what your own shell must not expand: paasctl run 'echo $PORT'.
+A COMMAND of several arguments is a program and its arguments, which it
+receives exactly as given: paasctl run -- sh -c 'echo one-off; exit 3'.
 
 The process is attached: paasctl's stdin is its input, its output comes
 back, and paasctl exits with its exit status. With --detach it runs in the
@@ -35,7 +37,7 @@ Flags, -a included, go before COMMAND: everything from COMMAND on is its own.`,
 		DisableFlagsInUseLine: true,
 		Args:                  minimumArgs("COMMAND"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.command = strings.Join(args, " ")
+			opts.command = shellCommand(args)
 			return runRun(cmd, g, &opts)
 		},
 	}
@@ -79,3 +81,30 @@ func statusOf(code int) int {
 	}
 	return code
 }
+
+// shellCommand is the command line the one-off's /bin/sh -c runs: one
+// argument is a command line as the user wrote it; several are a program and
+// its arguments, each quoted so that the program receives exactly them.
+func shellCommand(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = shellWord(a)
+	}
+	return strings.Join(quoted, " ")
+}
+
+// shellWord leaves words that sh reads literally as they are, for a readable
+// "Starting process with command" line, and quotes the rest.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, shellSafe) == "" {
+		return s
+	}
+	return shellQuote(s)
+}
+
+// shellSafe are the bytes that sh gives no meaning to anywhere in a word.
+// "=" is not among them: a first word with one would be an assignment.
+const shellSafe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+:,./-"

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,5 +113,47 @@ func TestRunErrors(t *testing.T) {
 	r.mustFail(t, "hello has no deployed release yet")
 	if r.stdout != "Running ls on hello... failed\n" {
 		t.Errorf("stdout = %q", r.stdout)
+	}
+}
+
+// Several arguments reach the process exactly; one is a shell command line.
+func TestShellCommandKeepsEveryArgument(t *testing.T) {
+	args := []string{"printf", `[%s]\n`, "a b", "it's", "$HOME", "", "*", "x=y", `back\slash`, "\"q\"", "tab\there", "new\nline", "-n"}
+	line := shellCommand(args)
+	out, err := exec.Command("/bin/sh", "-c", line).Output()
+	if err != nil {
+		t.Fatalf("sh -c %q: %v", line, err)
+	}
+	want := ""
+	for _, a := range args[2:] {
+		want += "[" + a + "]\n"
+	}
+	if string(out) != want {
+		t.Errorf("sh -c %q printed\n%q\nwant\n%q", line, out, want)
+	}
+	if got := shellCommand([]string{"echo $PAAS_RELEASE; exit 3"}); got != "echo $PAAS_RELEASE; exit 3" {
+		t.Errorf("one argument became %q, want it as written", got)
+	}
+	if got := shellCommand([]string{"rake", "db:migrate", "-v"}); got != "rake db:migrate -v" {
+		t.Errorf("plain words became %q", got)
+	}
+	if got := shellCommand([]string{"FOO=bar", "env"}); got != "'FOO=bar' env" {
+		t.Errorf("a first word with = became %q: sh would take it for an assignment", got)
+	}
+}
+
+func TestRunQuotesSeveralArguments(t *testing.T) {
+	fake := shellFake()
+	startDaemon(t, fake)
+	paasctl(t, "", "run", "-a", "hello", "--", "sh", "-c", "echo one-off; exit 3")
+	paasctl(t, "", "run", "-d", "-a", "hello", "sh", "-c", "echo $PAAS_PROCESS")
+	paasctl(t, "", "run", "-a", "hello", "echo $PAAS_RELEASE")
+	want := []api.RunRequest{
+		{Command: "sh -c 'echo one-off; exit 3'", Attach: true},
+		{Command: "sh -c 'echo $PAAS_PROCESS'"},
+		{Command: "echo $PAAS_RELEASE", Attach: true},
+	}
+	if _, _, _, _, runs := fake.asked(); !slices.Equal(runs, want) {
+		t.Errorf("platform got %+v\nwant %+v", runs, want)
 	}
 }
