@@ -11,7 +11,7 @@ import (
 	"github.com/gorilla/mux"
 )
 
-const limitsExample = `{"web": "512m", "worker": "1g"}`
+const limitsExample = `{"web": "512m", "worker": "1g,pids=256,cpu=512"}`
 
 func (s *server) getLimits(w http.ResponseWriter, r *http.Request) {
 	l, err := s.p.Limits(r.Context(), mux.Vars(r)["app"])
@@ -50,9 +50,9 @@ func (s *server) setLimits(w http.ResponseWriter, r *http.Request) {
 // limitsOf checks every type's name and size.
 func limitsOf(raw map[string]json.RawMessage) (Limits, *Error) {
 	if len(raw) == 0 {
-		return nil, invalidBody("nothing to change: give at least one process type and its memory limit", limitsExample)
+		return nil, invalidBody("nothing to change: give at least one process type and its limits", limitsExample)
 	}
-	values, e := stringsOf(raw, "memory limits", limitsExample)
+	values, e := stringsOf(raw, "limits", limitsExample)
 	if e != nil {
 		return nil, e
 	}
@@ -60,7 +60,7 @@ func limitsOf(raw map[string]json.RawMessage) (Limits, *Error) {
 		if e := checkProcessType(typ, limitsExample); e != nil {
 			return nil, e
 		}
-		if _, err := ParseMemory(values[typ]); err != nil {
+		if _, err := ParseLimit(values[typ]); err != nil {
 			return nil, invalidBody(fmt.Sprintf("the limit of %q: %v", typ, err), limitsExample)
 		}
 	}

@@ -37,7 +37,7 @@ func TestSetLimitsRejectsBadBodies(t *testing.T) {
 		name, body, want string
 	}{
 		{"empty", `{}`, "nothing to change"},
-		{"number", `{"web": 512}`, `the value of "web" is a JSON number: memory limits are strings`},
+		{"number", `{"web": 512}`, `the value of "web" is a JSON number: limits are strings`},
 		{"null", `{"web": null}`, `the value of "web" is a JSON null`},
 		{"no unit", `{"web": "lots"}`, `the limit of "web": "lots" is not a memory size`},
 		{"too small", `{"web": "1m"}`, `the limit of "web": memory size "1m" is too small: the least is 6m`},

@@ -106,9 +106,11 @@ type RestartRequest struct {
 	Type string `json:"type"` // "" restarts every type
 }
 
-// Limits are memory limits by process type, as ParseMemory reads them:
-// "512m", "1g". GET answers the effective limit of every type of the current
-// release; a PATCH changes only the types it lists.
+// Limits are the limits of each process type, as ParseLimit reads them: a
+// memory size, a PID limit and CPU shares, "512m,pids=512,cpu=1024". GET
+// answers the effective limits of every type of the current release; a PATCH
+// changes only the types it lists, and of those only the limits it gives
+// ("1g" changes the memory alone).
 type Limits map[string]string
 
 // Settings are how the platform runs an app's processes.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +63,13 @@ func TestDetachedRunAndMemoryLimit(t *testing.T) {
 		info, err := cli.ContainerInspect(context.Background(), containerOf(t, app, "web.1"))
 		return err == nil && info.HostConfig.Memory == 256<<20
 	})
-	if out := d.mustPaasctl(repo.dir, "ps:limit"); !strings.Contains(out, "256m") {
+	d.mustPaasctl(repo.dir, "ps:limit", "web=pids=128,cpu=512")
+	waitFor(t, 20*time.Second, "web.1 restarted with 128 PIDs and 512 CPU shares, on the app's network", func() bool {
+		info, err := cli.ContainerInspect(context.Background(), containerOf(t, app, "web.1"))
+		return err == nil && info.HostConfig.Memory == 256<<20 && info.HostConfig.PidsLimit != nil && *info.HostConfig.PidsLimit == 128 &&
+			info.HostConfig.CPUShares == 512 && string(info.HostConfig.NetworkMode) == "paas-"+d.daemonID()+"-"+app
+	})
+	if out := d.mustPaasctl(repo.dir, "ps:limit"); !regexp.MustCompile(`web +256m +128 +512`).MatchString(out) {
 		t.Fatalf("ps:limit:\n%s", out)
 	}
 	assertServes(t, d, app, "v1\n")

@@ -21,6 +21,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 
 	"github.com/paas-dev/paas/internal/dockertest"
@@ -179,6 +180,11 @@ func removeContainers(t *testing.T, f filters.Args) {
 	cs, _ := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
 	for _, c := range cs {
 		_ = cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
+	}
+	// The apps' networks, once their containers are gone.
+	nets, _ := cli.NetworkList(ctx, network.ListOptions{Filters: f})
+	for _, n := range nets {
+		_ = cli.NetworkRemove(ctx, n.ID)
 	}
 }
 

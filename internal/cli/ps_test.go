@@ -150,12 +150,20 @@ func TestPsRestart(t *testing.T) {
 func TestPsLimit(t *testing.T) {
 	fake := newFakePlatform(fakeApp("hello"))
 	startDaemon(t, fake)
-	want := "=== hello Memory Limits\nweb:    512m\nworker: 512m\nrun:    512m\n"
+	want := "=== hello Limits\n" +
+		"TYPE    MEMORY  PIDS  CPU SHARES\n" +
+		"web     512m    -     -\n" +
+		"worker  512m    -     -\n" +
+		"run     512m    -     -\n"
 	if out := paasctl(t, "", "ps:limit", "-a", "hello").mustSucceed(t); out != want {
 		t.Errorf("ps:limit printed\n%s\nwant\n%s", out, want)
 	}
-	out := paasctl(t, "", "ps:limit", "web=1g", "worker=256M", "-a", "hello").mustSucceed(t)
-	want = "Setting memory limits of hello... done\n=== hello Memory Limits\nweb:    1g\nworker: 256M\nrun:    512m\n"
+	out := paasctl(t, "", "ps:limit", "web=1g", "worker=256M,pids=64,cpu=512", "-a", "hello").mustSucceed(t)
+	want = "Setting limits of hello... done\n=== hello Limits\n" +
+		"TYPE    MEMORY  PIDS  CPU SHARES\n" +
+		"web     1g      -     -\n" +
+		"worker  256m    64    512\n" +
+		"run     512m    -     -\n"
 	if out != want {
 		t.Errorf("ps:limit web=1g printed\n%s\nwant\n%s", out, want)
 	}
@@ -166,7 +174,8 @@ func TestPsLimit(t *testing.T) {
 
 	paasctl(t, "", "ps:limit", "web=1m", "-a", "hello").mustFail(t, `web=1m: memory size "1m" is too small: the least is 6m`)
 	paasctl(t, "", "ps:limit", "web=lots", "-a", "hello").mustFail(t, "is not a memory size")
-	paasctl(t, "", "ps:limit", "web", "-a", "hello").mustFail(t, "expected TYPE=SIZE")
+	paasctl(t, "", "ps:limit", "web", "-a", "hello").mustFail(t, "expected TYPE=LIMITS")
+	paasctl(t, "", "ps:limit", "web=pids=4", "-a", "hello").mustFail(t, "pids=4: give a whole number from 16 to 65536")
 	paasctl(t, "", "ps:limit", "clock=1g", "-a", "hello").mustFail(t, `no process type "clock"`)
 	if _, _, limits, _, _ := fake.asked(); len(limits) != 2 {
 		t.Errorf("platform got %v, want the valid change and the unknown type", limits)

@@ -144,6 +144,7 @@ func TestShellCommandKeepsEveryArgument(t *testing.T) {
 
 func TestRunQuotesSeveralArguments(t *testing.T) {
 	fake := shellFake()
+	fake.run = nil // what was asked for is all this test reads
 	startDaemon(t, fake)
 	paasctl(t, "", "run", "-a", "hello", "--", "sh", "-c", "echo one-off; exit 3")
 	paasctl(t, "", "run", "-d", "-a", "hello", "sh", "-c", "echo $PAAS_PROCESS")

@@ -19,6 +19,7 @@ import (
 	"github.com/paas-dev/paas/internal/datadir"
 	"github.com/paas-dev/paas/internal/logplex"
 	"github.com/paas-dev/paas/internal/router"
+	"github.com/paas-dev/paas/internal/runner"
 )
 
 // Defaults for a local install: nothing needs to be set to try it.
@@ -49,6 +50,8 @@ type Config struct {
 	StopTimeout  time.Duration // PAAS_STOP_TIMEOUT: SIGTERM to SIGKILL
 	KeepReleases int           // PAAS_KEEP_RELEASES: newest releases per app that keep their images
 	Memory       int64         // PAAS_MEMORY_LIMIT: default memory limit per process, bytes
+	PIDs         int64         // PAAS_PIDS_LIMIT: default PID limit per process
+	CPUShares    int64         // PAAS_CPU_SHARES: default CPU weight per process
 	LogLines     int           // PAAS_LOG_LINES: lines of history kept per app
 	// RouterTimeout (PAAS_ROUTER_TIMEOUT) is how long an app may take to
 	// start its response before the router answers 504 (H12).
@@ -83,6 +86,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		LogLines:      DefaultLogLines,
 		RouterTimeout: router.DefaultTimeout,
 		Memory:        DefaultMemory,
+		PIDs:          runner.DefaultPIDs,
+		CPUShares:     runner.DefaultCPUShares,
 	}
 	if d := getenv(datadir.Env); d != "" {
 		c.DataDir = d
@@ -128,6 +133,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("check PAAS_MEMORY_LIMIT: %q: %w (example: 512m, 1g)", v, err)
 		}
 		c.Memory = n
+	}
+	if v := getenv("PAAS_PIDS_LIMIT"); v != "" {
+		l, err := api.ParseLimit("pids=" + v)
+		if err != nil {
+			return Config{}, fmt.Errorf("check PAAS_PIDS_LIMIT: %w", err)
+		}
+		c.PIDs = l.PIDs
+	}
+	if v := getenv("PAAS_CPU_SHARES"); v != "" {
+		l, err := api.ParseLimit("cpu=" + v)
+		if err != nil {
+			return Config{}, fmt.Errorf("check PAAS_CPU_SHARES: %w", err)
+		}
+		c.CPUShares = l.CPUShares
 	}
 
 	if v := getenv(logplex.DrainAllowPrivateEnv); v != "" {

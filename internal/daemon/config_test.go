@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paas-dev/paas/internal/router"
+	"github.com/paas-dev/paas/internal/runner"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -16,7 +17,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{DataDir: "/tmp/x", APIAddr: DefaultAPIAddr, RouterAddr: DefaultRouterAddr, Domain: "localhost",
-		BootTimeout: DefaultBootTimeout, StopTimeout: DefaultStopTimeout, KeepReleases: DefaultKeepReleases, Memory: DefaultMemory, LogLines: DefaultLogLines, RouterTimeout: router.DefaultTimeout}
+		BootTimeout: DefaultBootTimeout, StopTimeout: DefaultStopTimeout, KeepReleases: DefaultKeepReleases, Memory: DefaultMemory, PIDs: runner.DefaultPIDs, CPUShares: runner.DefaultCPUShares, LogLines: DefaultLogLines, RouterTimeout: router.DefaultTimeout}
 	if c != want {
 		t.Fatalf("got %+v, want %+v", c, want)
 	}

@@ -109,19 +109,21 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	rt.SetTimeout(cfg.RouterTimeout)
 	run := runner.New(runner.NewDocker(docker), rt, runner.Options{
 		DaemonID: daemonID, BootTimeout: cfg.BootTimeout, StopTimeout: cfg.StopTimeout,
-		DefaultMemory: cfg.Memory, Events: logs, Logger: log,
+		DefaultMemory: cfg.Memory, DefaultPIDs: cfg.PIDs, DefaultCPUShares: cfg.CPUShares, Events: logs, Logger: log,
 	})
 	plat := platform.New(store, builder.NewImageBuilder(docker), platform.DockerImages{API: docker}, run, rt,
 		platform.Options{
-			WebURL:        webURL(cfg.Domain, routerLn.Addr(), tlsAddr, leafOf(routerTLS)),
-			GitURL:        gitURL(apiLn.Addr()),
-			Domain:        cfg.Domain,
-			KeepReleases:  cfg.KeepReleases,
-			BootTimeout:   cfg.BootTimeout,
-			StopTimeout:   cfg.StopTimeout,
-			DefaultMemory: cfg.Memory,
-			Logs:          logs,
-			Logger:        log,
+			WebURL:           webURL(cfg.Domain, routerLn.Addr(), tlsAddr, leafOf(routerTLS)),
+			GitURL:           gitURL(apiLn.Addr()),
+			Domain:           cfg.Domain,
+			KeepReleases:     cfg.KeepReleases,
+			BootTimeout:      cfg.BootTimeout,
+			StopTimeout:      cfg.StopTimeout,
+			DefaultMemory:    cfg.Memory,
+			DefaultPIDs:      cfg.PIDs,
+			DefaultCPUShares: cfg.CPUShares,
+			Logs:             logs,
+			Logger:           log,
 		})
 	defer plat.Close()
 	git := builder.NewGitServer(filepath.Join(cfg.DataDir, "repos"), plat, plat, log)

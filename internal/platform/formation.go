@@ -67,6 +67,8 @@ func (p *Platform) spec(rel releases.Release) (runner.Spec, error) {
 		BootTimeout: st.BootTimeout,
 		StopTimeout: st.StopTimeout,
 		Memory:      maps.Clone(st.Memory),
+		PIDs:        maps.Clone(st.PIDs),
+		CPUShares:   maps.Clone(st.CPUShares),
 	}, nil
 }
 

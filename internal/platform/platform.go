@@ -72,11 +72,13 @@ type Options struct {
 	// images for rollback; older images are removed.
 	KeepReleases int
 	// The runner's defaults, to show in an app's settings and limits.
-	BootTimeout   time.Duration
-	StopTimeout   time.Duration
-	DefaultMemory int64
-	Logs          Logs // nil: platform events go only to the daemon's log
-	Logger        *slog.Logger
+	BootTimeout      time.Duration
+	StopTimeout      time.Duration
+	DefaultMemory    int64
+	DefaultPIDs      int64
+	DefaultCPUShares int64
+	Logs             Logs // nil: platform events go only to the daemon's log
+	Logger           *slog.Logger
 }
 
 // DefaultKeepReleases is Options.KeepReleases when unset.
@@ -109,6 +111,12 @@ func New(store *releases.Store, b ImageBuilder, images Images, r Runner, routes 
 	}
 	if opts.KeepReleases <= 0 {
 		opts.KeepReleases = DefaultKeepReleases
+	}
+	if opts.DefaultPIDs <= 0 {
+		opts.DefaultPIDs = runner.DefaultPIDs
+	}
+	if opts.DefaultCPUShares <= 0 {
+		opts.DefaultCPUShares = runner.DefaultCPUShares
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Platform{store: store, builder: b, images: images, runner: r, routes: routes, opts: opts, log: log,

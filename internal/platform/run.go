@@ -27,7 +27,8 @@ func (p *Platform) Run(ctx context.Context, app string, req api.RunRequest, stdi
 	if err != nil {
 		return api.RunResult{}, err
 	}
-	o := runner.OneOff{Release: rel, Type: "run", Command: command, Detach: !req.Attach, Memory: st.Memory["run"]}
+	o := runner.OneOff{Release: rel, Type: "run", Command: command, Detach: !req.Attach,
+		Memory: st.Memory["run"], PIDs: st.PIDs["run"], CPUShares: st.CPUShares["run"]}
 	if req.Attach {
 		o.Stdin, o.Stdout, o.Stderr = stdin, stdout, stderr
 	}
@@ -50,7 +51,8 @@ func (p *Platform) releasePhase(ctx context.Context, rel releases.Release, out i
 	if err != nil {
 		return err
 	}
-	res, err := p.runner.RunOneOff(ctx, runner.OneOff{Release: rel, Type: releaseType, Command: cmd, Stdout: out, Stderr: out, Memory: st.Memory[releaseType]})
+	res, err := p.runner.RunOneOff(ctx, runner.OneOff{Release: rel, Type: releaseType, Command: cmd, Stdout: out, Stderr: out,
+		Memory: st.Memory[releaseType], PIDs: st.PIDs[releaseType], CPUShares: st.CPUShares[releaseType]})
 	if err != nil {
 		return fmt.Errorf("release command: %w", err)
 	}

@@ -118,8 +118,7 @@ func (p *Platform) toAPISettings(st releases.Settings) api.Settings {
 	}
 }
 
-// Limits returns the memory limit of every process type of the current
-// release.
+// Limits returns the limits of every process type of the current release.
 func (p *Platform) Limits(_ context.Context, app string) (api.Limits, error) {
 	rel, err := p.currentBuild(app)
 	if err != nil {
@@ -132,11 +131,11 @@ func (p *Platform) Limits(_ context.Context, app string) (api.Limits, error) {
 	return p.limits(rel, st), nil
 }
 
-// SetLimits changes memory limits per process type and restarts the
-// processes of the changed types onto them.
+// SetLimits changes the limits of process types and restarts the processes
+// of the changed types onto them.
 func (p *Platform) SetLimits(ctx context.Context, app string, l api.Limits) (api.Limits, error) {
 	if len(l) == 0 {
-		return nil, fmt.Errorf("%w: nothing to change: give TYPE=SIZE, e.g. web=512m", releases.ErrInvalid)
+		return nil, fmt.Errorf("%w: nothing to change: give TYPE=LIMITS, e.g. web=512m or web=1g,pids=256,cpu=512", releases.ErrInvalid)
 	}
 	unlock, err := p.lockApp(ctx, app)
 	if err != nil {
@@ -148,22 +147,23 @@ func (p *Platform) SetLimits(ctx context.Context, app string, l api.Limits) (api
 		return nil, err
 	}
 	types := processTypes(rel)
-	bytes := map[string]int64{}
+	changes := map[string]api.ProcessLimit{}
 	for t, v := range l {
 		if !slices.Contains(types, t) && t != "run" {
 			return nil, fmt.Errorf("%w: v%d has no process type %q; its types are %s", releases.ErrInvalid, rel.Version, t, strings.Join(types, ", "))
 		}
-		n, err := api.ParseMemory(v)
+		pl, err := api.ParseLimit(v)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s=%s: %v", releases.ErrInvalid, t, v, err)
 		}
-		bytes[t] = n
+		changes[t] = pl
 	}
 	st, err := p.store.UpdateSettings(app, func(st *releases.Settings) error {
-		if st.Memory == nil {
-			st.Memory = map[string]int64{}
+		for t, pl := range changes {
+			setLimit(&st.Memory, t, pl.Memory)
+			setLimit(&st.PIDs, t, pl.PIDs)
+			setLimit(&st.CPUShares, t, pl.CPUShares)
 		}
-		maps.Copy(st.Memory, bytes)
 		return nil
 	})
 	if err != nil {
@@ -173,7 +173,7 @@ func (p *Platform) SetLimits(ctx context.Context, app string, l api.Limits) (api
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range slices.Sorted(maps.Keys(bytes)) {
+	for _, t := range slices.Sorted(maps.Keys(changes)) {
 		if spec.Formation[t] == 0 {
 			continue
 		}
@@ -181,20 +181,42 @@ func (p *Platform) SetLimits(ctx context.Context, app string, l api.Limits) (api
 			return nil, fmt.Errorf("restart %s processes onto the new limit: %w", t, err)
 		}
 	}
-	p.emit(app, "api", "Memory limits changed: "+strings.Join(slices.Sorted(maps.Keys(bytes)), ", "))
+	p.emit(app, "api", "Limits changed: "+strings.Join(slices.Sorted(maps.Keys(changes)), ", "))
 	return p.limits(rel, st), nil
+}
+
+// setLimit sets (*m)[typ] to n unless n is 0, which leaves it as it is.
+func setLimit(m *map[string]int64, typ string, n int64) {
+	if n == 0 {
+		return
+	}
+	if *m == nil {
+		*m = map[string]int64{}
+	}
+	(*m)[typ] = n
 }
 
 func (p *Platform) limits(rel releases.Release, st releases.Settings) api.Limits {
 	out := api.Limits{}
 	for _, t := range append(processTypes(rel), "run") {
-		n := st.Memory[t]
-		if n == 0 {
-			n = p.opts.DefaultMemory
-		}
-		out[t] = api.FormatMemory(n)
+		out[t] = api.FormatLimit(p.limitOf(st, t))
 	}
 	return out
+}
+
+// limitOf is the effective limit of processes of type t.
+func (p *Platform) limitOf(st releases.Settings, t string) api.ProcessLimit {
+	orDefault := func(n, def int64) int64 {
+		if n > 0 {
+			return n
+		}
+		return def
+	}
+	return api.ProcessLimit{
+		Memory:    orDefault(st.Memory[t], p.opts.DefaultMemory),
+		PIDs:      orDefault(st.PIDs[t], p.opts.DefaultPIDs),
+		CPUShares: orDefault(st.CPUShares[t], p.opts.DefaultCPUShares),
+	}
 }
 
 func or(d, def time.Duration) time.Duration {

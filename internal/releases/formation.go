@@ -73,7 +73,9 @@ type Settings struct {
 	HealthPath         string           `json:"health_path,omitempty"`
 	BootTimeout        time.Duration    `json:"boot_timeout,omitempty"`
 	StopTimeout        time.Duration    `json:"stop_timeout,omitempty"`
-	Memory             map[string]int64 `json:"memory,omitempty"` // bytes per process type
+	Memory             map[string]int64 `json:"memory,omitempty"`     // bytes per process type
+	PIDs               map[string]int64 `json:"pids,omitempty"`       // PID limit per process type
+	CPUShares          map[string]int64 `json:"cpu_shares,omitempty"` // CPU weight per process type
 	AutoRollback       bool             `json:"auto_rollback,omitempty"`
 	AutoRollbackWindow time.Duration    `json:"auto_rollback_window,omitempty"`
 }
@@ -111,6 +113,8 @@ func (s *Store) UpdateSettings(app string, change func(*Settings) error) (Settin
 			}
 		}
 		st.Memory = maps.Clone(st.Memory)
+		st.PIDs = maps.Clone(st.PIDs)
+		st.CPUShares = maps.Clone(st.CPUShares)
 		if err := change(&st); err != nil {
 			return err
 		}

@@ -36,6 +36,14 @@ type ContainerSpec struct {
 	Labels map[string]string
 	Port   int   // container port published on 127.0.0.1:<random>; 0 = none
 	Memory int64 // hard limit in bytes, swap included; 0 = none
+	PIDs   int64 // most processes and threads at once; 0 = no limit
+	// CPUShares is the process's weight when the CPUs are busy (1024 is
+	// the engine's default); 0 = the default.
+	CPUShares int64
+	// Network is the app's own network, which the backend creates when it
+	// is missing: apps reach each other only through the router. "" = the
+	// engine's default bridge.
+	Network string
 	// AutoRemove makes the engine remove the container when it exits, also
 	// when no daemon is left to do it.
 	AutoRemove bool
@@ -85,4 +93,7 @@ type Backend interface {
 	// The container is the caller's to remove once started was called; if
 	// Run fails before, it leaves nothing behind.
 	Run(ctx context.Context, spec ContainerSpec, stdio Stdio, started func(Container)) (exitCode int, err error)
+	// RemoveNetwork removes an app's network once its containers are gone;
+	// a missing one is not an error.
+	RemoveNetwork(ctx context.Context, name string) error
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -38,11 +39,15 @@ type dockerAPI interface {
 	ContainerLogs(ctx context.Context, id string, options container.LogsOptions) (io.ReadCloser, error)
 	ContainerWait(ctx context.Context, id string, condition container.WaitCondition) (<-chan container.WaitResponse, <-chan error)
 	ContainerAttach(ctx context.Context, id string, options container.AttachOptions) (types.HijackedResponse, error)
+	NetworkCreate(ctx context.Context, name string, options network.CreateOptions) (network.CreateResponse, error)
+	NetworkRemove(ctx context.Context, networkID string) error
 }
 
 // Docker runs containers on the local Docker Engine.
 type Docker struct {
 	api dockerAPI
+	networkMu sync.Mutex      // protects networks
+	networks  map[string]bool // app networks known to exist
 }
 
 var _ Backend = (*Docker)(nil)
@@ -50,7 +55,7 @@ var _ Backend = (*Docker)(nil)
 // NewDocker returns a backend on cli; cli should negotiate the API version,
 // since Debian's engine speaks 1.41.
 func NewDocker(cli *client.Client) *Docker {
-	return &Docker{api: cli}
+	return &Docker{api: cli, networks: map[string]bool{}}
 }
 
 // Start creates and starts a container and returns it as inspected after the
@@ -58,9 +63,9 @@ func NewDocker(cli *client.Client) *Docker {
 // leaves nothing behind.
 func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (Container, error) {
 	cfg, host := configs(spec)
-	created, err := d.api.ContainerCreate(ctx, cfg, host, nil, nil, spec.Name)
+	created, err := d.create(ctx, cfg, host, spec)
 	if err != nil {
-		return Container{}, fmt.Errorf("create container %s: %w", spec.Name, err)
+		return Container{}, err
 	}
 	c, err := d.startCreated(ctx, created.ID, spec)
 	if err != nil {
@@ -68,6 +73,65 @@ func (d *Docker) Start(ctx context.Context, spec ContainerSpec) (Container, erro
 		return Container{}, err
 	}
 	return c, nil
+}
+
+// create creates spec's container, on the app's network, which is made on
+// first use.
+func (d *Docker) create(ctx context.Context, cfg *container.Config, host *container.HostConfig, spec ContainerSpec) (container.CreateResponse, error) {
+	if err := d.ensureNetwork(ctx, spec); err != nil {
+		return container.CreateResponse{}, err
+	}
+	created, err := d.api.ContainerCreate(ctx, cfg, host, nil, nil, spec.Name)
+	if err != nil {
+		return container.CreateResponse{}, fmt.Errorf("create container %s: %w", spec.Name, err)
+	}
+	return created, nil
+}
+
+// ensureNetwork creates spec's network, labelled with its app and daemon,
+// unless it exists. Containers on different user-defined bridges cannot reach
+// each other; the host, and so the router, reaches them all.
+func (d *Docker) ensureNetwork(ctx context.Context, spec ContainerSpec) error {
+	if spec.Network == "" {
+		return nil
+	}
+	d.networkMu.Lock()
+	defer d.networkMu.Unlock()
+	if d.networks[spec.Network] {
+		return nil
+	}
+	_, err := d.api.NetworkCreate(ctx, spec.Network, network.CreateOptions{
+		Driver: "bridge",
+		Labels: map[string]string{LabelApp: spec.Labels[LabelApp], LabelDaemon: spec.Labels[LabelDaemon]},
+	})
+	if err != nil && !cerrdefs.IsConflict(err) {
+		return fmt.Errorf("create network %s: %w (if the engine has no address pool left, add default-address-pools to its daemon.json)", spec.Network, err)
+	}
+	d.networks[spec.Network] = true
+	return nil
+}
+
+// forgetNetwork makes the next start check spec's network again: a start
+// that found something missing may have found it removed behind our back.
+func (d *Docker) forgetNetwork(spec ContainerSpec, err error) {
+	if spec.Network == "" || !cerrdefs.IsNotFound(err) {
+		return
+	}
+	d.networkMu.Lock()
+	defer d.networkMu.Unlock()
+	delete(d.networks, spec.Network)
+}
+
+// RemoveNetwork removes an app's network.
+func (d *Docker) RemoveNetwork(ctx context.Context, name string) error {
+	d.networkMu.Lock()
+	defer d.networkMu.Unlock()
+	delete(d.networks, name)
+	err := d.api.NetworkRemove(ctx, name)
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("remove network %s: %w", name, err)
+	}
+	return nil
 }
 
 // configs turns spec into Docker's create arguments.
@@ -82,7 +146,11 @@ func configs(spec ContainerSpec) (*container.Config, *container.HostConfig) {
 	// handler still stops on SIGTERM (PID 1 ignores it otherwise) and zombies
 	// are reaped.
 	useInit := true
-	host := &container.HostConfig{Init: &useInit, AutoRemove: spec.AutoRemove}
+	host := &container.HostConfig{Init: &useInit, AutoRemove: spec.AutoRemove, NetworkMode: container.NetworkMode(spec.Network)}
+	if spec.PIDs > 0 {
+		host.PidsLimit = &spec.PIDs
+	}
+	host.CPUShares = spec.CPUShares
 	if spec.Memory > 0 {
 		// Swap equal to memory means no swap on top: the limit is real.
 		host.Memory = spec.Memory
@@ -98,6 +166,7 @@ func configs(spec ContainerSpec) (*container.Config, *container.HostConfig) {
 
 func (d *Docker) startCreated(ctx context.Context, id string, spec ContainerSpec) (Container, error) {
 	if err := d.api.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+		d.forgetNetwork(spec, err)
 		return Container{}, fmt.Errorf("start container %s: %w", spec.Name, err)
 	}
 	c, err := d.Inspect(ctx, id)
@@ -147,9 +216,9 @@ func (d *Docker) Run(ctx context.Context, spec ContainerSpec, stdio Stdio, start
 		// gets EOF, as `docker run -i` with a pipe does.
 		cfg.AttachStdin, cfg.OpenStdin, cfg.StdinOnce = true, true, true
 	}
-	created, err := d.api.ContainerCreate(ctx, cfg, host, nil, nil, spec.Name)
+	created, err := d.create(ctx, cfg, host, spec)
 	if err != nil {
-		return 0, fmt.Errorf("create container %s: %w", spec.Name, err)
+		return 0, err
 	}
 	id := created.ID
 	hj, err := d.api.ContainerAttach(ctx, id, container.AttachOptions{Stream: true, Stdin: stdio.Stdin != nil, Stdout: true, Stderr: true})
@@ -161,6 +230,7 @@ func (d *Docker) Run(ctx context.Context, spec ContainerSpec, stdio Stdio, start
 	// Registered before the start, so an instant exit is not missed.
 	resC, errC := d.api.ContainerWait(ctx, id, container.WaitConditionNextExit)
 	if err := d.api.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+		d.forgetNetwork(spec, err)
 		d.removeAfterFailure(ctx, id)
 		return 0, fmt.Errorf("start container %s: %w", spec.Name, err)
 	}

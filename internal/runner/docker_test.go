@@ -14,6 +14,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 	"github.com/paas-dev/paas/internal/dockertest"
 	"github.com/paas-dev/paas/internal/releases"
@@ -49,6 +50,16 @@ func (e *dockerEnv) removeAll(t *testing.T) {
 	for _, c := range cs {
 		if err := e.cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil && !cerrdefs.IsNotFound(err) {
 			t.Errorf("clean up: remove %s: %v", c.ID, err)
+		}
+	}
+	nets, err := e.cli.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", LabelDaemon+"="+e.daemonID))})
+	if err != nil {
+		t.Errorf("clean up: list networks: %v", err)
+		return
+	}
+	for _, n := range nets {
+		if err := e.cli.NetworkRemove(ctx, n.ID); err != nil && !cerrdefs.IsNotFound(err) {
+			t.Errorf("clean up: remove network %s: %v", n.Name, err)
 		}
 	}
 }

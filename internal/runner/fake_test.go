@@ -165,6 +165,11 @@ func (f *fakeBackend) Remove(ctx context.Context, id string) error {
 	return nil
 }
 
+func (f *fakeBackend) RemoveNetwork(_ context.Context, name string) error {
+	f.ev.add("remove network %s", name)
+	return nil
+}
+
 func (f *fakeBackend) List(ctx context.Context, labels map[string]string) ([]Container, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -24,8 +24,10 @@ type OneOff struct {
 	Stdout, Stderr io.Writer
 	// Detach starts the process and returns at once (exit code 0); its output
 	// only reaches the log stream, and its container removes itself when done.
-	Detach bool
-	Memory int64 // bytes; 0 = Options.DefaultMemory
+	Detach    bool
+	Memory    int64 // bytes; 0 = Options.DefaultMemory
+	PIDs      int64 // 0 = Options.DefaultPIDs
+	CPUShares int64 // 0 = Options.DefaultCPUShares
 }
 
 // OneOffResult is how a one-off process ended.
@@ -131,17 +133,16 @@ func (r *Runner) oneOffSpec(o OneOff, in instance) ContainerSpec {
 	rel := o.Release
 	labels := r.labels(rel, in)
 	labels[LabelOneOff] = oneOffAttached
-	mem := o.Memory
-	if mem <= 0 {
-		mem = r.opts.DefaultMemory
-	}
 	return ContainerSpec{
-		Name:   containerName(rel.App, in.Process, rel.Version),
-		Image:  rel.Image,
-		Cmd:    []string{"/bin/sh", "-c", o.Command},
-		Env:    processEnv(rel, in.Process),
-		Labels: labels,
-		Memory: mem,
+		Name:      containerName(rel.App, in.Process, rel.Version),
+		Image:     rel.Image,
+		Cmd:       []string{"/bin/sh", "-c", o.Command},
+		Env:       processEnv(rel, in.Process),
+		Labels:    labels,
+		Memory:    orDefault(o.Memory, r.opts.DefaultMemory),
+		PIDs:      orDefault(o.PIDs, r.opts.DefaultPIDs),
+		CPUShares: orDefault(o.CPUShares, r.opts.DefaultCPUShares),
+		Network:   r.network(rel.App),
 	}
 }
 

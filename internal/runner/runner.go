@@ -38,9 +38,15 @@ type Events interface {
 // and Kubernetes' CrashLoopBackOff: 10 s doubling to 5 min, reset after
 // 10 min up.
 const (
-	DefaultBootTimeout  = 60 * time.Second
-	DefaultStopTimeout  = 30 * time.Second
-	DefaultMemory       = 512 << 20
+	DefaultBootTimeout = 60 * time.Second
+	DefaultStopTimeout = 30 * time.Second
+	DefaultMemory      = 512 << 20
+	// DefaultPIDs bounds each process's processes and threads, so a fork
+	// bomb in one app cannot exhaust the machine's.
+	DefaultPIDs = 512
+	// DefaultCPUShares is the engine's own weight: every process counts the
+	// same when the CPUs are busy, unless ps:limit says otherwise.
+	DefaultCPUShares    = 1024
 	DefaultBackoffBase  = 10 * time.Second
 	DefaultBackoffMax   = 5 * time.Minute
 	DefaultBackoffReset = 10 * time.Minute
@@ -59,6 +65,10 @@ type Options struct {
 	BootTimeout   time.Duration // default 60s: new web processes must be ready within it
 	StopTimeout   time.Duration // default 30s: SIGTERM -> SIGKILL grace
 	DefaultMemory int64         // default 512 MiB: a process's memory limit unless its Spec sets one
+	DefaultPIDs   int64         // default 512: a process's PID limit unless its Spec sets one
+	// DefaultCPUShares (default 1024) is a process's CPU weight unless its
+	// Spec sets one.
+	DefaultCPUShares int64
 	// A crashed process restarts at once; if it crashes again, after
 	// BackoffBase (default 10s), doubling up to BackoffMax (default 5m). A
 	// process that stayed up BackoffReset (default 10m) starts over.
@@ -81,6 +91,12 @@ func (o *Options) Normalize() {
 	}
 	if o.DefaultMemory <= 0 {
 		o.DefaultMemory = DefaultMemory
+	}
+	if o.DefaultPIDs <= 0 {
+		o.DefaultPIDs = DefaultPIDs
+	}
+	if o.DefaultCPUShares <= 0 {
+		o.DefaultCPUShares = DefaultCPUShares
 	}
 	if o.BackoffBase <= 0 {
 		o.BackoffBase = DefaultBackoffBase
@@ -190,6 +206,9 @@ func (r *Runner) StopApp(ctx context.Context, app string) error {
 		return fmt.Errorf("stop app %s: %w", app, err)
 	}
 	if err := r.stopAll(ctx, cs, grace); err != nil {
+		return fmt.Errorf("stop app %s: %w", app, err)
+	}
+	if err := r.backend.RemoveNetwork(ctx, r.network(app)); err != nil {
 		return fmt.Errorf("stop app %s: %w", app, err)
 	}
 	r.log.Info("app stopped", "app", app, "containers", len(cs))

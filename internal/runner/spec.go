@@ -28,6 +28,8 @@ type Spec struct {
 	BootTimeout time.Duration    // 0 = Options.BootTimeout
 	StopTimeout time.Duration    // 0 = Options.StopTimeout (SIGTERM -> SIGKILL grace)
 	Memory      map[string]int64 // bytes per process type; absent/0 = Options.DefaultMemory
+	PIDs        map[string]int64 // per process type; absent/0 = Options.DefaultPIDs
+	CPUShares   map[string]int64 // per process type; absent/0 = Options.DefaultCPUShares
 }
 
 // ErrUnknownType is a process type the release does not have.
@@ -99,10 +101,20 @@ func (r *Runner) stopTimeout(s Spec) time.Duration {
 }
 
 func (r *Runner) memory(s Spec, typ string) int64 {
-	if m := s.Memory[typ]; m > 0 {
-		return m
+	return orDefault(s.Memory[typ], r.opts.DefaultMemory)
+}
+
+func orDefault(n, def int64) int64 {
+	if n > 0 {
+		return n
 	}
-	return r.opts.DefaultMemory
+	return def
+}
+
+// network is the app's own network: its processes reach each other, and
+// other apps' only through the router.
+func (r *Runner) network(app string) string {
+	return "paas-" + r.opts.DaemonID + "-" + app
 }
 
 // containerSpec is how instance in of spec's release runs. Only web
@@ -110,12 +122,15 @@ func (r *Runner) memory(s Spec, typ string) int64 {
 func (r *Runner) containerSpec(spec Spec, in instance) ContainerSpec {
 	rel := spec.Release
 	cs := ContainerSpec{
-		Name:   containerName(rel.App, in.Process, rel.Version),
-		Image:  rel.Image,
-		Cmd:    command(rel, in.Type),
-		Env:    processEnv(rel, in.Process),
-		Labels: r.labels(rel, in),
-		Memory: r.memory(spec, in.Type),
+		Name:      containerName(rel.App, in.Process, rel.Version),
+		Image:     rel.Image,
+		Cmd:       command(rel, in.Type),
+		Env:       processEnv(rel, in.Process),
+		Labels:    r.labels(rel, in),
+		Memory:    r.memory(spec, in.Type),
+		PIDs:      orDefault(spec.PIDs[in.Type], r.opts.DefaultPIDs),
+		CPUShares: orDefault(spec.CPUShares[in.Type], r.opts.DefaultCPUShares),
+		Network:   r.network(rel.App),
 	}
 	if in.Type == webType {
 		cs.Port = ContainerPort
