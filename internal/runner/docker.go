@@ -45,7 +45,7 @@ type dockerAPI interface {
 
 // Docker runs containers on the local Docker Engine.
 type Docker struct {
-	api dockerAPI
+	api       dockerAPI
 	networkMu sync.Mutex      // protects networks
 	networks  map[string]bool // app networks known to exist
 }
