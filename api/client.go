@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -46,6 +47,20 @@ func NewClient(baseURL, token string) *Client {
 		timeout:       DefaultTimeout,
 		changeTimeout: changeTimeout,
 	}
+}
+
+// NewUnixClient returns a client for the API served on the unix socket at
+// path, as a local paasd serves it in its data directory: only whoever may
+// open the socket reaches it, so the token goes to paasd and nobody else.
+func NewUnixClient(path, token string) *Client {
+	c := NewClient("http://paasd", token)
+	var d net.Dialer
+	c.http = &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, "unix", path)
+		},
+	}}
+	return c
 }
 
 // SetActor names who uses the client, e.g. "ada@laptop via paasctl"; the

@@ -24,10 +24,17 @@ const (
 type server struct {
 	url   string // normalized, no trailing slash
 	token string
+	// socket is the local paasd's API socket, which calls go to when the
+	// token is that daemon's own: the kernel lets only paasd listen there,
+	// whereas anyone may listen on a free TCP port while paasd is down.
+	socket string
 }
 
 func (s server) client() *api.Client {
 	c := api.NewClient(s.url, s.token)
+	if s.socket != "" {
+		c = api.NewUnixClient(s.socket, s.token)
+	}
 	c.SetActor(actor())
 	return c
 }
@@ -42,11 +49,28 @@ func loadServer() (server, error) {
 	if err != nil {
 		return server{}, err
 	}
-	token, err := tokenFor(u, creds)
+	token, local, err := tokenFor(u, creds)
 	if err != nil {
 		return server{}, err
 	}
-	return server{url: u, token: token}, nil
+	if !local {
+		return server{url: u, token: token}, nil
+	}
+	socket, err := localSocket()
+	if err != nil {
+		return server{}, err
+	}
+	return server{url: u, token: token, socket: socket}, nil
+}
+
+// localSocket is the local paasd's API socket, which must be there for its
+// token to be used at all.
+func localSocket() (string, error) {
+	path := datadir.SocketPath(datadir.Default())
+	if fi, err := os.Stat(path); err != nil || fi.Mode()&fs.ModeSocket == 0 {
+		return "", fmt.Errorf("paasd's socket %s is missing: is paasd running? (start it with make run; the local daemon's token is only sent through that socket; for another daemon set %s and %s)", path, envURL, envToken)
+	}
+	return path, nil
 }
 
 // serverURL is $PAAS_URL, else the URL paasctl login saved, else the local
@@ -74,21 +98,22 @@ func normalizeURL(raw, from string) (string, error) {
 
 // tokenFor picks the API token for the server at u: $PAAS_API_TOKEN, else
 // the one paasctl login saved for that server, else a local daemon's own
-// token file. Each saved token is only ever sent to the server it is for.
-func tokenFor(u string, creds *credentials) (string, error) {
+// token file (local is then true). Each saved token is only ever sent to the
+// server it is for.
+func tokenFor(u string, creds *credentials) (token string, local bool, err error) {
 	if t := strings.TrimSpace(os.Getenv(envToken)); t != "" {
-		return t, nil
+		return t, false, nil
 	}
 	if creds != nil && creds.Token != "" && sameServer(creds.URL, u) {
-		return creds.Token, nil
+		return creds.Token, false, nil
 	}
 	if isLoopback(u) {
 		t, err := localDaemonToken()
 		if err != nil || t != "" {
-			return t, err
+			return t, t != "", err
 		}
 	}
-	return "", fmt.Errorf("no API token for %s: set %s, or run paasctl login and paste the token (the daemon keeps it in its data directory, file %s)", u, envToken, datadir.TokenFile)
+	return "", false, fmt.Errorf("no API token for %s: set %s, or run paasctl login and paste the token (the daemon keeps it in its data directory, file %s)", u, envToken, datadir.TokenFile)
 }
 
 // localDaemonToken reads the token a daemon on this machine generated, so a

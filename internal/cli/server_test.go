@@ -2,11 +2,21 @@ package cli
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/gorilla/mux"
+
+	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/auth"
 	"github.com/paas-dev/paas/internal/datadir"
 )
 
@@ -16,23 +26,101 @@ func TestMissingToken(t *testing.T) {
 	paasctl(t, "", "apps").mustFail(t, "no API token for "+url, "set PAAS_API_TOKEN", "paasctl login")
 }
 
-func TestTokenFromLocalDaemon(t *testing.T) {
-	startDaemon(t, newFakePlatform(fakeApp("hello")))
-	t.Setenv(envToken, "")
+// serveLocalSocket serves the API, and api.LocalPath saying it listens at
+// apiAddr, on the local daemon's socket, as paasd does.
+func serveLocalSocket(t *testing.T, p api.Platform, apiAddr string) {
+	t.Helper()
+	ln, err := net.Listen("unix", datadir.SocketPath(os.Getenv(datadir.Env)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mux.NewRouter()
+	api.Register(r, p, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r.HandleFunc(api.LocalPath, func(w http.ResponseWriter, _ *http.Request) {
+		_ = json.NewEncoder(w).Encode(api.Local{APIAddr: apiAddr})
+	})
+	srv := &http.Server{Handler: auth.Middleware(testToken)(r)}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+}
+
+func writeLocalToken(t *testing.T) {
+	t.Helper()
 	if err := os.WriteFile(datadir.TokenPath(os.Getenv(datadir.Env)), []byte(testToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestTokenFromLocalDaemonGoesThroughItsSocket(t *testing.T) {
+	isolate(t)
+	writeLocalToken(t)
+	serveLocalSocket(t, newFakePlatform(fakeApp("hello")), "127.0.0.1:7070")
 	if out := paasctl(t, "", "apps").mustSucceed(t); !strings.Contains(out, "hello") {
 		t.Errorf("apps with the local daemon's token:\n%s", out)
 	}
 }
 
+// While paasd is down anyone may listen on its port: the local daemon's
+// token must not reach them.
+func TestLocalDaemonTokenNeverGoesOverTCP(t *testing.T) {
+	isolate(t)
+	writeLocalToken(t)
+	var mu sync.Mutex
+	var seen []string
+	squatter := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, r.Header.Get("Authorization"))
+	}))
+	defer squatter.Close()
+	t.Setenv(envURL, squatter.URL)
+	paasctl(t, "", "apps").mustFail(t, "paasd.sock is missing: is paasd running?")
+	host := strings.TrimPrefix(squatter.URL, "http://")
+	paasctl(t, "protocol=http\nhost="+host+"\n\n", "git:credential", "get").mustFail(t, "is missing: is paasd running?")
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 0 {
+		t.Errorf("the squatter was sent %q", seen)
+	}
+}
+
+// git gets the local daemon's token only for the address paasd says it
+// listens on.
+func TestGitCredentialAsksTheLocalDaemonWhereItListens(t *testing.T) {
+	isolate(t)
+	writeLocalToken(t)
+	serveLocalSocket(t, newFakePlatform(), "127.0.0.1:7070")
+	out := paasctl(t, "protocol=http\nhost=127.0.0.1:7070\n\n", "git:credential", "get").mustSucceed(t)
+	if out != "username=paas\npassword="+testToken+"\n" {
+		t.Errorf("get printed %q", out)
+	}
+	paasctl(t, "protocol=http\nhost=127.0.0.1:7071\n\n", "git:credential", "get").mustFail(t, "the local paasd listens on 127.0.0.1:7070, not 127.0.0.1:7071")
+	paasctl(t, "protocol=http\nhost=localhost:7070\n\n", "git:credential", "get").mustFail(t, "not localhost:7070")
+}
+
+func TestSameListener(t *testing.T) {
+	for _, tt := range []struct {
+		host, addr string
+		want       bool
+	}{
+		{"127.0.0.1:7070", "127.0.0.1:7070", true},
+		{"127.0.0.1:7070", "0.0.0.0:7070", true},
+		{"localhost:7070", "0.0.0.0:7070", true},
+		{"localhost:7070", "127.0.0.1:7070", false}, // localhost may be ::1, where paasd is not
+		{"127.0.0.1:7071", "127.0.0.1:7070", false},
+		{"127.0.0.2:7070", "127.0.0.1:7070", false},
+		{"127.0.0.1", "127.0.0.1:7070", false},
+	} {
+		if got := sameListener(tt.host, tt.addr); got != tt.want {
+			t.Errorf("sameListener(%q, %q) = %v, want %v", tt.host, tt.addr, got, tt.want)
+		}
+	}
+}
+
 func TestLocalDaemonTokenStaysLocal(t *testing.T) {
 	isolate(t)
-	if err := os.WriteFile(datadir.TokenPath(os.Getenv(datadir.Env)), []byte(testToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tokenFor("https://paas.example.com", nil); err == nil {
+	writeLocalToken(t)
+	if _, _, err := tokenFor("https://paas.example.com", nil); err == nil {
 		t.Error("the local daemon's token was offered to a remote server")
 	}
 }

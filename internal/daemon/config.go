@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/connguard"
 	"github.com/paas-dev/paas/internal/datadir"
 	"github.com/paas-dev/paas/internal/logplex"
 	"github.com/paas-dev/paas/internal/router"
@@ -52,7 +53,10 @@ type Config struct {
 	Memory       int64         // PAAS_MEMORY_LIMIT: default memory limit per process, bytes
 	PIDs         int64         // PAAS_PIDS_LIMIT: default PID limit per process
 	CPUShares    int64         // PAAS_CPU_SHARES: default CPU weight per process
-	LogLines     int           // PAAS_LOG_LINES: lines of history kept per app
+	// MaxConnsPerAddr (PAAS_MAX_CONNS_PER_ADDR) caps the open connections of
+	// one client address to the API and to the router.
+	MaxConnsPerAddr int
+	LogLines        int // PAAS_LOG_LINES: lines of history kept per app
 	// RouterTimeout (PAAS_ROUTER_TIMEOUT) is how long an app may take to
 	// start its response before the router answers 504 (H12).
 	RouterTimeout time.Duration
@@ -75,19 +79,20 @@ var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*
 // applying defaults and refusing values that cannot work.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		DataDir:       datadir.Default(),
-		APIAddr:       or(getenv("PAAS_API_ADDR"), DefaultAPIAddr),
-		RouterAddr:    or(getenv("PAAS_ROUTER_ADDR"), DefaultRouterAddr),
-		Domain:        strings.ToLower(or(getenv("PAAS_DOMAIN"), DefaultDomain)),
-		APIToken:      getenv("PAAS_API_TOKEN"),
-		BootTimeout:   DefaultBootTimeout,
-		StopTimeout:   DefaultStopTimeout,
-		KeepReleases:  DefaultKeepReleases,
-		LogLines:      DefaultLogLines,
-		RouterTimeout: router.DefaultTimeout,
-		Memory:        DefaultMemory,
-		PIDs:          runner.DefaultPIDs,
-		CPUShares:     runner.DefaultCPUShares,
+		DataDir:         datadir.Default(),
+		APIAddr:         or(getenv("PAAS_API_ADDR"), DefaultAPIAddr),
+		RouterAddr:      or(getenv("PAAS_ROUTER_ADDR"), DefaultRouterAddr),
+		Domain:          strings.ToLower(or(getenv("PAAS_DOMAIN"), DefaultDomain)),
+		APIToken:        getenv("PAAS_API_TOKEN"),
+		BootTimeout:     DefaultBootTimeout,
+		StopTimeout:     DefaultStopTimeout,
+		KeepReleases:    DefaultKeepReleases,
+		LogLines:        DefaultLogLines,
+		RouterTimeout:   router.DefaultTimeout,
+		Memory:          DefaultMemory,
+		PIDs:            runner.DefaultPIDs,
+		CPUShares:       runner.DefaultCPUShares,
+		MaxConnsPerAddr: connguard.DefaultPerAddr,
 	}
 	if d := getenv(datadir.Env); d != "" {
 		c.DataDir = d
@@ -133,6 +138,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("check PAAS_MEMORY_LIMIT: %q: %w (example: 512m, 1g)", v, err)
 		}
 		c.Memory = n
+	}
+	if v := getenv("PAAS_MAX_CONNS_PER_ADDR"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return Config{}, fmt.Errorf("check PAAS_MAX_CONNS_PER_ADDR: %q is not a whole number of 1 or more (default %d)", v, connguard.DefaultPerAddr)
+		}
+		c.MaxConnsPerAddr = n
 	}
 	if v := getenv("PAAS_PIDS_LIMIT"); v != "" {
 		l, err := api.ParseLimit("pids=" + v)

@@ -25,6 +25,7 @@ import (
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/auth"
 	"github.com/paas-dev/paas/internal/builder"
+	"github.com/paas-dev/paas/internal/connguard"
 	"github.com/paas-dev/paas/internal/logplex"
 	"github.com/paas-dev/paas/internal/platform"
 	"github.com/paas-dev/paas/internal/releases"
@@ -74,24 +75,33 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer docker.Close()
 
-	apiLn, err := net.Listen("tcp", cfg.APIAddr)
+	apiLn, err := listenTCP(cfg.APIAddr, cfg.MaxConnsPerAddr, "the API", "PAAS_API_ADDR")
 	if err != nil {
-		return fmt.Errorf("listen for the API on %s: %w (set PAAS_API_ADDR to a free address)", cfg.APIAddr, err)
+		return err
 	}
-	routerLn, err := net.Listen("tcp", cfg.RouterAddr)
+	routerLn, err := listenTCP(cfg.RouterAddr, cfg.MaxConnsPerAddr, "the router", "PAAS_ROUTER_ADDR")
 	if err != nil {
 		apiLn.Close()
-		return fmt.Errorf("listen for the router on %s: %w (set PAAS_ROUTER_ADDR to a free address)", cfg.RouterAddr, err)
+		return err
 	}
 	var routerTLSLn net.Listener
 	if routerTLS != nil {
-		ln, err := net.Listen("tcp", cfg.RouterTLSAddr)
+		ln, err := listenTCP(cfg.RouterTLSAddr, cfg.MaxConnsPerAddr, "the router's TLS", "PAAS_ROUTER_TLS_ADDR")
 		if err != nil {
 			apiLn.Close()
 			routerLn.Close()
-			return fmt.Errorf("listen for the router's TLS on %s: %w (set PAAS_ROUTER_TLS_ADDR to a free address)", cfg.RouterTLSAddr, err)
+			return err
 		}
 		routerTLSLn = tls.NewListener(ln, routerTLS)
+	}
+	socketLn, err := listenSocket(cfg.DataDir)
+	if err != nil {
+		apiLn.Close()
+		routerLn.Close()
+		if routerTLSLn != nil {
+			routerTLSLn.Close()
+		}
+		return err
 	}
 
 	logs, err := logplex.New(logplex.Options{Dir: filepath.Join(cfg.DataDir, "logs"), BufferLines: cfg.LogLines, Docker: docker, Logger: log,
@@ -129,25 +139,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	git := builder.NewGitServer(filepath.Join(cfg.DataDir, "repos"), plat, plat, log)
 	plat.SetRepos(git)
 
-	apiSrv := &http.Server{
-		Handler:           apiHandler(token, plat, git, logs.Streamer(plat.AppExists), logs.DrainStore(plat.AppExists), log),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	routerSrv := &http.Server{
-		Handler:           rt,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       90 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	servers := []*http.Server{apiSrv, routerSrv}
+	handler := apiHandler(token, plat, git, logs.Streamer(plat.AppExists), logs.DrainStore(plat.AppExists), log)
+	apiSrv := newAPIServer(handler, log)
+	socketSrv := newAPIServer(socketHandler(token, apiLn.Addr(), handler), log)
+	routerSrv := newRouterServer(rt, log)
+	servers := []*http.Server{apiSrv, socketSrv, routerSrv}
 	var routerTLSSrv *http.Server
 	if routerTLSLn != nil {
 		// The same router: it sets X-Forwarded-Proto https from the
 		// connection. ReadHeaderTimeout also bounds the TLS handshake.
 		routerTLSSrv = &http.Server{
-			Handler:           rt,
+			Handler:           routerSrv.Handler,
 			ReadHeaderTimeout: routerSrv.ReadHeaderTimeout,
 			IdleTimeout:       routerSrv.IdleTimeout,
 			ErrorLog:          routerSrv.ErrorLog,
@@ -165,6 +167,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	// Tails end at shutdown rather than holding it for its whole bound.
 	apiSrv.RegisterOnShutdown(logs.EndTails)
+	socketSrv.RegisterOnShutdown(logs.EndTails)
 	// Restore before serving: a push accepted during it could have its fresh
 	// containers taken for leftovers of a deleted app.
 	if err := plat.Restore(ctx); err != nil {
@@ -178,6 +181,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}()
 	defer func() { stopSupervising(); <-supervised }()
 	go serve("api", apiSrv, apiLn)
+	go serve("api-socket", socketSrv, socketLn)
 	go serve("router", routerSrv, routerLn)
 	if routerTLSSrv != nil {
 		go serve("router-tls", routerTLSSrv, routerTLSLn)
@@ -204,7 +208,15 @@ func apiHandler(token string, p api.Platform, git *builder.GitServer, logs api.L
 	api.RegisterLogs(r, logs, log)
 	api.RegisterDrains(r, drains, log)
 	git.Register(r)
-	guarded := auth.Middleware(token)(r)
+	return guardAPI(token, r)
+}
+
+// guardAPI lets through to h only requests with the token. Until the token
+// checks out a request has DefaultAnonymous to arrive whole; after, its body
+// only has to keep coming. /healthz is open.
+func guardAPI(token string, h http.Handler) http.Handler {
+	guarded := connguard.Deadline(connguard.DefaultAnonymous,
+		auth.Middleware(token)(connguard.IdleBody(connguard.DefaultBodyIdle, h)))
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.URL.Path == "/healthz" {
 			w.Header().Set("Content-Type", "application/json")

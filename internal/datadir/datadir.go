@@ -32,5 +32,12 @@ func Default() string {
 	return filepath.Join(home, ".local", "share", "paas")
 }
 
+// SocketFile is the unix socket in the data directory on which paasd serves
+// its API to local clients.
+const SocketFile = "paasd.sock"
+
+// SocketPath is where paasd's local API socket is in dir.
+func SocketPath(dir string) string { return filepath.Join(dir, SocketFile) }
+
 // TokenPath is where a generated API token is kept in dir.
 func TokenPath(dir string) string { return filepath.Join(dir, TokenFile) }
