@@ -38,6 +38,11 @@ type Deployer interface {
 const (
 	DefaultMaxPushBytes   int64 = 1 << 30   // 1 GiB
 	DefaultMaxObjectBytes int64 = 100 << 20 // 100 MiB, GitHub's limit per file
+	// The build context, the pushed commit's files as the engine receives
+	// them: a push's objects are bounded as sent, but one large file can be
+	// named by many tree entries, each written out whole.
+	DefaultMaxContextBytes int64 = 2 << 30 // 2 GiB
+	DefaultMaxContextFiles       = 200_000 // files, directories and symlinks
 )
 
 // largeObjectThreshold: stored objects larger than this are streamed from
@@ -54,9 +59,21 @@ type GitServerOptions struct {
 	// such as one version of a file (default DefaultMaxObjectBytes). A
 	// push holding a larger one is refused before anything is stored.
 	MaxObjectBytes int64
+	// MaxContextBytes and MaxContextFiles cap the build context a pushed
+	// commit makes: the size of its files, each counted as often as the
+	// tree names it, and its number of entries (defaults
+	// DefaultMaxContextBytes, DefaultMaxContextFiles).
+	MaxContextBytes int64
+	MaxContextFiles int
 }
 
 func (o GitServerOptions) withDefaults() GitServerOptions {
+	if o.MaxContextBytes <= 0 {
+		o.MaxContextBytes = DefaultMaxContextBytes
+	}
+	if o.MaxContextFiles <= 0 {
+		o.MaxContextFiles = DefaultMaxContextFiles
+	}
 	if o.MaxPushBytes <= 0 {
 		o.MaxPushBytes = DefaultMaxPushBytes
 	}

@@ -22,6 +22,10 @@ type Push struct {
 	Branch string // "main" or "master"
 	Commit string // 40-hex
 	Repo   *git.Repository
+	// MaxContextBytes and MaxContextFiles bound the build context
+	// (CheckContext); 0 = no bound.
+	MaxContextBytes int64
+	MaxContextFiles int
 }
 
 // ErrTooLarge is wrapped by the errors of reads refused because the file

@@ -161,7 +161,9 @@ func (g *GitServer) deploy(ctx context.Context, app string, repo *git.Repository
 		return fmt.Sprintf("%s is not a commit: only commits deploy", cmd.New)
 	}
 
-	push := Push{App: app, Branch: branch, Commit: cmd.New.String(), Repo: repo}
+	limits := g.Limits()
+	push := Push{App: app, Branch: branch, Commit: cmd.New.String(), Repo: repo,
+		MaxContextBytes: limits.MaxContextBytes, MaxContextFiles: limits.MaxContextFiles}
 	g.log.Info("deploying push", "app", app, "branch", branch, "commit", push.Commit)
 	if err := g.deployer.Deploy(ctx, push, reply); err != nil {
 		g.log.Warn("deploy failed", "app", app, "commit", push.Commit, "err", err)

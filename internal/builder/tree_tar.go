@@ -2,6 +2,7 @@ package builder
 
 import (
 	"archive/tar"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -19,6 +20,60 @@ const maxTreeDepth = 256
 // maxSymlinkTarget bounds a symlink's target, which is read into memory;
 // Linux's own limit (PATH_MAX) is 4096 bytes.
 const maxSymlinkTarget = 4 << 10
+
+// ErrContextTooLarge is wrapped by CheckContext's error for a commit whose
+// build context is over a limit.
+var ErrContextTooLarge = errors.New("build context too large")
+
+// CheckContext walks the commit's tree, without reading a file, and refuses a
+// build context over MaxContextBytes or MaxContextFiles before anything is
+// sent to the engine: one large file named by many tree entries is written
+// out once per entry, so a small push can make a huge context.
+func (p Push) CheckContext() error {
+	tree, _, err := p.tree()
+	if err != nil {
+		return err
+	}
+	var size int64
+	var files int
+	if err := p.walkSizes(tree, "", 0, &size, &files); err != nil {
+		return fmt.Errorf("check the build context of %s: %w", p.short(), err)
+	}
+	return nil
+}
+
+func (p Push) walkSizes(tree *object.Tree, dir string, depth int, size *int64, files *int) error {
+	if depth > maxTreeDepth {
+		return fmt.Errorf("tree deeper than %d levels at %s", maxTreeDepth, dir)
+	}
+	for _, e := range tree.Entries {
+		name := path.Join(dir, e.Name)
+		if *files++; p.MaxContextFiles > 0 && *files > p.MaxContextFiles {
+			return fmt.Errorf("%w: more than %d files and directories (PAAS_BUILD_CONTEXT_MAX_FILES), at %s: keep generated and vendored files out of the repository, or raise the limit",
+				ErrContextTooLarge, p.MaxContextFiles, name)
+		}
+		switch e.Mode {
+		case filemode.Dir:
+			sub, err := p.Repo.TreeObject(e.Hash)
+			if err != nil {
+				return fmt.Errorf("read tree %s: %w", name, err)
+			}
+			if err := p.walkSizes(sub, name, depth+1, size, files); err != nil {
+				return err
+			}
+		case filemode.Regular, filemode.Deprecated, filemode.Executable:
+			n, err := p.Repo.Storer.EncodedObjectSize(e.Hash)
+			if err != nil {
+				return fmt.Errorf("read the size of %s: %w", name, err)
+			}
+			if *size += n; p.MaxContextBytes > 0 && *size > p.MaxContextBytes {
+				return fmt.Errorf("%w: its files add up to more than %s (PAAS_BUILD_CONTEXT_MAX), past %s (%s): keep large files out of the repository, or raise the limit",
+					ErrContextTooLarge, formatSize(p.MaxContextBytes), name, formatSize(n))
+			}
+		}
+	}
+	return nil
+}
 
 // WriteTar writes the commit's tree as a tar straight from the git objects, no
 // checkout: the Docker build context. Executable bits and symlinks are kept;

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/connguard"
 	"github.com/paas-dev/paas/internal/datadir"
 	"github.com/paas-dev/paas/internal/logplex"
@@ -56,7 +57,11 @@ type Config struct {
 	// MaxConnsPerAddr (PAAS_MAX_CONNS_PER_ADDR) caps the open connections of
 	// one client address to the API and to the router.
 	MaxConnsPerAddr int
-	LogLines        int // PAAS_LOG_LINES: lines of history kept per app
+	// BuildContextMax (PAAS_BUILD_CONTEXT_MAX) and BuildContextMaxFiles
+	// (PAAS_BUILD_CONTEXT_MAX_FILES) bound the build context of a push.
+	BuildContextMax      int64
+	BuildContextMaxFiles int
+	LogLines             int // PAAS_LOG_LINES: lines of history kept per app
 	// RouterTimeout (PAAS_ROUTER_TIMEOUT) is how long an app may take to
 	// start its response before the router answers 504 (H12).
 	RouterTimeout time.Duration
@@ -79,20 +84,22 @@ var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*
 // applying defaults and refusing values that cannot work.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		DataDir:         datadir.Default(),
-		APIAddr:         or(getenv("PAAS_API_ADDR"), DefaultAPIAddr),
-		RouterAddr:      or(getenv("PAAS_ROUTER_ADDR"), DefaultRouterAddr),
-		Domain:          strings.ToLower(or(getenv("PAAS_DOMAIN"), DefaultDomain)),
-		APIToken:        getenv("PAAS_API_TOKEN"),
-		BootTimeout:     DefaultBootTimeout,
-		StopTimeout:     DefaultStopTimeout,
-		KeepReleases:    DefaultKeepReleases,
-		LogLines:        DefaultLogLines,
-		RouterTimeout:   router.DefaultTimeout,
-		Memory:          DefaultMemory,
-		PIDs:            runner.DefaultPIDs,
-		CPUShares:       runner.DefaultCPUShares,
-		MaxConnsPerAddr: connguard.DefaultPerAddr,
+		DataDir:              datadir.Default(),
+		APIAddr:              or(getenv("PAAS_API_ADDR"), DefaultAPIAddr),
+		RouterAddr:           or(getenv("PAAS_ROUTER_ADDR"), DefaultRouterAddr),
+		Domain:               strings.ToLower(or(getenv("PAAS_DOMAIN"), DefaultDomain)),
+		APIToken:             getenv("PAAS_API_TOKEN"),
+		BootTimeout:          DefaultBootTimeout,
+		StopTimeout:          DefaultStopTimeout,
+		KeepReleases:         DefaultKeepReleases,
+		LogLines:             DefaultLogLines,
+		RouterTimeout:        router.DefaultTimeout,
+		Memory:               DefaultMemory,
+		PIDs:                 runner.DefaultPIDs,
+		CPUShares:            runner.DefaultCPUShares,
+		MaxConnsPerAddr:      connguard.DefaultPerAddr,
+		BuildContextMax:      builder.DefaultMaxContextBytes,
+		BuildContextMaxFiles: builder.DefaultMaxContextFiles,
 	}
 	if d := getenv(datadir.Env); d != "" {
 		c.DataDir = d
@@ -145,6 +152,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("check PAAS_MAX_CONNS_PER_ADDR: %q is not a whole number of 1 or more (default %d)", v, connguard.DefaultPerAddr)
 		}
 		c.MaxConnsPerAddr = n
+	}
+	if v := getenv("PAAS_BUILD_CONTEXT_MAX"); v != "" {
+		n, err := api.ParseMemory(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("check PAAS_BUILD_CONTEXT_MAX: %w (example: 2g)", err)
+		}
+		c.BuildContextMax = n
+	}
+	if v := getenv("PAAS_BUILD_CONTEXT_MAX_FILES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return Config{}, fmt.Errorf("check PAAS_BUILD_CONTEXT_MAX_FILES: %q is not a whole number of 1 or more (default %d)", v, builder.DefaultMaxContextFiles)
+		}
+		c.BuildContextMaxFiles = n
 	}
 	if v := getenv("PAAS_PIDS_LIMIT"); v != "" {
 		l, err := api.ParseLimit("pids=" + v)

@@ -137,6 +137,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		})
 	defer plat.Close()
 	git := builder.NewGitServer(filepath.Join(cfg.DataDir, "repos"), plat, plat, log)
+	git.SetLimits(builder.GitServerOptions{MaxContextBytes: cfg.BuildContextMax, MaxContextFiles: cfg.BuildContextMaxFiles})
 	plat.SetRepos(git)
 
 	handler := apiHandler(token, plat, git, logs.Streamer(plat.AppExists), logs.DrainStore(plat.AppExists), log)

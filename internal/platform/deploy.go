@@ -117,6 +117,9 @@ func (p *Platform) buildImage(ctx context.Context, push builder.Push, out io.Wri
 	if !ok {
 		return "", errors.New("no Dockerfile at the root of the repository: add one, paas builds every app from its Dockerfile")
 	}
+	if err := push.CheckContext(); err != nil {
+		return "", err
+	}
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(push.WriteTar(pw)) }()
 	defer pr.Close()

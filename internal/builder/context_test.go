@@ -1,0 +1,53 @@
+package builder
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// One file named by many tree entries is a small push and a large build
+// context: the context is bounded before anything reaches the engine.
+func TestCheckContextBoundsSizeAndFilesOfARealPush(t *testing.T) {
+	g := newGitEnv(t)
+	ts := newTestServer(t, fakeApps{"myapp": true})
+	ts.git.SetLimits(GitServerOptions{MaxContextBytes: 10 << 20, MaxContextFiles: 40})
+	work := g.newWorkRepo()
+	g.must(work, "remote", "add", "paas", ts.remote("myapp"))
+	blob := randomText(t, 1<<20) // 1 MiB, stored once
+	for i := range 9 {
+		writeFile(t, work, fmt.Sprintf("copy%02d", i), blob)
+	}
+	g.must(work, "add", ".")
+	g.must(work, "commit", "-q", "-m", "nine copies")
+	g.must(work, "push", "paas", "main")
+	if err := ts.deployer.last(t).Push.CheckContext(); err != nil {
+		t.Errorf("9 MiB under a 10 MiB limit: %v", err)
+	}
+
+	for i := 9; i < 21; i++ {
+		writeFile(t, work, fmt.Sprintf("copy%02d", i), blob)
+	}
+	g.must(work, "add", ".")
+	g.must(work, "commit", "-q", "-m", "twenty-one copies")
+	g.must(work, "push", "paas", "main")
+	err := ts.deployer.last(t).Push.CheckContext()
+	if !errors.Is(err, ErrContextTooLarge) || !strings.Contains(err.Error(), "more than 10 MiB (PAAS_BUILD_CONTEXT_MAX)") {
+		t.Errorf("21 MiB under a 10 MiB limit: %v", err)
+	}
+
+	for i := range 30 {
+		writeFile(t, work, fmt.Sprintf("small/%02d", i), "x")
+	}
+	for i := 9; i < 21; i++ {
+		g.must(work, "rm", "-q", fmt.Sprintf("copy%02d", i))
+	}
+	g.must(work, "add", ".")
+	g.must(work, "commit", "-q", "-m", "many small files")
+	g.must(work, "push", "paas", "main")
+	err = ts.deployer.last(t).Push.CheckContext()
+	if !errors.Is(err, ErrContextTooLarge) || !strings.Contains(err.Error(), "more than 40 files and directories (PAAS_BUILD_CONTEXT_MAX_FILES)") {
+		t.Errorf("43 entries under a limit of 40: %v", err)
+	}
+}
