@@ -3,6 +3,8 @@ package builder
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"fmt"
 	"os/exec"
 	"strings"
 	"sync"
@@ -139,5 +141,40 @@ func TestConcurrentPushesAreSerialised(t *testing.T) {
 	}
 	if n := len(ts.deployer.all()); n != 1 {
 		t.Errorf("deployer called %d times, want 1", n)
+	}
+}
+
+// A push of a thousand tags has a report-status longer than one side-band
+// packet: it goes in several, and git gets it instead of waiting forever.
+func TestPushOfManyTagsGetsItsReport(t *testing.T) {
+	g := newGitEnv(t)
+	ts := newTestServer(t, fakeApps{"myapp": true})
+	work := g.newWorkRepo()
+	g.must(work, "remote", "add", "paas", ts.remote("myapp"))
+	var refs strings.Builder
+	head := g.must(work, "rev-parse", "HEAD")
+	for i := range 1000 {
+		fmt.Fprintf(&refs, "create refs/tags/release-%04d %s\n", i, head)
+	}
+	cmd := g.command(work, "update-ref", "--stdin")
+	cmd.Stdin = strings.NewReader(refs.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make tags: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	push := g.command(work, "push", "paas", "main", "--tags")
+	push = exec.CommandContext(ctx, push.Path, push.Args[1:]...)
+	push.Dir, push.Env = work, g.command(work).Env
+	out, err := push.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatal("git push of 1000 tags hung waiting for its report")
+	}
+	// The tags are refused (only main deploys), so git fails, naming them.
+	if err == nil || !strings.Contains(string(out), "main -> main") || !strings.Contains(string(out), "[remote rejected] release-0999 -> release-0999 (only main or master deploy") {
+		t.Errorf("git push of 1000 tags: %v\n%.2000s", err, out)
+	}
+	if _, ok := ts.ref(t, "myapp", "refs/heads/main"); !ok {
+		t.Error("main was not updated")
 	}
 }

@@ -46,7 +46,7 @@ func (r *pushReply) Write(p []byte) (int, error) {
 	if r.mux == nil || r.done || r.broken || len(p) == 0 {
 		return len(p), nil
 	}
-	_, err := r.mux.WriteChannel(sideband.ProgressMessage, p)
+	err := r.writeChannel(sideband.ProgressMessage, p)
 	if err == nil {
 		err = r.rc.Flush()
 	}
@@ -72,6 +72,24 @@ func (r *pushReply) Rejected(msg string) {
 	_, _ = r.Write([]byte(b.String()))
 }
 
+// maxBandPayload is the most one side-band-64k packet carries: a pkt-line's
+// payload less the band byte. go-git's Muxer cuts writes one byte too long
+// for its own encoder, which then refuses them, so they are cut here.
+const maxBandPayload = pktline.MaxPayloadSize - 1
+
+// writeChannel sends p on channel ch in as many packets as it takes: a push
+// of many tags has a report-status longer than one packet.
+func (r *pushReply) writeChannel(ch sideband.Channel, p []byte) error {
+	for len(p) > 0 {
+		n := min(len(p), maxBandPayload)
+		if _, err := r.mux.WriteChannel(ch, p[:n]); err != nil {
+			return err
+		}
+		p = p[n:]
+	}
+	return nil
+}
+
 // Report ends the response with report-status.
 func (r *pushReply) Report(rs *packp.ReportStatus) error {
 	r.mu.Lock()
@@ -88,7 +106,7 @@ func (r *pushReply) Report(rs *packp.ReportStatus) error {
 		_, err := r.w.Write(buf.Bytes())
 		return err
 	}
-	if _, err := r.mux.WriteChannel(sideband.PackData, buf.Bytes()); err != nil {
+	if err := r.writeChannel(sideband.PackData, buf.Bytes()); err != nil {
 		return fmt.Errorf("send report-status: %w", err)
 	}
 	if err := pktline.NewEncoder(r.w).Flush(); err != nil {
