@@ -71,11 +71,11 @@ func Open(path string) (*Store, error) {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}
 		}
-		return nil
+		return assignAppIDs(tx)
 	})
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open ledger: data file %s: create buckets: %w", path, err)
+		return nil, fmt.Errorf("open ledger: data file %s: create buckets and app ids: %w", path, err)
 	}
 	return &Store{db: db}, nil
 }
