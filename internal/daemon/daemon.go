@@ -121,6 +121,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			DefaultMemory: cfg.Memory,
 			Logs:          logs,
 			Logger:        log,
+			DaemonID:      daemonID,
 		})
 	defer plat.Close()
 	git := builder.NewGitServer(filepath.Join(cfg.DataDir, "repos"), plat, plat, log)

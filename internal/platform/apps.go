@@ -50,6 +50,16 @@ func (p *Platform) App(ctx context.Context, name string) (api.App, error) {
 	return p.describe(ctx, app)
 }
 
+// AppID tells the git server whether pushes to name are accepted, and which
+// app they started for: "" when there is no app called name.
+func (p *Platform) AppID(_ context.Context, name string) (string, error) {
+	a, err := p.store.App(name)
+	if errors.Is(err, releases.ErrNotFound) {
+		return "", nil
+	}
+	return a.ID, err
+}
+
 // AppExists tells the git server whether pushes to name are accepted.
 func (p *Platform) AppExists(_ context.Context, name string) (bool, error) {
 	_, err := p.store.App(name)
@@ -74,9 +84,14 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 		return err
 	}
 	defer unlock()
-	if _, err := p.store.App(name); err != nil {
+	app, err := p.store.App(name)
+	if err != nil {
 		return err
 	}
+	// First: the app's builds stop and its pending work (a push waiting for
+	// this lock, a release watch) gives up rather than act on the app of
+	// the same name that may be created next.
+	p.work.end(app.ID)
 	// Seen through even if the caller goes away: a half-destroyed app would
 	// be unrouted but still listed.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), destroyTimeout)
@@ -90,7 +105,7 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 		return fmt.Errorf("destroy app %s: %w", name, err)
 	}
 	if p.repos != nil {
-		if err := p.repos.RemoveRepo(name); err != nil {
+		if err := p.repos.RemoveRepo(ctx, name); err != nil {
 			return fmt.Errorf("destroy app %s: remove repository: %w", name, err)
 		}
 	}
