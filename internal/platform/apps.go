@@ -16,6 +16,9 @@ func (p *Platform) CreateApp(ctx context.Context, name string) (api.App, error) 
 	if err != nil {
 		return api.App{}, err
 	}
+	if p.opts.Logs != nil {
+		p.opts.Logs.Know(name)
+	}
 	p.routes.AddApp(name)
 	p.log.Info("app created", "app", name)
 	return p.describe(ctx, app)

@@ -45,6 +45,9 @@ type Runner interface {
 type Logs interface {
 	Platform(app, process, message string)
 	Forget(app string) // on destroy: the app's history goes with it
+	// Know takes a name in again after Forget, on create: until then
+	// late lines of the destroyed app are dropped.
+	Know(app string)
 }
 
 // Routes is the router's app table.
