@@ -148,13 +148,21 @@ func (p *Platform) describe(ctx context.Context, a releases.App) (api.App, error
 	return out, nil
 }
 
-// removeImages removes every image built for app, as the ledger records them.
+// removeImages removes every image built for app, as the ledger records
+// them, but for those another app's kept releases use.
 func (p *Platform) removeImages(ctx context.Context, app string) error {
 	builds, err := p.store.Builds(app)
 	if err != nil {
 		return err
 	}
+	elsewhere, err := p.keptImages(app)
+	if err != nil {
+		return err
+	}
 	for _, b := range builds {
+		if elsewhere[b.Image] {
+			continue
+		}
 		if err := p.images.Remove(ctx, b.Tag, b.Image); err != nil {
 			return err
 		}
