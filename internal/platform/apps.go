@@ -124,6 +124,7 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 
 func (p *Platform) describe(ctx context.Context, a releases.App) (api.App, error) {
 	out := api.App{
+		ID:             a.ID,
 		Name:           a.Name,
 		CreatedAt:      a.CreatedAt,
 		WebURL:         p.opts.WebURL(a.Name),
