@@ -154,3 +154,37 @@ func TestPushOfADestroyedAppIsRefusedByItsSuccessor(t *testing.T) {
 		t.Fatalf("push to the new app: %v", err)
 	}
 }
+
+// The image tags of an app and of one created under its name after a destroy
+// differ, even for one commit: the destroyed app's late cleanup removes only
+// its own.
+func TestRecreatedAppTagsItsImagesApart(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	tagOf := func(push builder.Push) string {
+		t.Helper()
+		id, err := f.p.AppID(ctx, "hello")
+		if err != nil {
+			t.Fatal(err)
+		}
+		push.AppID = id
+		if err := f.p.Deploy(ctx, push, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		builds, err := f.store.Builds("hello")
+		if err != nil || len(builds) != 1 {
+			t.Fatalf("builds = %+v, %v", builds, err)
+		}
+		return builds[0].Tag
+	}
+	push := commitPush(t, "hello", "")
+	f.createApp(t, "hello")
+	first := tagOf(push)
+	if err := f.p.DestroyApp(ctx, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	f.createApp(t, "hello")
+	if second := tagOf(push); second == first {
+		t.Errorf("both apps called hello tag commit %s as %s", push.Commit[:7], first)
+	}
+}

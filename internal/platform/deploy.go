@@ -174,9 +174,15 @@ func readProcfile(push builder.Push) (map[string]string, error) {
 
 // imageTag names a build's image in this daemon's repository: two paasd on
 // one engine each tag, and remove, only their own, even for apps of the same
-// name built from the same commit.
+// name built from the same commit. The app id's start tells an app from one
+// of the same name created after a destroy, whose tags the late cleanup of
+// the destroyed app's build must not take.
 func (p *Platform) imageTag(push builder.Push) string {
-	return p.imageRepository() + "/" + push.App + ":" + push.Commit[:12]
+	tag := p.imageRepository() + "/" + push.App + ":" + push.Commit[:12]
+	if len(push.AppID) >= 8 {
+		tag += "-" + push.AppID[:8]
+	}
+	return tag
 }
 
 // imageRepository is "paas-<daemon id>", or "paas" without one (tests).
