@@ -4,6 +4,8 @@ import "time"
 
 // App is an app as the API shows it.
 type App struct {
+	// ID is given at creation and never reused, unlike the name.
+	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
 	// WebURL is where the router serves the app, e.g. "http://hello.localhost:8080/".

@@ -220,10 +220,10 @@ func (d *daemon) createApp(cli *client.Client) string {
 	return app
 }
 
-// appImages lists the images paasd tagged for app (paas/<app>:<commit>).
+// appImages lists the images paasd tagged for app (paas-<daemon id>/<app>:<commit>).
 func appImages(t *testing.T, cli *client.Client, app string) []string {
 	t.Helper()
-	f := filters.NewArgs(filters.Arg("reference", "paas/"+app))
+	f := filters.NewArgs(filters.Arg("reference", "paas-*/"+app)) // any daemon's
 	imgs, err := cli.ImageList(context.Background(), image.ListOptions{Filters: f})
 	if err != nil {
 		t.Errorf("list images of %s: %v", app, err)

@@ -237,7 +237,7 @@ func TestRetentionAndRollbackToRemovedImage(t *testing.T) {
 		t.Fatalf("%d images kept, want 2", n)
 	}
 	out, err := d.paasctl(repo.dir, "rollback", "v1")
-	if err == nil || !strings.Contains(out, "image of v1 is gone") {
+	if err == nil || !strings.Contains(out, "image of v1 was removed by retention") {
 		t.Fatalf("rollback to a pruned release: err=%v\n%s", err, out)
 	}
 	if n := len(d.releases(app)); n != 3 {

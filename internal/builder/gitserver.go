@@ -25,6 +25,9 @@ import (
 // Apps tells the git server which apps accept pushes.
 type Apps interface {
 	AppExists(ctx context.Context, name string) (bool, error)
+	// AppID is the app's id, "" when there is none: a push records it as
+	// it starts, so its deploy can tell the app was replaced meanwhile.
+	AppID(ctx context.Context, name string) (string, error)
 }
 
 // Deployer deploys a received push. Whatever it writes to out reaches the
@@ -140,15 +143,21 @@ func (g *GitServer) Register(r *mux.Router) {
 	r.HandleFunc("/git/{app}.git/git-upload-pack", g.uploadPack).Methods(http.MethodPost)
 }
 
-// RemoveRepo deletes the app's repository (apps:destroy). It does not wait
-// for a push in progress: the caller holds its own app lock, which that push's
-// Deploy waits for, so waiting here could deadlock; the push's deploy then
-// fails and its ref is never written.
-func (g *GitServer) RemoveRepo(app string) error {
+// RemoveRepo deletes the app's repository (apps:destroy). It waits for a
+// push in its deploy to finish, so that no ref is written into the removed
+// repository, or into that of an app created next under the same name. The
+// caller must first end that push's deploy (the platform's destroy does),
+// which may be waiting for the caller's own lock.
+func (g *GitServer) RemoveRepo(ctx context.Context, app string) error {
 	dir, err := g.repoDir(app)
 	if err != nil {
 		return err
 	}
+	unlock, err := g.pushing.Lock(ctx, app)
+	if err != nil {
+		return fmt.Errorf("remove repository of %s: wait for a push to finish: %w", app, err)
+	}
+	defer unlock()
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("remove repository of %s: %w", app, err)
 	}

@@ -3,6 +3,7 @@ package builder
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -249,13 +250,13 @@ func TestRemoveRepo(t *testing.T) {
 	ts := newTestServer(t, fakeApps{"myapp": true})
 	work := g.newWorkRepo()
 	g.must(work, "push", ts.remote("myapp"), "main")
-	if err := ts.git.RemoveRepo("myapp"); err != nil {
+	if err := ts.git.RemoveRepo(context.Background(), "myapp"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(ts.reposDir, "myapp.git")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("repository still there: %v", err)
 	}
-	if err := ts.git.RemoveRepo("../etc"); err == nil {
+	if err := ts.git.RemoveRepo(context.Background(), "../etc"); err == nil {
 		t.Error("RemoveRepo accepted an invalid app name")
 	}
 }

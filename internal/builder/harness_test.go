@@ -30,6 +30,13 @@ type fakeApps map[string]bool
 
 func (a fakeApps) AppExists(_ context.Context, name string) (bool, error) { return a[name], nil }
 
+func (a fakeApps) AppID(_ context.Context, name string) (string, error) {
+	if !a[name] {
+		return "", nil
+	}
+	return "id-" + name, nil
+}
+
 // deployed is what the fake deployer saw of one push, read while it ran.
 type deployed struct {
 	Push     Push

@@ -18,7 +18,10 @@ import (
 
 // Push is a received, not yet deployed push to the deploy branch.
 type Push struct {
-	App    string
+	App string
+	// AppID is the id of the app when the push started; the deploy fails
+	// if the app of that name has another by then (destroyed, created again).
+	AppID  string
 	Branch string // "main" or "master"
 	Commit string // 40-hex
 	Repo   *git.Repository

@@ -30,13 +30,13 @@ func (g *GitServer) receivePack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	ok, err := g.apps.AppExists(ctx, app)
+	appID, err := g.apps.AppID(ctx, app)
 	if err != nil {
 		g.log.Error("look up app for git push", "app", app, "err", err)
 		http.Error(w, "look up app: internal error", http.StatusInternalServerError)
 		return
 	}
-	if !ok {
+	if appID == "" {
 		http.Error(w, fmt.Sprintf("app not found: %s (create it with: paasctl apps:create %s)", app, app), http.StatusNotFound)
 		return
 	}
@@ -100,7 +100,7 @@ func (g *GitServer) receivePack(w http.ResponseWriter, r *http.Request) {
 		reply.Rejected(refused.msg)
 	}
 	if deploy >= 0 && repo != nil {
-		reasons[deploy] = g.deploy(ctx, app, repo, req.Commands[deploy], reply)
+		reasons[deploy] = g.deploy(ctx, app, appID, repo, req.Commands[deploy], reply)
 	}
 	if err := reply.Report(reportStatus(unpackStatus, req.Commands, reasons)); err != nil {
 		g.log.Warn("send push report", "app", app, "err", err)
@@ -143,7 +143,7 @@ func reportStatus(unpackStatus string, cmds []*packp.Command, reasons []string) 
 
 // deploy runs the deployer for cmd and moves the branch when it succeeds. It
 // returns the reason the ref was not updated, "" when it was.
-func (g *GitServer) deploy(ctx context.Context, app string, repo *git.Repository, cmd *packp.Command, reply *pushReply) string {
+func (g *GitServer) deploy(ctx context.Context, app, appID string, repo *git.Repository, cmd *packp.Command, reply *pushReply) string {
 	unlock, err := g.lockApp(ctx, app, func() { reply.Printf("Waiting for another push to %s to finish...", app) })
 	if err != nil {
 		return "push cancelled while waiting for another push"
@@ -162,7 +162,7 @@ func (g *GitServer) deploy(ctx context.Context, app string, repo *git.Repository
 	}
 
 	limits := g.Limits()
-	push := Push{App: app, Branch: branch, Commit: cmd.New.String(), Repo: repo,
+	push := Push{App: app, AppID: appID, Branch: branch, Commit: cmd.New.String(), Repo: repo,
 		MaxContextBytes: limits.MaxContextBytes, MaxContextFiles: limits.MaxContextFiles}
 	g.log.Info("deploying push", "app", app, "branch", branch, "commit", push.Commit)
 	if err := g.deployer.Deploy(ctx, push, reply); err != nil {

@@ -134,6 +134,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			DefaultCPUShares: cfg.CPUShares,
 			Logs:             logs,
 			Logger:           log,
+			DaemonID:         daemonID,
 		})
 	defer plat.Close()
 	git := builder.NewGitServer(filepath.Join(cfg.DataDir, "repos"), plat, plat, log)

@@ -32,12 +32,27 @@ func (s drainStore) Drains(_ context.Context, app string) ([]api.Drain, error) {
 	return out, nil
 }
 
+// AddDrain adds a drain unless the app was destroyed since the handler
+// found it. Forget marks the app before it removes the drains, so a drain
+// added meanwhile is either removed by Forget or seen here and taken back.
 func (s drainStore) AddDrain(_ context.Context, app, url string) (api.Drain, error) {
+	if s.p.isForgotten(app) {
+		return api.Drain{}, appGone(app)
+	}
 	d, err := s.p.AddDrain(app, url)
 	if err != nil {
 		return api.Drain{}, apiDrainError(err)
 	}
+	if s.p.isForgotten(app) {
+		_ = s.p.RemoveDrain(app, d.ID)
+		return api.Drain{}, appGone(app)
+	}
 	return apiDrain(d), nil
+}
+
+func appGone(app string) error {
+	return &api.Error{StatusCode: http.StatusNotFound, ID: api.IDNotFound,
+		Message: "app " + app + " was destroyed while the drain was being added: no drain was added"}
 }
 
 func (s drainStore) RemoveDrain(_ context.Context, app, idOrURL string) error {

@@ -71,6 +71,11 @@ type Logplex struct {
 	apps      map[string]*appLog
 	following map[string]*collector // by container ID
 	closed    bool
+	// forgotten are the apps destroyed since the start, until one of the
+	// same name is created (Know): lines that come for them late, from a
+	// build or a process being stopped, are dropped rather than starting a
+	// new spool, and no drain is added to them.
+	forgotten map[string]bool
 
 	drains *drainSet // sends apps' lines elsewhere
 }
@@ -81,7 +86,7 @@ func New(opts Options) (*Logplex, error) {
 	opts.Normalize()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Logplex{opts: opts, log: opts.Logger, ctx: ctx, cancel: cancel,
-		apps: map[string]*appLog{}, following: map[string]*collector{}}
+		apps: map[string]*appLog{}, following: map[string]*collector{}, forgotten: map[string]bool{}}
 	p.drains = newDrainSet(p)
 	if opts.Dir != "" {
 		if err := p.load(); err != nil {
@@ -138,11 +143,12 @@ func (p *Logplex) newAppLog(app string) *appLog {
 	return a
 }
 
-// appLog returns app's stream, made if need be; nil once p is closed.
+// appLog returns app's stream, made if need be; nil once p is closed or app
+// forgotten.
 func (p *Logplex) appLog(app string) *appLog {
 	p.mu.RLock()
 	a, ok := p.apps[app]
-	closed := p.closed
+	closed := p.closed || p.forgotten[app]
 	p.mu.RUnlock()
 	if closed {
 		return nil
@@ -152,7 +158,7 @@ func (p *Logplex) appLog(app string) *appLog {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
+	if p.closed || p.forgotten[app] {
 		return nil
 	}
 	if a, ok = p.apps[app]; !ok {
@@ -263,7 +269,12 @@ func (p *Logplex) EndTails() {
 // Forget drops app's stream, tails, spool and drains, and stops collecting
 // its containers: for apps:destroy, after the app's last event.
 func (p *Logplex) Forget(app string) {
-	// First, so that no drain puts a line into the stream once it is gone.
+	// Before the drains go: an AddDrain under way sees it (see drainStore).
+	p.mu.Lock()
+	p.forgotten[app] = true
+	p.mu.Unlock()
+	// Then the drains, so that no drain puts a line into the stream once
+	// it is gone.
 	p.drains.forget(app)
 	p.mu.Lock()
 	for _, c := range p.following {
@@ -280,6 +291,20 @@ func (p *Logplex) Forget(app string) {
 	if err := a.remove(); err != nil {
 		p.log.Warn("remove app log spool", "app", app, "err", err)
 	}
+}
+
+// Know takes app in again after Forget: apps:create of a name used before.
+func (p *Logplex) Know(app string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.forgotten, app)
+}
+
+// isForgotten reports whether app was forgotten and not created again.
+func (p *Logplex) isForgotten(app string) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.forgotten[app]
 }
 
 // Close stops collecting, stops the drains (after a short while to send what

@@ -16,6 +16,9 @@ func (p *Platform) CreateApp(ctx context.Context, name string) (api.App, error) 
 	if err != nil {
 		return api.App{}, err
 	}
+	if p.opts.Logs != nil {
+		p.opts.Logs.Know(name)
+	}
 	p.routes.AddApp(name)
 	p.log.Info("app created", "app", name)
 	return p.describe(ctx, app)
@@ -50,6 +53,16 @@ func (p *Platform) App(ctx context.Context, name string) (api.App, error) {
 	return p.describe(ctx, app)
 }
 
+// AppID tells the git server whether pushes to name are accepted, and which
+// app they started for: "" when there is no app called name.
+func (p *Platform) AppID(_ context.Context, name string) (string, error) {
+	a, err := p.store.App(name)
+	if errors.Is(err, releases.ErrNotFound) {
+		return "", nil
+	}
+	return a.ID, err
+}
+
 // AppExists tells the git server whether pushes to name are accepted.
 func (p *Platform) AppExists(_ context.Context, name string) (bool, error) {
 	_, err := p.store.App(name)
@@ -74,9 +87,14 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 		return err
 	}
 	defer unlock()
-	if _, err := p.store.App(name); err != nil {
+	app, err := p.store.App(name)
+	if err != nil {
 		return err
 	}
+	// First: the app's builds stop and its pending work (a push waiting for
+	// this lock, a release watch) gives up rather than act on the app of
+	// the same name that may be created next.
+	p.work.end(app.ID)
 	// Seen through even if the caller goes away: a half-destroyed app would
 	// be unrouted but still listed.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), destroyTimeout)
@@ -90,7 +108,7 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 		return fmt.Errorf("destroy app %s: %w", name, err)
 	}
 	if p.repos != nil {
-		if err := p.repos.RemoveRepo(name); err != nil {
+		if err := p.repos.RemoveRepo(ctx, name); err != nil {
 			return fmt.Errorf("destroy app %s: remove repository: %w", name, err)
 		}
 	}
@@ -106,6 +124,7 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 
 func (p *Platform) describe(ctx context.Context, a releases.App) (api.App, error) {
 	out := api.App{
+		ID:             a.ID,
 		Name:           a.Name,
 		CreatedAt:      a.CreatedAt,
 		WebURL:         p.opts.WebURL(a.Name),
@@ -130,13 +149,21 @@ func (p *Platform) describe(ctx context.Context, a releases.App) (api.App, error
 	return out, nil
 }
 
-// removeImages removes every image built for app, as the ledger records them.
+// removeImages removes every image built for app, as the ledger records
+// them, but for those another app's kept releases use.
 func (p *Platform) removeImages(ctx context.Context, app string) error {
 	builds, err := p.store.Builds(app)
 	if err != nil {
 		return err
 	}
+	elsewhere, err := p.keptImages(app)
+	if err != nil {
+		return err
+	}
 	for _, b := range builds {
+		if elsewhere[b.Image] {
+			continue
+		}
 		if err := p.images.Remove(ctx, b.Tag, b.Image); err != nil {
 			return err
 		}

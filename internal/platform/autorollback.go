@@ -27,15 +27,24 @@ func (p *Platform) watchLater(rel releases.Release) {
 	if window == 0 {
 		window = DefaultAutoRollbackWindow
 	}
+	a, err := p.store.App(rel.App)
+	if err != nil {
+		return
+	}
+	// Ends with the app: a watch must not roll back an app of the same name
+	// created after a destroy.
+	appCtx := p.work.context(a.ID)
 	p.background.Add(1)
 	go func() {
 		defer p.background.Done()
-		p.watch(rel, window)
+		p.watch(appCtx, rel, window)
 	}()
 }
 
-func (p *Platform) watch(rel releases.Release, window time.Duration) {
-	ctx, cancel := context.WithTimeout(p.ctx, window)
+func (p *Platform) watch(appCtx context.Context, rel releases.Release, window time.Duration) {
+	ctx, stop := withApp(p.ctx, appCtx)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, window)
 	defer cancel()
 	t := time.NewTicker(watchPoll)
 	defer t.Stop()
@@ -50,7 +59,11 @@ func (p *Platform) watch(rel releases.Release, window time.Duration) {
 			continue
 		}
 		p.emit(rel.App, "release", fmt.Sprintf("Auto-rollback: v%d is crash-looping (%s)", rel.Version, reason))
-		if _, err := p.rollback(context.WithoutCancel(ctx), rel.App, 0, "paasd (auto-rollback)", rel.Version, reason); err != nil {
+		// Not ended by the window, only by the app's destroy.
+		rctx, rstop := withApp(context.Background(), appCtx)
+		_, err = p.rollback(rctx, rel.App, 0, "paasd (auto-rollback)", rel.Version, reason)
+		rstop()
+		if err != nil {
 			p.emit(rel.App, "release", fmt.Sprintf("Auto-rollback of v%d failed: %v", rel.Version, err))
 			p.log.Warn("auto-rollback failed", "app", rel.App, "version", rel.Version, "err", err)
 		}

@@ -20,6 +20,25 @@ import (
 // release keeps serving. Progress goes to out (the pusher's terminal).
 func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer) error {
 	short := push.Commit[:7]
+	a, err := p.store.App(push.App)
+	if err != nil {
+		return err
+	}
+	if push.AppID == "" { // a caller that did not capture it: from now on
+		push.AppID = a.ID
+	}
+	if a.ID != push.AppID {
+		return replacedError(push.App)
+	}
+	// Ended by apps:destroy: the build stops, and the ledger is not written.
+	appCtx := p.work.context(push.AppID)
+	ctx, stop := withApp(ctx, appCtx)
+	defer stop()
+	emit := func(process, message string) {
+		if appCtx.Err() == nil { // no event of a destroyed app in its successor's log
+			p.emit(push.App, process, message)
+		}
+	}
 	step(out, "Building %s from commit %s", push.App, short)
 	procs, err := readProcfile(push)
 	if err != nil {
@@ -27,25 +46,34 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 	}
 	// Build outside the app's lock: config changes and rollbacks need not
 	// wait minutes behind a build. (The git server runs one push per app.)
-	p.emit(push.App, "build", fmt.Sprintf("Build started by git push of %s (commit %s)", push.Branch, short))
-	imageID, err := p.buildImage(ctx, push, out)
+	emit("build", fmt.Sprintf("Build started by git push of %s (commit %s)", push.Branch, short))
+	tag := p.imageTag(push)
+	imageID, err := p.buildImage(ctx, push, tag, out)
+	if appCtx.Err() != nil {
+		if err == nil {
+			_ = p.images.Remove(context.WithoutCancel(ctx), tag, imageID)
+		}
+		return replacedError(push.App)
+	}
 	if err != nil {
-		p.emit(push.App, "build", "Build failed: "+err.Error())
+		emit("build", "Build failed: "+err.Error())
 		return err
 	}
-	p.emit(push.App, "build", fmt.Sprintf("Build succeeded: image %s", shortImage(imageID)))
+	emit("build", fmt.Sprintf("Build succeeded: image %s", shortImage(imageID)))
 	// Not cancelled by the pusher leaving: the image is built, and from here
-	// it is either recorded in the ledger or removed, as before.
-	unlock, err := p.lockApp(context.WithoutCancel(ctx), push.App)
+	// it is either recorded in the ledger or removed, as before. Only the
+	// app's destroy ends the wait, which holds the lock.
+	unlock, err := p.lockApp(appCtx, push.App)
 	if err != nil {
-		return err
+		_ = p.images.Remove(context.WithoutCancel(ctx), tag, imageID)
+		return replacedError(push.App)
 	}
 	defer unlock()
-	if _, err := p.store.App(push.App); err != nil {
-		_ = p.images.Remove(context.WithoutCancel(ctx), imageTag(push), imageID)
-		return fmt.Errorf("app was destroyed during the push: %w", err)
+	if a, err := p.store.App(push.App); err != nil || a.ID != push.AppID {
+		_ = p.images.Remove(context.WithoutCancel(ctx), tag, imageID)
+		return replacedError(push.App)
 	}
-	build, err := p.store.AddBuild(releases.Build{App: push.App, Commit: push.Commit, Image: imageID, Tag: imageTag(push), Procfile: procs})
+	build, err := p.store.AddBuild(releases.Build{App: push.App, Commit: push.Commit, Image: imageID, Tag: tag, Procfile: procs})
 	if err != nil {
 		return fmt.Errorf("record build: %w", err)
 	}
@@ -109,7 +137,7 @@ func (p *Platform) setStatus(rel releases.Release, st releases.Status) {
 	}
 }
 
-func (p *Platform) buildImage(ctx context.Context, push builder.Push, out io.Writer) (string, error) {
+func (p *Platform) buildImage(ctx context.Context, push builder.Push, tag string, out io.Writer) (string, error) {
 	ok, err := push.HasFile("Dockerfile")
 	if err != nil {
 		return "", fmt.Errorf("look for a Dockerfile: %w", err)
@@ -125,7 +153,7 @@ func (p *Platform) buildImage(ctx context.Context, push builder.Push, out io.Wri
 	defer pr.Close()
 	// No build labels: the classic builder adds a step per label, a second
 	// each. The ledger records every image it builds instead.
-	imageID, err := p.builder.Build(ctx, pr, builder.BuildOptions{Tag: imageTag(push)}, out)
+	imageID, err := p.builder.Build(ctx, pr, builder.BuildOptions{Tag: tag}, out)
 	if err != nil {
 		return "", fmt.Errorf("build failed: %w", err)
 	}
@@ -147,8 +175,25 @@ func readProcfile(push builder.Push) (map[string]string, error) {
 	return procs, nil
 }
 
-func imageTag(push builder.Push) string {
-	return "paas/" + push.App + ":" + push.Commit[:12]
+// imageTag names a build's image in this daemon's repository: two paasd on
+// one engine each tag, and remove, only their own, even for apps of the same
+// name built from the same commit. The app id's start tells an app from one
+// of the same name created after a destroy, whose tags the late cleanup of
+// the destroyed app's build must not take.
+func (p *Platform) imageTag(push builder.Push) string {
+	tag := p.imageRepository() + "/" + push.App + ":" + push.Commit[:12]
+	if len(push.AppID) >= 8 {
+		tag += "-" + push.AppID[:8]
+	}
+	return tag
+}
+
+// imageRepository is "paas-<daemon id>", or "paas" without one (tests).
+func (p *Platform) imageRepository() string {
+	if p.opts.DaemonID == "" {
+		return "paas"
+	}
+	return "paas-" + p.opts.DaemonID
 }
 
 // shortImage is an image ID as docker images shows it.

@@ -63,6 +63,8 @@ func (l *recordingLogs) Platform(app, process, message string) {
 
 func (l *recordingLogs) Forget(string) {}
 
+func (l *recordingLogs) Know(string) {}
+
 func (l *recordingLogs) all() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -161,6 +161,8 @@ func (l *fakeLogs) Platform(app, process, message string) {
 
 func (l *fakeLogs) Forget(string) {}
 
+func (l *fakeLogs) Know(string) {}
+
 func (l *fakeLogs) all() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()

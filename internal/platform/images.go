@@ -33,18 +33,44 @@ func (d DockerImages) Exists(ctx context.Context, id string) (bool, error) {
 	return true, nil
 }
 
-// Remove drops the build's tag, then the image if nothing else holds it.
-// Never forced: one commit built for two apps (staging and production) is
-// one image, and the other app's tag or container must keep it alive.
+// Remove drops the build's tag, if it still names the build's image; the
+// engine then deletes the image once no other tag or container holds it. The
+// image is removed by its ID only when no tag at all is left on it: by ID, the
+// engine would also drop the last tag of another paasd (whose builds of the
+// same content share the ID) or of another app. Never forced.
 func (d DockerImages) Remove(ctx context.Context, tag, id string) error {
-	for _, ref := range []string{tag, id} {
-		if ref == "" {
-			continue
+	if tag != "" {
+		info, err := d.API.ImageInspect(ctx, tag)
+		switch {
+		case errdefs.IsNotFound(err):
+		case err != nil:
+			return fmt.Errorf("inspect image %s: %w", tag, err)
+		case id == "" || info.ID == id: // else the tag moved to a newer build of the commit
+			if err := d.remove(ctx, tag); err != nil {
+				return err
+			}
 		}
-		_, err := d.API.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true})
-		if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
-			return fmt.Errorf("remove image %s: %w", ref, err)
-		}
+	}
+	if id == "" {
+		return nil
+	}
+	info, err := d.API.ImageInspect(ctx, id)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("inspect image %s: %w", id, err)
+	}
+	if len(info.RepoTags) > 0 {
+		return nil // someone else's tag keeps it
+	}
+	return d.remove(ctx, id)
+}
+
+func (d DockerImages) remove(ctx context.Context, ref string) error {
+	_, err := d.API.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true})
+	if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
+		return fmt.Errorf("remove image %s: %w", ref, err)
 	}
 	return nil
 }

@@ -45,6 +45,9 @@ type Runner interface {
 type Logs interface {
 	Platform(app, process, message string)
 	Forget(app string) // on destroy: the app's history goes with it
+	// Know takes a name in again after Forget, on create: until then
+	// late lines of the destroyed app are dropped.
+	Know(app string)
 }
 
 // Routes is the router's app table.
@@ -57,7 +60,10 @@ type Routes interface {
 
 // Repos holds the apps' git repositories.
 type Repos interface {
-	RemoveRepo(app string) error
+	// RemoveRepo waits for a push to app in progress to finish (the
+	// destroy has ended its build) so none writes into a removed, or a
+	// new app's, repository.
+	RemoveRepo(ctx context.Context, app string) error
 }
 
 // Options are the daemon's settings the platform needs to describe apps.
@@ -79,6 +85,10 @@ type Options struct {
 	DefaultCPUShares int64
 	Logs             Logs // nil: platform events go only to the daemon's log
 	Logger           *slog.Logger
+
+	// DaemonID names this paasd on the Docker Engine; it is in the
+	// repository of every image tag the platform makes ("paas-<id>/app").
+	DaemonID string
 }
 
 // DefaultKeepReleases is Options.KeepReleases when unset.
@@ -96,6 +106,7 @@ type Platform struct {
 	log     *slog.Logger
 
 	locks applock.Locks // by app name: see lockApp
+	work  appWork       // by app id: ended by apps:destroy
 
 	background sync.WaitGroup  // image pruning and release watches
 	ctx        context.Context // ends background work on Close

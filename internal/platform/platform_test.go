@@ -287,15 +287,15 @@ func TestBuildsToPrune(t *testing.T) {
 		want    []string
 	}{
 		{"all within window", []releases.Release{rel(4, "d"), rel(3, "c"), rel(2, "b"), rel(1, "a")}, 10, 4, nil},
-		{"oldest falls out", []releases.Release{rel(4, "d"), rel(3, "c"), rel(2, "b"), rel(1, "a")}, 3, 4, []string{"a"}},
+		{"oldest falls out", []releases.Release{rel(4, "d"), rel(3, "c"), rel(2, "b"), rel(1, "a")}, 3, 4, []string{"a", "a"}},
 		{"current kept outside window", []releases.Release{rel(4, "d"), rel(3, "c"), rel(2, "b"), rel(1, "a")}, 1, 1, []string{"b", "c"}},
-		{"config releases share an image", []releases.Release{rel(5, "d"), rel(4, "d"), rel(3, "d"), rel(2, "b"), rel(1, "a")}, 3, 5, []string{"a", "b", "c"}},
+		{"config releases share an image", []releases.Release{rel(5, "d"), rel(4, "d"), rel(3, "d"), rel(2, "b"), rel(1, "a")}, 3, 5, []string{"a", "b", "c", "a"}},
 		{"image reused by a rollback stays", []releases.Release{rel(3, "a"), rel(2, "b"), rel(1, "a")}, 1, 3, []string{"b", "c", "d"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, b := range buildsToPrune(tt.rels, builds, tt.keep, tt.current) {
+			for _, b := range buildsToPrune(tt.rels, builds, tt.keep, tt.current, nil) {
 				got = append(got, b.Image)
 			}
 			if !reflect.DeepEqual(got, tt.want) {

@@ -8,9 +8,10 @@ import (
 )
 
 // buildsToPrune picks the builds whose image none of the newest keep
-// releases, nor the current release, uses; one build per image. rels is
-// newest first.
-func buildsToPrune(rels []releases.Release, builds []releases.Build, keep, current int) []releases.Build {
+// releases, nor the current release, uses, nor one in keptElsewhere (the
+// images other apps' kept releases use). rels is newest first. Every such
+// build is picked, not one per image: each holds its own tag on the image.
+func buildsToPrune(rels []releases.Release, builds []releases.Build, keep, current int, keptElsewhere map[string]bool) []releases.Build {
 	kept := map[string]bool{}
 	for i, r := range rels {
 		if i < keep || r.Version == current {
@@ -19,13 +20,39 @@ func buildsToPrune(rels []releases.Release, builds []releases.Build, keep, curre
 	}
 	var out []releases.Build
 	for _, b := range builds {
-		if b.Image == "" || kept[b.Image] {
+		if b.Image == "" || kept[b.Image] || keptElsewhere[b.Image] {
 			continue
 		}
-		kept[b.Image] = true // once per image
 		out = append(out, b)
 	}
 	return out
+}
+
+// keptImages are the images that the kept releases (the newest KeepReleases
+// and the current one) of every app but except use: retention and destroy
+// never remove those, whoever built them. Builds of identical content share
+// an image ID, in one app or in two.
+func (p *Platform) keptImages(except string) (map[string]bool, error) {
+	apps, err := p.store.Apps()
+	if err != nil {
+		return nil, err
+	}
+	kept := map[string]bool{}
+	for _, a := range apps {
+		if a.Name == except {
+			continue
+		}
+		rels, err := p.store.Releases(a.Name)
+		if err != nil {
+			return nil, err
+		}
+		for i, r := range rels {
+			if r.Image != "" && (i < p.opts.KeepReleases || r.Version == a.CurrentVersion) {
+				kept[r.Image] = true
+			}
+		}
+	}
+	return kept, nil
 }
 
 // pruneLater removes, in the background, images that fell out of the app's
@@ -64,7 +91,12 @@ func (p *Platform) Prune(ctx context.Context, app string) {
 		p.log.Warn("prune images: list builds", "app", app, "err", err)
 		return
 	}
-	for _, b := range buildsToPrune(rels, builds, p.opts.KeepReleases, a.CurrentVersion) {
+	elsewhere, err := p.keptImages(app)
+	if err != nil {
+		p.log.Warn("prune images: list other apps' releases", "app", app, "err", err)
+		return
+	}
+	for _, b := range buildsToPrune(rels, builds, p.opts.KeepReleases, a.CurrentVersion, elsewhere) {
 		if err := p.images.Remove(ctx, b.Tag, b.Image); err != nil {
 			p.log.Warn("prune image", "app", app, "image", b.Image, "err", err)
 			continue

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/releases"
@@ -50,8 +51,7 @@ func (p *Platform) rollback(ctx context.Context, app string, version int, actor 
 		return api.Release{}, fmt.Errorf("check image of v%d: %w", target.Version, err)
 	}
 	if !ok {
-		return api.Release{}, fmt.Errorf("%w: the image of v%d is gone (only the newest %d releases keep theirs); deploy that commit again with git push",
-			ErrImageGone, target.Version, p.opts.KeepReleases)
+		return api.Release{}, p.imageGone(app, target)
 	}
 	rel, err := p.store.AppendRelease(app, func(*releases.Release) (releases.Release, error) {
 		next := carryBuild(target, actor)
@@ -121,6 +121,29 @@ func (p *Platform) putLive(ctx context.Context, rel releases.Release) error {
 		return nil
 	}
 	return p.run(ctx, rel, io.Discard)
+}
+
+// imageGone says why target's image is missing, and what to do: retention
+// removes the images of releases older than the newest KeepReleases; an
+// image of a newer one was removed behind paas's back.
+func (p *Platform) imageGone(app string, target releases.Release) error {
+	redeploy := fmt.Sprintf("deploy its commit again: git push paas %s:main (add --force if main has moved on)", shortCommit(target.Commit))
+	rels, err := p.store.Releases(app)
+	if err == nil {
+		if i := slices.IndexFunc(rels, func(r releases.Release) bool { return r.Version == target.Version }); i >= p.opts.KeepReleases {
+			return fmt.Errorf("%w: the image of v%d was removed by retention: only the newest %d releases keep their images (PAAS_KEEP_RELEASES); %s, or raise PAAS_KEEP_RELEASES to keep more",
+				ErrImageGone, target.Version, p.opts.KeepReleases, redeploy)
+		}
+	}
+	return fmt.Errorf("%w: the image of v%d (%s) is no longer on the Docker Engine, though retention keeps it: it was removed outside paas (docker rmi, docker image prune); %s",
+		ErrImageGone, target.Version, shortImage(target.Image), redeploy)
+}
+
+func shortCommit(c string) string {
+	if len(c) > 7 {
+		return c[:7]
+	}
+	return c
 }
 
 func errorsIsNotFound(err error) bool { return errors.Is(err, releases.ErrNotFound) }

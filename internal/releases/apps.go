@@ -10,6 +10,9 @@ import (
 
 // App is a named application and the release it is serving.
 type App struct {
+	// ID is given at creation and never reused: a name is, after
+	// apps:destroy. Work started for an app checks it when it finishes.
+	ID             string    `json:"id"`
 	Name           string    `json:"name"`
 	CreatedAt      time.Time `json:"created_at"`
 	CurrentVersion int       `json:"current_version"` // version of the release now live; 0 = none yet
@@ -26,7 +29,7 @@ func (s *Store) CreateApp(name string) (App, error) {
 		return App{}, fmt.Errorf("create app: %w app name %q: end it with a letter or digit; it becomes the host name %s.<domain>, and a DNS label cannot end with a dash",
 			ErrInvalid, name, name)
 	}
-	app := App{Name: name, CreatedAt: time.Now().UTC()}
+	app := App{ID: newAppID(), Name: name, CreatedAt: time.Now().UTC()}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		apps := tx.Bucket(bucketApps)
 		if apps.Get([]byte(name)) != nil {

@@ -119,6 +119,9 @@ func OpenWithKey(path string, key []byte, fresh bool) (*Store, error) {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
+		if err := assignAppIDs(tx); err != nil {
+			return err
+		}
 		return s.checkSchema(tx, fresh)
 	})
 	if err != nil {
