@@ -48,6 +48,14 @@ const (
 	DefaultMaxContextFiles       = 200_000 // files, directories and symlinks
 )
 
+// maxSpooling is how many pushes may be receiving their packs at once.
+const maxSpooling = 4
+
+// maxCommandBytes bounds the commands of a push (one ref each, about 100
+// bytes): some ten thousand refs, a push of every tag of a large project, and
+// far from the memory a million would take.
+const maxCommandBytes = 1 << 20
+
 // largeObjectThreshold: stored objects larger than this are streamed from
 // disk when read rather than loaded whole (go-git's LargeObjectThreshold).
 const largeObjectThreshold = 1 << 20
@@ -98,7 +106,10 @@ type GitServer struct {
 	// memory grows with the largest object: concurrent pushes must not
 	// multiply that.
 	storing chan struct{}
-	pushing applock.Locks // by app name: see lockApp
+	// spooling bounds the pushes whose packs are written to disk at once,
+	// each up to MaxPushBytes.
+	spooling chan struct{}
+	pushing  applock.Locks // by app name: see lockApp
 
 	mu     sync.Mutex // protects limits, and serialises opening repositories
 	limits GitServerOptions
@@ -116,6 +127,7 @@ func NewGitServer(reposDir string, apps Apps, deployer Deployer, logger *slog.Lo
 		deployer: deployer,
 		log:      logger,
 		storing:  make(chan struct{}, 1),
+		spooling: make(chan struct{}, maxSpooling),
 		limits:   GitServerOptions{}.withDefaults(),
 	}
 }

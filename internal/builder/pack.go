@@ -94,6 +94,13 @@ func (g *GitServer) receiveObjects(ctx context.Context, app string, in *bufio.Re
 	} else if err != nil {
 		return nil, fmt.Errorf("read packfile: %w", err)
 	}
+	// Each spooled pack may take MaxPushBytes of disk: so many at once.
+	select {
+	case g.spooling <- struct{}{}:
+		defer func() { <-g.spooling }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for other pushes to be received: %w", ctx.Err())
+	}
 	pack, err := g.spoolPack(in)
 	if err != nil {
 		return nil, err

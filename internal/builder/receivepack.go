@@ -59,6 +59,10 @@ func (g *GitServer) receivePack(w http.ResponseWriter, r *http.Request) {
 	disableDeadlines(w)
 	req, sideBand, err := decodeUpdateRequest(in)
 	if err != nil {
+		if errors.Is(err, errTooManyCommands) {
+			http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+			return
+		}
 		if rf := pushRefusal(err, limits); rf != nil {
 			http.Error(w, rf.Error(), http.StatusRequestEntityTooLarge)
 			return
@@ -115,11 +119,19 @@ func disableDeadlines(w http.ResponseWriter) {
 	_ = rc.SetWriteDeadline(time.Time{})
 }
 
-// decodeUpdateRequest reads the push commands, leaving in at the packfile,
-// and reports whether the client asked for side-band-64k.
+// errTooManyCommands refuses a push whose commands are over maxCommandBytes.
+var errTooManyCommands = fmt.Errorf("the push names too many refs (over %s of commands): push fewer tags or branches at once", formatSize(maxCommandBytes))
+
+// decodeUpdateRequest reads the push commands, at most maxCommandBytes of
+// them, leaving in at the packfile, and reports whether the client asked for
+// side-band-64k.
 func decodeUpdateRequest(in io.Reader) (*packp.ReferenceUpdateRequest, bool, error) {
 	req := packp.NewReferenceUpdateRequest()
-	if err := req.Decode(in); err != nil {
+	bounded := &boundedReader{r: in, left: maxCommandBytes}
+	if err := req.Decode(bounded); err != nil {
+		if bounded.left <= 0 {
+			return nil, false, errTooManyCommands
+		}
 		return nil, false, fmt.Errorf("read push commands: %w", err)
 	}
 	// advertise offers side-band-64k; pushReply implements it.
@@ -177,6 +189,24 @@ func (g *GitServer) deploy(ctx context.Context, app, appID string, repo *git.Rep
 	}
 	g.log.Info("push deployed", "app", app, "branch", branch, "commit", push.Commit)
 	return ""
+}
+
+// boundedReader reads at most left bytes from r, then reports EOF.
+type boundedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // requestBody undoes the gzip git applies to request bodies that fit its

@@ -46,22 +46,3 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
-
-func FuzzParse(f *testing.F) {
-	f.Add([]byte("web: httpd\nworker: run\n"))
-	f.Add([]byte("# c\n\nrelease: migrate\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		procs, err := Parse(data)
-		if err != nil {
-			if !errors.Is(err, ErrInvalid) {
-				t.Fatalf("error not marked ErrInvalid: %v", err)
-			}
-			return
-		}
-		for name, cmd := range procs {
-			if !typePattern.MatchString(name) || cmd == "" || strings.TrimSpace(cmd) != cmd {
-				t.Fatalf("accepted bad entry %q: %q", name, cmd)
-			}
-		}
-	})
-}
