@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"syscall"
 	"path/filepath"
 
 	"github.com/go-git/go-git/v5"
@@ -152,6 +153,9 @@ func (g *GitServer) spoolPack(in io.Reader) (*os.File, error) {
 	}
 	if _, err := io.Copy(f, in); err != nil {
 		f.Close()
+		if errors.Is(err, syscall.ENOSPC) {
+			return nil, errors.New("paasd's disk is full: nothing of this push was kept; free space in paasd's data directory, then push again")
+		}
 		return nil, fmt.Errorf("read packfile: %w", err)
 	}
 	return f, nil
