@@ -8,8 +8,8 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"syscall"
 	"path/filepath"
+	"syscall"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
