@@ -7,6 +7,19 @@ import (
 	"testing"
 )
 
+// stored is the last deployed push as read from the repository once it was
+// accepted (its objects out of quarantine).
+func stored(t *testing.T, ts *testServer, app string) Push {
+	t.Helper()
+	p := ts.deployer.last(t).Push
+	repo, err := ts.git.openRepo(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Repo = repo
+	return p
+}
+
 // One file named by many tree entries is a small push and a large build
 // context: the context is bounded before anything reaches the engine.
 func TestCheckContextBoundsSizeAndFilesOfARealPush(t *testing.T) {
@@ -22,7 +35,7 @@ func TestCheckContextBoundsSizeAndFilesOfARealPush(t *testing.T) {
 	g.must(work, "add", ".")
 	g.must(work, "commit", "-q", "-m", "nine copies")
 	g.must(work, "push", "paas", "main")
-	if err := ts.deployer.last(t).Push.CheckContext(); err != nil {
+	if err := stored(t, ts, "myapp").CheckContext(); err != nil {
 		t.Errorf("9 MiB under a 10 MiB limit: %v", err)
 	}
 
@@ -32,7 +45,7 @@ func TestCheckContextBoundsSizeAndFilesOfARealPush(t *testing.T) {
 	g.must(work, "add", ".")
 	g.must(work, "commit", "-q", "-m", "twenty-one copies")
 	g.must(work, "push", "paas", "main")
-	err := ts.deployer.last(t).Push.CheckContext()
+	err := stored(t, ts, "myapp").CheckContext()
 	if !errors.Is(err, ErrContextTooLarge) || !strings.Contains(err.Error(), "more than 10 MiB (PAAS_BUILD_CONTEXT_MAX)") {
 		t.Errorf("21 MiB under a 10 MiB limit: %v", err)
 	}
@@ -46,7 +59,7 @@ func TestCheckContextBoundsSizeAndFilesOfARealPush(t *testing.T) {
 	g.must(work, "add", ".")
 	g.must(work, "commit", "-q", "-m", "many small files")
 	g.must(work, "push", "paas", "main")
-	err = ts.deployer.last(t).Push.CheckContext()
+	err = stored(t, ts, "myapp").CheckContext()
 	if !errors.Is(err, ErrContextTooLarge) || !strings.Contains(err.Error(), "more than 40 files and directories (PAAS_BUILD_CONTEXT_MAX_FILES)") {
 		t.Errorf("43 entries under a limit of 40: %v", err)
 	}

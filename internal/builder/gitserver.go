@@ -121,6 +121,10 @@ func NewGitServer(reposDir string, apps Apps, deployer Deployer, logger *slog.Lo
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	// Before any push: what a crash left in quarantine was never accepted.
+	if err := removeQuarantines(reposDir); err != nil {
+		logger.Error("remove the objects of pushes cut short", "err", err)
+	}
 	return &GitServer{
 		reposDir: reposDir,
 		apps:     apps,

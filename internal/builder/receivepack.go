@@ -75,8 +75,9 @@ func (g *GitServer) receivePack(w http.ResponseWriter, r *http.Request) {
 	unpackStatus := "ok"
 	var refused *refusal
 	var repo *git.Repository
+	var q *quarantine
 	if deploy >= 0 {
-		if repo, err = g.receiveObjects(ctx, app, in, limits); err != nil {
+		if repo, q, err = g.receiveObjects(ctx, app, in, limits); err != nil {
 			if refused = pushRefusal(err, limits); refused != nil {
 				// Refused like a pre-receive hook declines: git then shows
 				// the reason once, on the ref.
@@ -99,12 +100,15 @@ func (g *GitServer) receivePack(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.CopyN(io.Discard, rawBody, limits.MaxPushBytes)
 	}
 
+	if q != nil {
+		defer q.discard() // unless the deploy accepted the push's objects
+	}
 	reply := newPushReply(w, sideBand, g.log)
 	if refused != nil {
 		reply.Rejected(refused.msg)
 	}
 	if deploy >= 0 && repo != nil {
-		reasons[deploy] = g.deploy(ctx, app, appID, repo, req.Commands[deploy], reply)
+		reasons[deploy] = g.deploy(ctx, app, appID, repo, q, req.Commands[deploy], reply)
 	}
 	if err := reply.Report(reportStatus(unpackStatus, req.Commands, reasons)); err != nil {
 		g.log.Warn("send push report", "app", app, "err", err)
@@ -155,7 +159,7 @@ func reportStatus(unpackStatus string, cmds []*packp.Command, reasons []string) 
 
 // deploy runs the deployer for cmd and moves the branch when it succeeds. It
 // returns the reason the ref was not updated, "" when it was.
-func (g *GitServer) deploy(ctx context.Context, app, appID string, repo *git.Repository, cmd *packp.Command, reply *pushReply) string {
+func (g *GitServer) deploy(ctx context.Context, app, appID string, repo *git.Repository, q *quarantine, cmd *packp.Command, reply *pushReply) string {
 	unlock, err := g.lockApp(ctx, app, func() { reply.Printf("Waiting for another push to %s to finish...", app) })
 	if err != nil {
 		return "push cancelled while waiting for another push"
@@ -182,6 +186,12 @@ func (g *GitServer) deploy(ctx context.Context, app, appID string, repo *git.Rep
 		reply.Rejected(err.Error())
 		reply.Rejected("Push rejected: " + branch + " was not updated.")
 		return oneLine(err.Error())
+	}
+	if q != nil {
+		if err := q.accept(); err != nil {
+			g.log.Error("accept pushed objects", "app", app, "err", err)
+			return "deployed, but the pushed objects could not be kept on the server (see the paasd log)"
+		}
 	}
 	if err := setDeployRef(repo, cmd); err != nil {
 		g.log.Error("update ref after deploy", "app", app, "ref", cmd.Name, "err", err)

@@ -63,6 +63,7 @@ func (r *Runner) RunOneOff(ctx context.Context, o OneOff) (OneOffResult, error) 
 	}
 
 	var started Container
+	defer r.creatingContainer(spec.Name)()
 	code, err := r.backend.Run(ctx, spec, Stdio{Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr}, func(c Container) {
 		started = c
 		r.oneOffStarted(o, in, c)
@@ -85,6 +86,7 @@ func (r *Runner) RunOneOff(ctx context.Context, o OneOff) (OneOffResult, error) 
 
 func (r *Runner) runDetached(ctx context.Context, o OneOff, in instance, spec ContainerSpec) error {
 	spec.Labels[LabelOneOff] = oneOffDetached
+	defer r.creatingContainer(spec.Name)()
 	c, err := r.backend.Start(ctx, spec)
 	if err != nil {
 		return fmt.Errorf("run %s: %w", in.Process, err)

@@ -148,6 +148,7 @@ type Runner struct {
 	apps      map[string]*appState     // the desired state and its slots
 	info      map[string]containerInfo // by ID: containers no slot holds (booting, stopping, one-off)
 	oneOffSeq map[string]int           // "app/type" -> last N
+	creating  map[string]bool          // names of containers being created
 	supervise context.Context          // non-nil while Supervise runs
 }
 
@@ -175,6 +176,7 @@ func New(backend Backend, routes Routes, opts Options) *Runner {
 		apps:      map[string]*appState{},
 		info:      map[string]containerInfo{},
 		oneOffSeq: map[string]int{},
+		creating:  map[string]bool{},
 	}
 }
 
@@ -220,6 +222,7 @@ func (r *Runner) start(ctx context.Context, spec Spec, in instance, out io.Write
 	rel := spec.Release
 	step(out, "Starting %s (%s)", in.Process, releaseLabel(rel.Version))
 	cs := r.containerSpec(spec, in)
+	defer r.creatingContainer(cs.Name)()
 	c, err := r.backend.Start(ctx, cs)
 	if err != nil {
 		return Container{}, startError(spec, in, cs, err)

@@ -108,7 +108,15 @@ func (r *Runner) Supervise(ctx context.Context) {
 		}
 	}
 	r.mu.Unlock()
-	<-ctx.Done()
+	sweep := time.NewTicker(sweepInterval)
+	defer sweep.Stop()
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-sweep.C:
+			r.sweepUnstarted(ctx)
+		}
+	}
 	r.mu.Lock()
 	r.supervise = nil
 	r.mu.Unlock()
