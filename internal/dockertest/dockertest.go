@@ -127,9 +127,36 @@ func BusyboxImage(t testing.TB, cli *client.Client) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		removeDescendants(ctx, cli, ref)
 		_, _ = cli.ImageRemove(ctx, ref, image.RemoveOptions{Force: true, PruneChildren: true})
 	})
 	return ref
+}
+
+// removeDescendants removes the images built on ref, tagged or not: a build
+// cut short (a killed paasd, a failed step) leaves untagged ones that no tag
+// clean-up finds.
+func removeDescendants(ctx context.Context, cli *client.Client, ref string) {
+	base, err := cli.ImageInspect(ctx, ref)
+	if err != nil {
+		return
+	}
+	all, err := cli.ImageList(ctx, image.ListOptions{All: true})
+	if err != nil {
+		return
+	}
+	children := map[string][]string{}
+	for _, img := range all {
+		children[img.ParentID] = append(children[img.ParentID], img.ID)
+	}
+	var order []string // parents before children
+	for queue := children[base.ID]; len(queue) > 0; queue = queue[1:] {
+		order = append(order, queue[0])
+		queue = append(queue, children[queue[0]]...)
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		_, _ = cli.ImageRemove(ctx, order[i], image.RemoveOptions{Force: true, PruneChildren: true})
+	}
 }
 
 // RandomSuffix returns 8 hex characters, for names that must not collide with
