@@ -144,7 +144,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	handler := apiHandler(token, plat, git, logs.Streamer(plat.AppExists), logs.DrainStore(plat.AppExists), log)
 	apiSrv := newAPIServer(handler, log)
 	socketSrv := newAPIServer(socketHandler(token, apiLn.Addr(), handler), log)
-	routerSrv := newRouterServer(rt, log)
+	routerSrv := NewRouterServer(rt, log)
 	servers := []*http.Server{apiSrv, socketSrv, routerSrv}
 	var routerTLSSrv *http.Server
 	if routerTLSLn != nil {

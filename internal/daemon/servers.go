@@ -85,10 +85,11 @@ func newAPIServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// newRouterServer serves apps. A request body may pause at most
-// connguard.DefaultBodyIdle; there is no bound on how long a body or a
-// response takes in all, so uploads, streams and WebSockets go through.
-func newRouterServer(h http.Handler, log *slog.Logger) *http.Server {
+// NewRouterServer serves apps (paasd, and the router benchmark). A request
+// body may pause at most connguard.DefaultBodyIdle; there is no bound on how
+// long a body or a response takes in all, so uploads, streams and WebSockets
+// go through.
+func NewRouterServer(h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           connguard.IdleBody(connguard.DefaultBodyIdle, h),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -16,7 +16,6 @@ import (
 	"log"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -25,6 +24,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/paas-dev/paas/internal/connguard"
+	"github.com/paas-dev/paas/internal/daemon"
 	"github.com/paas-dev/paas/internal/router"
 )
 
@@ -87,13 +88,9 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
-	// As paasd serves its router.
-	srv := &http.Server{
-		Handler:           r,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       90 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	// As paasd serves its router: its server, and its cap per client address.
+	ln = connguard.Limit(ln, 0)
+	srv := daemon.NewRouterServer(r, logger)
 
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
