@@ -96,6 +96,9 @@ func TestAddAndRemoveDomain(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"*.example.com", "www.example.com"}
+	if !slices.Equal(ds, want) {
+		t.Fatalf("AddDomain of a second domain = %v, want %v", ds, want)
+	}
 	if _, got := routes.routed(); !slices.Equal(got["hello"], want) {
 		t.Fatalf("routed domains = %v, want %v", got, want)
 	}
