@@ -13,6 +13,10 @@ import (
 	"time"
 )
 
+// DefaultAddr is where paasd serves the API and git unless PAAS_API_ADDR
+// says otherwise, and so where paasctl looks unless PAAS_URL does.
+const DefaultAddr = "127.0.0.1:7070"
+
 // DefaultTimeout bounds a non-streaming call, from dialling to the end of the
 // response body.
 const DefaultTimeout = 30 * time.Second

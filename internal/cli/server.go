@@ -13,11 +13,11 @@ import (
 	"github.com/paas-dev/paas/internal/datadir"
 )
 
-// Environment and defaults, as DESIGN.md promises users.
+// Environment and defaults, as the README promises users.
 const (
 	envURL     = "PAAS_URL"
 	envToken   = "PAAS_API_TOKEN"
-	defaultURL = "http://127.0.0.1:7070"
+	defaultURL = "http://" + api.DefaultAddr
 )
 
 // server is the daemon paasctl talks to.

@@ -20,25 +20,18 @@ import (
 	"github.com/paas-dev/paas/internal/connguard"
 	"github.com/paas-dev/paas/internal/datadir"
 	"github.com/paas-dev/paas/internal/logplex"
+	"github.com/paas-dev/paas/internal/platform"
 	"github.com/paas-dev/paas/internal/router"
 	"github.com/paas-dev/paas/internal/runner"
 )
 
-// Defaults for a local install: nothing needs to be set to try it.
+// Defaults for a local install: nothing needs to be set to try it. Only the
+// listen addresses are the daemon's own; every other default belongs to the
+// component it tunes (runner.DefaultMemory, platform.DefaultKeepReleases, ...)
+// and ConfigFromEnv reads it from there, so there is one place to change it.
 const (
-	DefaultAPIAddr     = "127.0.0.1:7070"
-	DefaultRouterAddr  = "127.0.0.1:8080"
-	DefaultDomain      = "localhost"
-	DefaultBootTimeout = 60 * time.Second
-	DefaultStopTimeout = 30 * time.Second
-	// DefaultKeepReleases is how many newest releases per app keep their
-	// images for rollback.
-	DefaultKeepReleases = 10
-	// DefaultMemory is each process's memory limit unless the app sets one,
-	// so one app cannot take the machine down.
-	DefaultMemory = 512 << 20
-	// DefaultLogLines is how much log history each app keeps.
-	DefaultLogLines = 10000
+	DefaultAPIAddr    = api.DefaultAddr
+	DefaultRouterAddr = "127.0.0.1:8080"
 )
 
 // Config is paasd's whole configuration, read from the environment.
@@ -87,14 +80,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		DataDir:              datadir.Default(),
 		APIAddr:              or(getenv("PAAS_API_ADDR"), DefaultAPIAddr),
 		RouterAddr:           or(getenv("PAAS_ROUTER_ADDR"), DefaultRouterAddr),
-		Domain:               strings.ToLower(or(getenv("PAAS_DOMAIN"), DefaultDomain)),
+		Domain:               strings.ToLower(or(getenv("PAAS_DOMAIN"), router.DefaultDomain)),
 		APIToken:             getenv("PAAS_API_TOKEN"),
-		BootTimeout:          DefaultBootTimeout,
-		StopTimeout:          DefaultStopTimeout,
-		KeepReleases:         DefaultKeepReleases,
-		LogLines:             DefaultLogLines,
+		BootTimeout:          runner.DefaultBootTimeout,
+		StopTimeout:          runner.DefaultStopTimeout,
+		KeepReleases:         platform.DefaultKeepReleases,
+		LogLines:             logplex.DefaultBufferLines,
 		RouterTimeout:        router.DefaultTimeout,
-		Memory:               DefaultMemory,
+		Memory:               runner.DefaultMemory,
 		PIDs:                 runner.DefaultPIDs,
 		CPUShares:            runner.DefaultCPUShares,
 		MaxConnsPerAddr:      connguard.DefaultPerAddr,

@@ -7,6 +7,8 @@ import (
 
 	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/connguard"
+	"github.com/paas-dev/paas/internal/logplex"
+	"github.com/paas-dev/paas/internal/platform"
 	"github.com/paas-dev/paas/internal/router"
 	"github.com/paas-dev/paas/internal/runner"
 )
@@ -19,7 +21,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{DataDir: "/tmp/x", APIAddr: DefaultAPIAddr, RouterAddr: DefaultRouterAddr, Domain: "localhost",
-		BootTimeout: DefaultBootTimeout, StopTimeout: DefaultStopTimeout, KeepReleases: DefaultKeepReleases, Memory: DefaultMemory, PIDs: runner.DefaultPIDs, CPUShares: runner.DefaultCPUShares, MaxConnsPerAddr: connguard.DefaultPerAddr, BuildContextMax: builder.DefaultMaxContextBytes, BuildContextMaxFiles: builder.DefaultMaxContextFiles, LogLines: DefaultLogLines, RouterTimeout: router.DefaultTimeout}
+		BootTimeout: runner.DefaultBootTimeout, StopTimeout: runner.DefaultStopTimeout, KeepReleases: platform.DefaultKeepReleases, Memory: runner.DefaultMemory, PIDs: runner.DefaultPIDs, CPUShares: runner.DefaultCPUShares, MaxConnsPerAddr: connguard.DefaultPerAddr, BuildContextMax: builder.DefaultMaxContextBytes, BuildContextMaxFiles: builder.DefaultMaxContextFiles, LogLines: logplex.DefaultBufferLines, RouterTimeout: router.DefaultTimeout}
 	if c != want {
 		t.Fatalf("got %+v, want %+v", c, want)
 	}

@@ -1,6 +1,9 @@
 // Package platform is the coordinating layer: it runs a deploy (build, append
-// release, run, cut over) and an app's lifecycle across the components, which
-// never call each other directly.
+// release, run, cut over) and an app's lifecycle across the builder, the
+// ledger and the runner, which do not know one another. The few edges
+// between components go through small interfaces their consumer owns and
+// the daemon wires: the runner updates the router's table (runner.Routes)
+// and reports to the log stream (runner.Events).
 package platform
 
 import (

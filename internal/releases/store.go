@@ -1,9 +1,12 @@
 // Package releases is the ledger: apps, builds and the append-only, numbered
 // releases, kept in one bbolt file.
 //
-// Layout: top-level buckets apps (name -> App JSON), and builds, releases and
+// Layout: top-level buckets apps (name -> App JSON); builds, releases and
 // status, each holding one sub-bucket per app keyed by big-endian uint64 so
-// that cursor order is numeric order. A release record never changes; its
+// that cursor order is numeric order; formation and settings (app name ->
+// JSON), the mutable per-app state that is no part of any release; domains
+// (custom domain -> owning app); and meta. docs/architecture.md lists the
+// record formats. A release record never changes; its
 // status lives apart in the status bucket because it is the one thing that
 // does. Each record holds its own digest and its predecessor's, so Verify can
 // name the first release whose history was altered or lost. The digests are

@@ -75,7 +75,7 @@ type Stdio struct {
 }
 
 // Backend is the container runtime. Docker is the one-machine implementation;
-// a Swarm backend would be another (DESIGN.md "Where it grows").
+// a Swarm backend would be another (docs/architecture.md, "Where it grows").
 type Backend interface {
 	Start(ctx context.Context, spec ContainerSpec) (Container, error) // create + start + inspect
 	Stop(ctx context.Context, id string, grace time.Duration) error   // SIGTERM, SIGKILL after grace

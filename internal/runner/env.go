@@ -8,11 +8,12 @@ import (
 	"github.com/paas-dev/paas/internal/releases"
 )
 
-// processEnv is one process's environment (DESIGN.md "Process environment"):
-// the release's config vars, then the platform's, which win, so an app cannot
-// move its own PORT away from where the router looks. Keys are sorted so the
-// same release always gives the same environment. Values go to Docker through
-// the API, never through argv, since config vars hold secrets.
+// processEnv is one process's environment (docs/architecture.md, "Process
+// environment"): the release's config vars, then the platform's, which win,
+// so an app cannot move its own PORT away from where the router looks. Keys
+// are sorted so the same release always gives the same environment. Values
+// go to Docker through the API, never through argv, since config vars hold
+// secrets.
 func processEnv(rel releases.Release, proc string) []string {
 	vars := maps.Clone(rel.Config)
 	if vars == nil {
