@@ -1,14 +1,23 @@
-# paas — the two commands a new machine needs: `make run` and `make test`.
+# paas — the two commands a new machine needs: `make run` and
+# `make deps test` (deps installs host packages and starts Docker; test only
+# checks for them and says what is missing).
 GO      ?= go
 BIN     := bin
 PKGS    := ./...
+# Both binaries say which build they are (paasd --version, paasctl version,
+# /healthz).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X github.com/paas-dev/paas/internal/version.Version=$(VERSION) \
+           -X github.com/paas-dev/paas/internal/version.Commit=$(COMMIT)
+SHELL_SCRIPTS := $(wildcard scripts/*.sh bench/*.sh) .ci/run
 # staticcheck finds bugs vet does not (SA4006: a value never used); pinned,
 # and fetched through the module proxy by go run on a fresh machine.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Tests that need Docker fail rather than skip under `make test`.
 export PAAS_REQUIRE_DOCKER := 1
 
-.PHONY: all build run test unit lint bench deps busybox-image clean faults
+.PHONY: all build run test unit lint bench deps check-deps busybox-image clean faults
 
 # How many times make faults kills paasd; make test runs 10.
 FAULTS ?= 100
@@ -16,18 +25,24 @@ FAULTS ?= 100
 all: build
 
 build:
-	$(GO) build -o $(BIN)/paasd ./cmd/paasd
-	$(GO) build -o $(BIN)/paasctl ./cmd/paasctl
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/paasd ./cmd/paasd
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/paasctl ./cmd/paasctl
 
 # Runs paasd in the foreground with its embedded defaults (API and git on
 # 127.0.0.1:7070, router on 127.0.0.1:8080, apps at http://<app>.localhost:8080/).
 run: deps build
 	./$(BIN)/paasd
 
+# Installs what is missing (git, busybox-static, shellcheck, docker.io) and
+# starts dockerd: needs root or sudo.
 deps:
 	./scripts/host-deps.sh
 
-test: deps lint
+# Installs nothing: says what is missing and that make deps gets it.
+check-deps:
+	./scripts/host-deps.sh --check
+
+test: check-deps lint
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 	$(MAKE) faults FAULTS=10
 
@@ -36,7 +51,7 @@ test: deps lint
 # no release lost or half-written, the chain intact, the current release
 # serving, no container left over. FAULTS_SEED=N replays a run. Needs root
 # (it mounts a small tmpfs) and Docker; sends traffic to loopback only.
-faults: deps
+faults: check-deps
 	FAULTS=$(FAULTS) $(GO) test -count=1 -timeout 60m -run '^TestFaults' -v ./e2e
 
 # Unit tests only: no Docker needed.
@@ -49,13 +64,15 @@ lint:
 	$(GO) vet $(PKGS)
 	$(GO) run $(STATICCHECK) $(PKGS)
 	$(GO) mod tidy -diff
+	@command -v shellcheck >/dev/null || { echo "lint: shellcheck is missing: run make deps (or apt-get install shellcheck)"; exit 1; }
+	shellcheck $(SHELL_SCRIPTS)
 
 bench: build
 	./scripts/host-deps.sh --bench
 	./bench/run.sh
 
 # A 2 MB base image (paas/busybox) for trying paas without a registry.
-busybox-image: deps
+busybox-image: check-deps
 	./scripts/busybox-image.sh
 
 clean:

@@ -61,6 +61,7 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/paas-logbench.XXXXXX")
 pid=""
+# shellcheck disable=SC2317 # run by the EXIT trap, which shellcheck does not follow
 cleanup() {
   if [ -n "$pid" ]; then
     # logbench removes its containers and image when told to stop.

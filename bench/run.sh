@@ -227,7 +227,7 @@ measure() {
   fi
   echo "bench: $name: ${d}s, $c connections, $t threads"
   cpu0=$(cpu_ticks "${cpu_pid:-}")
-  load -t"$t" -c"$c" -d"${d}s" -H "Host: $host" -s "$lua" "$url" -- $strict >"$tmp/res/$name.wrk"
+  load -t"$t" -c"$c" -d"${d}s" -H "Host: $host" -s "$lua" "$url" -- ${strict:+"$strict"} >"$tmp/res/$name.wrk"
   cpu1=$(cpu_ticks "${cpu_pid:-}")
   if ! grep '^RESULT ' "$tmp/res/$name.wrk" >"$tmp/res/$name"; then
     echo "bench: wrk printed no result for $name:" >&2

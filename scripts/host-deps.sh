@@ -1,16 +1,48 @@
 #!/usr/bin/env bash
 # Makes what paasd and its tests need available on a Debian machine: a running
-# Docker Engine, git, and a static busybox (the tests' base image is built from
-# it, since no registry can be reached). Installs only what is missing.
+# Docker Engine, git, shellcheck (make lint), and a static busybox (the tests'
+# base image is built from it, since no registry can be reached). Installs
+# only what is missing.
+#
+#   host-deps.sh            install what is missing and start dockerd (make deps)
+#   host-deps.sh --bench    the same, and wrk and nginx for make bench
+#   host-deps.sh --check    install nothing: say what is missing and how to
+#                           get it, and fail if anything is (make test)
 set -euo pipefail
+
+mode=install
+bench=false
+for arg in "$@"; do
+  case "$arg" in
+    --check) mode=check ;;
+    --bench) bench=true ;;
+    *) echo "host-deps: unknown argument $arg (want --check or --bench)" >&2; exit 2 ;;
+  esac
+done
 
 need=()
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v busybox >/dev/null 2>&1 || need+=(busybox-static)
+command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v docker >/dev/null 2>&1 || need+=(docker.io)
-if [ "${1:-}" = "--bench" ]; then
+if $bench; then
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
   command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
+fi
+
+if [ "$mode" = check ]; then
+  missing=()
+  [ ${#need[@]} -gt 0 ] && missing+=("the Debian packages ${need[*]}")
+  if command -v docker >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; then
+    missing+=("a running Docker Engine (docker info fails)")
+  fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "host-deps: missing:" >&2
+    printf '  - %s\n' "${missing[@]}" >&2
+    echo "host-deps: run 'make deps' (as root, or with sudo) to install and start them" >&2
+    exit 1
+  fi
+  exit 0
 fi
 
 as_root() {

@@ -11,9 +11,28 @@ import (
 	"syscall"
 
 	"github.com/paas-dev/paas/internal/daemon"
+	"github.com/paas-dev/paas/internal/version"
 )
 
+const usage = `usage: paasd [--version]
+
+paasd is configured from its environment only (PAAS_DATA_DIR, PAAS_API_ADDR,
+PAAS_ROUTER_ADDR, PAAS_DOMAIN, ...); every variable is optional and the
+README's "Configuration" lists them all.
+`
+
 func main() {
+	switch {
+	case len(os.Args) == 2 && (os.Args[1] == "--version" || os.Args[1] == "-version" || os.Args[1] == "version"):
+		fmt.Println("paasd", version.Get())
+		return
+	case len(os.Args) == 2 && (os.Args[1] == "--help" || os.Args[1] == "-h" || os.Args[1] == "help"):
+		fmt.Print(usage)
+		return
+	case len(os.Args) > 1:
+		fmt.Fprintf(os.Stderr, "paasd: unknown argument %q\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
 	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: logLevel()}))
 	cfg, err := daemon.ConfigFromEnv(os.Getenv)
 	if err != nil {

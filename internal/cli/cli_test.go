@@ -1,8 +1,14 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/paas-dev/paas/api"
 )
 
 func TestHelpEverywhere(t *testing.T) {
@@ -36,8 +42,31 @@ func TestUnknownCommandAndFlag(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	isolate(t)
-	if out := paasctl(t, "", "version").mustSucceed(t); !strings.HasPrefix(out, "paasctl ") {
-		t.Errorf("version: %q", out)
+	t.Setenv(envURL, "http://127.0.0.1:1") // nothing listens on port 1
+	out := paasctl(t, "", "version").mustSucceed(t)
+	if !strings.HasPrefix(out, "paasctl ") || !strings.Contains(out, "paasd   unknown: ") {
+		t.Errorf("version with paasd down: %q", out)
+	}
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != api.HealthPath {
+			http.NotFound(w, req)
+			return
+		}
+		fmt.Fprintln(w, `{"status":"ok","version":"v1.2.3","commit":"0123456789abcdef","go":"go1.99"}`)
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv(envURL, srv.URL)
+	out = paasctl(t, "", "version").mustSucceed(t)
+	if want := "paasd   v1.2.3 (commit 0123456789ab, go1.99) at " + srv.URL; !strings.Contains(out, want) {
+		t.Errorf("version = %q, want a line %q", out, want)
+	}
+	var r versionReport
+	if err := json.Unmarshal([]byte(paasctl(t, "", "version", "--json").mustSucceed(t)), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Client.Version == "" || r.Server == nil || r.Server.Version != "v1.2.3" {
+		t.Errorf("version --json = %+v", r)
 	}
 }
 

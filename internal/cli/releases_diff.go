@@ -55,7 +55,7 @@ func runReleasesDiff(cmd *cobra.Command, g *globals, opts *releasesDiffOptions) 
 	}
 	fmt.Fprintf(out, "=== %s v%d -> v%d\n", name, d.From, d.To)
 	tw := newTable(out)
-	fmt.Fprintf(tw, "Commit:\t%s\n", change(shortCommit(d.CommitFrom), shortCommit(d.CommitTo)))
+	fmt.Fprintf(tw, "Commit:\t%s\n", change(shortCommit(d.CommitFrom, 7), shortCommit(d.CommitTo, 7)))
 	fmt.Fprintf(tw, "Image:\t%s\n", change(d.ImageFrom, d.ImageTo))
 	if err := tw.Flush(); err != nil {
 		return err
@@ -90,11 +90,10 @@ func printChanges(w io.Writer, title string, added, removed, changed []string) {
 	}
 }
 
-// shortCommit is a commit as descriptions show it, 7 hex digits.
-func shortCommit(c string) string {
-	const short = 7
-	if len(c) > short {
-		return c[:short]
+// shortCommit is a commit cut to n hex digits: descriptions show 7.
+func shortCommit(c string, n int) string {
+	if len(c) > n {
+		return c[:n]
 	}
 	return c
 }

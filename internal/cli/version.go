@@ -1,36 +1,83 @@
 package cli
 
 import (
+	"context"
 	"fmt"
-	"runtime"
-	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/version"
 )
 
-// version is set at build time:
-// go build -ldflags "-X github.com/paas-dev/paas/internal/cli.version=v1.0.0"
-var version string
-
-func newVersionCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print paasctl's version",
-		GroupID: groupOther,
-		Args:    cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintf(cmd.OutOrStdout(), "paasctl %s (%s, %s/%s)\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-		},
-	}
+type versionOptions struct {
+	json bool
 }
 
-// buildVersion falls back to the module version go install records.
-func buildVersion() string {
-	if version != "" {
-		return version
+// versionReport is `paasctl version --json`: this paasctl, and the paasd it
+// talks to when that answers (server is absent, and server_error says why,
+// when it does not).
+type versionReport struct {
+	Client      version.Info `json:"client"`
+	ServerURL   string       `json:"server_url,omitempty"`
+	Server      *api.Health  `json:"server,omitempty"`
+	ServerError string       `json:"server_error,omitempty"`
+}
+
+// serverVersionTimeout keeps `paasctl version` quick when paasd is down:
+// the client's own version is the point of the command.
+const serverVersionTimeout = 3 * time.Second
+
+func newVersionCommand() *cobra.Command {
+	var opts versionOptions
+	cmd := &cobra.Command{
+		Use:     "version",
+		Short:   "Print paasctl's version, and paasd's when it answers",
+		GroupID: groupOther,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runVersion(cmd, &opts)
+		},
 	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print the versions as JSON")
+	return cmd
+}
+
+func runVersion(cmd *cobra.Command, opts *versionOptions) error {
+	r := versionReport{Client: version.Get()}
+	if u, err := versionServerURL(); err != nil {
+		r.ServerError = err.Error()
+	} else {
+		r.ServerURL = u
+		ctx, cancel := context.WithTimeout(cmd.Context(), serverVersionTimeout)
+		defer cancel()
+		// /healthz is open: no token is sent for it.
+		if h, err := api.NewClient(u, "").Health(ctx); err != nil {
+			r.ServerError = describe(err)
+		} else {
+			r.Server = &h
+		}
 	}
-	return "(devel)"
+	out := cmd.OutOrStdout()
+	if opts.json {
+		return printJSON(out, r)
+	}
+	fmt.Fprintln(out, "paasctl", r.Client)
+	switch {
+	case r.Server != nil:
+		fmt.Fprintf(out, "paasd   %s (commit %s, %s) at %s\n", r.Server.Version, shortCommit(r.Server.Commit, 12), r.Server.Go, r.ServerURL)
+	default:
+		fmt.Fprintf(out, "paasd   unknown: %s\n", r.ServerError)
+	}
+	return nil
+}
+
+// versionServerURL is the daemon other commands would talk to.
+func versionServerURL() (string, error) {
+	creds, err := loadCredentials()
+	if err != nil {
+		return "", err
+	}
+	return serverURL(creds)
 }

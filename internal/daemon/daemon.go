@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -31,6 +32,7 @@ import (
 	"github.com/paas-dev/paas/internal/releases"
 	"github.com/paas-dev/paas/internal/router"
 	"github.com/paas-dev/paas/internal/runner"
+	"github.com/paas-dev/paas/internal/version"
 )
 
 // ShutdownTimeout bounds how long in-flight requests get to finish on SIGTERM.
@@ -188,7 +190,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if routerTLSSrv != nil {
 		go serve("router-tls", routerTLSSrv, routerTLSLn)
 	}
-	log.Info("paasd ready", "data_dir", cfg.DataDir, "domain", cfg.Domain)
+	log.Info("paasd ready", "version", version.Get().Version, "commit", version.Get().Commit, "data_dir", cfg.DataDir, "domain", cfg.Domain)
 
 	var failed error
 	select {
@@ -220,13 +222,25 @@ func guardAPI(token string, h http.Handler) http.Handler {
 	guarded := connguard.Deadline(connguard.DefaultAnonymous,
 		auth.Middleware(token)(connguard.IdleBody(connguard.DefaultBodyIdle, h)))
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.URL.Path == "/healthz" {
+		if req.URL.Path == api.HealthPath {
 			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+			_, _ = w.Write(healthBody)
 			return
 		}
 		guarded.ServeHTTP(w, req)
 	})
+}
+
+// healthBody is /healthz's answer: up, and which build.
+var healthBody = health()
+
+func health() []byte {
+	v := version.Get()
+	b, err := json.Marshal(api.Health{Status: "ok", Version: v.Version, Commit: v.Commit, Go: v.Go})
+	if err != nil {
+		panic(err) // a struct of strings always marshals
+	}
+	return append(b, '\n')
 }
 
 // verifyLedger checks every app's release digest chain and says loudly where

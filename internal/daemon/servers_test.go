@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/datadir"
+	"github.com/paas-dev/paas/internal/version"
 )
 
 const testToken = "test-token-0123456789"
@@ -121,5 +123,25 @@ func TestAPISocketIsTheOwnersAlone(t *testing.T) {
 	}
 	if _, err := listenSocket(filepath.Dir(notSocket)); err == nil {
 		t.Error("a file that is not a socket was replaced")
+	}
+}
+
+// /healthz answers without the token and says which build paasd is.
+func TestHealthSaysWhichBuild(t *testing.T) {
+	old := version.Version
+	version.Version = "v0.0.1-test"
+	t.Cleanup(func() { version.Version = old })
+	healthBody = health() // the test stamps after the package initialised it
+	t.Cleanup(func() { healthBody = health() })
+
+	apps := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "[]") })
+	srv := httptest.NewServer(guardAPI(testToken, apps))
+	t.Cleanup(srv.Close)
+	h, err := api.NewClient(srv.URL, "").Health(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Status != "ok" || h.Version != "v0.0.1-test" || h.Commit == "" || h.Go == "" {
+		t.Fatalf("health = %+v, want ok, the stamped version, a commit and the Go release", h)
 	}
 }
