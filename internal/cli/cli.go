@@ -127,6 +127,7 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		newGitRemoteCommand(g),
 		newGitCredentialCommand(),
 		newLoginCommand(),
+		newLogoutCommand(),
 		newVersionCommand(),
 	)
 	return cmd

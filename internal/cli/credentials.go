@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 )
 
-// credentials is what paasctl login saves: one server and its token.
+// credentials is what paasctl login saves: the server later commands talk
+// to. Its token goes to ~/.netrc (netrc.go); Token is read only from files
+// written before that, and dropped by the next login or logout.
 type credentials struct {
 	URL   string `json:"url"`
-	Token string `json:"token"`
+	Token string `json:"token,omitempty"`
 }
 
 // credentialsPath is ~/.config/paas/credentials.json on Linux.
@@ -63,21 +65,20 @@ func saveCredentials(c credentials) (string, error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return "", fmt.Errorf("save credentials: %w", err)
 	}
-	// CreateTemp makes the file 0600 before any secret is in it.
-	f, err := os.CreateTemp(dir, ".credentials-*.json")
-	if err != nil {
-		return "", fmt.Errorf("save credentials: %w", err)
-	}
-	defer os.Remove(f.Name()) // after the rename this is a no-op
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return "", fmt.Errorf("save credentials: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("save credentials: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := writePrivateFile(path, append(b, '\n')); err != nil {
 		return "", fmt.Errorf("save credentials: %w", err)
 	}
 	return path, nil
+}
+
+// removeCredentials deletes the saved server; none saved is not an error.
+func removeCredentials() error {
+	path, err := credentialsPath()
+	if err != nil {
+		return nil
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove credentials: %w", err)
+	}
+	return nil
 }

@@ -40,6 +40,7 @@ func isolate(t *testing.T) {
 	t.Setenv("PAAS_DATA_DIR", t.TempDir())
 	t.Setenv(envURL, "")
 	t.Setenv(envToken, "")
+	t.Setenv("NETRC", "")
 	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 	t.Setenv("GIT_TERMINAL_PROMPT", "0")
 	// Out of this source tree's own git repo, and any "paas" remote it has.

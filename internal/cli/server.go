@@ -97,12 +97,19 @@ func normalizeURL(raw, from string) (string, error) {
 }
 
 // tokenFor picks the API token for the server at u: $PAAS_API_TOKEN, else
-// the one paasctl login saved for that server, else a local daemon's own
-// token file (local is then true). Each saved token is only ever sent to the
+// the one paasctl login saved for that server's host in ~/.netrc (or, from
+// before that, in the credentials file), else a local daemon's own token
+// file (local is then true). Each saved token is only ever sent to the
 // server it is for.
 func tokenFor(u string, creds *credentials) (token string, local bool, err error) {
 	if t := strings.TrimSpace(os.Getenv(envToken)); t != "" {
 		return t, false, nil
+	}
+	if parsed, err := url.Parse(u); err == nil && parsed.Hostname() != "" {
+		t, err := netrcPassword(parsed.Hostname(), gitUsername)
+		if err != nil || t != "" {
+			return t, false, err
+		}
 	}
 	if creds != nil && creds.Token != "" && sameServer(creds.URL, u) {
 		return creds.Token, false, nil

@@ -147,6 +147,12 @@ func TestWrongToken(t *testing.T) {
 func TestLogin(t *testing.T) {
 	url := startDaemon(t, newFakePlatform(fakeApp("hello")))
 	t.Setenv(envToken, "")
+	netrc := filepath.Join(os.Getenv("HOME"), ".netrc")
+	// Another service's entry on the same host, and a comment, stay as they are.
+	other := "# mine\nmachine 127.0.0.1 login alice password hers\n"
+	if err := os.WriteFile(netrc, []byte(other), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	paasctl(t, "wrong-token-0123456789\n", "login").mustFail(t, "refused this token")
 	paasctl(t, "", "login").mustFail(t, "no token given")
@@ -154,25 +160,34 @@ func TestLogin(t *testing.T) {
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("a failed login saved credentials: %v", err)
 	}
+	if b, _ := os.ReadFile(netrc); string(b) != other {
+		t.Fatalf("a failed login changed .netrc:\n%s", b)
+	}
 
 	out := paasctl(t, testToken+"\n", "login").mustSucceed(t)
-	if !strings.Contains(out, "Logged in to "+url) {
+	if !strings.Contains(out, "Logged in to "+url) || !strings.Contains(out, netrc) {
 		t.Errorf("login output: %q", out)
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("credentials mode %v, want 0600", fi.Mode().Perm())
+	for _, p := range []string{path, netrc} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v, want 0600", p, fi.Mode().Perm())
+		}
 	}
 	if di, _ := os.Stat(filepath.Dir(path)); di.Mode().Perm() != 0o700 {
 		t.Errorf("credentials dir mode %v, want 0700", di.Mode().Perm())
 	}
 	var saved credentials
 	b, _ := os.ReadFile(path)
-	if err := json.Unmarshal(b, &saved); err != nil || saved.URL != url || saved.Token != testToken {
-		t.Errorf("saved %s (%v)", b, err)
+	if err := json.Unmarshal(b, &saved); err != nil || saved.URL != url || saved.Token != "" {
+		t.Errorf("saved %s (%v), want the URL and no token", b, err)
+	}
+	b, _ = os.ReadFile(netrc)
+	if want := other + "machine 127.0.0.1\n  login paas\n  password " + testToken + "\n"; string(b) != want {
+		t.Errorf(".netrc after login:\n%s\nwant:\n%s", b, want)
 	}
 
 	// Later commands use the saved URL and token with nothing in the environment.
@@ -180,10 +195,42 @@ func TestLogin(t *testing.T) {
 	if out := paasctl(t, "", "apps").mustSucceed(t); !strings.Contains(out, "hello") {
 		t.Errorf("apps after login:\n%s", out)
 	}
-	// The saved token is only for its own server.
+	// A second login replaces the entry rather than adding one.
+	paasctl(t, testToken+"\n", "login").mustSucceed(t)
+	if b2, _ := os.ReadFile(netrc); string(b2) != string(b) {
+		t.Errorf(".netrc after a second login:\n%s", b2)
+	}
+	// The saved token is only for its own host.
 	t.Setenv(envURL, "http://127.0.0.2:7070")
 	t.Setenv(datadir.Env, t.TempDir())
 	paasctl(t, "", "apps").mustFail(t, "no API token for http://127.0.0.2:7070")
+
+	t.Setenv(envURL, "")
+	if out := paasctl(t, "", "logout").mustSucceed(t); !strings.Contains(out, "Logged out of "+url) {
+		t.Errorf("logout output: %q", out)
+	}
+	if b, _ := os.ReadFile(netrc); string(b) != other {
+		t.Errorf(".netrc after logout:\n%s\nwant:\n%s", b, other)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("logout left the credentials file: %v", err)
+	}
+	if out := paasctl(t, "", "logout").mustSucceed(t); !strings.Contains(out, "No token was saved") {
+		t.Errorf("second logout output: %q", out)
+	}
+}
+
+// A credentials file from before ~/.netrc still logs in.
+func TestCredentialsFileTokenStillWorks(t *testing.T) {
+	url := startDaemon(t, newFakePlatform(fakeApp("hello")))
+	t.Setenv(envToken, "")
+	t.Setenv(envURL, "")
+	if _, err := saveCredentials(credentials{URL: url, Token: testToken}); err != nil {
+		t.Fatal(err)
+	}
+	if out := paasctl(t, "", "apps").mustSucceed(t); !strings.Contains(out, "hello") {
+		t.Errorf("apps with an old credentials file:\n%s", out)
+	}
 }
 
 func TestLoginRejectsTokenArgument(t *testing.T) {
