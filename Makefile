@@ -33,7 +33,8 @@ build:
 run: deps build
 	./$(BIN)/paasd
 
-# Installs what is missing (git, busybox-static, shellcheck, docker.io) and
+# Installs what is missing (git, busybox-static, shellcheck, bash-completion,
+# docker.io) and
 # starts dockerd: needs root or sudo.
 deps:
 	./scripts/host-deps.sh

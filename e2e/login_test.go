@@ -63,3 +63,25 @@ func TestVersionOfBothBinaries(t *testing.T) {
 		t.Errorf("paasctl version:\n%s", v)
 	}
 }
+
+// bash, with the script paasctl completion bash prints, completes -a with
+// the apps the daemon has.
+func TestBashCompletesAppNames(t *testing.T) {
+	cli := dockertest.Client(t)
+	d := startDaemon(t, daemonOptions{})
+	app := d.createApp(cli)
+	paasctl := filepath.Join(binDir, "paasctl")
+	// cobra's script needs bash-completion, as on any Debian shell (make
+	// deps installs it). COMP_* are what bash sets for a completion function.
+	script := `source /usr/share/bash-completion/bash_completion
+source <("$PAASCTL" completion bash)
+COMP_WORDS=(paasctl ps -a "${APP:0:6}"); COMP_CWORD=3; COMP_LINE="paasctl ps -a ${APP:0:6}"; COMP_POINT=${#COMP_LINE}
+__start_paasctl
+printf '%s\n' "${COMPREPLY[@]}"`
+	cmd := exec.Command("bash", "--norc", "--noprofile", "-c", script)
+	cmd.Env = append(d.env(), "PAASCTL="+paasctl, "APP="+app, "PATH="+filepath.Dir(paasctl)+":"+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), app) {
+		t.Fatalf("bash completion of -a %s: %v\n%s", app[:6], err, out)
+	}
+}

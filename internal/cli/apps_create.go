@@ -10,11 +10,12 @@ import (
 
 type appsCreateOptions struct {
 	name string
+	json bool
 }
 
 func newAppsCreateCommand() *cobra.Command {
 	var opts appsCreateOptions
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "apps:create NAME",
 		Short: "Create an app",
 		Long: `Create an app. Its name becomes its host name (NAME.<PAAS_DOMAIN>) and its git
@@ -28,6 +29,8 @@ not ending with a dash.`,
 			return runAppsCreate(cmd, &opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print the created app as JSON")
+	return cmd
 }
 
 func runAppsCreate(cmd *cobra.Command, opts *appsCreateOptions) error {
@@ -36,6 +39,13 @@ func runAppsCreate(cmd *cobra.Command, opts *appsCreateOptions) error {
 		return err
 	}
 	out := cmd.OutOrStdout()
+	if opts.json {
+		app, err := srv.client().CreateApp(cmd.Context(), opts.name)
+		if err != nil {
+			return withHint(err, api.IDConflict, "choose another name, or run paasctl apps to see the existing apps")
+		}
+		return printJSON(out, app)
+	}
 	fmt.Fprintf(out, "Creating %s... ", opts.name)
 	app, err := srv.client().CreateApp(cmd.Context(), opts.name)
 	if err != nil {

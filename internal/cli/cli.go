@@ -79,9 +79,8 @@ Deploy an app:
 
 The daemon is at $PAAS_URL (default ` + defaultURL + `). The API token comes from
 $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data directory.`,
-		SilenceErrors:     true,
-		SilenceUsage:      true,
-		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		SilenceErrors: true,
+		SilenceUsage:  true,
 	}
 	cmd.PersistentFlags().StringVarP(&g.app, "app", "a", "", `app to act on (default: the app of the git remote "paas")`)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -97,6 +96,7 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		&cobra.Group{ID: groupOther, Title: "Other:"},
 	)
 	cmd.SetHelpCommandGroupID(groupOther)
+	enableCompletion(cmd)
 	cmd.AddCommand(
 		newAppsCommand(),
 		newAppsCreateCommand(),

@@ -21,12 +21,12 @@ func TestHelpEverywhere(t *testing.T) {
 		}
 	}
 	out := paasctl(t, "", "--help").mustSucceed(t)
-	for _, want := range []string{"apps:create", "git:remote", "login"} {
+	for _, want := range []string{"apps:create", "git:remote", "login", "completion"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("paasctl --help lacks %s", want)
 		}
 	}
-	for _, unwanted := range []string{"completion", "git:credential"} {
+	for _, unwanted := range []string{"git:credential", "__complete"} {
 		if strings.Contains(out, unwanted) {
 			t.Errorf("paasctl --help lists %s", unwanted)
 		}
@@ -37,7 +37,6 @@ func TestUnknownCommandAndFlag(t *testing.T) {
 	isolate(t)
 	paasctl(t, "", "apps:crate").mustFail(t, `unknown command "apps:crate"`)
 	paasctl(t, "", "apps", "--nope").mustFail(t, "unknown flag: --nope", "paasctl apps --help")
-	paasctl(t, "", "completion", "bash").mustFail(t, "unknown command")
 }
 
 func TestVersion(t *testing.T) {
@@ -74,4 +73,79 @@ func TestArgumentErrors(t *testing.T) {
 	isolate(t)
 	paasctl(t, "", "apps:create").mustFail(t, "missing NAME: usage: paasctl apps:create NAME")
 	paasctl(t, "", "apps:create", "a", "b").mustFail(t, `too many arguments, ["b"]`)
+}
+
+func TestCompletion(t *testing.T) {
+	startDaemon(t, newFakePlatform(fakeApp("hello"), fakeApp("help-desk"), fakeApp("other")))
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		if out := paasctl(t, "", "completion", shell).mustSucceed(t); !strings.Contains(out, "__complete") {
+			t.Errorf("completion %s does not call paasctl __complete:\n%.300s", shell, out)
+		}
+	}
+	out := paasctl(t, "", "__complete", "ps", "-a", "hel").mustSucceed(t)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var names []string
+	for _, l := range lines[:len(lines)-1] { // the last is the directive
+		names = append(names, strings.SplitN(l, "\t", 2)[0])
+	}
+	if strings.Join(names, " ") != "hello help-desk" || lines[len(lines)-1] != ":4" {
+		t.Errorf("completing -a hel:\n%s\nwant hello and help-desk, then :4 (no file names)", out)
+	}
+	// A daemon that cannot be reached gives no suggestions, not an error.
+	t.Setenv(envURL, "http://127.0.0.1:1")
+	if out := paasctl(t, "", "__complete", "ps", "-a", "").mustSucceed(t); strings.TrimSpace(out) != ":4" {
+		t.Errorf("completing with paasd down:\n%s", out)
+	}
+}
+
+// Every command that lists or shows something takes --json; the rest are
+// here, each with why.
+func TestJSONEverywhere(t *testing.T) {
+	noJSON := map[string]string{
+		"apps:destroy":   "changes, shows nothing",
+		"config:set":     "changes; config --json shows the result",
+		"config:unset":   "changes; config --json shows the result",
+		"domains:add":    "changes; domains --json shows the result",
+		"domains:remove": "changes; domains --json shows the result",
+		"drains:add":     "changes; drains --json shows the result",
+		"drains:remove":  "changes; drains --json shows the result",
+		"rollback":       "changes; releases:info --json shows the result",
+		"ps:restart":     "changes; ps --json shows the result",
+		"run":            "the process's own output",
+		"git:remote":     "changes the git repository",
+		"git:credential": "git's own protocol",
+		"login":          "changes credentials",
+		"logout":         "changes credentials",
+		"help":           "text",
+		"completion":     "shell script",
+	}
+	for _, c := range newRootCommand().Commands() {
+		if _, ok := noJSON[c.Name()]; ok {
+			continue
+		}
+		if c.Flags().Lookup("json") == nil {
+			t.Errorf("%s has no --json", c.Name())
+		}
+	}
+}
+
+func TestJSONOfCreateGetAndVerify(t *testing.T) {
+	fake := newFakePlatform(fakeApp("hello"))
+	startDaemon(t, fake)
+	fake.config["hello"] = api.ConfigVars{"GREETING": "hi there"}
+
+	var app api.App
+	if err := json.Unmarshal([]byte(paasctl(t, "", "apps:create", "fresh", "--json").mustSucceed(t)), &app); err != nil || app.Name != "fresh" {
+		t.Errorf("apps:create --json: %+v, %v", app, err)
+	}
+	var kv struct{ Key, Value string }
+	if err := json.Unmarshal([]byte(paasctl(t, "", "config:get", "GREETING", "-a", "hello", "--json").mustSucceed(t)), &kv); err != nil || kv.Key != "GREETING" || kv.Value != "hi there" {
+		t.Errorf("config:get --json: %+v, %v", kv, err)
+	}
+	fake.verification = &api.Verification{App: "hello", Checked: 2, FirstBad: 2, Problem: "digest does not match its content"}
+	r := paasctl(t, "", "releases:verify", "-a", "hello", "--json")
+	var v api.Verification
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v.FirstBad != 2 || r.code != 1 {
+		t.Errorf("releases:verify --json on a broken chain: exit %d, %+v, %v", r.code, v, err)
+	}
 }

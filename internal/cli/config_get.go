@@ -9,12 +9,13 @@ import (
 )
 
 type configGetOptions struct {
-	key string
+	key  string
+	json bool
 }
 
 func newConfigGetCommand(g *globals) *cobra.Command {
 	var opts configGetOptions
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:     "config:get KEY",
 		Short:   "Print one config var's value",
 		Example: "  paasctl config:get DATABASE_URL -a hello",
@@ -25,6 +26,8 @@ func newConfigGetCommand(g *globals) *cobra.Command {
 			return runConfigGet(cmd, g, &opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.json, "json", false, `print {"key": KEY, "value": ...} as JSON`)
+	return cmd
 }
 
 func runConfigGet(cmd *cobra.Command, g *globals, opts *configGetOptions) error {
@@ -39,6 +42,12 @@ func runConfigGet(cmd *cobra.Command, g *globals, opts *configGetOptions) error 
 	value, ok := vars[opts.key]
 	if !ok {
 		return fmt.Errorf("config var %s is not set on %s: run paasctl config -a %s to list the ones that are", opts.key, name, name)
+	}
+	if opts.json {
+		return printJSON(cmd.OutOrStdout(), struct {
+			Key   string `json:"key"`
+			Value string `json:"value"`
+		}{opts.key, value})
 	}
 	fmt.Fprintln(cmd.OutOrStdout(), value)
 	return nil

@@ -9,23 +9,31 @@ import (
 	"github.com/paas-dev/paas/api"
 )
 
+type releasesVerifyOptions struct {
+	json bool
+}
+
 func newReleasesVerifyCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var opts releasesVerifyOptions
+	cmd := &cobra.Command{
 		Use:   "releases:verify",
 		Short: "Check that an app's release history is intact",
 		Long: `Check the digest chain of an app's releases: each release's digest covers its
 content and the digest of the release before it, so a release changed or
-removed after the fact breaks the chain there. Exits 1 if it is broken.`,
+removed after the fact breaks the chain there. Exits 1 if it is broken (with
+--json, after printing the result).`,
 		Example: "  paasctl releases:verify -a hello",
 		GroupID: groupReleases,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runReleasesVerify(cmd, g)
+			return runReleasesVerify(cmd, g, &opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print the verification as JSON")
+	return cmd
 }
 
-func runReleasesVerify(cmd *cobra.Command, g *globals) error {
+func runReleasesVerify(cmd *cobra.Command, g *globals, opts *releasesVerifyOptions) error {
 	name, client, err := g.appClient(cmd.Context())
 	if err != nil {
 		return err
@@ -34,8 +42,16 @@ func runReleasesVerify(cmd *cobra.Command, g *globals) error {
 	if err != nil {
 		return withHint(err, api.IDNotFound, hintListApps)
 	}
+	if opts.json {
+		if err := printJSON(cmd.OutOrStdout(), v); err != nil {
+			return err
+		}
+	}
 	if !v.OK {
 		return brokenChain(name, v)
+	}
+	if opts.json {
+		return nil
 	}
 	noun := "releases"
 	if v.Checked == 1 {
