@@ -34,8 +34,7 @@ run: deps build
 	./$(BIN)/paasd
 
 # Installs what is missing (git, busybox-static, shellcheck, bash-completion,
-# docker.io) and
-# starts dockerd: needs root or sudo.
+# docker.io) and starts dockerd: needs root or sudo.
 deps:
 	./scripts/host-deps.sh
 
