@@ -66,6 +66,13 @@ lint:
 	$(GO) mod tidy -diff
 	@command -v shellcheck >/dev/null || { echo "lint: shellcheck is missing: run make deps (or apt-get install shellcheck)"; exit 1; }
 	shellcheck $(SHELL_SCRIPTS)
+	@# The systemd unit, as systemd would load it (pointed at this build).
+	@if command -v systemd-analyze >/dev/null; then \
+	  $(GO) build -o $(BIN)/paasd ./cmd/paasd && tmp=$$(mktemp -d) && \
+	  sed "s#/usr/local/bin/paasd#$(CURDIR)/$(BIN)/paasd#" contrib/systemd/paasd.service >$$tmp/paasd.service && \
+	  out=$$(systemd-analyze verify $$tmp/paasd.service 2>&1); rc=$$?; rm -rf $$tmp; \
+	  if [ $$rc -ne 0 ] || [ -n "$$out" ]; then echo "$$out"; echo "lint: contrib/systemd/paasd.service: fix the above"; exit 1; fi; \
+	else echo "lint: systemd-analyze not found: contrib/systemd/paasd.service not checked"; fi
 
 bench: build
 	./scripts/host-deps.sh --bench
