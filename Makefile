@@ -64,6 +64,10 @@ lint:
 	$(GO) vet $(PKGS)
 	$(GO) run $(STATICCHECK) $(PKGS)
 	$(GO) mod tidy -diff
+	@# api is the wire types and the Go client, for paasctl and anyone's
+	@# tools: it must not pull in paasd's insides (nomad checks its api the same way).
+	@deps=$$($(GO) list -deps ./api | grep 'github.com/paas-dev/paas/internal/' || true); \
+	  if [ -n "$$deps" ]; then echo "lint: package api imports internal packages:"; echo "$$deps"; exit 1; fi
 	@command -v shellcheck >/dev/null || { echo "lint: shellcheck is missing: run make deps (or apt-get install shellcheck)"; exit 1; }
 	shellcheck $(SHELL_SCRIPTS)
 	@# The systemd unit, as systemd would load it (pointed at this build).

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/http"
 	"strings"
 )
 
@@ -16,17 +15,9 @@ const DefaultActor = "api"
 // maxActorLength bounds an actor as the ledger stores it.
 const maxActorLength = 100
 
-// actorOf is the request's actor, safe to store and to print in a terminal.
-func actorOf(r *http.Request) string {
-	if a := sanitizeActor(r.Header.Get(ActorHeader)); a != "" {
-		return a
-	}
-	return DefaultActor
-}
-
-// sanitizeActor keeps the printable ASCII of s, trimmed, at most
+// SanitizeActor keeps the printable ASCII of s, trimmed, at most
 // maxActorLength long: nothing that could move a cursor or fake a line.
-func sanitizeActor(s string) string {
+func SanitizeActor(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < ' ' || r > '~' {
 			return -1

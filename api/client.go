@@ -71,7 +71,12 @@ func NewUnixClient(path, token string) *Client {
 // daemon records it on the releases the client's calls create. It keeps the
 // printable ASCII of a, at most 100 characters; with none, requests name no
 // actor and the daemon records "api". Call it before sharing the client.
-func (c *Client) SetActor(a string) { c.actor = sanitizeActor(a) }
+func (c *Client) SetActor(a string) { c.actor = SanitizeActor(a) }
+
+// SetTimeout sets how long a call that does not stream may take, from
+// dialling to the end of the response (DefaultTimeout unless set). Call it
+// before sharing the client.
+func (c *Client) SetTimeout(d time.Duration) { c.timeout = d }
 
 // do sends a JSON request and decodes a 2xx JSON response into out (if not
 // nil). A non-2xx response is returned as *Error.
@@ -137,10 +142,10 @@ func readError(resp *http.Response) *Error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	var e Error
 	if err := json.Unmarshal(b, &e); err != nil || e.Message == "" {
-		e = Error{ID: idForStatus(resp.StatusCode), Message: statusMessage(resp, b)}
+		e = Error{ID: IDForStatus(resp.StatusCode), Message: statusMessage(resp, b)}
 	}
 	if e.ID == "" {
-		e.ID = idForStatus(resp.StatusCode)
+		e.ID = IDForStatus(resp.StatusCode)
 	}
 	e.StatusCode = resp.StatusCode
 	return &e

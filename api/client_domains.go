@@ -29,7 +29,7 @@ func (c *Client) AddDomain(ctx context.Context, app, domain string) ([]string, e
 // remaining custom domains.
 func (c *Client) RemoveDomain(ctx context.Context, app, domain string) ([]string, error) {
 	var ds []string
-	if err := c.doWithin(ctx, c.changeTimeout, http.MethodDelete, domainPath(app, domain), nil, &ds); err != nil {
+	if err := c.doWithin(ctx, c.changeTimeout, http.MethodDelete, DomainPath(app, domain), nil, &ds); err != nil {
 		return nil, err
 	}
 	return ds, nil

@@ -29,7 +29,7 @@ func (c *Client) AddDrain(ctx context.Context, app, drainURL string) (Drain, err
 // RemoveDrain removes one of app's log drains, given its ID or its URL.
 func (c *Client) RemoveDrain(ctx context.Context, app, idOrURL string) error {
 	if !strings.Contains(idOrURL, "://") {
-		return c.do(ctx, http.MethodDelete, drainPath(app, idOrURL), nil, nil)
+		return c.do(ctx, http.MethodDelete, DrainPath(app, idOrURL), nil, nil)
 	}
 	// A URL has slashes: it goes in the query.
 	path := appPath(app) + "/drains"

@@ -10,7 +10,7 @@ import (
 // Releases lists the app's releases, newest first.
 func (c *Client) Releases(ctx context.Context, app string) ([]Release, error) {
 	var rels []Release
-	if err := c.do(ctx, http.MethodGet, releasesPath(app), nil, &rels); err != nil {
+	if err := c.do(ctx, http.MethodGet, ReleasesPath(app), nil, &rels); err != nil {
 		return nil, err
 	}
 	return rels, nil
@@ -19,7 +19,7 @@ func (c *Client) Releases(ctx context.Context, app string) ([]Release, error) {
 // Release describes one release of the app.
 func (c *Client) Release(ctx context.Context, app string, version int) (Release, error) {
 	var rel Release
-	err := c.do(ctx, http.MethodGet, releasePath(app, version), nil, &rel)
+	err := c.do(ctx, http.MethodGet, ReleasePath(app, version), nil, &rel)
 	return rel, err
 }
 
@@ -27,7 +27,7 @@ func (c *Client) Release(ctx context.Context, app string, version int) (Release,
 // release before the current one) and returns it once it is live.
 func (c *Client) Rollback(ctx context.Context, app string, version int) (Release, error) {
 	var rel Release
-	err := c.doWithin(ctx, c.changeTimeout, http.MethodPost, releasesPath(app), RollbackRequest{Version: version}, &rel)
+	err := c.doWithin(ctx, c.changeTimeout, http.MethodPost, ReleasesPath(app), RollbackRequest{Version: version}, &rel)
 	return rel, err
 }
 
@@ -35,7 +35,7 @@ func (c *Client) Rollback(ctx context.Context, app string, version int) (Release
 // Verification with OK false, not an error.
 func (c *Client) VerifyReleases(ctx context.Context, app string) (Verification, error) {
 	var v Verification
-	err := c.do(ctx, http.MethodGet, releasesPath(app)+"/verify", nil, &v)
+	err := c.do(ctx, http.MethodGet, ReleasesPath(app)+"/verify", nil, &v)
 	return v, err
 }
 
@@ -43,6 +43,6 @@ func (c *Client) VerifyReleases(ctx context.Context, app string) (Verification, 
 func (c *Client) DiffReleases(ctx context.Context, app string, from, to int) (ReleaseDiff, error) {
 	q := url.Values{"from": {strconv.Itoa(from)}, "to": {strconv.Itoa(to)}}
 	var d ReleaseDiff
-	err := c.do(ctx, http.MethodGet, releasesPath(app)+"/diff?"+q.Encode(), nil, &d)
+	err := c.do(ctx, http.MethodGet, ReleasesPath(app)+"/diff?"+q.Encode(), nil, &d)
 	return d, err
 }

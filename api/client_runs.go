@@ -61,7 +61,7 @@ func (c *Client) upgradeRun(ctx context.Context, app string, req RunRequest) (io
 	}
 	c.setHeaders(hreq, true)
 	hreq.Header.Set("Connection", "Upgrade")
-	hreq.Header.Set("Upgrade", runProtocol)
+	hreq.Header.Set("Upgrade", RunProtocol)
 	resp, err := c.http.Do(hreq)
 	if err != nil {
 		return nil, fmt.Errorf("reach the API: %w", err)
@@ -74,9 +74,9 @@ func (c *Client) upgradeRun(ctx context.Context, app string, req RunRequest) (io
 		return nil, readError(resp)
 	}
 	conn, ok := resp.Body.(io.ReadWriteCloser)
-	if !ok || !strings.EqualFold(resp.Header.Get("Upgrade"), runProtocol) {
+	if !ok || !strings.EqualFold(resp.Header.Get("Upgrade"), RunProtocol) {
 		resp.Body.Close()
-		return nil, fmt.Errorf("POST %s: the server switched to protocol %q, not %s: is PAAS_URL a paas daemon?", path, resp.Header.Get("Upgrade"), runProtocol)
+		return nil, fmt.Errorf("POST %s: the server switched to protocol %q, not %s: is PAAS_URL a paas daemon?", path, resp.Header.Get("Upgrade"), RunProtocol)
 	}
 	return conn, nil
 }
@@ -99,7 +99,7 @@ func sendStdin(conn io.Writer, stdin io.Reader) {
 func receiveRun(conn io.Reader, stdout, stderr io.Writer) (RunResult, error) {
 	r := bufio.NewReader(conn)
 	for {
-		kind, payload, err := readFrame(r)
+		kind, payload, err := ReadFrame(r)
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return RunResult{}, errors.New("the connection to paasd closed before the process exited: its exit status is unknown (see paasctl logs)")
 		}
@@ -107,9 +107,9 @@ func receiveRun(conn io.Reader, stdout, stderr io.Writer) (RunResult, error) {
 			return RunResult{}, fmt.Errorf("read the run's output: %w", err)
 		}
 		switch kind {
-		case frameStdout, frameStderr:
+		case FrameStdout, FrameStderr:
 			w := stdout
-			if kind == frameStderr {
+			if kind == FrameStderr {
 				w = stderr
 			}
 			if len(payload) == 0 {
@@ -118,13 +118,13 @@ func receiveRun(conn io.Reader, stdout, stderr io.Writer) (RunResult, error) {
 			if _, err := w.Write(payload); err != nil {
 				return RunResult{}, fmt.Errorf("write the process's output: %w", err)
 			}
-		case frameExit:
+		case FrameExit:
 			code, err := strconv.Atoi(string(payload))
 			if err != nil {
 				return RunResult{}, fmt.Errorf("paasd sent exit status %q, which is not a number", payload)
 			}
 			return RunResult{ExitCode: code}, nil
-		case frameError:
+		case FrameError:
 			return RunResult{}, errors.New(string(payload))
 		}
 	}

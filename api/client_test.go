@@ -10,17 +10,7 @@ import (
 	"time"
 )
 
-func TestClientSendsBearerToken(t *testing.T) {
-	_, srv := newTestServer(t, newFakePlatform())
-	if _, err := NewClient(srv.URL+"/", testToken).Apps(context.Background()); err != nil {
-		t.Fatalf("right token: %v", err)
-	}
-	_, err := NewClient(srv.URL, "wrong-token-0123456789").Apps(context.Background())
-	var e *Error
-	if !errors.As(err, &e) || e.StatusCode != http.StatusUnauthorized || e.ID != IDUnauthorized {
-		t.Fatalf("wrong token: err = %v, want 401 unauthorized", err)
-	}
-}
+const testToken = "test-token-0123456789"
 
 func TestClientReadsNonJSONErrors(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

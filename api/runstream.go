@@ -20,48 +20,48 @@ import (
 // The server closes the connection after an exit or an error frame. Empty
 // stdout frames are keep-alives, by which the server notices a client that
 // is gone; clients ignore kinds they do not know.
-const runProtocol = "paas-run"
+const RunProtocol = "paas-run"
 
 // Frame kinds.
 const (
-	frameStdout byte = 1
-	frameStderr byte = 2
-	frameExit   byte = 3 // payload: the exit status in decimal
-	frameError  byte = 4 // payload: why the run failed, for people
+	FrameStdout byte = 1
+	FrameStderr byte = 2
+	FrameExit   byte = 3 // payload: the exit status in decimal
+	FrameError  byte = 4 // payload: why the run failed, for people
 )
 
 const (
 	frameHeaderLen = 5
-	// maxFramePayload bounds a frame: the server cuts longer output into
+	// MaxFramePayload bounds a frame: the server cuts longer output into
 	// several, and the client refuses longer ones as garbage.
-	maxFramePayload = 32 << 10
+	MaxFramePayload = 32 << 10
 )
 
-// errRunOver refuses output written after a run's final frame.
-var errRunOver = errors.New("the run is over: its exit status is sent")
+// ErrRunOver refuses output written after a run's final frame.
+var ErrRunOver = errors.New("the run is over: its exit status is sent")
 
-// frameWriter writes frames to w, one at a time, for concurrent writers.
-type frameWriter struct {
+// FrameWriter writes frames to w, one at a time, for concurrent writers.
+type FrameWriter struct {
 	mu sync.Mutex // protects all of the following:
 	w  io.Writer
-	// err is the first write error, or errRunOver after the final frame;
+	// err is the first write error, or ErrRunOver after the final frame;
 	// every later write fails with it.
 	err error
 	// broken is called once, on the first write error: the peer is gone.
 	broken func()
 }
 
-func newFrameWriter(w io.Writer, broken func()) *frameWriter {
-	return &frameWriter{w: w, broken: broken}
+func NewFrameWriter(w io.Writer, broken func()) *FrameWriter {
+	return &FrameWriter{w: w, broken: broken}
 }
 
-// stream is an io.Writer whose every Write is sent as frames of kind.
-func (fw *frameWriter) stream(kind byte) io.Writer {
+// Stream is an io.Writer whose every Write is sent as frames of kind.
+func (fw *FrameWriter) Stream(kind byte) io.Writer {
 	return streamWriter{fw: fw, kind: kind}
 }
 
 type streamWriter struct {
-	fw   *frameWriter
+	fw   *FrameWriter
 	kind byte
 }
 
@@ -75,34 +75,34 @@ func (s streamWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// keepAlive sends an empty stdout frame.
-func (fw *frameWriter) keepAlive() error { return fw.write(frameStdout, nil) }
+// KeepAlive sends an empty stdout frame.
+func (fw *FrameWriter) KeepAlive() error { return fw.write(FrameStdout, nil) }
 
-// finish sends the final frame; later writes fail with errRunOver.
-func (fw *frameWriter) finish(kind byte, payload []byte) error {
+// Finish sends the final frame; later writes fail with ErrRunOver.
+func (fw *FrameWriter) Finish(kind byte, payload []byte) error {
 	fw.mu.Lock()
 	defer fw.mu.Unlock()
 	err := fw.writeLocked(kind, payload)
 	if fw.err == nil {
-		fw.err = errRunOver
+		fw.err = ErrRunOver
 	}
 	return err
 }
 
-func (fw *frameWriter) write(kind byte, payload []byte) error {
+func (fw *FrameWriter) write(kind byte, payload []byte) error {
 	fw.mu.Lock()
 	defer fw.mu.Unlock()
 	return fw.writeLocked(kind, payload)
 }
 
 // writeLocked sends payload as one frame, or as several if it is longer
-// than maxFramePayload; an empty payload is one empty frame.
-func (fw *frameWriter) writeLocked(kind byte, payload []byte) error {
+// than MaxFramePayload; an empty payload is one empty frame.
+func (fw *FrameWriter) writeLocked(kind byte, payload []byte) error {
 	if fw.err != nil {
 		return fw.err
 	}
 	for first := true; first || len(payload) > 0; first = false {
-		n := min(len(payload), maxFramePayload)
+		n := min(len(payload), MaxFramePayload)
 		// One Write per frame: no half frame is left behind a small packet.
 		frame := make([]byte, frameHeaderLen+n)
 		frame[0] = kind
@@ -120,16 +120,16 @@ func (fw *frameWriter) writeLocked(kind byte, payload []byte) error {
 	return nil
 }
 
-// readFrame reads one frame. A connection that ends between frames is
+// ReadFrame reads one frame. A connection that ends between frames is
 // io.EOF; one that ends inside a frame is io.ErrUnexpectedEOF.
-func readFrame(r *bufio.Reader) (kind byte, payload []byte, err error) {
+func ReadFrame(r *bufio.Reader) (kind byte, payload []byte, err error) {
 	var header [frameHeaderLen]byte
 	if _, err := io.ReadFull(r, header[:]); err != nil {
 		return 0, nil, err
 	}
 	n := binary.BigEndian.Uint32(header[1:])
-	if n > maxFramePayload {
-		return 0, nil, fmt.Errorf("paasd sent a frame of %d bytes, more than the %d the run protocol allows: is PAAS_URL a paas daemon?", n, maxFramePayload)
+	if n > MaxFramePayload {
+		return 0, nil, fmt.Errorf("paasd sent a frame of %d bytes, more than the %d the run protocol allows: is PAAS_URL a paas daemon?", n, MaxFramePayload)
 	}
 	payload = make([]byte, n)
 	if _, err := io.ReadFull(r, payload); err != nil {

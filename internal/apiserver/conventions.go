@@ -3,7 +3,6 @@ package apiserver
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"mime"
 	"net/http"
 	"regexp"
@@ -70,12 +69,4 @@ func quoteOrNone(v string) string {
 		return "(none)"
 	}
 	return `"` + v + `"`
-}
-
-// writeJSON writes v with status as the API's JSON.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	// The status is sent; an encoding failure here can only be a broken connection.
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver"
 	"github.com/paas-dev/paas/internal/auth"
 )
 
@@ -81,8 +82,8 @@ func startDrainsDaemon(t *testing.T) *drainStore {
 	s := &drainStore{full: map[string]string{}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := mux.NewRouter()
-	api.Register(r, newFakePlatform(fakeApp("hello")), logger)
-	api.RegisterDrains(r, s, logger)
+	apiserver.Register(r, newFakePlatform(fakeApp("hello")), logger)
+	apiserver.RegisterDrains(r, s, logger)
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)
 	t.Setenv(envURL, srv.URL)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver"
 	"github.com/paas-dev/paas/internal/auth"
 )
 
@@ -49,11 +49,11 @@ func isolate(t *testing.T) {
 
 // startDaemon serves the API over a real listener behind the daemon's token
 // check and points paasctl at it with the token in the environment.
-func startDaemon(t *testing.T, p api.Platform) string {
+func startDaemon(t *testing.T, p apiserver.Platform) string {
 	t.Helper()
 	isolate(t)
 	r := mux.NewRouter()
-	api.Register(r, p, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	apiserver.Register(r, p, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)
 	t.Setenv(envURL, srv.URL)

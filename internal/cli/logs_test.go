@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver"
 	"github.com/paas-dev/paas/internal/auth"
 )
 
@@ -103,8 +104,8 @@ func startLogsDaemon(t *testing.T) *logsStreamer {
 	}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := mux.NewRouter()
-	api.Register(r, newFakePlatform(fakeApp("hello")), logger)
-	api.RegisterLogs(r, s, logger)
+	apiserver.Register(r, newFakePlatform(fakeApp("hello")), logger)
+	apiserver.RegisterLogs(r, s, logger)
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)
 	t.Setenv(envURL, srv.URL)

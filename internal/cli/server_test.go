@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver"
 	"github.com/paas-dev/paas/internal/auth"
 	"github.com/paas-dev/paas/internal/datadir"
 )
@@ -28,14 +29,14 @@ func TestMissingToken(t *testing.T) {
 
 // serveLocalSocket serves the API, and api.LocalPath saying it listens at
 // apiAddr, on the local daemon's socket, as paasd does.
-func serveLocalSocket(t *testing.T, p api.Platform, apiAddr string) {
+func serveLocalSocket(t *testing.T, p apiserver.Platform, apiAddr string) {
 	t.Helper()
 	ln, err := net.Listen("unix", datadir.SocketPath(os.Getenv(datadir.Env)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := mux.NewRouter()
-	api.Register(r, p, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	apiserver.Register(r, p, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	r.HandleFunc(api.LocalPath, func(w http.ResponseWriter, _ *http.Request) {
 		_ = json.NewEncoder(w).Encode(api.Local{APIAddr: apiAddr})
 	})

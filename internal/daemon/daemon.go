@@ -24,6 +24,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver"
 	"github.com/paas-dev/paas/internal/auth"
 	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/connguard"
@@ -206,11 +207,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // apiHandler serves the REST API and git, both behind the token; /healthz is
 // open so supervisors can probe the daemon.
-func apiHandler(token string, p api.Platform, git *builder.GitServer, logs api.LogStreamer, drains api.DrainStore, log *slog.Logger) http.Handler {
+func apiHandler(token string, p apiserver.Platform, git *builder.GitServer, logs apiserver.LogStreamer, drains apiserver.DrainStore, log *slog.Logger) http.Handler {
 	r := mux.NewRouter()
-	api.Register(r, p, log)
-	api.RegisterLogs(r, logs, log)
-	api.RegisterDrains(r, drains, log)
+	apiserver.Register(r, p, log)
+	apiserver.RegisterLogs(r, logs, log)
+	apiserver.RegisterDrains(r, drains, log)
 	git.Register(r)
 	return guardAPI(token, r)
 }

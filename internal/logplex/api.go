@@ -8,18 +8,20 @@ import (
 
 // Streamer serves the API's logs route from p; exists says whether an app
 // exists (the ledger knows, not the stream).
-func (p *Logplex) Streamer(exists func(ctx context.Context, app string) (bool, error)) api.LogStreamer {
-	return streamer{p: p, exists: exists}
+func (p *Logplex) Streamer(exists func(ctx context.Context, app string) (bool, error)) Streamer {
+	return Streamer{p: p, exists: exists}
 }
 
-type streamer struct {
+// Streamer is the log stream as the API's logs route reads it, in the API's
+// wire types.
+type Streamer struct {
 	p      *Logplex
 	exists func(ctx context.Context, app string) (bool, error)
 }
 
-func (s streamer) AppExists(ctx context.Context, app string) (bool, error) { return s.exists(ctx, app) }
+func (s Streamer) AppExists(ctx context.Context, app string) (bool, error) { return s.exists(ctx, app) }
 
-func (s streamer) Tail(ctx context.Context, app string, f api.LogFilter, n int, follow bool) ([]api.LogLine, <-chan api.LogLine) {
+func (s Streamer) Tail(ctx context.Context, app string, f api.LogFilter, n int, follow bool) ([]api.LogLine, <-chan api.LogLine) {
 	backlog, lines := s.p.Tail(ctx, app, Filter{Source: f.Source, Process: f.Process}, n, follow)
 	out := make([]api.LogLine, len(backlog))
 	for i, l := range backlog {

@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver"
 )
 
 func TestAPILineFormatIsLineFormat(t *testing.T) {
@@ -49,7 +50,7 @@ func TestStreamerServesTheLogsRoute(t *testing.T) {
 	p.Platform("hello", "build", "build started")
 	p.Publish(Line{App: "hello", Source: SourceApp, Process: "web.1", Message: "listening"})
 	r := mux.NewRouter()
-	api.RegisterLogs(r, p.Streamer(func(_ context.Context, app string) (bool, error) { return app == "hello", nil }), quietLogger())
+	apiserver.RegisterLogs(r, p.Streamer(func(_ context.Context, app string) (bool, error) { return app == "hello", nil }), quietLogger())
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	c := api.NewClient(srv.URL, "")

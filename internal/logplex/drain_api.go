@@ -10,20 +10,22 @@ import (
 
 // DrainStore serves the API's drains routes from p; exists says whether an
 // app exists (the ledger knows, not the stream).
-func (p *Logplex) DrainStore(exists func(ctx context.Context, app string) (bool, error)) api.DrainStore {
-	return drainStore{p: p, exists: exists}
+func (p *Logplex) DrainStore(exists func(ctx context.Context, app string) (bool, error)) DrainStore {
+	return DrainStore{p: p, exists: exists}
 }
 
-type drainStore struct {
+// DrainStore is an app's drains as the API's drains routes use them, in the
+// API's wire types.
+type DrainStore struct {
 	p      *Logplex
 	exists func(ctx context.Context, app string) (bool, error)
 }
 
-func (s drainStore) AppExists(ctx context.Context, app string) (bool, error) {
+func (s DrainStore) AppExists(ctx context.Context, app string) (bool, error) {
 	return s.exists(ctx, app)
 }
 
-func (s drainStore) Drains(_ context.Context, app string) ([]api.Drain, error) {
+func (s DrainStore) Drains(_ context.Context, app string) ([]api.Drain, error) {
 	infos := s.p.Drains(app)
 	out := make([]api.Drain, len(infos))
 	for i, d := range infos {
@@ -35,7 +37,7 @@ func (s drainStore) Drains(_ context.Context, app string) ([]api.Drain, error) {
 // AddDrain adds a drain unless the app was destroyed since the handler
 // found it. Forget marks the app before it removes the drains, so a drain
 // added meanwhile is either removed by Forget or seen here and taken back.
-func (s drainStore) AddDrain(_ context.Context, app, url string) (api.Drain, error) {
+func (s DrainStore) AddDrain(_ context.Context, app, url string) (api.Drain, error) {
 	if s.p.isForgotten(app) {
 		return api.Drain{}, appGone(app)
 	}
@@ -55,7 +57,7 @@ func appGone(app string) error {
 		Message: "app " + app + " was destroyed while the drain was being added: no drain was added"}
 }
 
-func (s drainStore) RemoveDrain(_ context.Context, app, idOrURL string) error {
+func (s DrainStore) RemoveDrain(_ context.Context, app, idOrURL string) error {
 	return apiDrainError(s.p.RemoveDrain(app, idOrURL))
 }
 

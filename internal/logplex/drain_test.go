@@ -20,6 +20,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver"
 )
 
 func TestDrainURLValidation(t *testing.T) {
@@ -413,7 +414,7 @@ func TestDrainStoreServesTheDrainsRoutes(t *testing.T) {
 	p := newLogplex(t, Options{AllowPrivateDrains: true})
 	fastDrains(p)
 	r := mux.NewRouter()
-	api.RegisterDrains(r, p.DrainStore(func(_ context.Context, app string) (bool, error) { return app == "hello", nil }), quietLogger())
+	apiserver.RegisterDrains(r, p.DrainStore(func(_ context.Context, app string) (bool, error) { return app == "hello", nil }), quietLogger())
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	c := api.NewClient(srv.URL, "")

@@ -7,9 +7,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/paas-dev/paas/api"
 )
 
 // MaxSize bounds what is read from a pushed repository.
@@ -18,11 +19,10 @@ const MaxSize = 64 << 10
 // ErrInvalid marks every parse failure.
 var ErrInvalid = errors.New("invalid Procfile")
 
-var typePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,29}$`)
-
 // ValidType reports whether name can be a process type: a letter, then up to
-// 29 letters, digits, '-' or '_'. Scaling and limits take the same names.
-func ValidType(name string) bool { return typePattern.MatchString(name) }
+// 29 letters, digits, '-' or '_'. Scaling and limits take the same names,
+// which the API defines.
+func ValidType(name string) bool { return api.ValidProcessType(name) }
 
 // Parse returns process type -> command. Blank lines and lines starting with
 // '#' are ignored; anything else must be "type: command".

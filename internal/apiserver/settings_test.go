@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/paas-dev/paas/api"
 )
 
 func TestSettings(t *testing.T) {
@@ -18,7 +20,7 @@ func TestSettings(t *testing.T) {
 	if err != nil || st.AutoRollback || st.AutoRollbackWindow != "2m0s" {
 		t.Fatalf("settings = %+v, %v", st, err)
 	}
-	u := SettingsUpdate{"auto-rollback": "on", "health-path": "/health"}
+	u := api.SettingsUpdate{"auto-rollback": "on", "health-path": "/health"}
 	st, err = c.UpdateSettings(ctx, "hello", u)
 	if err != nil || !st.AutoRollback || st.HealthPath != "/health" {
 		t.Fatalf("update = %+v, %v", st, err)
@@ -38,8 +40,8 @@ func TestSettings(t *testing.T) {
 		}
 	}
 
-	_, err = c.UpdateSettings(ctx, "hello", SettingsUpdate{"colour": "blue"})
-	if e, ok := err.(*Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, "colour") {
+	_, err = c.UpdateSettings(ctx, "hello", api.SettingsUpdate{"colour": "blue"})
+	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, "colour") {
 		t.Errorf("unknown setting: %v, want the platform's 400", err)
 	}
 }

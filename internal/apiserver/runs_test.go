@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"bufio"
@@ -21,40 +21,41 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/auth"
 	"github.com/paas-dev/paas/internal/releases"
 )
 
 // newRunTestServer is newTestServer with an attached run's keep-alive at
 // keepAlive, so that tests see a lost client quickly.
-func newRunTestServer(t *testing.T, p Platform, keepAlive time.Duration) (*Client, *httptest.Server) {
+func newRunTestServer(t *testing.T, p Platform, keepAlive time.Duration) (*api.Client, *httptest.Server) {
 	t.Helper()
 	s := &server{p: p, log: slog.New(slog.NewTextHandler(io.Discard, nil)), runKeepAlive: keepAlive, runLinger: defaultRunLinger}
 	r := mux.NewRouter()
 	s.routes(r)
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)
-	return NewClient(srv.URL, testToken), srv
+	return api.NewClient(srv.URL, testToken), srv
 }
 
 // runAttached runs command attached with stdin, and returns what it printed.
-func runAttached(t *testing.T, c *Client, stdin io.Reader) (res RunResult, stdout, stderr string, err error) {
+func runAttached(t *testing.T, c *api.Client, stdin io.Reader) (res api.RunResult, stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	res, err = c.Run(context.Background(), "hello", RunRequest{Command: "cat", Attach: true}, stdin, &out, &errOut)
+	res, err = c.Run(context.Background(), "hello", api.RunRequest{Command: "cat", Attach: true}, stdin, &out, &errOut)
 	return res, out.String(), errOut.String(), err
 }
 
 func TestRunAttachedEchoesStdin(t *testing.T) {
 	fake := newFakePlatform("hello")
-	fake.run = func(ctx context.Context, _ RunRequest, stdin io.Reader, stdout, _ io.Writer) (RunResult, error) {
+	fake.run = func(ctx context.Context, _ api.RunRequest, stdin io.Reader, stdout, _ io.Writer) (api.RunResult, error) {
 		if _, err := io.Copy(stdout, stdin); err != nil { // returns at the client's half-close
-			return RunResult{}, err
+			return api.RunResult{}, err
 		}
 		if ctx.Err() != nil {
-			return RunResult{}, errors.New("the end of stdin canceled the run")
+			return api.RunResult{}, errors.New("the end of stdin canceled the run")
 		}
-		return RunResult{Process: "run.1"}, nil
+		return api.RunResult{Process: "run.1"}, nil
 	}
 	c, _ := newTestServer(t, fake)
 	input := "hello\n" + strings.Repeat("0123456789", 20_000) + "\nbye\n" // several frames' worth
@@ -66,18 +67,18 @@ func TestRunAttachedEchoesStdin(t *testing.T) {
 	if stdout != input || stderr != "" || res.ExitCode != 0 {
 		t.Errorf("got exit %d, %d bytes of stdout (want %d), stderr %q", res.ExitCode, len(stdout), len(input), stderr)
 	}
-	if got := fake.last().run; got != (RunRequest{Command: "cat", Attach: true}) {
+	if got := fake.last().run; got != (api.RunRequest{Command: "cat", Attach: true}) {
 		t.Errorf("platform got %+v", got)
 	}
 }
 
 func TestRunAttachedStreamsAndExitCode(t *testing.T) {
 	fake := newFakePlatform("hello")
-	fake.run = func(_ context.Context, _ RunRequest, _ io.Reader, stdout, stderr io.Writer) (RunResult, error) {
+	fake.run = func(_ context.Context, _ api.RunRequest, _ io.Reader, stdout, stderr io.Writer) (api.RunResult, error) {
 		fmt.Fprint(stdout, "migrating\n")
 		fmt.Fprint(stderr, "error: table exists\n")
 		fmt.Fprint(stdout, "done\n")
-		return RunResult{Process: "run.1", ExitCode: 7}, nil
+		return api.RunResult{Process: "run.1", ExitCode: 7}, nil
 	}
 	c, _ := newTestServer(t, fake)
 	res, stdout, stderr, err := runAttached(t, c, nil)
@@ -92,7 +93,7 @@ func TestRunAttachedStreamsAndExitCode(t *testing.T) {
 func TestRunAttachedConcurrentOutput(t *testing.T) {
 	const lines = 200
 	fake := newFakePlatform("hello")
-	fake.run = func(_ context.Context, _ RunRequest, _ io.Reader, stdout, stderr io.Writer) (RunResult, error) {
+	fake.run = func(_ context.Context, _ api.RunRequest, _ io.Reader, stdout, stderr io.Writer) (api.RunResult, error) {
 		var wg sync.WaitGroup
 		for _, w := range []io.Writer{stdout, stderr} {
 			wg.Go(func() {
@@ -102,7 +103,7 @@ func TestRunAttachedConcurrentOutput(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		return RunResult{}, nil
+		return api.RunResult{}, nil
 	}
 	c, _ := newTestServer(t, fake)
 	_, stdout, stderr, err := runAttached(t, c, nil)
@@ -130,9 +131,9 @@ func TestRunAttachedPlatformError(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := newFakePlatform("hello")
-			fake.run = func(_ context.Context, _ RunRequest, _ io.Reader, stdout, _ io.Writer) (RunResult, error) {
+			fake.run = func(_ context.Context, _ api.RunRequest, _ io.Reader, stdout, _ io.Writer) (api.RunResult, error) {
 				fmt.Fprint(stdout, "partial\n")
-				return RunResult{}, tt.err
+				return api.RunResult{}, tt.err
 			}
 			c, _ := newTestServer(t, fake)
 			_, stdout, _, err := runAttached(t, c, nil)
@@ -149,12 +150,12 @@ func TestRunAttachedPlatformError(t *testing.T) {
 func TestRunAttachedRefusedBeforeUpgrade(t *testing.T) {
 	fake := newFakePlatform("hello")
 	c, _ := newTestServer(t, fake)
-	_, err := c.Run(context.Background(), "nope", RunRequest{Command: "ls", Attach: true}, nil, io.Discard, io.Discard)
-	if !IsNotFound(err) {
+	_, err := c.Run(context.Background(), "nope", api.RunRequest{Command: "ls", Attach: true}, nil, io.Discard, io.Discard)
+	if !api.IsNotFound(err) {
 		t.Fatalf("run on a missing app: %v, want a JSON not found", err)
 	}
-	_, err = c.Run(context.Background(), "hello", RunRequest{Command: "  ", Attach: true}, nil, io.Discard, io.Discard)
-	if e, ok := err.(*Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, `"command" is missing`) {
+	_, err = c.Run(context.Background(), "hello", api.RunRequest{Command: "  ", Attach: true}, nil, io.Discard, io.Discard)
+	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, `"command" is missing`) {
 		t.Fatalf("run without a command: %v, want 400", err)
 	}
 	if got := fake.last().method; got == "Run" {
@@ -178,11 +179,11 @@ func TestRunAttachedNeedsUpgradeHeaders(t *testing.T) {
 func TestRunDetached(t *testing.T) {
 	fake := newFakePlatform("hello")
 	c, srv := newTestServer(t, fake)
-	res, err := c.Run(context.Background(), "hello", RunRequest{Command: "rake cleanup"}, nil, nil, nil)
+	res, err := c.Run(context.Background(), "hello", api.RunRequest{Command: "rake cleanup"}, nil, nil, nil)
 	if err != nil || res.Process != "run.1" {
 		t.Fatalf("run = %+v, %v", res, err)
 	}
-	if got := fake.last().run; got != (RunRequest{Command: "rake cleanup"}) {
+	if got := fake.last().run; got != (api.RunRequest{Command: "rake cleanup"}) {
 		t.Errorf("platform got %+v", got)
 	}
 
@@ -194,7 +195,7 @@ func TestRunDetached(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated || body["process"] != "run.1" || body["exit_code"] != 0.0 {
 		t.Errorf("got %d %v, want 201 with process and exit_code", resp.StatusCode, body)
 	}
-	if _, err := c.Run(context.Background(), "nope", RunRequest{Command: "ls"}, nil, nil, nil); !IsNotFound(err) {
+	if _, err := c.Run(context.Background(), "nope", api.RunRequest{Command: "ls"}, nil, nil, nil); !api.IsNotFound(err) {
 		t.Errorf("detached run on a missing app: %v", err)
 	}
 }
@@ -216,13 +217,13 @@ func TestRunRejectsBadBodies(t *testing.T) {
 // The handshake has the client's ordinary timeout; the run does not.
 func TestRunOutlivesTheHandshakeTimeout(t *testing.T) {
 	fake := newFakePlatform("hello")
-	fake.run = func(_ context.Context, _ RunRequest, _ io.Reader, stdout, _ io.Writer) (RunResult, error) {
+	fake.run = func(_ context.Context, _ api.RunRequest, _ io.Reader, stdout, _ io.Writer) (api.RunResult, error) {
 		time.Sleep(300 * time.Millisecond)
 		fmt.Fprint(stdout, "late\n")
-		return RunResult{ExitCode: 3}, nil
+		return api.RunResult{ExitCode: 3}, nil
 	}
 	c, _ := newTestServer(t, fake)
-	c.timeout = 100 * time.Millisecond
+	c.SetTimeout(100 * time.Millisecond)
 	res, stdout, _, err := runAttached(t, c, nil)
 	if err != nil || res.ExitCode != 3 || stdout != "late\n" {
 		t.Fatalf("got exit %d, stdout %q, err %v", res.ExitCode, stdout, err)
@@ -233,8 +234,8 @@ func TestRunOutlivesTheHandshakeTimeout(t *testing.T) {
 // status, however much the client sends.
 func TestRunUnreadStdin(t *testing.T) {
 	fake := newFakePlatform("hello")
-	fake.run = func(context.Context, RunRequest, io.Reader, io.Writer, io.Writer) (RunResult, error) {
-		return RunResult{ExitCode: 4}, nil
+	fake.run = func(context.Context, api.RunRequest, io.Reader, io.Writer, io.Writer) (api.RunResult, error) {
+		return api.RunResult{ExitCode: 4}, nil
 	}
 	c, _ := newTestServer(t, fake)
 	res, _, _, err := runAttached(t, c, bytes.NewReader(make([]byte, 4<<20)))
@@ -246,8 +247,8 @@ func TestRunUnreadStdin(t *testing.T) {
 // A stdin that stays open (a terminal) does not keep Run from returning.
 func TestRunReturnsWithStdinOpen(t *testing.T) {
 	fake := newFakePlatform("hello")
-	fake.run = func(context.Context, RunRequest, io.Reader, io.Writer, io.Writer) (RunResult, error) {
-		return RunResult{ExitCode: 0}, nil
+	fake.run = func(context.Context, api.RunRequest, io.Reader, io.Writer, io.Writer) (api.RunResult, error) {
+		return api.RunResult{ExitCode: 0}, nil
 	}
 	c, _ := newTestServer(t, fake)
 	stdin, stdinW := io.Pipe()
@@ -270,15 +271,15 @@ func TestRunReturnsWithStdinOpen(t *testing.T) {
 func TestRunClientGoneStopsTheProcess(t *testing.T) {
 	fake := newFakePlatform("hello")
 	started, stopped := make(chan struct{}), make(chan error, 1)
-	fake.run = func(ctx context.Context, _ RunRequest, _ io.Reader, _, _ io.Writer) (RunResult, error) {
+	fake.run = func(ctx context.Context, _ api.RunRequest, _ io.Reader, _, _ io.Writer) (api.RunResult, error) {
 		close(started)
 		select {
 		case <-ctx.Done():
 			stopped <- ctx.Err()
-			return RunResult{}, ctx.Err()
+			return api.RunResult{}, ctx.Err()
 		case <-time.After(10 * time.Second):
 			stopped <- nil
-			return RunResult{}, nil
+			return api.RunResult{}, nil
 		}
 	}
 	c, _ := newRunTestServer(t, fake, 20*time.Millisecond)
@@ -290,7 +291,7 @@ func TestRunClientGoneStopsTheProcess(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		cancel()
 	}()
-	_, err := c.Run(ctx, "hello", RunRequest{Command: "sleep 10", Attach: true}, nil, io.Discard, io.Discard)
+	_, err := c.Run(ctx, "hello", api.RunRequest{Command: "sleep 10", Attach: true}, nil, io.Discard, io.Discard)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("client: %v, want canceled", err)
 	}
@@ -300,7 +301,7 @@ func TestRunClientGoneStopsTheProcess(t *testing.T) {
 }
 
 // fakeRunServer upgrades every request and then writes frames as given.
-func fakeRunServer(t *testing.T, frames []byte) *Client {
+func fakeRunServer(t *testing.T, frames []byte) *api.Client {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, rw, err := http.NewResponseController(w).Hijack()
@@ -314,7 +315,7 @@ func fakeRunServer(t *testing.T, frames []byte) *Client {
 		rw.Flush()
 	}))
 	t.Cleanup(srv.Close)
-	return NewClient(srv.URL, testToken)
+	return api.NewClient(srv.URL, testToken)
 }
 
 func frame(kind byte, payload string) []byte {
@@ -329,10 +330,10 @@ func TestRunClientProtocolErrors(t *testing.T) {
 		frames []byte
 		want   string
 	}{
-		{"closed without exit", frame(frameStdout, "hi\n"), "closed before the process exited"},
-		{"cut inside a frame", frame(frameStdout, "hi\n")[:6], "closed before the process exited"},
-		{"oversized frame", []byte{frameStdout, 0xff, 0, 0, 0}, "more than the 32768 the run protocol allows"},
-		{"bad exit status", frame(frameExit, "seven"), `exit status "seven", which is not a number`},
+		{"closed without exit", frame(api.FrameStdout, "hi\n"), "closed before the process exited"},
+		{"cut inside a frame", frame(api.FrameStdout, "hi\n")[:6], "closed before the process exited"},
+		{"oversized frame", []byte{api.FrameStdout, 0xff, 0, 0, 0}, "more than the 32768 the run protocol allows"},
+		{"bad exit status", frame(api.FrameExit, "seven"), `exit status "seven", which is not a number`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -345,7 +346,7 @@ func TestRunClientProtocolErrors(t *testing.T) {
 }
 
 func TestRunClientSkipsKeepAlivesAndUnknownKinds(t *testing.T) {
-	frames := bytes.Join([][]byte{frame(frameStdout, ""), frame(9, "future"), frame(frameStdout, "a"), frame(frameStderr, "b"), frame(frameExit, "42")}, nil)
+	frames := bytes.Join([][]byte{frame(api.FrameStdout, ""), frame(9, "future"), frame(api.FrameStdout, "a"), frame(api.FrameStderr, "b"), frame(api.FrameExit, "42")}, nil)
 	res, stdout, stderr, err := runAttached(t, fakeRunServer(t, frames), nil)
 	if err != nil || res.ExitCode != 42 || stdout != "a" || stderr != "b" {
 		t.Fatalf("got exit %d, %q, %q, %v", res.ExitCode, stdout, stderr, err)
@@ -354,27 +355,27 @@ func TestRunClientSkipsKeepAlivesAndUnknownKinds(t *testing.T) {
 
 func TestFrameWriterSplitsLongWrites(t *testing.T) {
 	var buf bytes.Buffer
-	fw := newFrameWriter(&buf, nil)
-	payload := strings.Repeat("x", 2*maxFramePayload+10)
-	if n, err := fw.stream(frameStderr).Write([]byte(payload)); n != len(payload) || err != nil {
+	fw := api.NewFrameWriter(&buf, nil)
+	payload := strings.Repeat("x", 2*api.MaxFramePayload+10)
+	if n, err := fw.Stream(api.FrameStderr).Write([]byte(payload)); n != len(payload) || err != nil {
 		t.Fatalf("Write = %d, %v", n, err)
 	}
-	if err := fw.finish(frameExit, []byte("0")); err != nil {
+	if err := fw.Finish(api.FrameExit, []byte("0")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fw.stream(frameStdout).Write([]byte("late")); !errors.Is(err, errRunOver) {
-		t.Errorf("a write after the final frame: %v, want errRunOver", err)
+	if _, err := fw.Stream(api.FrameStdout).Write([]byte("late")); !errors.Is(err, api.ErrRunOver) {
+		t.Errorf("a write after the final frame: %v, want ErrRunOver", err)
 	}
 	r := bufio.NewReader(&buf)
 	var got []int
 	for {
-		kind, p, err := readFrame(r)
+		kind, p, err := api.ReadFrame(r)
 		if err != nil {
 			break
 		}
 		got = append(got, int(kind), len(p))
 	}
-	want := []int{2, maxFramePayload, 2, maxFramePayload, 2, 10, 3, 1}
+	want := []int{2, api.MaxFramePayload, 2, api.MaxFramePayload, 2, 10, 3, 1}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("frames (kind, length) = %v, want %v", got, want)
 	}
@@ -384,9 +385,9 @@ func TestFrameWriterSplitsLongWrites(t *testing.T) {
 // bytes are the process's too.
 func TestRunRawClientSendsStdinEarly(t *testing.T) {
 	fake := newFakePlatform("hello")
-	fake.run = func(_ context.Context, _ RunRequest, stdin io.Reader, stdout, _ io.Writer) (RunResult, error) {
+	fake.run = func(_ context.Context, _ api.RunRequest, stdin io.Reader, stdout, _ io.Writer) (api.RunResult, error) {
 		_, err := io.Copy(stdout, stdin)
-		return RunResult{ExitCode: 5}, err
+		return api.RunResult{ExitCode: 5}, err
 	}
 	_, srv := newTestServer(t, fake)
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
@@ -410,20 +411,20 @@ func TestRunRawClientSendsStdinEarly(t *testing.T) {
 	}
 	var stdout strings.Builder
 	for {
-		kind, payload, err := readFrame(r)
+		kind, payload, err := api.ReadFrame(r)
 		if err != nil {
 			t.Fatalf("read frame: %v (stdout so far %q)", err, stdout.String())
 		}
-		if kind == frameStdout {
+		if kind == api.FrameStdout {
 			stdout.Write(payload)
 			continue
 		}
-		if kind != frameExit || string(payload) != "5" || stdout.String() != "early input\n" {
+		if kind != api.FrameExit || string(payload) != "5" || stdout.String() != "early input\n" {
 			t.Fatalf("ended with frame %d %q after stdout %q", kind, payload, stdout.String())
 		}
 		break
 	}
-	if _, _, err := readFrame(r); !errors.Is(err, io.EOF) {
+	if _, _, err := api.ReadFrame(r); !errors.Is(err, io.EOF) {
 		t.Errorf("after the exit frame: %v, want the server to close", err)
 	}
 }
@@ -435,7 +436,7 @@ type gatedApp struct {
 	entered, release chan struct{}
 }
 
-func (g gatedApp) App(ctx context.Context, name string) (App, error) {
+func (g gatedApp) App(ctx context.Context, name string) (api.App, error) {
 	close(g.entered)
 	<-g.release
 	return g.fakePlatform.App(ctx, name)
@@ -444,9 +445,9 @@ func (g gatedApp) App(ctx context.Context, name string) (App, error) {
 func TestRunNotStartedForAClientGoneBeforeTheUpgrade(t *testing.T) {
 	fake := newFakePlatform("hello")
 	var runs atomic.Int32
-	fake.run = func(context.Context, RunRequest, io.Reader, io.Writer, io.Writer) (RunResult, error) {
+	fake.run = func(context.Context, api.RunRequest, io.Reader, io.Writer, io.Writer) (api.RunResult, error) {
 		runs.Add(1)
-		return RunResult{}, nil
+		return api.RunResult{}, nil
 	}
 	g := gatedApp{fake, make(chan struct{}), make(chan struct{})}
 	s := &server{p: g, log: slog.New(slog.NewTextHandler(io.Discard, nil)), runKeepAlive: time.Minute, runLinger: defaultRunLinger}
@@ -465,7 +466,7 @@ func TestRunNotStartedForAClientGoneBeforeTheUpgrade(t *testing.T) {
 	}
 	body := `{"command": "echo hi", "attach": true}`
 	fmt.Fprintf(conn, "POST /v1/apps/hello/runs HTTP/1.1\r\nHost: paas\r\nAuthorization: Bearer %s\r\nConnection: Upgrade\r\nUpgrade: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-		testToken, runProtocol, len(body), body)
+		testToken, api.RunProtocol, len(body), body)
 	select {
 	case <-g.entered:
 	case <-time.After(10 * time.Second):

@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+
+	"github.com/paas-dev/paas/api"
 )
 
 // maxBodyBytes bounds a request body; API bodies are a few names and values.
@@ -16,7 +18,7 @@ const maxBodyBytes = 1 << 20
 // decodeBody reads exactly one JSON value into v, strictly: no unknown fields,
 // nothing after it. The returned *Error says what was wrong and shows example,
 // the shape of body the route expects.
-func decodeBody(w http.ResponseWriter, r *http.Request, v any, example string) *Error {
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, example string) *api.Error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -32,8 +34,8 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, example string) *
 	return nil
 }
 
-func invalidBody(problem, example string) *Error {
-	return &Error{StatusCode: http.StatusBadRequest, ID: IDInvalid,
+func invalidBody(problem, example string) *api.Error {
+	return &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid,
 		Message: problem + ": expected a JSON body like " + example}
 }
 

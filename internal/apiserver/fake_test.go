@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/releases"
 )
 
@@ -19,31 +20,31 @@ import (
 // verification, when set, is what VerifyReleases answers.
 type fakePlatform struct {
 	mu           sync.Mutex
-	apps         map[string]App
+	apps         map[string]api.App
 	ledgers      map[string]*fakeLedger
 	err          error
-	verification *Verification
+	verification *api.Verification
 	calls        int
 	seen         seen // the last call
 
-	formations map[string]Formation // by app; every app starts with web=1, worker=0
-	limits     map[string]Limits
-	settings   map[string]Settings
+	formations map[string]api.Formation // by app; every app starts with web=1, worker=0
+	limits     map[string]api.Limits
+	settings   map[string]api.Settings
 	domains    map[string][]string // by app
 	// run, when set, is what Run does; without it Run answers run.1 at once.
-	run func(ctx context.Context, req RunRequest, stdin io.Reader, stdout, stderr io.Writer) (RunResult, error)
+	run func(ctx context.Context, req api.RunRequest, stdin io.Reader, stdout, stderr io.Writer) (api.RunResult, error)
 }
 
 func newFakePlatform(names ...string) *fakePlatform {
-	f := &fakePlatform{apps: map[string]App{}}
+	f := &fakePlatform{apps: map[string]api.App{}}
 	for _, n := range names {
 		f.apps[n] = fakeApp(n)
 	}
 	return f
 }
 
-func fakeApp(name string) App {
-	return App{
+func fakeApp(name string) api.App {
+	return api.App{
 		Name:      name,
 		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		WebURL:    "http://" + name + ".localhost:8080/",
@@ -63,29 +64,29 @@ func (f *fakePlatform) enter() error {
 	return f.err
 }
 
-func (f *fakePlatform) CreateApp(_ context.Context, name string) (App, error) {
+func (f *fakePlatform) CreateApp(_ context.Context, name string) (api.App, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	if err != nil {
-		return App{}, err
+		return api.App{}, err
 	}
 	if err := releases.ValidateAppName(name); err != nil {
-		return App{}, err
+		return api.App{}, err
 	}
 	if _, ok := f.apps[name]; ok {
-		return App{}, fmt.Errorf("create app: app %q: %w", name, releases.ErrExists)
+		return api.App{}, fmt.Errorf("create app: app %q: %w", name, releases.ErrExists)
 	}
 	f.apps[name] = fakeApp(name)
 	return f.apps[name], nil
 }
 
-func (f *fakePlatform) Apps(context.Context) ([]App, error) {
+func (f *fakePlatform) Apps(context.Context) ([]api.App, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	var out []App
+	var out []api.App
 	for _, a := range f.apps {
 		out = append(out, a)
 	}
@@ -93,15 +94,15 @@ func (f *fakePlatform) Apps(context.Context) ([]App, error) {
 	return out, nil
 }
 
-func (f *fakePlatform) App(_ context.Context, name string) (App, error) {
+func (f *fakePlatform) App(_ context.Context, name string) (api.App, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	if err != nil {
-		return App{}, err
+		return api.App{}, err
 	}
 	a, ok := f.apps[name]
 	if !ok {
-		return App{}, fmt.Errorf("get app: app %q: %w", name, releases.ErrNotFound)
+		return api.App{}, fmt.Errorf("get app: app %q: %w", name, releases.ErrNotFound)
 	}
 	return a, nil
 }
@@ -122,22 +123,22 @@ func (f *fakePlatform) DestroyApp(_ context.Context, name string) error {
 // fakeLedger is the fake's release history of one app, oldest first, and its
 // config.
 type fakeLedger struct {
-	config   ConfigVars
-	releases []Release
+	config   api.ConfigVars
+	releases []api.Release
 }
 
 // seen records what the handlers passed to the platform.
 type seen struct {
 	method      string
-	changes     ConfigUpdate
+	changes     api.ConfigUpdate
 	actor       string
 	version     int
 	from, to    int
-	formation   Formation
-	limits      Limits
-	settings    SettingsUpdate
+	formation   api.Formation
+	limits      api.Limits
+	settings    api.SettingsUpdate
 	processType string
-	run         RunRequest
+	run         api.RunRequest
 	domain      string
 }
 
@@ -157,18 +158,18 @@ func (f *fakePlatform) ledger(app string) (*fakeLedger, error) {
 	}
 	l, ok := f.ledgers[app]
 	if !ok {
-		l = &fakeLedger{config: ConfigVars{}}
+		l = &fakeLedger{config: api.ConfigVars{}}
 		f.ledgers[app] = l
 	}
 	return l, nil
 }
 
 // appendRelease makes the next release current; config keys come from l.
-func (l *fakeLedger) appendRelease(description, actor string) Release {
+func (l *fakeLedger) appendRelease(description, actor string) api.Release {
 	for i := range l.releases {
 		l.releases[i].Current = false
 	}
-	rel := Release{
+	rel := api.Release{
 		Version:     len(l.releases) + 1,
 		Description: description,
 		CreatedBy:   actor,
@@ -181,7 +182,7 @@ func (l *fakeLedger) appendRelease(description, actor string) Release {
 	return rel
 }
 
-func (f *fakePlatform) Config(_ context.Context, app string) (ConfigVars, error) {
+func (f *fakePlatform) Config(_ context.Context, app string) (api.ConfigVars, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	f.seen = seen{method: "Config"}
@@ -198,20 +199,20 @@ func (f *fakePlatform) Config(_ context.Context, app string) (ConfigVars, error)
 	return maps.Clone(l.config), nil
 }
 
-func (f *fakePlatform) UpdateConfig(_ context.Context, app string, changes ConfigUpdate, actor string) (Release, error) {
+func (f *fakePlatform) UpdateConfig(_ context.Context, app string, changes api.ConfigUpdate, actor string) (api.Release, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	f.seen = seen{method: "UpdateConfig", changes: changes, actor: actor}
 	if err != nil {
-		return Release{}, err
+		return api.Release{}, err
 	}
 	l, err := f.ledger(app)
 	if err != nil {
-		return Release{}, err
+		return api.Release{}, err
 	}
 	for k, v := range changes {
 		if !fakeKey.MatchString(k) {
-			return Release{}, fmt.Errorf("%w config key %q: use letters, digits and _", releases.ErrInvalid, k)
+			return api.Release{}, fmt.Errorf("%w config key %q: use letters, digits and _", releases.ErrInvalid, k)
 		}
 		if v == nil {
 			delete(l.config, k)
@@ -224,7 +225,7 @@ func (f *fakePlatform) UpdateConfig(_ context.Context, app string, changes Confi
 
 var fakeKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-func (f *fakePlatform) Releases(_ context.Context, app string) ([]Release, error) {
+func (f *fakePlatform) Releases(_ context.Context, app string) ([]api.Release, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	f.seen = seen{method: "Releases"}
@@ -235,98 +236,98 @@ func (f *fakePlatform) Releases(_ context.Context, app string) ([]Release, error
 	if err != nil {
 		return nil, err
 	}
-	var out []Release // nil for none: the handler must still answer []
+	var out []api.Release // nil for none: the handler must still answer []
 	for _, rel := range slices.Backward(l.releases) {
 		out = append(out, rel)
 	}
 	return out, nil
 }
 
-func (f *fakePlatform) Release(_ context.Context, app string, version int) (Release, error) {
+func (f *fakePlatform) Release(_ context.Context, app string, version int) (api.Release, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	f.seen = seen{method: "Release", version: version}
 	if err != nil {
-		return Release{}, err
+		return api.Release{}, err
 	}
 	l, err := f.ledger(app)
 	if err != nil {
-		return Release{}, err
+		return api.Release{}, err
 	}
 	if version < 1 || version > len(l.releases) {
-		return Release{}, fmt.Errorf("release v%d of %s: %w", version, app, releases.ErrNotFound)
+		return api.Release{}, fmt.Errorf("release v%d of %s: %w", version, app, releases.ErrNotFound)
 	}
 	return l.releases[version-1], nil
 }
 
-func (f *fakePlatform) Rollback(_ context.Context, app string, version int, actor string) (Release, error) {
+func (f *fakePlatform) Rollback(_ context.Context, app string, version int, actor string) (api.Release, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	f.seen = seen{method: "Rollback", version: version, actor: actor}
 	if err != nil {
-		return Release{}, err
+		return api.Release{}, err
 	}
 	l, err := f.ledger(app)
 	if err != nil {
-		return Release{}, err
+		return api.Release{}, err
 	}
 	if version == 0 {
 		version = len(l.releases) - 1
 	}
 	if version < 1 || version > len(l.releases) {
-		return Release{}, fmt.Errorf("rollback %s: release v%d: %w", app, version, releases.ErrNotFound)
+		return api.Release{}, fmt.Errorf("rollback %s: release v%d: %w", app, version, releases.ErrNotFound)
 	}
 	return l.appendRelease(fmt.Sprintf("Rollback to v%d", version), actor), nil
 }
 
-func (f *fakePlatform) VerifyReleases(_ context.Context, app string) (Verification, error) {
+func (f *fakePlatform) VerifyReleases(_ context.Context, app string) (api.Verification, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	f.seen = seen{method: "VerifyReleases"}
 	if err != nil {
-		return Verification{}, err
+		return api.Verification{}, err
 	}
 	l, err := f.ledger(app)
 	if err != nil {
-		return Verification{}, err
+		return api.Verification{}, err
 	}
 	if f.verification != nil {
 		return *f.verification, nil
 	}
-	return Verification{App: app, OK: true, Checked: len(l.releases)}, nil
+	return api.Verification{App: app, OK: true, Checked: len(l.releases)}, nil
 }
 
-func (f *fakePlatform) DiffReleases(_ context.Context, app string, from, to int) (ReleaseDiff, error) {
+func (f *fakePlatform) DiffReleases(_ context.Context, app string, from, to int) (api.ReleaseDiff, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	f.seen = seen{method: "DiffReleases", from: from, to: to}
 	if err != nil {
-		return ReleaseDiff{}, err
+		return api.ReleaseDiff{}, err
 	}
 	if _, err := f.ledger(app); err != nil {
-		return ReleaseDiff{}, err
+		return api.ReleaseDiff{}, err
 	}
 	// Lists left nil: the handler must still answer [].
-	return ReleaseDiff{From: from, To: to, CommitFrom: "1a2b3c4", CommitTo: "5d6e7f8", ConfigAdded: []string{"NEW"}}, nil
+	return api.ReleaseDiff{From: from, To: to, CommitFrom: "1a2b3c4", CommitTo: "5d6e7f8", ConfigAdded: []string{"NEW"}}, nil
 }
 
 // fakeTypes are the process types of every fake app's release.
 var fakeTypes = []string{"web", "worker"}
 
-func (f *fakePlatform) formation(app string) (Formation, error) {
+func (f *fakePlatform) formation(app string) (api.Formation, error) {
 	if _, ok := f.apps[app]; !ok {
 		return nil, fmt.Errorf("app %q: %w", app, releases.ErrNotFound)
 	}
 	if f.formations == nil {
-		f.formations = map[string]Formation{}
+		f.formations = map[string]api.Formation{}
 	}
 	if _, ok := f.formations[app]; !ok {
-		f.formations[app] = Formation{"web": 1, "worker": 0}
+		f.formations[app] = api.Formation{"web": 1, "worker": 0}
 	}
 	return f.formations[app], nil
 }
 
-func (f *fakePlatform) Formation(_ context.Context, app string) (Formation, error) {
+func (f *fakePlatform) Formation(_ context.Context, app string) (api.Formation, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	f.seen = seen{method: "Formation"}
@@ -337,7 +338,7 @@ func (f *fakePlatform) Formation(_ context.Context, app string) (Formation, erro
 	return maps.Clone(cur), err
 }
 
-func (f *fakePlatform) Scale(_ context.Context, app string, change Formation, actor string) (Formation, error) {
+func (f *fakePlatform) Scale(_ context.Context, app string, change api.Formation, actor string) (api.Formation, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	f.seen = seen{method: "Scale", formation: change, actor: actor}
@@ -358,7 +359,7 @@ func (f *fakePlatform) Scale(_ context.Context, app string, change Formation, ac
 }
 
 // Processes leaves seen alone: the restart handler calls it after Restart.
-func (f *fakePlatform) Processes(_ context.Context, app string) ([]Process, error) {
+func (f *fakePlatform) Processes(_ context.Context, app string) ([]api.Process, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	if err != nil {
@@ -368,10 +369,10 @@ func (f *fakePlatform) Processes(_ context.Context, app string) ([]Process, erro
 	if err != nil {
 		return nil, err
 	}
-	var out []Process // nil for none: the handler must still answer []
+	var out []api.Process // nil for none: the handler must still answer []
 	for _, t := range slices.Sorted(maps.Keys(cur)) {
 		for i := range cur[t] {
-			out = append(out, Process{Name: fmt.Sprintf("%s.%d", t, i+1), Type: t, State: "up", Release: 1,
+			out = append(out, api.Process{Name: fmt.Sprintf("%s.%d", t, i+1), Type: t, State: "up", Release: 1,
 				StartedAt: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), Command: "./" + t})
 		}
 	}
@@ -394,7 +395,7 @@ func (f *fakePlatform) Restart(_ context.Context, app, processType string) error
 	return nil
 }
 
-func (f *fakePlatform) Limits(_ context.Context, app string) (Limits, error) {
+func (f *fakePlatform) Limits(_ context.Context, app string) (api.Limits, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	f.seen = seen{method: "Limits"}
@@ -404,20 +405,20 @@ func (f *fakePlatform) Limits(_ context.Context, app string) (Limits, error) {
 	return f.limitsOf(app)
 }
 
-func (f *fakePlatform) limitsOf(app string) (Limits, error) {
+func (f *fakePlatform) limitsOf(app string) (api.Limits, error) {
 	if _, err := f.formation(app); err != nil {
 		return nil, err
 	}
 	if f.limits == nil {
-		f.limits = map[string]Limits{}
+		f.limits = map[string]api.Limits{}
 	}
 	if _, ok := f.limits[app]; !ok {
-		f.limits[app] = Limits{"web": "512m", "worker": "512m"}
+		f.limits[app] = api.Limits{"web": "512m", "worker": "512m"}
 	}
 	return f.limits[app], nil
 }
 
-func (f *fakePlatform) SetLimits(_ context.Context, app string, change Limits) (Limits, error) {
+func (f *fakePlatform) SetLimits(_ context.Context, app string, change api.Limits) (api.Limits, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	f.seen = seen{method: "SetLimits", limits: change}
@@ -432,36 +433,36 @@ func (f *fakePlatform) SetLimits(_ context.Context, app string, change Limits) (
 	return maps.Clone(cur), nil
 }
 
-func (f *fakePlatform) Settings(_ context.Context, app string) (Settings, error) {
+func (f *fakePlatform) Settings(_ context.Context, app string) (api.Settings, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	f.seen = seen{method: "Settings"}
 	if err != nil {
-		return Settings{}, err
+		return api.Settings{}, err
 	}
 	return f.settingsOf(app)
 }
 
-func (f *fakePlatform) settingsOf(app string) (Settings, error) {
+func (f *fakePlatform) settingsOf(app string) (api.Settings, error) {
 	if _, err := f.formation(app); err != nil {
-		return Settings{}, err
+		return api.Settings{}, err
 	}
 	if st, ok := f.settings[app]; ok {
 		return st, nil
 	}
-	return Settings{AutoRollbackWindow: "2m0s", BootTimeout: "1m0s", StopTimeout: "30s"}, nil
+	return api.Settings{AutoRollbackWindow: "2m0s", BootTimeout: "1m0s", StopTimeout: "30s"}, nil
 }
 
-func (f *fakePlatform) UpdateSettings(_ context.Context, app string, u SettingsUpdate) (Settings, error) {
+func (f *fakePlatform) UpdateSettings(_ context.Context, app string, u api.SettingsUpdate) (api.Settings, error) {
 	err := f.enter()
 	defer f.mu.Unlock()
 	f.seen = seen{method: "UpdateSettings", settings: u}
 	if err != nil {
-		return Settings{}, err
+		return api.Settings{}, err
 	}
 	st, err := f.settingsOf(app)
 	if err != nil {
-		return Settings{}, err
+		return api.Settings{}, err
 	}
 	for k, v := range u {
 		switch k {
@@ -472,17 +473,17 @@ func (f *fakePlatform) UpdateSettings(_ context.Context, app string, u SettingsU
 		case "boot-timeout":
 			st.BootTimeout = v
 		default:
-			return Settings{}, fmt.Errorf("%w: unknown setting %q", releases.ErrInvalid, k)
+			return api.Settings{}, fmt.Errorf("%w: unknown setting %q", releases.ErrInvalid, k)
 		}
 	}
 	if f.settings == nil {
-		f.settings = map[string]Settings{}
+		f.settings = map[string]api.Settings{}
 	}
 	f.settings[app] = st
 	return st, nil
 }
 
-func (f *fakePlatform) Run(ctx context.Context, app string, req RunRequest, stdin io.Reader, stdout, stderr io.Writer) (RunResult, error) {
+func (f *fakePlatform) Run(ctx context.Context, app string, req api.RunRequest, stdin io.Reader, stdout, stderr io.Writer) (api.RunResult, error) {
 	err := f.enter()
 	f.seen = seen{method: "Run", run: req}
 	if err == nil {
@@ -491,10 +492,10 @@ func (f *fakePlatform) Run(ctx context.Context, app string, req RunRequest, stdi
 	run := f.run
 	f.mu.Unlock()
 	if err != nil {
-		return RunResult{}, err
+		return api.RunResult{}, err
 	}
 	if run == nil {
-		return RunResult{Process: "run.1"}, nil
+		return api.RunResult{Process: "run.1"}, nil
 	}
 	return run(ctx, req, stdin, stdout, stderr)
 }

@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/paas-dev/paas/api"
 )
 
 func TestProcesses(t *testing.T) {
@@ -14,7 +16,7 @@ func TestProcesses(t *testing.T) {
 	c, srv := newTestServer(t, fake)
 	ctx := context.Background()
 
-	if _, err := c.Scale(ctx, "hello", Formation{"web": 2, "worker": 1}); err != nil {
+	if _, err := c.Scale(ctx, "hello", api.Formation{"web": 2, "worker": 1}); err != nil {
 		t.Fatal(err)
 	}
 	procs, err := c.Processes(ctx, "hello")
@@ -44,7 +46,7 @@ func TestProcesses(t *testing.T) {
 func TestProcessesNoneIsEmptyList(t *testing.T) {
 	fake := newFakePlatform("hello")
 	c, srv := newTestServer(t, fake)
-	if _, err := c.Scale(context.Background(), "hello", Formation{"web": 0}); err != nil {
+	if _, err := c.Scale(context.Background(), "hello", api.Formation{"web": 0}); err != nil {
 		t.Fatal(err)
 	}
 	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/processes", "")
@@ -78,10 +80,10 @@ func TestRestart(t *testing.T) {
 	}
 
 	_, err = c.Restart(ctx, "hello", "clock")
-	if e, ok := err.(*Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, `"clock"`) {
+	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, `"clock"`) {
 		t.Errorf("restart clock: %v, want 400 from the platform", err)
 	}
-	if _, err := c.Restart(ctx, "nope", ""); !IsNotFound(err) {
+	if _, err := c.Restart(ctx, "nope", ""); !api.IsNotFound(err) {
 		t.Errorf("restart nope: %v, want not found", err)
 	}
 }

@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/auth"
 )
 
@@ -25,7 +26,7 @@ import (
 type fakeDrains struct {
 	mu        sync.Mutex
 	apps      map[string]bool
-	drains    map[string][]Drain
+	drains    map[string][]api.Drain
 	full      map[string]string // drain ID: URL as given
 	removed   []string          // what RemoveDrain was given
 	existsErr error
@@ -34,7 +35,7 @@ type fakeDrains struct {
 }
 
 func newFakeDrains(apps ...string) *fakeDrains {
-	s := &fakeDrains{apps: map[string]bool{}, drains: map[string][]Drain{}, full: map[string]string{}}
+	s := &fakeDrains{apps: map[string]bool{}, drains: map[string][]api.Drain{}, full: map[string]string{}}
 	for _, a := range apps {
 		s.apps[a] = true
 	}
@@ -47,7 +48,7 @@ func (s *fakeDrains) AppExists(_ context.Context, app string) (bool, error) {
 	return s.apps[app], s.existsErr
 }
 
-func (s *fakeDrains) Drains(_ context.Context, app string) ([]Drain, error) {
+func (s *fakeDrains) Drains(_ context.Context, app string) ([]api.Drain, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
@@ -56,22 +57,22 @@ func (s *fakeDrains) Drains(_ context.Context, app string) ([]Drain, error) {
 	return slices.Clone(s.drains[app]), nil
 }
 
-func (s *fakeDrains) AddDrain(_ context.Context, app, url string) (Drain, error) {
+func (s *fakeDrains) AddDrain(_ context.Context, app, url string) (api.Drain, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
-		return Drain{}, s.err
+		return api.Drain{}, s.err
 	}
 	if !strings.Contains(url, "://") {
-		return Drain{}, &Error{StatusCode: http.StatusBadRequest, ID: IDInvalid, Message: "drain URL has no scheme"}
+		return api.Drain{}, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid, Message: "drain URL has no scheme"}
 	}
 	for _, d := range s.drains[app] {
 		if s.full[d.ID] == url {
-			return Drain{}, &Error{StatusCode: http.StatusConflict, ID: IDConflict, Message: app + " has a drain there already"}
+			return api.Drain{}, &api.Error{StatusCode: http.StatusConflict, ID: api.IDConflict, Message: app + " has a drain there already"}
 		}
 	}
 	s.next++
-	d := Drain{ID: fmt.Sprintf("d.%08d", s.next), URL: strings.Replace(url, "s3cret", "xxxxx", 1)}
+	d := api.Drain{ID: fmt.Sprintf("d.%08d", s.next), URL: strings.Replace(url, "s3cret", "xxxxx", 1)}
 	s.full[d.ID] = url
 	s.drains[app] = append(s.drains[app], d)
 	return d, nil
@@ -84,9 +85,9 @@ func (s *fakeDrains) RemoveDrain(_ context.Context, app, idOrURL string) error {
 		return s.err
 	}
 	s.removed = append(s.removed, idOrURL)
-	i := slices.IndexFunc(s.drains[app], func(d Drain) bool { return d.ID == idOrURL || s.full[d.ID] == idOrURL })
+	i := slices.IndexFunc(s.drains[app], func(d api.Drain) bool { return d.ID == idOrURL || s.full[d.ID] == idOrURL })
 	if i < 0 {
-		return &Error{StatusCode: http.StatusNotFound, ID: IDNotFound, Message: app + " has no drain " + idOrURL}
+		return &api.Error{StatusCode: http.StatusNotFound, ID: api.IDNotFound, Message: app + " has no drain " + idOrURL}
 	}
 	s.drains[app] = slices.Delete(s.drains[app], i, i+1)
 	return nil
@@ -94,7 +95,7 @@ func (s *fakeDrains) RemoveDrain(_ context.Context, app, idOrURL string) error {
 
 // newDrainsServer serves Register's and RegisterDrains' routes, in that
 // order, the way paasd does.
-func newDrainsServer(t *testing.T, s DrainStore) (*Client, *httptest.Server) {
+func newDrainsServer(t *testing.T, s DrainStore) (*api.Client, *httptest.Server) {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := mux.NewRouter()
@@ -102,7 +103,7 @@ func newDrainsServer(t *testing.T, s DrainStore) (*Client, *httptest.Server) {
 	RegisterDrains(r, s, logger)
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)
-	return NewClient(srv.URL, testToken), srv
+	return api.NewClient(srv.URL, testToken), srv
 }
 
 func TestDrains(t *testing.T) {
@@ -141,7 +142,7 @@ func TestDrains(t *testing.T) {
 
 	// The wire format.
 	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-	s.drains["hello"] = []Drain{
+	s.drains["hello"] = []api.Drain{
 		{ID: "d.1", URL: "syslog+tcp://x:514", Queued: 3, Sent: 10, Dropped: 2, LastError: "dial tcp: refused", LastErrorAt: &at},
 		{ID: "d.2", URL: "https://x/", Connected: true},
 	}
@@ -155,7 +156,7 @@ func TestDrains(t *testing.T) {
 	}
 
 	resp = send(t, srv, http.MethodPost, "/v1/apps/hello/drains", `{"url": "syslog+tcp://y:514"}`)
-	var created Drain
+	var created api.Drain
 	_ = json.NewDecoder(resp.Body).Decode(&created)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Location") != "/v1/apps/hello/drains/"+created.ID {
@@ -179,24 +180,24 @@ func TestDrainsRefusals(t *testing.T) {
 		status             int
 		id, message        string
 	}{
-		{"GET", "/v1/apps/nobody/drains", "", 404, IDNotFound, `app "nobody" not found`},
-		{"POST", "/v1/apps/nobody/drains", `{"url": "syslog+tcp://x:514"}`, 404, IDNotFound, `app "nobody" not found`},
-		{"DELETE", "/v1/apps/nobody/drains/d.00000001", "", 404, IDNotFound, `app "nobody" not found`},
-		{"DELETE", "/v1/apps/nobody/drains?url=syslog%2Btcp%3A%2F%2Fx%3A514", "", 404, IDNotFound, `app "nobody" not found`},
-		{"GET", "/v1/apps/hello/drains?x=1", "", 400, IDInvalid, "takes no parameters"},
-		{"POST", "/v1/apps/hello/drains", `{"url": "nope"}`, 400, IDInvalid, "no scheme"},
-		{"POST", "/v1/apps/hello/drains", `{"url": "syslog+tcp://x:514"}`, 409, IDConflict, "already"},
-		{"POST", "/v1/apps/hello/drains", `{"URL": "x", "token": 1}`, 400, IDInvalid, `unknown field "token": expected a JSON body like {"url": "syslog+tls://logs.example.com:6514"}`},
-		{"POST", "/v1/apps/hello/drains", ``, 400, IDInvalid, "empty"},
-		{"DELETE", "/v1/apps/hello/drains/d.nothing", "", 404, IDNotFound, "hello has no drain d.nothing"},
-		{"DELETE", "/v1/apps/hello/drains", "", 400, IDInvalid, "?url="},
-		{"DELETE", "/v1/apps/hello/drains?url=x&y=1", "", 400, IDInvalid, "?url="},
-		{"PUT", "/v1/apps/hello/drains", "", 405, IDMethodNotAllowed, "use DELETE or GET or POST"},
-		{"GET", "/v1/apps/hello/drains/d.00000001", "", 405, IDMethodNotAllowed, "use DELETE"},
-		{"GET", "/v1/apps/hello/drainz", "", 404, IDNotFound, "no API route"},
+		{"GET", "/v1/apps/nobody/drains", "", 404, api.IDNotFound, `app "nobody" not found`},
+		{"POST", "/v1/apps/nobody/drains", `{"url": "syslog+tcp://x:514"}`, 404, api.IDNotFound, `app "nobody" not found`},
+		{"DELETE", "/v1/apps/nobody/drains/d.00000001", "", 404, api.IDNotFound, `app "nobody" not found`},
+		{"DELETE", "/v1/apps/nobody/drains?url=syslog%2Btcp%3A%2F%2Fx%3A514", "", 404, api.IDNotFound, `app "nobody" not found`},
+		{"GET", "/v1/apps/hello/drains?x=1", "", 400, api.IDInvalid, "takes no parameters"},
+		{"POST", "/v1/apps/hello/drains", `{"url": "nope"}`, 400, api.IDInvalid, "no scheme"},
+		{"POST", "/v1/apps/hello/drains", `{"url": "syslog+tcp://x:514"}`, 409, api.IDConflict, "already"},
+		{"POST", "/v1/apps/hello/drains", `{"URL": "x", "token": 1}`, 400, api.IDInvalid, `unknown field "token": expected a JSON body like {"url": "syslog+tls://logs.example.com:6514"}`},
+		{"POST", "/v1/apps/hello/drains", ``, 400, api.IDInvalid, "empty"},
+		{"DELETE", "/v1/apps/hello/drains/d.nothing", "", 404, api.IDNotFound, "hello has no drain d.nothing"},
+		{"DELETE", "/v1/apps/hello/drains", "", 400, api.IDInvalid, "?url="},
+		{"DELETE", "/v1/apps/hello/drains?url=x&y=1", "", 400, api.IDInvalid, "?url="},
+		{"PUT", "/v1/apps/hello/drains", "", 405, api.IDMethodNotAllowed, "use DELETE or GET or POST"},
+		{"GET", "/v1/apps/hello/drains/d.00000001", "", 405, api.IDMethodNotAllowed, "use DELETE"},
+		{"GET", "/v1/apps/hello/drainz", "", 404, api.IDNotFound, "no API route"},
 	} {
 		resp := send(t, srv, tc.method, tc.path, tc.body)
-		var e Error
+		var e api.Error
 		decodeErr := json.NewDecoder(resp.Body).Decode(&e)
 		resp.Body.Close()
 		if resp.StatusCode != tc.status || decodeErr != nil || e.ID != tc.id || !strings.Contains(e.Message, tc.message) {
@@ -221,16 +222,16 @@ func TestDrainsRefusals(t *testing.T) {
 func TestDrainsClientErrors(t *testing.T) {
 	c, _ := newDrainsServer(t, newFakeDrains("hello"))
 	ctx := context.Background()
-	if _, err := c.Drains(ctx, "nobody"); !IsNotFound(err) {
+	if _, err := c.Drains(ctx, "nobody"); !api.IsNotFound(err) {
 		t.Errorf("unknown app: %v", err)
 	}
 	err := c.RemoveDrain(ctx, "hello", "syslog+tcp://x:514")
-	var e *Error
+	var e *api.Error
 	if !errors.As(err, &e) || e.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown drain: %v", err)
 	}
 	// A network failure does not repeat a URL's password.
-	down := NewClient("http://127.0.0.1:1", testToken)
+	down := api.NewClient("http://127.0.0.1:1", testToken)
 	err = down.RemoveDrain(ctx, "hello", "https://ada:s3cret@collector.example.com/in")
 	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "reach the API") {
 		t.Errorf("RemoveDrain with the API down: %v", err)

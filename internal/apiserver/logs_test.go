@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"bufio"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/auth"
 )
 
@@ -25,21 +26,21 @@ import (
 type fakeStreamer struct {
 	mu        sync.Mutex
 	apps      map[string]bool
-	lines     []LogLine
-	subs      map[chan LogLine]LogFilter
+	lines     []api.LogLine
+	subs      map[chan api.LogLine]api.LogFilter
 	existsErr error
 	tails     []fakeTail
 }
 
 type fakeTail struct {
 	app    string
-	filter LogFilter
+	filter api.LogFilter
 	n      int
 	follow bool
 }
 
 func newFakeStreamer(apps ...string) *fakeStreamer {
-	s := &fakeStreamer{apps: map[string]bool{}, subs: map[chan LogLine]LogFilter{}}
+	s := &fakeStreamer{apps: map[string]bool{}, subs: map[chan api.LogLine]api.LogFilter{}}
 	for _, a := range apps {
 		s.apps[a] = true
 	}
@@ -50,18 +51,18 @@ func (s *fakeStreamer) AppExists(_ context.Context, app string) (bool, error) {
 	return s.apps[app], s.existsErr
 }
 
-func (f LogFilter) matches(l LogLine) bool {
+func filterMatches(f api.LogFilter, l api.LogLine) bool {
 	return (f.Source == "" || l.Source == f.Source) &&
 		(f.Process == "" || l.Process == f.Process || strings.HasPrefix(l.Process, f.Process+"."))
 }
 
-func (s *fakeStreamer) Tail(ctx context.Context, app string, f LogFilter, n int, follow bool) ([]LogLine, <-chan LogLine) {
+func (s *fakeStreamer) Tail(ctx context.Context, app string, f api.LogFilter, n int, follow bool) ([]api.LogLine, <-chan api.LogLine) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tails = append(s.tails, fakeTail{app, f, n, follow})
-	var backlog []LogLine
+	var backlog []api.LogLine
 	for _, l := range slices.Backward(s.lines) {
-		if len(backlog) < n && l.App == app && f.matches(l) {
+		if len(backlog) < n && l.App == app && filterMatches(f, l) {
 			backlog = append(backlog, l)
 		}
 	}
@@ -69,13 +70,13 @@ func (s *fakeStreamer) Tail(ctx context.Context, app string, f LogFilter, n int,
 	if !follow {
 		return backlog, nil
 	}
-	ch := make(chan LogLine, 100)
+	ch := make(chan api.LogLine, 100)
 	s.subs[ch] = f
 	context.AfterFunc(ctx, func() { s.end(ch) })
 	return backlog, ch
 }
 
-func (s *fakeStreamer) end(ch chan LogLine) {
+func (s *fakeStreamer) end(ch chan api.LogLine) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.subs[ch]; ok {
@@ -93,12 +94,12 @@ func (s *fakeStreamer) endAll() {
 	}
 }
 
-func (s *fakeStreamer) publish(l LogLine) {
+func (s *fakeStreamer) publish(l api.LogLine) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lines = append(s.lines, l)
 	for ch, f := range s.subs {
-		if f.matches(l) {
+		if filterMatches(f, l) {
 			ch <- l
 		}
 	}
@@ -118,13 +119,13 @@ func (s *fakeStreamer) lastTail() fakeTail {
 
 var logT0 = time.Date(2026, 11, 26, 9, 0, 0, 123456789, time.UTC)
 
-func logLine(app, source, process, msg string) LogLine {
-	return LogLine{Time: logT0, App: app, Source: source, Process: process, Message: msg}
+func logLine(app, source, process, msg string) api.LogLine {
+	return api.LogLine{Time: logT0, App: app, Source: source, Process: process, Message: msg}
 }
 
 // newLogsServer serves Register's and RegisterLogs' routes, in that order,
 // the way paasd does.
-func newLogsServer(t *testing.T, s LogStreamer) (*Client, *httptest.Server) {
+func newLogsServer(t *testing.T, s LogStreamer) (*api.Client, *httptest.Server) {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := mux.NewRouter()
@@ -132,17 +133,17 @@ func newLogsServer(t *testing.T, s LogStreamer) (*Client, *httptest.Server) {
 	RegisterLogs(r, s, logger)
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)
-	return NewClient(srv.URL, testToken), srv
+	return api.NewClient(srv.URL, testToken), srv
 }
 
 func TestLogLineString(t *testing.T) {
 	for _, tc := range []struct {
-		line LogLine
+		line api.LogLine
 		want string
 	}{
-		{logLine("hello", LogSourceApp, "web.1", "listening on 5000"), "2026-11-26T09:00:00.123456Z app[web.1]: listening on 5000"},
-		{logLine("hello", LogSourceRouter, "", "at=info"), "2026-11-26T09:00:00.123456Z router: at=info"},
-		{logLine("hello", LogSourcePaas, "release", "v2"), "2026-11-26T09:00:00.123456Z paas[release]: v2"},
+		{logLine("hello", api.LogSourceApp, "web.1", "listening on 5000"), "2026-11-26T09:00:00.123456Z app[web.1]: listening on 5000"},
+		{logLine("hello", api.LogSourceRouter, "", "at=info"), "2026-11-26T09:00:00.123456Z router: at=info"},
+		{logLine("hello", api.LogSourcePaas, "release", "v2"), "2026-11-26T09:00:00.123456Z paas[release]: v2"},
 	} {
 		if got := tc.line.String(); got != tc.want {
 			t.Errorf("String() = %q, want %q", got, tc.want)
@@ -152,24 +153,24 @@ func TestLogLineString(t *testing.T) {
 
 func TestLogs(t *testing.T) {
 	s := newFakeStreamer("hello")
-	s.publish(logLine("hello", LogSourcePaas, "build", "build started"))
-	s.publish(logLine("hello", LogSourceApp, "web.1", "one"))
-	s.publish(logLine("hello", LogSourceApp, "web.2", "two <&>"))
-	s.publish(logLine("hello", LogSourceRouter, "", "at=info"))
-	s.publish(logLine("other", LogSourceApp, "web.1", "not hello"))
+	s.publish(logLine("hello", api.LogSourcePaas, "build", "build started"))
+	s.publish(logLine("hello", api.LogSourceApp, "web.1", "one"))
+	s.publish(logLine("hello", api.LogSourceApp, "web.2", "two <&>"))
+	s.publish(logLine("hello", api.LogSourceRouter, "", "at=info"))
+	s.publish(logLine("other", api.LogSourceApp, "web.1", "not hello"))
 	c, _ := newLogsServer(t, s)
 
 	for _, tc := range []struct {
 		name string
-		opts LogOptions
+		opts api.LogOptions
 		want []string
 	}{
-		{"all", LogOptions{Lines: 100}, []string{"paas[build]: build started", "app[web.1]: one", "app[web.2]: two <&>", "router: at=info"}},
-		{"last 2", LogOptions{Lines: 2}, []string{"app[web.2]: two <&>", "router: at=info"}},
-		{"none", LogOptions{Lines: 0}, nil},
-		{"process type", LogOptions{Lines: 100, Process: "web"}, []string{"app[web.1]: one", "app[web.2]: two <&>"}},
-		{"process", LogOptions{Lines: 100, Process: "web.2"}, []string{"app[web.2]: two <&>"}},
-		{"source", LogOptions{Lines: 100, Source: LogSourcePaas}, []string{"paas[build]: build started"}},
+		{"all", api.LogOptions{Lines: 100}, []string{"paas[build]: build started", "app[web.1]: one", "app[web.2]: two <&>", "router: at=info"}},
+		{"last 2", api.LogOptions{Lines: 2}, []string{"app[web.2]: two <&>", "router: at=info"}},
+		{"none", api.LogOptions{Lines: 0}, nil},
+		{"process type", api.LogOptions{Lines: 100, Process: "web"}, []string{"app[web.1]: one", "app[web.2]: two <&>"}},
+		{"process", api.LogOptions{Lines: 100, Process: "web.2"}, []string{"app[web.2]: two <&>"}},
+		{"source", api.LogOptions{Lines: 100, Source: api.LogSourcePaas}, []string{"paas[build]: build started"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out strings.Builder
@@ -187,21 +188,21 @@ func TestLogs(t *testing.T) {
 	}
 
 	var out strings.Builder
-	if err := c.Logs(context.Background(), "hello", LogOptions{Lines: 2, JSON: true}, &out); err != nil {
+	if err := c.Logs(context.Background(), "hello", api.LogOptions{Lines: 2, JSON: true}, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), `"message":"two <&>"`) {
 		t.Errorf("JSON lines escape HTML: %s", out.String())
 	}
-	var got []LogLine
+	var got []api.LogLine
 	for line := range strings.Lines(out.String()) {
-		var l LogLine
+		var l api.LogLine
 		if err := json.Unmarshal([]byte(line), &l); err != nil {
 			t.Fatalf("line %q is not a JSON object: %v", line, err)
 		}
 		got = append(got, l)
 	}
-	if want := []LogLine{s.lines[2], s.lines[3]}; !slices.EqualFunc(got, want, func(a, b LogLine) bool { return a.App == b.App && a.String() == b.String() }) {
+	if want := []api.LogLine{s.lines[2], s.lines[3]}; !slices.EqualFunc(got, want, func(a, b api.LogLine) bool { return a.App == b.App && a.String() == b.String() }) {
 		t.Errorf("JSON lines %+v, want %+v", got, want)
 	}
 }
@@ -217,7 +218,7 @@ func TestLogsQueryDefaults(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8" {
 		t.Errorf("Content-Type %q", ct)
 	}
-	if got := s.lastTail(); got != (fakeTail{app: "hello", n: DefaultLogLines}) {
+	if got := s.lastTail(); got != (fakeTail{app: "hello", n: api.DefaultLogLines}) {
 		t.Errorf("tail %+v, want the last 100 lines of every source", got)
 	}
 	resp = logsGet(t, srv.URL+"/v1/apps/hello/logs?n=5&tail=true&ps=worker&source=app&format=json")
@@ -225,7 +226,7 @@ func TestLogsQueryDefaults(t *testing.T) {
 		t.Errorf("Content-Type %q", ct)
 	}
 	resp.Body.Close()
-	if got := s.lastTail(); got != (fakeTail{app: "hello", filter: LogFilter{Source: "app", Process: "worker"}, n: 5, follow: true}) {
+	if got := s.lastTail(); got != (fakeTail{app: "hello", filter: api.LogFilter{Source: "app", Process: "worker"}, n: 5, follow: true}) {
 		t.Errorf("tail %+v", got)
 	}
 }
@@ -249,17 +250,17 @@ func TestLogsRefusals(t *testing.T) {
 		status       int
 		id, message  string
 	}{
-		{"GET", "/v1/apps/nobody/logs", 404, IDNotFound, `app "nobody" not found`},
-		{"GET", "/v1/apps/hello/logs?n=-1", 400, IDInvalid, "n="},
-		{"GET", "/v1/apps/hello/logs?n=ten", 400, IDInvalid, "n="},
-		{"GET", "/v1/apps/hello/logs?tail=maybe", 400, IDInvalid, "tail="},
-		{"GET", "/v1/apps/hello/logs?source=db", 400, IDInvalid, "use app, router or paas"},
-		{"GET", "/v1/apps/hello/logs?ps=web..1", 400, IDInvalid, "ps="},
-		{"GET", "/v1/apps/hello/logs?ps=../x", 400, IDInvalid, "ps="},
-		{"GET", "/v1/apps/hello/logs?format=xml", 400, IDInvalid, "format"},
-		{"GET", "/v1/apps/hello/logs?lines=5", 400, IDInvalid, `unknown parameter "lines"`},
-		{"POST", "/v1/apps/hello/logs", 405, IDMethodNotAllowed, "use GET"},
-		{"GET", "/v1/apps/hello/logz", 404, IDNotFound, "no API route"},
+		{"GET", "/v1/apps/nobody/logs", 404, api.IDNotFound, `app "nobody" not found`},
+		{"GET", "/v1/apps/hello/logs?n=-1", 400, api.IDInvalid, "n="},
+		{"GET", "/v1/apps/hello/logs?n=ten", 400, api.IDInvalid, "n="},
+		{"GET", "/v1/apps/hello/logs?tail=maybe", 400, api.IDInvalid, "tail="},
+		{"GET", "/v1/apps/hello/logs?source=db", 400, api.IDInvalid, "use app, router or paas"},
+		{"GET", "/v1/apps/hello/logs?ps=web..1", 400, api.IDInvalid, "ps="},
+		{"GET", "/v1/apps/hello/logs?ps=../x", 400, api.IDInvalid, "ps="},
+		{"GET", "/v1/apps/hello/logs?format=xml", 400, api.IDInvalid, "format"},
+		{"GET", "/v1/apps/hello/logs?lines=5", 400, api.IDInvalid, `unknown parameter "lines"`},
+		{"POST", "/v1/apps/hello/logs", 405, api.IDMethodNotAllowed, "use GET"},
+		{"GET", "/v1/apps/hello/logz", 404, api.IDNotFound, "no API route"},
 	} {
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, nil)
 		req.Header.Set("Authorization", "Bearer "+testToken)
@@ -267,7 +268,7 @@ func TestLogsRefusals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var e Error
+		var e api.Error
 		decodeErr := json.NewDecoder(resp.Body).Decode(&e)
 		resp.Body.Close()
 		if resp.StatusCode != tc.status || decodeErr != nil || e.ID != tc.id || !strings.Contains(e.Message, tc.message) {
@@ -326,21 +327,22 @@ func (b *logsBuffer) String() string {
 
 func TestLogsTail(t *testing.T) {
 	s := newFakeStreamer("hello")
-	s.publish(logLine("hello", LogSourceApp, "web.1", "before"))
+	s.publish(logLine("hello", api.LogSourceApp, "web.1", "before"))
 	c, _ := newLogsServer(t, s)
-	c.timeout = 200 * time.Millisecond // a tail outlives the timeout
+	const timeout = 200 * time.Millisecond
+	c.SetTimeout(timeout) // a tail outlives the timeout
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out logsBuffer
 	done := make(chan error, 1)
-	go func() { done <- c.Logs(ctx, "hello", LogOptions{Lines: 10, Tail: true, Process: "web"}, &out) }()
+	go func() { done <- c.Logs(ctx, "hello", api.LogOptions{Lines: 10, Tail: true, Process: "web"}, &out) }()
 	logsWaitUntil(t, "the tail to follow", func() bool { return s.followers() == 1 })
-	time.Sleep(2 * c.timeout)
+	time.Sleep(2 * timeout)
 
 	published := time.Now()
-	s.publish(logLine("hello", LogSourceApp, "web.2", "after"))
-	s.publish(logLine("hello", LogSourceApp, "worker.1", "filtered out"))
+	s.publish(logLine("hello", api.LogSourceApp, "web.2", "after"))
+	s.publish(logLine("hello", api.LogSourceApp, "worker.1", "filtered out"))
 	logsWaitUntil(t, "the new line", func() bool { return strings.Contains(out.String(), "app[web.2]: after") })
 	if d := time.Since(published); d > time.Second {
 		t.Errorf("the new line took %s", d)
@@ -365,12 +367,12 @@ func TestLogsTailEndedByTheServer(t *testing.T) {
 	s := newFakeStreamer("hello")
 	c, srv := newLogsServer(t, s)
 	done := make(chan error, 1)
-	go func() { done <- c.Logs(context.Background(), "hello", LogOptions{Tail: true}, io.Discard) }()
+	go func() { done <- c.Logs(context.Background(), "hello", api.LogOptions{Tail: true}, io.Discard) }()
 	logsWaitUntil(t, "the tail to follow", func() bool { return s.followers() == 1 })
 	s.endAll()
 	select {
 	case err := <-done:
-		if !errors.Is(err, ErrLogStreamEnded) {
+		if !errors.Is(err, api.ErrLogStreamEnded) {
 			t.Errorf("Logs ended with %v, want ErrLogStreamEnded", err)
 		}
 	case <-time.After(5 * time.Second):
@@ -384,7 +386,7 @@ func TestLogsTailEndedByTheServer(t *testing.T) {
 		t.Errorf("transfer encoding %v, want chunked", resp.TransferEncoding)
 	}
 	logsWaitUntil(t, "the tail to follow", func() bool { return s.followers() == 1 })
-	s.publish(logLine("hello", LogSourceRouter, "", "first"))
+	s.publish(logLine("hello", api.LogSourceRouter, "", "first"))
 	line, err := bufio.NewReader(resp.Body).ReadString('\n')
 	if err != nil || line != "2026-11-26T09:00:00.123456Z router: first\n" {
 		t.Errorf("read %q, %v", line, err)
@@ -394,8 +396,8 @@ func TestLogsTailEndedByTheServer(t *testing.T) {
 func TestLogsErrors(t *testing.T) {
 	s := newFakeStreamer("hello")
 	c, _ := newLogsServer(t, s)
-	err := c.Logs(context.Background(), "nobody", LogOptions{Lines: 1}, io.Discard)
-	if !IsNotFound(err) {
+	err := c.Logs(context.Background(), "nobody", api.LogOptions{Lines: 1}, io.Discard)
+	if !api.IsNotFound(err) {
 		t.Errorf("unknown app: %v", err)
 	}
 
@@ -404,9 +406,9 @@ func TestLogsErrors(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	defer slow.Close()
-	c = NewClient(slow.URL, testToken)
-	c.timeout = 100 * time.Millisecond
-	err = c.Logs(context.Background(), "hello", LogOptions{Tail: true}, io.Discard)
+	c = api.NewClient(slow.URL, testToken)
+	c.SetTimeout(100 * time.Millisecond)
+	err = c.Logs(context.Background(), "hello", api.LogOptions{Tail: true}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "no answer within 100ms") {
 		t.Errorf("a silent server: %v", err)
 	}

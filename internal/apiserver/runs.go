@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"bufio"
@@ -13,12 +13,13 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/paas-dev/paas/api"
 )
 
 const runExample = `{"command": "rake db:migrate", "attach": true}`
 
 func (s *server) createRun(w http.ResponseWriter, r *http.Request) {
-	var req RunRequest
+	var req api.RunRequest
 	if e := decodeBody(w, r, &req, runExample); e != nil {
 		s.writeError(w, r, e)
 		return
@@ -38,9 +39,9 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !wantsRunProtocol(r) {
-		w.Header().Set("Upgrade", runProtocol)
-		s.writeError(w, r, &Error{StatusCode: http.StatusUpgradeRequired, ID: IDInvalid,
-			Message: `an attached run streams over its own connection: send the headers "Connection: Upgrade" and "Upgrade: ` + runProtocol + `" (paasctl run does), or set "attach" to false to run it in the background`})
+		w.Header().Set("Upgrade", api.RunProtocol)
+		s.writeError(w, r, &api.Error{StatusCode: http.StatusUpgradeRequired, ID: api.IDInvalid,
+			Message: `an attached run streams over its own connection: send the headers "Connection: Upgrade" and "Upgrade: ` + api.RunProtocol + `" (paasctl run does), or set "attach" to false to run it in the background`})
 		return
 	}
 	// Once upgraded, errors can only go as error frames: check the app
@@ -64,7 +65,7 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) {
 	}
 	defer conn.Close()
 	// A client gone before the upgrade gets no process.
-	_, err = rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + runProtocol + "\r\n\r\n")
+	_, err = rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + api.RunProtocol + "\r\n\r\n")
 	if err == nil {
 		err = rw.Flush()
 	}
@@ -88,7 +89,7 @@ func unbuffered(br *bufio.Reader, conn net.Conn) io.Reader {
 
 // wantsRunProtocol reports whether r asks to upgrade to the run protocol.
 func wantsRunProtocol(r *http.Request) bool {
-	return headerHasToken(r.Header, "Connection", "upgrade") && headerHasToken(r.Header, "Upgrade", runProtocol)
+	return headerHasToken(r.Header, "Connection", "upgrade") && headerHasToken(r.Header, "Upgrade", api.RunProtocol)
 }
 
 func headerHasToken(h http.Header, name, token string) bool {
@@ -105,10 +106,10 @@ func headerHasToken(h http.Header, name, token string) bool {
 // streamRun runs the process over an upgraded connection: stdin from in,
 // output as frames to conn, then the exit or error frame. Losing the client
 // cancels the run's context, which stops the process.
-func (s *server) streamRun(ctx context.Context, conn net.Conn, in io.Reader, app string, req RunRequest) {
+func (s *server) streamRun(ctx context.Context, conn net.Conn, in io.Reader, app string, req api.RunRequest) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	out := newFrameWriter(conn, cancel)
+	out := api.NewFrameWriter(conn, cancel)
 
 	stdin, stdinW := io.Pipe()
 	pumped := make(chan struct{})
@@ -126,7 +127,7 @@ func (s *server) streamRun(ctx context.Context, conn net.Conn, in io.Reader, app
 	}()
 	stopKeepAlive := keepAlive(out, s.runKeepAlive)
 
-	res, err := s.p.Run(ctx, app, req, stdin, out.stream(frameStdout), out.stream(frameStderr))
+	res, err := s.p.Run(ctx, app, req, stdin, out.Stream(api.FrameStdout), out.Stream(api.FrameStderr))
 	stopKeepAlive()
 	_ = stdin.Close()
 	if err != nil {
@@ -134,9 +135,9 @@ func (s *server) streamRun(ctx context.Context, conn net.Conn, in io.Reader, app
 		if e.StatusCode >= http.StatusInternalServerError {
 			s.log.Error("run failed", "app", app, "err", err)
 		}
-		err = out.finish(frameError, []byte(e.Message))
+		err = out.Finish(api.FrameError, []byte(e.Message))
 	} else {
-		err = out.finish(frameExit, []byte(strconv.Itoa(res.ExitCode)))
+		err = out.Finish(api.FrameExit, []byte(strconv.Itoa(res.ExitCode)))
 	}
 	if err != nil {
 		s.log.Debug("run: client gone before the end", "app", app, "err", err)
@@ -149,7 +150,7 @@ func (s *server) streamRun(ctx context.Context, conn net.Conn, in io.Reader, app
 }
 
 // keepAlive writes an empty frame every interval until stopped.
-func keepAlive(out *frameWriter, interval time.Duration) (stop func()) {
+func keepAlive(out *api.FrameWriter, interval time.Duration) (stop func()) {
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {
@@ -161,7 +162,7 @@ func keepAlive(out *frameWriter, interval time.Duration) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				if out.keepAlive() != nil {
+				if out.KeepAlive() != nil {
 					return
 				}
 			}

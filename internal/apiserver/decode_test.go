@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gorilla/mux"
+	"github.com/paas-dev/paas/api"
 )
 
 func TestCreateAppRejectsMalformedBodies(t *testing.T) {
@@ -35,7 +36,7 @@ func TestCreateAppRejectsMalformedBodies(t *testing.T) {
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPost, "/v1/apps", tt.body)
 			e := decodeError(t, resp)
-			if resp.StatusCode != http.StatusBadRequest || e.ID != IDInvalid {
+			if resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid {
 				t.Fatalf("got %d %q, want 400 invalid", resp.StatusCode, e.ID)
 			}
 			if !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, `expected a JSON body like {"name": "myapp"}`) {
@@ -74,7 +75,7 @@ func TestMethodNotAllowed(t *testing.T) {
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, tt.method, tt.path, "")
 			e := decodeError(t, resp)
-			if resp.StatusCode != http.StatusMethodNotAllowed || e.ID != IDMethodNotAllowed {
+			if resp.StatusCode != http.StatusMethodNotAllowed || e.ID != api.IDMethodNotAllowed {
 				t.Fatalf("got %d %q, want 405", resp.StatusCode, e.ID)
 			}
 			if got := resp.Header.Get("Allow"); got != tt.allow {
@@ -91,7 +92,7 @@ func TestUnknownPathIsJSON404(t *testing.T) {
 	_, srv := newTestServer(t, newFakePlatform())
 	for _, path := range []string{"/v1/nope", "/v1/apps/hello/nope", "/v1", "/v1/apps/hello/releases/v1/extra", "/v1/apps/hello/config/FOO"} {
 		resp := send(t, srv, http.MethodGet, path, "")
-		if e := decodeError(t, resp); resp.StatusCode != http.StatusNotFound || e.ID != IDNotFound {
+		if e := decodeError(t, resp); resp.StatusCode != http.StatusNotFound || e.ID != api.IDNotFound {
 			t.Errorf("GET %s: got %d %q, want 404 not_found", path, resp.StatusCode, e.ID)
 		}
 	}
@@ -118,7 +119,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		if err != nil || !strings.Contains(path, "/v1/") {
 			return nil // the /v1 prefix itself
 		}
-		if !strings.Contains(string(openAPISpec), "\n  "+path+":\n") {
+		if !strings.Contains(string(api.OpenAPISpec), "\n  "+path+":\n") {
 			t.Errorf("openapi.yaml has no path %s", path)
 		}
 		return nil
@@ -145,12 +146,12 @@ func send(t *testing.T, srv *httptest.Server, method, path, body string) *http.R
 	return resp
 }
 
-func decodeError(t *testing.T, resp *http.Response) Error {
+func decodeError(t *testing.T, resp *http.Response) api.Error {
 	t.Helper()
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type = %q, want application/json", ct)
 	}
-	var e Error
+	var e api.Error
 	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
 		t.Fatalf("decode error body: %v", err)
 	}

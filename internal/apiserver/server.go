@@ -1,8 +1,7 @@
-package api
+package apiserver
 
 import (
 	"context"
-	_ "embed"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/paas-dev/paas/api"
 )
 
 // Platform is what the handlers need; the daemon's coordinating layer
@@ -22,50 +22,50 @@ import (
 // actor is who asked for a change, as the request's ActorHeader names it
 // (sanitized; DefaultActor when absent), for the new release's created_by.
 type Platform interface {
-	CreateApp(ctx context.Context, name string) (App, error)
-	Apps(ctx context.Context) ([]App, error)
-	App(ctx context.Context, name string) (App, error)
+	CreateApp(ctx context.Context, name string) (api.App, error)
+	Apps(ctx context.Context) ([]api.App, error)
+	App(ctx context.Context, name string) (api.App, error)
 	DestroyApp(ctx context.Context, name string) error
 
 	// Config is the app's config vars; UpdateConfig applies changes (a nil
 	// value unsets its key) as one new release and puts it live.
-	Config(ctx context.Context, app string) (ConfigVars, error)
-	UpdateConfig(ctx context.Context, app string, changes ConfigUpdate, actor string) (Release, error)
+	Config(ctx context.Context, app string) (api.ConfigVars, error)
+	UpdateConfig(ctx context.Context, app string, changes api.ConfigUpdate, actor string) (api.Release, error)
 
 	// Releases lists the app's releases, newest first.
-	Releases(ctx context.Context, app string) ([]Release, error)
-	Release(ctx context.Context, app string, version int) (Release, error)
+	Releases(ctx context.Context, app string) ([]api.Release, error)
+	Release(ctx context.Context, app string, version int) (api.Release, error)
 	// Rollback appends a release with the build and config of version (0:
 	// the release before the current one) and puts it live.
-	Rollback(ctx context.Context, app string, version int, actor string) (Release, error)
+	Rollback(ctx context.Context, app string, version int, actor string) (api.Release, error)
 	// VerifyReleases checks the app's digest chain; a broken chain is a
 	// Verification that is not OK, not an error.
-	VerifyReleases(ctx context.Context, app string) (Verification, error)
-	DiffReleases(ctx context.Context, app string, from, to int) (ReleaseDiff, error)
+	VerifyReleases(ctx context.Context, app string) (api.Verification, error)
+	DiffReleases(ctx context.Context, app string, from, to int) (api.ReleaseDiff, error)
 
 	// Formation is how many processes of each type the app runs. Scale
 	// changes the counts of the types in f, leaves the others alone, and
 	// returns the whole new formation once the processes run.
-	Formation(ctx context.Context, app string) (Formation, error)
-	Scale(ctx context.Context, app string, f Formation, actor string) (Formation, error)
+	Formation(ctx context.Context, app string) (api.Formation, error)
+	Scale(ctx context.Context, app string, f api.Formation, actor string) (api.Formation, error)
 	// Processes lists the app's processes, one-off ones included.
-	Processes(ctx context.Context, app string) ([]Process, error)
+	Processes(ctx context.Context, app string) ([]api.Process, error)
 	// Restart replaces the processes of processType ("" for all) with new
 	// ones, with the same no-downtime rules as a deploy.
 	Restart(ctx context.Context, app, processType string) error
 	// Limits are the effective memory limits of every type of the current
 	// release; SetLimits changes those of the types in l and returns them
 	// all.
-	Limits(ctx context.Context, app string) (Limits, error)
-	SetLimits(ctx context.Context, app string, l Limits) (Limits, error)
-	Settings(ctx context.Context, app string) (Settings, error)
-	UpdateSettings(ctx context.Context, app string, u SettingsUpdate) (Settings, error)
+	Limits(ctx context.Context, app string) (api.Limits, error)
+	SetLimits(ctx context.Context, app string, l api.Limits) (api.Limits, error)
+	Settings(ctx context.Context, app string) (api.Settings, error)
+	UpdateSettings(ctx context.Context, app string, u api.SettingsUpdate) (api.Settings, error)
 	// Run runs a one-off process. Attached, stdin feeds it, its output goes
 	// to stdout and stderr, and the result has its exit status; ctx ends
 	// when the client is gone, and the process must stop then. Detached,
 	// stdin, stdout and stderr are nil, Run returns once the process
 	// started, and ctx ends with the request: the process must outlive it.
-	Run(ctx context.Context, app string, req RunRequest, stdin io.Reader, stdout, stderr io.Writer) (RunResult, error)
+	Run(ctx context.Context, app string, req api.RunRequest, stdin io.Reader, stdout, stderr io.Writer) (api.RunResult, error)
 
 	// Domains are the app's custom domains, sorted, besides the
 	// "<app>.<PAAS_DOMAIN>" every app has. AddDomain and RemoveDomain
@@ -75,9 +75,6 @@ type Platform interface {
 	AddDomain(ctx context.Context, app, domain string) ([]string, error)
 	RemoveDomain(ctx context.Context, app, domain string) ([]string, error)
 }
-
-//go:embed openapi.yaml
-var openAPISpec []byte
 
 type server struct {
 	p   Platform
@@ -148,18 +145,18 @@ func (s *server) byMethod(m methods) http.Handler {
 			return
 		}
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		s.writeError(w, r, &Error{StatusCode: http.StatusMethodNotAllowed, ID: IDMethodNotAllowed,
+		s.writeError(w, r, &api.Error{StatusCode: http.StatusMethodNotAllowed, ID: api.IDMethodNotAllowed,
 			Message: r.Method + " is not supported on " + r.URL.Path + ": use " + strings.Join(allowed, " or ")})
 	})
 }
 
 func serveSpec(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")
-	_, _ = w.Write(openAPISpec)
+	_, _ = w.Write(api.OpenAPISpec)
 }
 
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.writeError(w, r, &Error{StatusCode: http.StatusNotFound, ID: IDNotFound,
+	s.writeError(w, r, &api.Error{StatusCode: http.StatusNotFound, ID: api.IDNotFound,
 		Message: "no API route " + r.URL.Path + ": see /v1/openapi.yaml for the routes"})
 }
 
@@ -180,7 +177,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.writeError(w, r, e)
 }
 
-func (s *server) writeError(w http.ResponseWriter, r *http.Request, e *Error) {
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, e *api.Error) {
 	s.log.Debug("api request refused", "method", r.Method, "path", r.URL.Path, "status", e.StatusCode, "id", e.ID)
 	writeJSON(w, e.StatusCode, e)
 }

@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/releases"
 )
 
@@ -49,7 +50,7 @@ func TestAppsLifecycle(t *testing.T) {
 	if err := c.DestroyApp(ctx, "hello"); err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
-	if _, err := c.App(ctx, "hello"); !IsNotFound(err) {
+	if _, err := c.App(ctx, "hello"); !api.IsNotFound(err) {
 		t.Fatalf("get after destroy: err = %v, want not_found", err)
 	}
 }
@@ -75,29 +76,29 @@ func TestErrorMapping(t *testing.T) {
 		status int
 		id     string
 	}{
-		{"not found", fmt.Errorf("get app: app %q: %w", "x", releases.ErrNotFound), http.StatusNotFound, IDNotFound},
-		{"exists", fmt.Errorf("create app: %w", releases.ErrExists), http.StatusConflict, IDConflict},
-		{"invalid", fmt.Errorf("%w app name", releases.ErrInvalid), http.StatusBadRequest, IDInvalid},
-		{"other", errors.New("disk on fire"), http.StatusInternalServerError, IDInternal},
-		{"api error passes through", &Error{StatusCode: http.StatusConflict, ID: IDConflict, Message: "busy"}, http.StatusConflict, IDConflict},
-		{"api error without status", &Error{Message: "odd"}, http.StatusInternalServerError, IDInternal},
+		{"not found", fmt.Errorf("get app: app %q: %w", "x", releases.ErrNotFound), http.StatusNotFound, api.IDNotFound},
+		{"exists", fmt.Errorf("create app: %w", releases.ErrExists), http.StatusConflict, api.IDConflict},
+		{"invalid", fmt.Errorf("%w app name", releases.ErrInvalid), http.StatusBadRequest, api.IDInvalid},
+		{"other", errors.New("disk on fire"), http.StatusInternalServerError, api.IDInternal},
+		{"api error passes through", &api.Error{StatusCode: http.StatusConflict, ID: api.IDConflict, Message: "busy"}, http.StatusConflict, api.IDConflict},
+		{"api error without status", &api.Error{Message: "odd"}, http.StatusInternalServerError, api.IDInternal},
 	}
-	calls := map[string]func(c *Client) error{
-		"list":    func(c *Client) error { _, err := c.Apps(context.Background()); return err },
-		"create":  func(c *Client) error { _, err := c.CreateApp(context.Background(), "hello"); return err },
-		"get":     func(c *Client) error { _, err := c.App(context.Background(), "hello"); return err },
-		"destroy": func(c *Client) error { return c.DestroyApp(context.Background(), "hello") },
-		"config":  func(c *Client) error { _, err := c.Config(context.Background(), "hello"); return err },
-		"update config": func(c *Client) error {
+	calls := map[string]func(c *api.Client) error{
+		"list":    func(c *api.Client) error { _, err := c.Apps(context.Background()); return err },
+		"create":  func(c *api.Client) error { _, err := c.CreateApp(context.Background(), "hello"); return err },
+		"get":     func(c *api.Client) error { _, err := c.App(context.Background(), "hello"); return err },
+		"destroy": func(c *api.Client) error { return c.DestroyApp(context.Background(), "hello") },
+		"config":  func(c *api.Client) error { _, err := c.Config(context.Background(), "hello"); return err },
+		"update config": func(c *api.Client) error {
 			v := "x"
-			_, err := c.UpdateConfig(context.Background(), "hello", ConfigUpdate{"FOO": &v})
+			_, err := c.UpdateConfig(context.Background(), "hello", api.ConfigUpdate{"FOO": &v})
 			return err
 		},
-		"releases": func(c *Client) error { _, err := c.Releases(context.Background(), "hello"); return err },
-		"release":  func(c *Client) error { _, err := c.Release(context.Background(), "hello", 1); return err },
-		"rollback": func(c *Client) error { _, err := c.Rollback(context.Background(), "hello", 0); return err },
-		"verify":   func(c *Client) error { _, err := c.VerifyReleases(context.Background(), "hello"); return err },
-		"diff":     func(c *Client) error { _, err := c.DiffReleases(context.Background(), "hello", 1, 2); return err },
+		"releases": func(c *api.Client) error { _, err := c.Releases(context.Background(), "hello"); return err },
+		"release":  func(c *api.Client) error { _, err := c.Release(context.Background(), "hello", 1); return err },
+		"rollback": func(c *api.Client) error { _, err := c.Rollback(context.Background(), "hello", 0); return err },
+		"verify":   func(c *api.Client) error { _, err := c.VerifyReleases(context.Background(), "hello"); return err },
+		"diff":     func(c *api.Client) error { _, err := c.DiffReleases(context.Background(), "hello", 1, 2); return err },
 	}
 	for _, tt := range tests {
 		for call, do := range calls {
@@ -105,7 +106,7 @@ func TestErrorMapping(t *testing.T) {
 				fake := newFakePlatform("hello")
 				fake.err = tt.err
 				c, _ := newTestServer(t, fake)
-				var apiErr *Error
+				var apiErr *api.Error
 				if err := do(c); !errors.As(err, &apiErr) {
 					t.Fatalf("err = %#v, want *Error", err)
 				}
@@ -128,17 +129,17 @@ func TestErrorsFromLedger(t *testing.T) {
 		do   func() error
 		id   string
 	}{
-		{"create existing", func() error { _, err := c.CreateApp(ctx, "hello"); return err }, IDConflict},
-		{"create bad name", func() error { _, err := c.CreateApp(ctx, "Bad_Name"); return err }, IDInvalid},
-		{"get missing", func() error { _, err := c.App(ctx, "nope"); return err }, IDNotFound},
-		{"destroy missing", func() error { return c.DestroyApp(ctx, "nope") }, IDNotFound},
-		{"config of missing app", func() error { _, err := c.Config(ctx, "nope"); return err }, IDNotFound},
-		{"releases of missing app", func() error { _, err := c.Releases(ctx, "nope"); return err }, IDNotFound},
-		{"verify missing app", func() error { _, err := c.VerifyReleases(ctx, "nope"); return err }, IDNotFound},
+		{"create existing", func() error { _, err := c.CreateApp(ctx, "hello"); return err }, api.IDConflict},
+		{"create bad name", func() error { _, err := c.CreateApp(ctx, "Bad_Name"); return err }, api.IDInvalid},
+		{"get missing", func() error { _, err := c.App(ctx, "nope"); return err }, api.IDNotFound},
+		{"destroy missing", func() error { return c.DestroyApp(ctx, "nope") }, api.IDNotFound},
+		{"config of missing app", func() error { _, err := c.Config(ctx, "nope"); return err }, api.IDNotFound},
+		{"releases of missing app", func() error { _, err := c.Releases(ctx, "nope"); return err }, api.IDNotFound},
+		{"verify missing app", func() error { _, err := c.VerifyReleases(ctx, "nope"); return err }, api.IDNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var apiErr *Error
+			var apiErr *api.Error
 			if err := tt.do(); !errors.As(err, &apiErr) || apiErr.ID != tt.id {
 				t.Fatalf("err = %v, want id %q", err, tt.id)
 			}

@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/paas-dev/paas/api"
 )
 
 // newLedger makes hello with three releases, v3 current.
@@ -78,7 +80,7 @@ func TestReleaseVersionForms(t *testing.T) {
 			resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases/"+tt.path, "")
 			if tt.version == 0 {
 				e := decodeError(t, resp)
-				if resp.StatusCode != http.StatusBadRequest || e.ID != IDInvalid || !strings.Contains(e.Message, "give it as v3 or 3") && !strings.Contains(e.Message, "versions start at v1") {
+				if resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid || !strings.Contains(e.Message, "give it as v3 or 3") && !strings.Contains(e.Message, "versions start at v1") {
 					t.Fatalf("got %d %+v, want 400 with the expected form", resp.StatusCode, e)
 				}
 				if fake.called() != 0 {
@@ -86,7 +88,7 @@ func TestReleaseVersionForms(t *testing.T) {
 				}
 				return
 			}
-			var rel Release
+			var rel api.Release
 			if err := json.NewDecoder(resp.Body).Decode(&rel); err != nil || resp.StatusCode != http.StatusOK {
 				t.Fatalf("got %d, %v", resp.StatusCode, err)
 			}
@@ -99,7 +101,7 @@ func TestReleaseVersionForms(t *testing.T) {
 
 func TestReleaseNotFound(t *testing.T) {
 	c, _ := newTestServer(t, newLedger(t))
-	if _, err := c.Release(context.Background(), "hello", 9); !IsNotFound(err) {
+	if _, err := c.Release(context.Background(), "hello", 9); !api.IsNotFound(err) {
 		t.Fatalf("err = %v, want not_found", err)
 	}
 }
@@ -133,7 +135,7 @@ func TestVerifyReleases(t *testing.T) {
 		t.Fatalf("verify = %+v, %v", v, err)
 	}
 
-	fake.verification = &Verification{App: "hello", Checked: 2, FirstBad: 2, Problem: "digest does not match"}
+	fake.verification = &api.Verification{App: "hello", Checked: 2, FirstBad: 2, Problem: "digest does not match"}
 	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases/verify", "")
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
@@ -207,12 +209,12 @@ func TestRollback(t *testing.T) {
 			fake := newLedger(t)
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPost, "/v1/apps/hello/releases", tt.body)
-			var rel Release
+			var rel api.Release
 			if err := json.NewDecoder(resp.Body).Decode(&rel); err != nil || resp.StatusCode != http.StatusCreated {
 				t.Fatalf("got %d, %v; want 201", resp.StatusCode, err)
 			}
-			if s := fake.last(); s.method != "Rollback" || s.version != tt.version || s.actor != DefaultActor {
-				t.Errorf("platform saw %+v, want Rollback(%d) by %s", s, tt.version, DefaultActor)
+			if s := fake.last(); s.method != "Rollback" || s.version != tt.version || s.actor != api.DefaultActor {
+				t.Errorf("platform saw %+v, want Rollback(%d) by %s", s, tt.version, api.DefaultActor)
 			}
 			if rel.Version != 4 || rel.Description != tt.desc {
 				t.Errorf("release %+v", rel)
@@ -231,7 +233,7 @@ func TestRollbackClient(t *testing.T) {
 	if err != nil || rel.Description != "Rollback to v2" || fake.last().version != 0 {
 		t.Fatalf("rollback = %+v, %v; platform saw %+v", rel, err, fake.last())
 	}
-	if _, err := c.Rollback(context.Background(), "hello", 9); !IsNotFound(err) {
+	if _, err := c.Rollback(context.Background(), "hello", 9); !api.IsNotFound(err) {
 		t.Errorf("rollback to v9: %v, want not_found", err)
 	}
 }

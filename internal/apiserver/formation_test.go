@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/paas-dev/paas/api"
 )
 
 func TestFormationAndScale(t *testing.T) {
@@ -16,31 +18,31 @@ func TestFormationAndScale(t *testing.T) {
 	ctx := context.Background()
 
 	f, err := c.Formation(ctx, "hello")
-	if err != nil || !maps.Equal(f, Formation{"web": 1, "worker": 0}) {
+	if err != nil || !maps.Equal(f, api.Formation{"web": 1, "worker": 0}) {
 		t.Fatalf("formation = %v, %v", f, err)
 	}
-	f, err = c.Scale(ctx, "hello", Formation{"worker": 2})
+	f, err = c.Scale(ctx, "hello", api.Formation{"worker": 2})
 	if err != nil {
 		t.Fatalf("scale: %v", err)
 	}
-	if !maps.Equal(f, Formation{"web": 1, "worker": 2}) {
+	if !maps.Equal(f, api.Formation{"web": 1, "worker": 2}) {
 		t.Errorf("scale answered %v, want the whole formation", f)
 	}
-	if got := fake.last(); !maps.Equal(got.formation, Formation{"worker": 2}) || got.actor != "ada@laptop via paasctl" {
+	if got := fake.last(); !maps.Equal(got.formation, api.Formation{"worker": 2}) || got.actor != "ada@laptop via paasctl" {
 		t.Errorf("platform got %v by %q", got.formation, got.actor)
 	}
-	if _, err := c.Scale(ctx, "hello", Formation{"web": 0}); err != nil {
+	if _, err := c.Scale(ctx, "hello", api.Formation{"web": 0}); err != nil {
 		t.Errorf("scale web=0: %v", err)
 	}
 }
 
 func TestScaleUnknownTypeOrApp(t *testing.T) {
 	c, _ := newTestServer(t, newFakePlatform("hello"))
-	_, err := c.Scale(context.Background(), "hello", Formation{"clock": 1})
-	if e, ok := err.(*Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, `"clock"`) {
+	_, err := c.Scale(context.Background(), "hello", api.Formation{"clock": 1})
+	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, `"clock"`) {
 		t.Errorf("scale clock=1: %v, want 400 naming the type", err)
 	}
-	if _, err := c.Formation(context.Background(), "nope"); !IsNotFound(err) {
+	if _, err := c.Formation(context.Background(), "nope"); !api.IsNotFound(err) {
 		t.Errorf("formation of nope: %v, want not found", err)
 	}
 }
@@ -68,7 +70,7 @@ func TestScaleRejectsBadBodies(t *testing.T) {
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/formation", tt.body)
 			e := decodeError(t, resp)
-			if resp.StatusCode != http.StatusBadRequest || e.ID != IDInvalid {
+			if resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid {
 				t.Fatalf("got %d %q, want 400 invalid", resp.StatusCode, e.ID)
 			}
 			if !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, scaleExample) {

@@ -1,10 +1,12 @@
-package api
+package apiserver
 
 import (
 	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/paas-dev/paas/api"
 )
 
 func TestSanitizeActor(t *testing.T) {
@@ -25,8 +27,8 @@ func TestSanitizeActor(t *testing.T) {
 		{"ü" + strings.Repeat("a", 100), strings.Repeat("a", 100)},
 	}
 	for _, tt := range tests {
-		if got := sanitizeActor(tt.in); got != tt.want {
-			t.Errorf("sanitizeActor(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := api.SanitizeActor(tt.in); got != tt.want {
+			t.Errorf("SanitizeActor(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -58,7 +60,7 @@ func TestActorHeaderReachesPlatform(t *testing.T) {
 			}
 			req.Header.Set("Authorization", "Bearer "+testToken)
 			for _, h := range tt.header {
-				req.Header.Add(ActorHeader, h)
+				req.Header.Add(api.ActorHeader, h)
 			}
 			resp, err := srv.Client().Do(req)
 			if err != nil {
@@ -81,15 +83,15 @@ func TestClientSendsActor(t *testing.T) {
 	ctx := context.Background()
 	v := "1"
 
-	if _, err := c.UpdateConfig(ctx, "hello", ConfigUpdate{"A": &v}); err != nil {
+	if _, err := c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"A": &v}); err != nil {
 		t.Fatal(err)
 	}
-	if got := fake.last().actor; got != DefaultActor {
-		t.Errorf("without SetActor the platform got %q, want %q", got, DefaultActor)
+	if got := fake.last().actor; got != api.DefaultActor {
+		t.Errorf("without SetActor the platform got %q, want %q", got, api.DefaultActor)
 	}
 
 	c.SetActor("ada@laptop via paasctl\n")
-	if _, err := c.UpdateConfig(ctx, "hello", ConfigUpdate{"A": &v}); err != nil {
+	if _, err := c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"A": &v}); err != nil {
 		t.Fatalf("a newline in the actor broke the request: %v", err)
 	}
 	if got := fake.last().actor; got != "ada@laptop via paasctl" {

@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/paas-dev/paas/api"
 )
 
 func TestLimits(t *testing.T) {
@@ -14,20 +16,20 @@ func TestLimits(t *testing.T) {
 	ctx := context.Background()
 
 	l, err := c.Limits(ctx, "hello")
-	if err != nil || !maps.Equal(l, Limits{"web": "512m", "worker": "512m"}) {
+	if err != nil || !maps.Equal(l, api.Limits{"web": "512m", "worker": "512m"}) {
 		t.Fatalf("limits = %v, %v", l, err)
 	}
-	l, err = c.SetLimits(ctx, "hello", Limits{"worker": "1G"})
+	l, err = c.SetLimits(ctx, "hello", api.Limits{"worker": "1G"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !maps.Equal(l, Limits{"web": "512m", "worker": "1G"}) {
+	if !maps.Equal(l, api.Limits{"web": "512m", "worker": "1G"}) {
 		t.Errorf("set answered %v, want every type", l)
 	}
-	if got := fake.last().limits; !maps.Equal(got, Limits{"worker": "1G"}) {
+	if got := fake.last().limits; !maps.Equal(got, api.Limits{"worker": "1G"}) {
 		t.Errorf("platform got %v", got)
 	}
-	if _, err := c.Limits(ctx, "nope"); !IsNotFound(err) {
+	if _, err := c.Limits(ctx, "nope"); !api.IsNotFound(err) {
 		t.Errorf("limits of nope: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gorilla/mux"
+	"github.com/paas-dev/paas/api"
 )
 
 // fuzzRoutes are the routes that read a JSON body.
@@ -53,7 +54,7 @@ func FuzzJSONBodies(f *testing.F) {
 			t.Fatalf("%s %s %q: %d %s", rt.method, rt.path, body, rec.Code, rec.Body)
 		}
 		if rec.Code >= 400 {
-			var e Error
+			var e api.Error
 			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.ID == "" || e.Message == "" {
 				t.Fatalf("%s %s %q: %d with a body that is no JSON error: %s", rt.method, rt.path, body, rec.Code, rec.Body)
 			}

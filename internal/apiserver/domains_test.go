@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/releases"
 )
 
@@ -151,7 +152,7 @@ func TestDomainErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.call()
-			e, ok := err.(*Error)
+			e, ok := err.(*api.Error)
 			if !ok || e.StatusCode != tt.status || !strings.Contains(e.Message, tt.want) {
 				t.Fatalf("err = %v, want %d with %q", err, tt.status, tt.want)
 			}

@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/gorilla/mux"
+	"github.com/paas-dev/paas/api"
 )
 
 const configUpdateExample = `{"FOO": "bar", "OLD_KEY": null}`
@@ -20,7 +21,7 @@ func (s *server) getConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if vars == nil {
-		vars = ConfigVars{} // {}, never null
+		vars = api.ConfigVars{} // {}, never null
 	}
 	writeJSON(w, http.StatusOK, vars)
 }
@@ -48,11 +49,11 @@ func (s *server) updateConfig(w http.ResponseWriter, r *http.Request) {
 
 // configUpdateOf checks that every value is a string or null. Keys and
 // values are otherwise the platform's to validate.
-func configUpdateOf(raw map[string]json.RawMessage) (ConfigUpdate, *Error) {
+func configUpdateOf(raw map[string]json.RawMessage) (api.ConfigUpdate, *api.Error) {
 	if len(raw) == 0 {
 		return nil, invalidBody("nothing to change: give at least one KEY", configUpdateExample)
 	}
-	changes := make(ConfigUpdate, len(raw))
+	changes := make(api.ConfigUpdate, len(raw))
 	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		value := bytes.TrimSpace(raw[key])
 		if string(value) == "null" {

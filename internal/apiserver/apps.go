@@ -1,10 +1,11 @@
-package api
+package apiserver
 
 import (
 	"net/http"
 	"net/url"
 
 	"github.com/gorilla/mux"
+	"github.com/paas-dev/paas/api"
 )
 
 const createAppExample = `{"name": "myapp"}`
@@ -15,7 +16,7 @@ func (s *server) listApps(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]App, len(apps))
+	out := make([]api.App, len(apps))
 	for i, a := range apps {
 		out[i] = normalizeApp(a)
 	}
@@ -23,7 +24,7 @@ func (s *server) listApps(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) createApp(w http.ResponseWriter, r *http.Request) {
-	var req CreateAppRequest
+	var req api.CreateAppRequest
 	if e := decodeBody(w, r, &req, createAppExample); e != nil {
 		s.writeError(w, r, e)
 		return
@@ -59,9 +60,9 @@ func (s *server) destroyApp(w http.ResponseWriter, r *http.Request) {
 }
 
 // normalizeApp sends an empty process list as [], never null, as the spec says.
-func normalizeApp(a App) App {
+func normalizeApp(a api.App) api.App {
 	if a.Processes == nil {
-		a.Processes = []Process{}
+		a.Processes = []api.Process{}
 	}
 	return a
 }

@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"io"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/auth"
 )
 
@@ -15,11 +16,11 @@ const testToken = "test-token-0123456789"
 
 // newTestServer serves Register's routes behind the daemon's token check and
 // returns a Client for them.
-func newTestServer(t *testing.T, p Platform) (*Client, *httptest.Server) {
+func newTestServer(t *testing.T, p Platform) (*api.Client, *httptest.Server) {
 	t.Helper()
 	r := mux.NewRouter()
 	Register(r, p, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)
-	return NewClient(srv.URL, testToken), srv
+	return api.NewClient(srv.URL, testToken), srv
 }

@@ -1,4 +1,4 @@
-package api
+package apiserver
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/paas-dev/paas/api"
 )
 
 func TestConfigSetAndUnset(t *testing.T) {
@@ -15,7 +17,7 @@ func TestConfigSetAndUnset(t *testing.T) {
 	ctx := context.Background()
 
 	bar, empty := "bar", ""
-	rel, err := c.UpdateConfig(ctx, "hello", ConfigUpdate{"FOO": &bar, "EMPTY": &empty, "DB_URL": &bar})
+	rel, err := c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"FOO": &bar, "EMPTY": &empty, "DB_URL": &bar})
 	if err != nil {
 		t.Fatalf("set: %v", err)
 	}
@@ -30,7 +32,7 @@ func TestConfigSetAndUnset(t *testing.T) {
 		t.Errorf("config = %v", vars)
 	}
 
-	rel, err = c.UpdateConfig(ctx, "hello", ConfigUpdate{"FOO": nil})
+	rel, err = c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"FOO": nil})
 	if err != nil {
 		t.Fatalf("unset: %v", err)
 	}
@@ -98,7 +100,7 @@ func TestConfigPatchRejectsBadBodies(t *testing.T) {
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", tt.body)
 			e := decodeError(t, resp)
-			if resp.StatusCode != http.StatusBadRequest || e.ID != IDInvalid {
+			if resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid {
 				t.Fatalf("got %d %q, want 400 invalid", resp.StatusCode, e.ID)
 			}
 			if !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, `expected a JSON body like {"FOO": "bar", "OLD_KEY": null}`) {
@@ -114,7 +116,7 @@ func TestConfigPatchRejectsBadBodies(t *testing.T) {
 func TestConfigPatchPlatformRejectsKey(t *testing.T) {
 	_, srv := newTestServer(t, newFakePlatform("hello"))
 	resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", `{"1BAD": "x"}`)
-	if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || e.ID != IDInvalid || !strings.Contains(e.Message, `"1BAD"`) {
+	if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid || !strings.Contains(e.Message, `"1BAD"`) {
 		t.Fatalf("got %d %+v, want 400 naming the key", resp.StatusCode, e)
 	}
 }
