@@ -70,7 +70,7 @@ func TestActorHeaderReachesPlatform(t *testing.T) {
 			if resp.StatusCode != http.StatusCreated {
 				t.Fatalf("status %d", resp.StatusCode)
 			}
-			if got := fake.last().actor; got != tt.want {
+			if got := fake.Last().Actor; got != tt.want {
 				t.Errorf("platform got actor %q, want %q", got, tt.want)
 			}
 		})
@@ -86,7 +86,7 @@ func TestClientSendsActor(t *testing.T) {
 	if _, err := c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"A": &v}); err != nil {
 		t.Fatal(err)
 	}
-	if got := fake.last().actor; got != api.DefaultActor {
+	if got := fake.Last().Actor; got != api.DefaultActor {
 		t.Errorf("without SetActor the platform got %q, want %q", got, api.DefaultActor)
 	}
 
@@ -94,13 +94,13 @@ func TestClientSendsActor(t *testing.T) {
 	if _, err := c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"A": &v}); err != nil {
 		t.Fatalf("a newline in the actor broke the request: %v", err)
 	}
-	if got := fake.last().actor; got != "ada@laptop via paasctl" {
+	if got := fake.Last().Actor; got != "ada@laptop via paasctl" {
 		t.Errorf("platform got %q", got)
 	}
 	if _, err := c.Rollback(ctx, "hello", 1); err != nil {
 		t.Fatal(err)
 	}
-	if got := fake.last().actor; got != "ada@laptop via paasctl" {
+	if got := fake.Last().Actor; got != "ada@laptop via paasctl" {
 		t.Errorf("rollback: platform got %q", got)
 	}
 }

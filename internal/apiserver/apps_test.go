@@ -8,11 +8,12 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 	"github.com/paas-dev/paas/internal/releases"
 )
 
 func TestAppsLifecycle(t *testing.T) {
-	c, _ := newTestServer(t, newFakePlatform())
+	c, _ := newTestServer(t, apiservertest.NewPlatform())
 	ctx := context.Background()
 
 	apps, err := c.Apps(ctx)
@@ -56,7 +57,7 @@ func TestAppsLifecycle(t *testing.T) {
 }
 
 func TestCreateAppStatus(t *testing.T) {
-	_, srv := newTestServer(t, newFakePlatform())
+	_, srv := newTestServer(t, apiservertest.NewPlatform())
 	resp := send(t, srv, http.MethodPost, "/v1/apps", `{"name":"hello"}`)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("status = %d, want 201", resp.StatusCode)
@@ -103,8 +104,8 @@ func TestErrorMapping(t *testing.T) {
 	for _, tt := range tests {
 		for call, do := range calls {
 			t.Run(tt.name+"/"+call, func(t *testing.T) {
-				fake := newFakePlatform("hello")
-				fake.err = tt.err
+				fake := apiservertest.NewPlatform("hello")
+				fake.Err = tt.err
 				c, _ := newTestServer(t, fake)
 				var apiErr *api.Error
 				if err := do(c); !errors.As(err, &apiErr) {
@@ -122,7 +123,7 @@ func TestErrorMapping(t *testing.T) {
 }
 
 func TestErrorsFromLedger(t *testing.T) {
-	c, _ := newTestServer(t, newFakePlatform("hello"))
+	c, _ := newTestServer(t, apiservertest.NewPlatform("hello"))
 	ctx := context.Background()
 	tests := []struct {
 		name string

@@ -7,10 +7,11 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 func TestClientSendsBearerToken(t *testing.T) {
-	_, srv := newTestServer(t, newFakePlatform())
+	_, srv := newTestServer(t, apiservertest.NewPlatform())
 	if _, err := api.NewClient(srv.URL+"/", testToken).Apps(context.Background()); err != nil {
 		t.Fatalf("right token: %v", err)
 	}

@@ -9,10 +9,11 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 func TestConfigSetAndUnset(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
 	c, _ := newTestServer(t, fake)
 	ctx := context.Background()
 
@@ -36,7 +37,7 @@ func TestConfigSetAndUnset(t *testing.T) {
 	if err != nil {
 		t.Fatalf("unset: %v", err)
 	}
-	if got := fake.last().changes; len(got) != 1 || got["FOO"] != nil {
+	if got := fake.Last().Changes; len(got) != 1 || got["FOO"] != nil {
 		t.Errorf("platform got %v, want FOO: nil", got)
 	}
 	if rel.Version != 2 || strings.Join(rel.ConfigKeys, ",") != "DB_URL,EMPTY" {
@@ -45,13 +46,14 @@ func TestConfigSetAndUnset(t *testing.T) {
 }
 
 func TestConfigPatchDecodesNullAsUnset(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
+	fake.SetConfig("hello", api.ConfigVars{"OLD": "1"})
 	_, srv := newTestServer(t, fake)
 	resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", `{"OLD": null, "NEW": "x=y", "BLANK": ""}`)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status = %d: %+v", resp.StatusCode, decodeError(t, resp))
 	}
-	got := fake.last().changes
+	got := fake.Last().Changes
 	if len(got) != 3 {
 		t.Fatalf("platform got %d changes, want 3: %v", len(got), got)
 	}
@@ -67,7 +69,7 @@ func TestConfigPatchDecodesNullAsUnset(t *testing.T) {
 }
 
 func TestConfigOfNewAppIsEmptyObject(t *testing.T) {
-	_, srv := newTestServer(t, newFakePlatform("hello"))
+	_, srv := newTestServer(t, apiservertest.NewPlatform("hello"))
 	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/config", "")
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(b)) != "{}" {
@@ -96,7 +98,7 @@ func TestConfigPatchRejectsBadBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := newFakePlatform("hello")
+			fake := apiservertest.NewPlatform("hello")
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", tt.body)
 			e := decodeError(t, resp)
@@ -106,7 +108,7 @@ func TestConfigPatchRejectsBadBodies(t *testing.T) {
 			if !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, `expected a JSON body like {"FOO": "bar", "OLD_KEY": null}`) {
 				t.Errorf("message = %q, want it to contain %q and the example", e.Message, tt.want)
 			}
-			if n := fake.called(); n != 0 {
+			if n := fake.Called(); n != 0 {
 				t.Errorf("platform called %d times, want 0", n)
 			}
 		})
@@ -114,7 +116,7 @@ func TestConfigPatchRejectsBadBodies(t *testing.T) {
 }
 
 func TestConfigPatchPlatformRejectsKey(t *testing.T) {
-	_, srv := newTestServer(t, newFakePlatform("hello"))
+	_, srv := newTestServer(t, apiservertest.NewPlatform("hello"))
 	resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", `{"1BAD": "x"}`)
 	if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid || !strings.Contains(e.Message, `"1BAD"`) {
 		t.Fatalf("got %d %+v, want 400 naming the key", resp.StatusCode, e)
@@ -122,7 +124,7 @@ func TestConfigPatchPlatformRejectsKey(t *testing.T) {
 }
 
 func TestConfigPatchReturnsRelease(t *testing.T) {
-	_, srv := newTestServer(t, newFakePlatform("hello"))
+	_, srv := newTestServer(t, apiservertest.NewPlatform("hello"))
 	resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", `{"FOO": "secret-value"}`)
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 func TestCreateAppRejectsMalformedBodies(t *testing.T) {
@@ -32,7 +33,7 @@ func TestCreateAppRejectsMalformedBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := newFakePlatform()
+			fake := apiservertest.NewPlatform()
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPost, "/v1/apps", tt.body)
 			e := decodeError(t, resp)
@@ -42,7 +43,7 @@ func TestCreateAppRejectsMalformedBodies(t *testing.T) {
 			if !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, `expected a JSON body like {"name": "myapp"}`) {
 				t.Errorf("message = %q, want it to contain %q and the example", e.Message, tt.want)
 			}
-			if n := fake.called(); n != 0 {
+			if n := fake.Called(); n != 0 {
 				t.Errorf("platform called %d times, want 0", n)
 			}
 		})
@@ -71,7 +72,7 @@ func TestMethodNotAllowed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			fake := newFakePlatform("hello")
+			fake := apiservertest.NewPlatform("hello")
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, tt.method, tt.path, "")
 			e := decodeError(t, resp)
@@ -81,7 +82,7 @@ func TestMethodNotAllowed(t *testing.T) {
 			if got := resp.Header.Get("Allow"); got != tt.allow {
 				t.Errorf("Allow = %q, want %q", got, tt.allow)
 			}
-			if fake.called() != 0 {
+			if fake.Called() != 0 {
 				t.Error("platform was called")
 			}
 		})
@@ -89,7 +90,7 @@ func TestMethodNotAllowed(t *testing.T) {
 }
 
 func TestUnknownPathIsJSON404(t *testing.T) {
-	_, srv := newTestServer(t, newFakePlatform())
+	_, srv := newTestServer(t, apiservertest.NewPlatform())
 	for _, path := range []string{"/v1/nope", "/v1/apps/hello/nope", "/v1", "/v1/apps/hello/releases/v1/extra", "/v1/apps/hello/config/FOO"} {
 		resp := send(t, srv, http.MethodGet, path, "")
 		if e := decodeError(t, resp); resp.StatusCode != http.StatusNotFound || e.ID != api.IDNotFound {
@@ -99,7 +100,7 @@ func TestUnknownPathIsJSON404(t *testing.T) {
 }
 
 func TestOpenAPISpecIsServed(t *testing.T) {
-	_, srv := newTestServer(t, newFakePlatform())
+	_, srv := newTestServer(t, apiservertest.NewPlatform())
 	resp := send(t, srv, http.MethodGet, "/v1/openapi.yaml", "")
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(b), "openapi: 3.0") {
@@ -111,7 +112,7 @@ func TestOpenAPISpecIsServed(t *testing.T) {
 // RegisterLogs and RegisterDrains.
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	r := mux.NewRouter()
-	Register(r, newFakePlatform(), nil)
+	Register(r, apiservertest.NewPlatform(), nil)
 	RegisterLogs(r, newFakeStreamer(), nil)
 	RegisterDrains(r, newFakeDrains(), nil)
 	err := r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {

@@ -2,7 +2,6 @@ package apiserver
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -10,71 +9,11 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
-	"github.com/paas-dev/paas/internal/releases"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
-// The fake's custom domains: validated as the platform does, one app each.
-
-func (f *fakePlatform) Domains(_ context.Context, app string) ([]string, error) {
-	err := f.enter()
-	defer f.mu.Unlock()
-	f.seen = seen{method: "Domains"}
-	if err != nil {
-		return nil, err
-	}
-	if _, err := f.formation(app); err != nil {
-		return nil, err
-	}
-	return slices.Clone(f.domains[app]), nil // nil for none: the handler must still answer []
-}
-
-func (f *fakePlatform) AddDomain(_ context.Context, app, domain string) ([]string, error) {
-	err := f.enter()
-	defer f.mu.Unlock()
-	f.seen = seen{method: "AddDomain", domain: domain}
-	if err != nil {
-		return nil, err
-	}
-	if _, err := f.formation(app); err != nil {
-		return nil, err
-	}
-	d, err := releases.NormalizeDomain(domain, "localhost")
-	if err != nil {
-		return nil, err
-	}
-	for owner, ds := range f.domains {
-		if slices.Contains(ds, d) {
-			return nil, fmt.Errorf("domain %s: %w: it is already used by app %s", d, releases.ErrExists, owner)
-		}
-	}
-	if f.domains == nil {
-		f.domains = map[string][]string{}
-	}
-	f.domains[app] = append(f.domains[app], d)
-	slices.Sort(f.domains[app])
-	return slices.Clone(f.domains[app]), nil
-}
-
-func (f *fakePlatform) RemoveDomain(_ context.Context, app, domain string) ([]string, error) {
-	err := f.enter()
-	defer f.mu.Unlock()
-	f.seen = seen{method: "RemoveDomain", domain: domain}
-	if err != nil {
-		return nil, err
-	}
-	if _, err := f.formation(app); err != nil {
-		return nil, err
-	}
-	i := slices.Index(f.domains[app], strings.ToLower(domain))
-	if i < 0 {
-		return nil, fmt.Errorf("domain %s: %w on app %s", domain, releases.ErrNotFound, app)
-	}
-	f.domains[app] = slices.Delete(f.domains[app], i, i+1)
-	return slices.Clone(f.domains[app]), nil
-}
-
 func TestDomains(t *testing.T) {
-	fake := newFakePlatform("hello", "other")
+	fake := apiservertest.NewPlatform("hello", "other")
 	c, srv := newTestServer(t, fake)
 	ctx := context.Background()
 
@@ -87,7 +26,7 @@ func TestDomains(t *testing.T) {
 	if err != nil || !slices.Equal(ds, []string{"www.example.com"}) {
 		t.Fatalf("AddDomain = %v, %v", ds, err)
 	}
-	if got := fake.last(); got.method != "AddDomain" || got.domain != "WWW.example.com" {
+	if got := fake.Last(); got.Method != "AddDomain" || got.Domain != "WWW.example.com" {
 		t.Errorf("platform got %+v", got)
 	}
 	if ds, err = c.AddDomain(ctx, "hello", "*.example.com"); err != nil || !slices.Equal(ds, []string{"*.example.com", "www.example.com"}) {
@@ -101,7 +40,7 @@ func TestDomains(t *testing.T) {
 	if ds, err = c.RemoveDomain(ctx, "hello", "*.example.com"); err != nil || !slices.Equal(ds, []string{"www.example.com"}) {
 		t.Fatalf("RemoveDomain wildcard = %v, %v", ds, err)
 	}
-	if got := fake.last(); got.method != "RemoveDomain" || got.domain != "*.example.com" {
+	if got := fake.Last(); got.Method != "RemoveDomain" || got.Domain != "*.example.com" {
 		t.Errorf("platform got %+v", got)
 	}
 	if ds, err = c.RemoveDomain(ctx, "hello", "www.example.com"); err != nil || ds == nil || len(ds) != 0 {
@@ -110,7 +49,7 @@ func TestDomains(t *testing.T) {
 }
 
 func TestAddDomainAnswers201WithLocation(t *testing.T) {
-	_, srv := newTestServer(t, newFakePlatform("hello"))
+	_, srv := newTestServer(t, apiservertest.NewPlatform("hello"))
 	resp := send(t, srv, http.MethodPost, "/v1/apps/hello/domains", `{"domain": "*.example.com"}`)
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusCreated || strings.TrimSpace(string(b)) != `["*.example.com"]` {
@@ -126,7 +65,7 @@ func TestAddDomainAnswers201WithLocation(t *testing.T) {
 }
 
 func TestDomainErrors(t *testing.T) {
-	fake := newFakePlatform("hello", "other")
+	fake := apiservertest.NewPlatform("hello", "other")
 	c, srv := newTestServer(t, fake)
 	ctx := context.Background()
 	if _, err := c.AddDomain(ctx, "other", "www.example.com"); err != nil {
@@ -174,14 +113,14 @@ func TestAddDomainRejectsBadBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := newFakePlatform("hello")
+			fake := apiservertest.NewPlatform("hello")
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPost, "/v1/apps/hello/domains", tt.body)
 			e := decodeError(t, resp)
 			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, addDomainExample) {
 				t.Fatalf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)
 			}
-			if n := fake.called(); n != 0 {
+			if n := fake.Called(); n != 0 {
 				t.Errorf("platform called %d times, want 0", n)
 			}
 		})

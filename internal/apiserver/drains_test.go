@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 	"github.com/paas-dev/paas/internal/auth"
 )
 
@@ -99,7 +100,7 @@ func newDrainsServer(t *testing.T, s DrainStore) (*api.Client, *httptest.Server)
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := mux.NewRouter()
-	Register(r, newFakePlatform("hello"), logger)
+	Register(r, apiservertest.NewPlatform("hello"), logger)
 	RegisterDrains(r, s, logger)
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)
@@ -247,7 +248,7 @@ func TestRegisterDrainsOrder(t *testing.T) {
 		if before {
 			RegisterDrains(r, newFakeDrains("hello"), logger)
 		}
-		Register(r, newFakePlatform("hello"), logger)
+		Register(r, apiservertest.NewPlatform("hello"), logger)
 		if !before {
 			RegisterDrains(r, newFakeDrains("hello"), logger)
 		}

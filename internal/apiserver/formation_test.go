@@ -9,10 +9,11 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 func TestFormationAndScale(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
 	c, _ := newTestServer(t, fake)
 	c.SetActor("ada@laptop via paasctl")
 	ctx := context.Background()
@@ -28,8 +29,8 @@ func TestFormationAndScale(t *testing.T) {
 	if !maps.Equal(f, api.Formation{"web": 1, "worker": 2}) {
 		t.Errorf("scale answered %v, want the whole formation", f)
 	}
-	if got := fake.last(); !maps.Equal(got.formation, api.Formation{"worker": 2}) || got.actor != "ada@laptop via paasctl" {
-		t.Errorf("platform got %v by %q", got.formation, got.actor)
+	if got := fake.Last(); !maps.Equal(got.Formation, api.Formation{"worker": 2}) || got.Actor != "ada@laptop via paasctl" {
+		t.Errorf("platform got %v by %q", got.Formation, got.Actor)
 	}
 	if _, err := c.Scale(ctx, "hello", api.Formation{"web": 0}); err != nil {
 		t.Errorf("scale web=0: %v", err)
@@ -37,7 +38,7 @@ func TestFormationAndScale(t *testing.T) {
 }
 
 func TestScaleUnknownTypeOrApp(t *testing.T) {
-	c, _ := newTestServer(t, newFakePlatform("hello"))
+	c, _ := newTestServer(t, apiservertest.NewPlatform("hello"))
 	_, err := c.Scale(context.Background(), "hello", api.Formation{"clock": 1})
 	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, `"clock"`) {
 		t.Errorf("scale clock=1: %v, want 400 naming the type", err)
@@ -66,7 +67,7 @@ func TestScaleRejectsBadBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := newFakePlatform("hello")
+			fake := apiservertest.NewPlatform("hello")
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/formation", tt.body)
 			e := decodeError(t, resp)
@@ -76,7 +77,7 @@ func TestScaleRejectsBadBodies(t *testing.T) {
 			if !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, scaleExample) {
 				t.Errorf("message = %q, want it to contain %q and the example", e.Message, tt.want)
 			}
-			if n := fake.called(); n != 0 {
+			if n := fake.Called(); n != 0 {
 				t.Errorf("platform called %d times, want 0", n)
 			}
 		})
@@ -84,7 +85,7 @@ func TestScaleRejectsBadBodies(t *testing.T) {
 }
 
 func TestScaleAcceptsEdgeCounts(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
 	_, srv := newTestServer(t, fake)
 	resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/formation", `{"web": 100, "worker": 0}`)
 	b, _ := io.ReadAll(resp.Body)

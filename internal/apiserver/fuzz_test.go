@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 // fuzzRoutes are the routes that read a JSON body.
@@ -45,7 +46,7 @@ func FuzzJSONBodies(f *testing.F) {
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
 		rt := fuzzRoutes[int(route)%len(fuzzRoutes)]
 		r := mux.NewRouter()
-		Register(r, newFakePlatform("hello"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		Register(r, apiservertest.NewPlatform("hello"), slog.New(slog.NewTextHandler(io.Discard, nil)))
 		req := httptest.NewRequest(rt.method, rt.path, strings.NewReader(string(body)))
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()

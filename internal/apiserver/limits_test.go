@@ -8,25 +8,26 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 func TestLimits(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
 	c, _ := newTestServer(t, fake)
 	ctx := context.Background()
 
 	l, err := c.Limits(ctx, "hello")
-	if err != nil || !maps.Equal(l, api.Limits{"web": "512m", "worker": "512m"}) {
+	if err != nil || !maps.Equal(l, api.Limits{"run": "512m", "web": "512m", "worker": "512m"}) {
 		t.Fatalf("limits = %v, %v", l, err)
 	}
 	l, err = c.SetLimits(ctx, "hello", api.Limits{"worker": "1G"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !maps.Equal(l, api.Limits{"web": "512m", "worker": "1G"}) {
+	if !maps.Equal(l, api.Limits{"run": "512m", "web": "512m", "worker": "1G"}) {
 		t.Errorf("set answered %v, want every type", l)
 	}
-	if got := fake.last().limits; !maps.Equal(got, api.Limits{"worker": "1G"}) {
+	if got := fake.Last().Limits; !maps.Equal(got, api.Limits{"worker": "1G"}) {
 		t.Errorf("platform got %v", got)
 	}
 	if _, err := c.Limits(ctx, "nope"); !api.IsNotFound(err) {
@@ -48,14 +49,14 @@ func TestSetLimitsRejectsBadBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := newFakePlatform("hello")
+			fake := apiservertest.NewPlatform("hello")
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/limits", tt.body)
 			e := decodeError(t, resp)
 			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, limitsExample) {
 				t.Fatalf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)
 			}
-			if n := fake.called(); n != 0 {
+			if n := fake.Called(); n != 0 {
 				t.Errorf("platform called %d times, want 0", n)
 			}
 		})

@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 	"github.com/paas-dev/paas/internal/auth"
 )
 
@@ -129,7 +130,7 @@ func newLogsServer(t *testing.T, s LogStreamer) (*api.Client, *httptest.Server) 
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := mux.NewRouter()
-	Register(r, newFakePlatform("hello"), logger)
+	Register(r, apiservertest.NewPlatform("hello"), logger)
 	RegisterLogs(r, s, logger)
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)
@@ -293,7 +294,7 @@ func TestRegisterLogsOrder(t *testing.T) {
 		if before {
 			RegisterLogs(r, newFakeStreamer("hello"), logger)
 		}
-		Register(r, newFakePlatform("hello"), logger)
+		Register(r, apiservertest.NewPlatform("hello"), logger)
 		if !before {
 			RegisterLogs(r, newFakeStreamer("hello"), logger)
 		}

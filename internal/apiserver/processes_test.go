@@ -9,10 +9,11 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 func TestProcesses(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
 	c, srv := newTestServer(t, fake)
 	ctx := context.Background()
 
@@ -44,7 +45,7 @@ func TestProcesses(t *testing.T) {
 }
 
 func TestProcessesNoneIsEmptyList(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
 	c, srv := newTestServer(t, fake)
 	if _, err := c.Scale(context.Background(), "hello", api.Formation{"web": 0}); err != nil {
 		t.Fatal(err)
@@ -57,7 +58,7 @@ func TestProcessesNoneIsEmptyList(t *testing.T) {
 }
 
 func TestRestart(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
 	c, srv := newTestServer(t, fake)
 	ctx := context.Background()
 
@@ -65,14 +66,21 @@ func TestRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fake.last(); got.method != "Restart" || got.processType != "web" {
+	lastRestart := func() apiservertest.Call {
+		calls := fake.CallsTo("Restart")
+		if len(calls) == 0 {
+			t.Fatal("the platform got no Restart")
+		}
+		return calls[len(calls)-1]
+	}
+	if got := lastRestart(); got.ProcessType != "web" {
 		t.Errorf("platform got %+v", got)
 	}
 	if len(procs) != 1 || procs[0].Name != "web.1" {
 		t.Errorf("restart answered %+v, want the processes", procs)
 	}
-	if _, err := c.Restart(ctx, "hello", ""); err != nil || fake.last().processType != "" {
-		t.Errorf("restart all: %v, platform got %q", err, fake.last().processType)
+	if _, err := c.Restart(ctx, "hello", ""); err != nil || lastRestart().ProcessType != "" {
+		t.Errorf("restart all: %v, platform got %q", err, lastRestart().ProcessType)
 	}
 	resp := send(t, srv, http.MethodPost, "/v1/apps/hello/processes/restart", `{}`)
 	if resp.StatusCode != http.StatusOK {
@@ -99,14 +107,14 @@ func TestRestartRejectsBadBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := newFakePlatform("hello")
+			fake := apiservertest.NewPlatform("hello")
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPost, "/v1/apps/hello/processes/restart", tt.body)
 			e := decodeError(t, resp)
 			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, restartExample) {
 				t.Fatalf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)
 			}
-			if n := fake.called(); n != 0 {
+			if n := fake.Called(); n != 0 {
 				t.Errorf("platform called %d times, want 0", n)
 			}
 		})

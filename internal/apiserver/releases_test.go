@@ -9,22 +9,17 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 // newLedger makes hello with three releases, v3 current.
-func newLedger(t *testing.T) *fakePlatform {
+func newLedger(t *testing.T) *apiservertest.Platform {
 	t.Helper()
-	fake := newFakePlatform("hello")
-	fake.mu.Lock()
-	defer fake.mu.Unlock()
-	l, err := fake.ledger("hello")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.appendRelease("Deploy 1a2b3c4", "ada@laptop via paasctl")
-	l.config["FOO"] = "bar"
-	l.appendRelease("Set FOO config var", "api")
-	l.appendRelease("Deploy 5d6e7f8", "ada@laptop via paasctl")
+	fake := apiservertest.NewPlatform("hello")
+	fake.AddRelease("hello", api.Release{Description: "Deploy 1a2b3c4", CreatedBy: "ada@laptop via paasctl"})
+	fake.SetConfig("hello", api.ConfigVars{"FOO": "bar"})
+	fake.AddRelease("hello", api.Release{Description: "Set FOO config var", CreatedBy: "api"})
+	fake.AddRelease("hello", api.Release{Description: "Deploy 5d6e7f8", CreatedBy: "ada@laptop via paasctl"})
 	return fake
 }
 
@@ -44,7 +39,7 @@ func TestReleasesNewestFirst(t *testing.T) {
 }
 
 func TestReleasesOfNewAppIsEmptyList(t *testing.T) {
-	_, srv := newTestServer(t, newFakePlatform("hello"))
+	_, srv := newTestServer(t, apiservertest.NewPlatform("hello"))
 	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases", "")
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(b)) != "[]" {
@@ -83,7 +78,7 @@ func TestReleaseVersionForms(t *testing.T) {
 				if resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid || !strings.Contains(e.Message, "give it as v3 or 3") && !strings.Contains(e.Message, "versions start at v1") {
 					t.Fatalf("got %d %+v, want 400 with the expected form", resp.StatusCode, e)
 				}
-				if fake.called() != 0 {
+				if fake.Called() != 0 {
 					t.Error("platform was called")
 				}
 				return
@@ -92,7 +87,7 @@ func TestReleaseVersionForms(t *testing.T) {
 			if err := json.NewDecoder(resp.Body).Decode(&rel); err != nil || resp.StatusCode != http.StatusOK {
 				t.Fatalf("got %d, %v", resp.StatusCode, err)
 			}
-			if s := fake.last(); s.method != "Release" || s.version != tt.version || rel.Version != tt.version {
+			if s := fake.Last(); s.Method != "Release" || s.Version != tt.version || rel.Version != tt.version {
 				t.Errorf("platform saw %+v, answer v%d; want Release v%d", s, rel.Version, tt.version)
 			}
 		})
@@ -121,7 +116,7 @@ func TestVerifyAndDiffAreNotVersions(t *testing.T) {
 		if resp := send(t, srv, http.MethodGet, tt.path, ""); resp.StatusCode != http.StatusOK {
 			t.Errorf("GET %s: status %d", tt.path, resp.StatusCode)
 		}
-		if got := fake.last().method; got != tt.method {
+		if got := fake.Last().Method; got != tt.method {
 			t.Errorf("GET %s reached %s, want %s", tt.path, got, tt.method)
 		}
 	}
@@ -135,7 +130,7 @@ func TestVerifyReleases(t *testing.T) {
 		t.Fatalf("verify = %+v, %v", v, err)
 	}
 
-	fake.verification = &api.Verification{App: "hello", Checked: 2, FirstBad: 2, Problem: "digest does not match"}
+	fake.Verification = &api.Verification{App: "hello", Checked: 2, FirstBad: 2, Problem: "digest does not match"}
 	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases/verify", "")
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
@@ -154,7 +149,7 @@ func TestDiffReleases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := fake.last(); s.from != 1 || s.to != 3 || d.From != 1 || d.To != 3 || d.CommitTo != "5d6e7f8" {
+	if s := fake.Last(); s.From != 1 || s.To != 3 || d.From != 1 || d.To != 3 || d.CommitTo != "5d6e7f8" {
 		t.Errorf("platform saw %+v, diff %+v", s, d)
 	}
 
@@ -187,7 +182,7 @@ func TestDiffReleasesQueryErrors(t *testing.T) {
 			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, "/v1/apps/hello/releases/diff?from=v1&to=v3") {
 				t.Errorf("got %d %q, want 400 with %q and an example", resp.StatusCode, e.Message, tt.want)
 			}
-			if fake.called() != 0 {
+			if fake.Called() != 0 {
 				t.Error("platform was called")
 			}
 		})
@@ -213,7 +208,7 @@ func TestRollback(t *testing.T) {
 			if err := json.NewDecoder(resp.Body).Decode(&rel); err != nil || resp.StatusCode != http.StatusCreated {
 				t.Fatalf("got %d, %v; want 201", resp.StatusCode, err)
 			}
-			if s := fake.last(); s.method != "Rollback" || s.version != tt.version || s.actor != api.DefaultActor {
+			if s := fake.Last(); s.Method != "Rollback" || s.Version != tt.version || s.Actor != api.DefaultActor {
 				t.Errorf("platform saw %+v, want Rollback(%d) by %s", s, tt.version, api.DefaultActor)
 			}
 			if rel.Version != 4 || rel.Description != tt.desc {
@@ -230,8 +225,8 @@ func TestRollbackClient(t *testing.T) {
 	fake := newLedger(t)
 	c, _ := newTestServer(t, fake)
 	rel, err := c.Rollback(context.Background(), "hello", 0)
-	if err != nil || rel.Description != "Rollback to v2" || fake.last().version != 0 {
-		t.Fatalf("rollback = %+v, %v; platform saw %+v", rel, err, fake.last())
+	if err != nil || rel.Description != "Rollback to v2" || fake.Last().Version != 0 {
+		t.Fatalf("rollback = %+v, %v; platform saw %+v", rel, err, fake.Last())
 	}
 	if _, err := c.Rollback(context.Background(), "hello", 9); !api.IsNotFound(err) {
 		t.Errorf("rollback to v9: %v, want not_found", err)
@@ -258,7 +253,7 @@ func TestRollbackRejectsBadBodies(t *testing.T) {
 			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, `{"rollback_to": 3}`) {
 				t.Errorf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)
 			}
-			if fake.called() != 0 {
+			if fake.Called() != 0 {
 				t.Error("platform was called")
 			}
 		})

@@ -22,6 +22,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 	"github.com/paas-dev/paas/internal/auth"
 	"github.com/paas-dev/paas/internal/releases"
 )
@@ -47,8 +48,8 @@ func runAttached(t *testing.T, c *api.Client, stdin io.Reader) (res api.RunResul
 }
 
 func TestRunAttachedEchoesStdin(t *testing.T) {
-	fake := newFakePlatform("hello")
-	fake.run = func(ctx context.Context, _ api.RunRequest, stdin io.Reader, stdout, _ io.Writer) (api.RunResult, error) {
+	fake := apiservertest.NewPlatform("hello")
+	fake.RunFunc = func(ctx context.Context, _ api.RunRequest, stdin io.Reader, stdout, _ io.Writer) (api.RunResult, error) {
 		if _, err := io.Copy(stdout, stdin); err != nil { // returns at the client's half-close
 			return api.RunResult{}, err
 		}
@@ -67,14 +68,14 @@ func TestRunAttachedEchoesStdin(t *testing.T) {
 	if stdout != input || stderr != "" || res.ExitCode != 0 {
 		t.Errorf("got exit %d, %d bytes of stdout (want %d), stderr %q", res.ExitCode, len(stdout), len(input), stderr)
 	}
-	if got := fake.last().run; got != (api.RunRequest{Command: "cat", Attach: true}) {
+	if got := fake.Last().Run; got != (api.RunRequest{Command: "cat", Attach: true}) {
 		t.Errorf("platform got %+v", got)
 	}
 }
 
 func TestRunAttachedStreamsAndExitCode(t *testing.T) {
-	fake := newFakePlatform("hello")
-	fake.run = func(_ context.Context, _ api.RunRequest, _ io.Reader, stdout, stderr io.Writer) (api.RunResult, error) {
+	fake := apiservertest.NewPlatform("hello")
+	fake.RunFunc = func(_ context.Context, _ api.RunRequest, _ io.Reader, stdout, stderr io.Writer) (api.RunResult, error) {
 		fmt.Fprint(stdout, "migrating\n")
 		fmt.Fprint(stderr, "error: table exists\n")
 		fmt.Fprint(stdout, "done\n")
@@ -92,8 +93,8 @@ func TestRunAttachedStreamsAndExitCode(t *testing.T) {
 
 func TestRunAttachedConcurrentOutput(t *testing.T) {
 	const lines = 200
-	fake := newFakePlatform("hello")
-	fake.run = func(_ context.Context, _ api.RunRequest, _ io.Reader, stdout, stderr io.Writer) (api.RunResult, error) {
+	fake := apiservertest.NewPlatform("hello")
+	fake.RunFunc = func(_ context.Context, _ api.RunRequest, _ io.Reader, stdout, stderr io.Writer) (api.RunResult, error) {
 		var wg sync.WaitGroup
 		for _, w := range []io.Writer{stdout, stderr} {
 			wg.Go(func() {
@@ -130,8 +131,8 @@ func TestRunAttachedPlatformError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := newFakePlatform("hello")
-			fake.run = func(_ context.Context, _ api.RunRequest, _ io.Reader, stdout, _ io.Writer) (api.RunResult, error) {
+			fake := apiservertest.NewPlatform("hello")
+			fake.RunFunc = func(_ context.Context, _ api.RunRequest, _ io.Reader, stdout, _ io.Writer) (api.RunResult, error) {
 				fmt.Fprint(stdout, "partial\n")
 				return api.RunResult{}, tt.err
 			}
@@ -148,7 +149,7 @@ func TestRunAttachedPlatformError(t *testing.T) {
 }
 
 func TestRunAttachedRefusedBeforeUpgrade(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
 	c, _ := newTestServer(t, fake)
 	_, err := c.Run(context.Background(), "nope", api.RunRequest{Command: "ls", Attach: true}, nil, io.Discard, io.Discard)
 	if !api.IsNotFound(err) {
@@ -158,32 +159,32 @@ func TestRunAttachedRefusedBeforeUpgrade(t *testing.T) {
 	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, `"command" is missing`) {
 		t.Fatalf("run without a command: %v, want 400", err)
 	}
-	if got := fake.last().method; got == "Run" {
+	if got := fake.Last().Method; got == "Run" {
 		t.Error("the platform was asked to run")
 	}
 }
 
 func TestRunAttachedNeedsUpgradeHeaders(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
 	_, srv := newTestServer(t, fake)
 	resp := send(t, srv, http.MethodPost, "/v1/apps/hello/runs", `{"command": "ls", "attach": true}`)
 	e := decodeError(t, resp)
 	if resp.StatusCode != http.StatusUpgradeRequired || !strings.Contains(e.Message, "Upgrade: paas-run") || resp.Header.Get("Upgrade") != "paas-run" {
 		t.Fatalf("got %d %+v, want 426 naming the headers", resp.StatusCode, e)
 	}
-	if fake.called() != 0 {
+	if fake.Called() != 0 {
 		t.Error("platform was called")
 	}
 }
 
 func TestRunDetached(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
 	c, srv := newTestServer(t, fake)
 	res, err := c.Run(context.Background(), "hello", api.RunRequest{Command: "rake cleanup"}, nil, nil, nil)
 	if err != nil || res.Process != "run.1" {
 		t.Fatalf("run = %+v, %v", res, err)
 	}
-	if got := fake.last().run; got != (api.RunRequest{Command: "rake cleanup"}) {
+	if got := fake.Last().Run; got != (api.RunRequest{Command: "rake cleanup"}) {
 		t.Errorf("platform got %+v", got)
 	}
 
@@ -202,13 +203,13 @@ func TestRunDetached(t *testing.T) {
 
 func TestRunRejectsBadBodies(t *testing.T) {
 	for _, body := range []string{``, `{}`, `{"command": ""}`, `{"command": "ls", "tty": true}`, `{"command": ["ls"]}`} {
-		fake := newFakePlatform("hello")
+		fake := apiservertest.NewPlatform("hello")
 		_, srv := newTestServer(t, fake)
 		resp := send(t, srv, http.MethodPost, "/v1/apps/hello/runs", body)
 		if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, runExample) {
 			t.Errorf("body %s: got %d %q, want 400 with the example", body, resp.StatusCode, e.Message)
 		}
-		if fake.called() != 0 {
+		if fake.Called() != 0 {
 			t.Errorf("body %s: platform was called", body)
 		}
 	}
@@ -216,8 +217,8 @@ func TestRunRejectsBadBodies(t *testing.T) {
 
 // The handshake has the client's ordinary timeout; the run does not.
 func TestRunOutlivesTheHandshakeTimeout(t *testing.T) {
-	fake := newFakePlatform("hello")
-	fake.run = func(_ context.Context, _ api.RunRequest, _ io.Reader, stdout, _ io.Writer) (api.RunResult, error) {
+	fake := apiservertest.NewPlatform("hello")
+	fake.RunFunc = func(_ context.Context, _ api.RunRequest, _ io.Reader, stdout, _ io.Writer) (api.RunResult, error) {
 		time.Sleep(300 * time.Millisecond)
 		fmt.Fprint(stdout, "late\n")
 		return api.RunResult{ExitCode: 3}, nil
@@ -233,8 +234,8 @@ func TestRunOutlivesTheHandshakeTimeout(t *testing.T) {
 // A process that never reads its stdin must not lose the client its exit
 // status, however much the client sends.
 func TestRunUnreadStdin(t *testing.T) {
-	fake := newFakePlatform("hello")
-	fake.run = func(context.Context, api.RunRequest, io.Reader, io.Writer, io.Writer) (api.RunResult, error) {
+	fake := apiservertest.NewPlatform("hello")
+	fake.RunFunc = func(context.Context, api.RunRequest, io.Reader, io.Writer, io.Writer) (api.RunResult, error) {
 		return api.RunResult{ExitCode: 4}, nil
 	}
 	c, _ := newTestServer(t, fake)
@@ -246,8 +247,8 @@ func TestRunUnreadStdin(t *testing.T) {
 
 // A stdin that stays open (a terminal) does not keep Run from returning.
 func TestRunReturnsWithStdinOpen(t *testing.T) {
-	fake := newFakePlatform("hello")
-	fake.run = func(context.Context, api.RunRequest, io.Reader, io.Writer, io.Writer) (api.RunResult, error) {
+	fake := apiservertest.NewPlatform("hello")
+	fake.RunFunc = func(context.Context, api.RunRequest, io.Reader, io.Writer, io.Writer) (api.RunResult, error) {
 		return api.RunResult{ExitCode: 0}, nil
 	}
 	c, _ := newTestServer(t, fake)
@@ -269,9 +270,9 @@ func TestRunReturnsWithStdinOpen(t *testing.T) {
 }
 
 func TestRunClientGoneStopsTheProcess(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
 	started, stopped := make(chan struct{}), make(chan error, 1)
-	fake.run = func(ctx context.Context, _ api.RunRequest, _ io.Reader, _, _ io.Writer) (api.RunResult, error) {
+	fake.RunFunc = func(ctx context.Context, _ api.RunRequest, _ io.Reader, _, _ io.Writer) (api.RunResult, error) {
 		close(started)
 		select {
 		case <-ctx.Done():
@@ -384,8 +385,8 @@ func TestFrameWriterSplitsLongWrites(t *testing.T) {
 // A client may send stdin right behind the request, before the 101: those
 // bytes are the process's too.
 func TestRunRawClientSendsStdinEarly(t *testing.T) {
-	fake := newFakePlatform("hello")
-	fake.run = func(_ context.Context, _ api.RunRequest, stdin io.Reader, stdout, _ io.Writer) (api.RunResult, error) {
+	fake := apiservertest.NewPlatform("hello")
+	fake.RunFunc = func(_ context.Context, _ api.RunRequest, stdin io.Reader, stdout, _ io.Writer) (api.RunResult, error) {
 		_, err := io.Copy(stdout, stdin)
 		return api.RunResult{ExitCode: 5}, err
 	}
@@ -432,20 +433,20 @@ func TestRunRawClientSendsStdinEarly(t *testing.T) {
 // gatedApp holds App until the test lets it go, so that the client can leave
 // before the upgrade.
 type gatedApp struct {
-	*fakePlatform
+	*apiservertest.Platform
 	entered, release chan struct{}
 }
 
 func (g gatedApp) App(ctx context.Context, name string) (api.App, error) {
 	close(g.entered)
 	<-g.release
-	return g.fakePlatform.App(ctx, name)
+	return g.Platform.App(ctx, name)
 }
 
 func TestRunNotStartedForAClientGoneBeforeTheUpgrade(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
 	var runs atomic.Int32
-	fake.run = func(context.Context, api.RunRequest, io.Reader, io.Writer, io.Writer) (api.RunResult, error) {
+	fake.RunFunc = func(context.Context, api.RunRequest, io.Reader, io.Writer, io.Writer) (api.RunResult, error) {
 		runs.Add(1)
 		return api.RunResult{}, nil
 	}

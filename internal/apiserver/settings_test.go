@@ -9,10 +9,11 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 func TestSettings(t *testing.T) {
-	fake := newFakePlatform("hello")
+	fake := apiservertest.NewPlatform("hello")
 	c, srv := newTestServer(t, fake)
 	ctx := context.Background()
 
@@ -25,7 +26,7 @@ func TestSettings(t *testing.T) {
 	if err != nil || !st.AutoRollback || st.HealthPath != "/health" {
 		t.Fatalf("update = %+v, %v", st, err)
 	}
-	if got := fake.last().settings; !maps.Equal(got, u) {
+	if got := fake.Last().Settings; !maps.Equal(got, u) {
 		t.Errorf("platform got %v", got)
 	}
 
@@ -57,14 +58,14 @@ func TestUpdateSettingsRejectsBadBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := newFakePlatform("hello")
+			fake := apiservertest.NewPlatform("hello")
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/settings", tt.body)
 			e := decodeError(t, resp)
 			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, settingsExample) {
 				t.Fatalf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)
 			}
-			if n := fake.called(); n != 0 {
+			if n := fake.Called(); n != 0 {
 				t.Errorf("platform called %d times, want 0", n)
 			}
 		})

@@ -3,10 +3,12 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 func TestAppFromGitRemote(t *testing.T) {
-	startDaemon(t, newFakePlatform(fakeApp("hello"), fakeApp("other")))
+	startDaemon(t, apiservertest.NewPlatform("hello", "other"))
 	dir := gitRepo(t)
 	runGit(t, dir, "remote", "add", "paas", "http://127.0.0.1:7070/git/hello.git")
 
@@ -28,7 +30,7 @@ func TestAppFromGitRemote(t *testing.T) {
 }
 
 func TestNoApp(t *testing.T) {
-	startDaemon(t, newFakePlatform())
+	startDaemon(t, apiservertest.NewPlatform())
 	const want = "no app specified: use -a NAME, or run inside a git repo with a 'paas' remote (paasctl git:remote -a NAME)"
 	// Not in a repo at all.
 	paasctl(t, "", "apps:info").mustFail(t, want)

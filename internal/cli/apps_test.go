@@ -7,10 +7,11 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 func TestApps(t *testing.T) {
-	startDaemon(t, newFakePlatform())
+	startDaemon(t, apiservertest.NewPlatform())
 	if out := paasctl(t, "", "apps").mustSucceed(t); !strings.Contains(out, "No apps yet") {
 		t.Errorf("empty list: %q", out)
 	}
@@ -36,18 +37,20 @@ func TestApps(t *testing.T) {
 }
 
 func TestAppsCreateErrors(t *testing.T) {
-	startDaemon(t, newFakePlatform(fakeApp("hello")))
+	startDaemon(t, apiservertest.NewPlatform("hello"))
 	paasctl(t, "", "apps:create", "hello").mustFail(t, "already exists", "choose another name")
 	paasctl(t, "", "apps:create", "Bad_Name").mustFail(t, "lowercase letters")
 	paasctl(t, "", "apps:create").mustFail(t, "usage: paasctl apps:create NAME")
 }
 
 func TestAppsInfo(t *testing.T) {
-	app := fakeApp("hello")
+	app := apiservertest.App("hello")
 	app.CurrentRelease = 3
 	app.Commit = "0123abc"
 	app.Processes = []api.Process{{Name: "web.1", State: "up", Release: 3, StartedAt: app.CreatedAt}}
-	startDaemon(t, newFakePlatform(app))
+	fake := apiservertest.NewPlatform()
+	fake.PutApp(app)
+	startDaemon(t, fake)
 
 	var got api.App
 	out := paasctl(t, "", "apps:info", "-a", "hello", "--json").mustSucceed(t)
@@ -69,7 +72,7 @@ func TestAppsInfo(t *testing.T) {
 }
 
 func TestAppsInfoNeverDeployed(t *testing.T) {
-	startDaemon(t, newFakePlatform(fakeApp("hello")))
+	startDaemon(t, apiservertest.NewPlatform("hello"))
 	out := paasctl(t, "", "apps:info", "-a", "hello").mustSucceed(t)
 	if !regexp.MustCompile(`Release:\s+none\n`).MatchString(out) || strings.Contains(out, "Commit:") {
 		t.Errorf("apps:info of a new app:\n%s", out)
@@ -77,13 +80,13 @@ func TestAppsInfoNeverDeployed(t *testing.T) {
 }
 
 func TestAppsDestroy(t *testing.T) {
-	fake := newFakePlatform(fakeApp("hello"))
+	fake := apiservertest.NewPlatform("hello")
 	startDaemon(t, fake)
 
 	paasctl(t, "", "apps:destroy", "hello").mustFail(t, "cannot be undone", "paasctl apps:destroy hello --confirm hello")
 	paasctl(t, "", "apps:destroy", "hello", "--confirm", "hallo").mustFail(t, "does not match", "--confirm hello")
 	paasctl(t, "", "apps:destroy", "hello", "-a", "other", "--confirm", "hello").mustFail(t, "two apps given")
-	if !fake.has("hello") {
+	if !fake.Has("hello") {
 		t.Fatal("destroyed without a matching --confirm")
 	}
 
@@ -91,7 +94,7 @@ func TestAppsDestroy(t *testing.T) {
 	if !strings.Contains(out, "Destroying hello") || !strings.Contains(out, "done") {
 		t.Errorf("output: %q", out)
 	}
-	if fake.has("hello") {
+	if fake.Has("hello") {
 		t.Error("app still exists")
 	}
 	paasctl(t, "", "apps:destroy", "hello", "--confirm", "hello").mustFail(t, "not found")

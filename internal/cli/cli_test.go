@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 func TestHelpEverywhere(t *testing.T) {
@@ -76,7 +77,7 @@ func TestArgumentErrors(t *testing.T) {
 }
 
 func TestCompletion(t *testing.T) {
-	startDaemon(t, newFakePlatform(fakeApp("hello"), fakeApp("help-desk"), fakeApp("other")))
+	startDaemon(t, apiservertest.NewPlatform("hello", "help-desk", "other"))
 	for _, shell := range []string{"bash", "zsh", "fish"} {
 		if out := paasctl(t, "", "completion", shell).mustSucceed(t); !strings.Contains(out, "__complete") {
 			t.Errorf("completion %s does not call paasctl __complete:\n%.300s", shell, out)
@@ -130,9 +131,9 @@ func TestJSONEverywhere(t *testing.T) {
 }
 
 func TestJSONOfCreateGetAndVerify(t *testing.T) {
-	fake := newFakePlatform(fakeApp("hello"))
+	fake := apiservertest.NewPlatform("hello")
 	startDaemon(t, fake)
-	fake.config["hello"] = api.ConfigVars{"GREETING": "hi there"}
+	fake.SetConfig("hello", api.ConfigVars{"GREETING": "hi there"})
 
 	var app api.App
 	if err := json.Unmarshal([]byte(paasctl(t, "", "apps:create", "fresh", "--json").mustSucceed(t)), &app); err != nil || app.Name != "fresh" {
@@ -142,7 +143,7 @@ func TestJSONOfCreateGetAndVerify(t *testing.T) {
 	if err := json.Unmarshal([]byte(paasctl(t, "", "config:get", "GREETING", "-a", "hello", "--json").mustSucceed(t)), &kv); err != nil || kv.Key != "GREETING" || kv.Value != "hi there" {
 		t.Errorf("config:get --json: %+v, %v", kv, err)
 	}
-	fake.verification = &api.Verification{App: "hello", Checked: 2, FirstBad: 2, Problem: "digest does not match its content"}
+	fake.Verification = &api.Verification{App: "hello", Checked: 2, FirstBad: 2, Problem: "digest does not match its content"}
 	r := paasctl(t, "", "releases:verify", "-a", "hello", "--json")
 	var v api.Verification
 	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v.FirstBad != 2 || r.code != 1 {

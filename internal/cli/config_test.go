@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 // withConfig is a fake with hello and its config vars.
-func withConfig(vars api.ConfigVars) *fakePlatform {
-	fake := newFakePlatform(fakeApp("hello"))
-	fake.config["hello"] = vars
+func withConfig(vars api.ConfigVars) *apiservertest.Platform {
+	fake := apiservertest.NewPlatform("hello")
+	fake.SetConfig("hello", vars)
 	return fake
 }
 
@@ -35,7 +36,7 @@ func TestConfig(t *testing.T) {
 }
 
 func TestConfigEmpty(t *testing.T) {
-	startDaemon(t, newFakePlatform(fakeApp("hello")))
+	startDaemon(t, apiservertest.NewPlatform("hello"))
 	if out := paasctl(t, "", "config", "-a", "hello").mustSucceed(t); out != "hello has no config vars yet: set them with paasctl config:set KEY=VALUE...\n" {
 		t.Errorf("config of a new app: %q", out)
 	}
@@ -64,7 +65,7 @@ func TestConfigShell(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	startDaemon(t, newFakePlatform(fakeApp("hello")))
+	startDaemon(t, apiservertest.NewPlatform("hello"))
 	paasctl(t, "", "config", "-a", "nope").mustFail(t, "not found", "paasctl apps")
 	paasctl(t, "", "config").mustFail(t, "no app specified")
 	paasctl(t, "", "config", "-a", "hello", "extra").mustFail(t, "unknown command")
@@ -85,14 +86,14 @@ func TestConfigGet(t *testing.T) {
 
 func TestConfigSet(t *testing.T) {
 	fake := withConfig(api.ConfigVars{"OLD": "x"})
-	fake.addRelease("hello", api.Release{Description: "Deploy 1a2b3c4"})
+	fake.AddRelease("hello", api.Release{Description: "Deploy 1a2b3c4"})
 	startDaemon(t, fake)
 
 	out := paasctl(t, "", "config:set", "FOO=bar", "BAR=a=b=c", "EMPTY=", "-a", "hello").mustSucceed(t)
 	if out != "Setting FOO, BAR, EMPTY and restarting hello... done, v2\n" {
 		t.Errorf("config:set printed %q", out)
 	}
-	updates, _, _, _ := fake.recorded()
+	updates, _, _, _ := recorded(fake)
 	if len(updates) != 1 {
 		t.Fatalf("%d updates, want 1", len(updates))
 	}
@@ -111,19 +112,19 @@ func TestConfigSet(t *testing.T) {
 	if out != "Setting A, B and restarting hello... done, v3\n" {
 		t.Errorf("config:set with a repeated key printed %q", out)
 	}
-	updates, _, _, _ = fake.recorded()
+	updates, _, _, _ = recorded(fake)
 	if got := updates[1]; len(got) != 2 || *got["A"] != "3" {
 		t.Errorf("sent %v, want A=3 B=2", got)
 	}
 }
 
 func TestConfigSetErrors(t *testing.T) {
-	fake := newFakePlatform(fakeApp("hello"))
+	fake := apiservertest.NewPlatform("hello")
 	startDaemon(t, fake)
 	paasctl(t, "", "config:set", "-a", "hello").mustFail(t, "missing KEY=VALUE: usage: paasctl config:set KEY=VALUE...")
 	paasctl(t, "", "config:set", "OK=1", "FOO", "-a", "hello").mustFail(t, `expected KEY=VALUE, got "FOO"`)
 	paasctl(t, "", "config:set", "=bar", "-a", "hello").mustFail(t, `expected KEY=VALUE, got "=bar": the key is missing`)
-	if updates, _, _, _ := fake.recorded(); len(updates) != 0 {
+	if updates, _, _, _ := recorded(fake); len(updates) != 0 {
 		t.Errorf("bad arguments reached the platform: %v", updates)
 	}
 
@@ -137,16 +138,16 @@ func TestConfigSetErrors(t *testing.T) {
 
 func TestConfigUnset(t *testing.T) {
 	fake := withConfig(api.ConfigVars{"FOO": "1", "BAR": "2", "KEEP": "3"})
-	fake.addRelease("hello", api.Release{Description: "Deploy 1a2b3c4"})
-	fake.addRelease("hello", api.Release{Description: "Set FOO, BAR, KEEP config vars"})
-	fake.addRelease("hello", api.Release{Description: "Deploy 5d6e7f8"})
+	fake.AddRelease("hello", api.Release{Description: "Deploy 1a2b3c4"})
+	fake.AddRelease("hello", api.Release{Description: "Set FOO, BAR, KEEP config vars"})
+	fake.AddRelease("hello", api.Release{Description: "Deploy 5d6e7f8"})
 	startDaemon(t, fake)
 
 	out := paasctl(t, "", "config:unset", "FOO", "BAR", "FOO", "-a", "hello").mustSucceed(t)
 	if out != "Unsetting FOO, BAR and restarting hello... done, v4\n" {
 		t.Errorf("config:unset printed %q", out)
 	}
-	updates, _, _, _ := fake.recorded()
+	updates, _, _, _ := recorded(fake)
 	if len(updates) != 1 || len(updates[0]) != 2 {
 		t.Fatalf("sent %v, want one change of FOO and BAR", updates)
 	}

@@ -1,72 +1,16 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/paas-dev/paas/internal/releases"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
-// The fake's custom domains: validated as the platform does, one app each.
-
-func (f *fakePlatform) Domains(_ context.Context, app string) ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.app(app); err != nil {
-		return nil, err
-	}
-	return slices.Clone(f.domains[app]), nil
-}
-
-func (f *fakePlatform) AddDomain(_ context.Context, app, domain string) ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.app(app); err != nil {
-		return nil, err
-	}
-	d, err := releases.NormalizeDomain(domain, "localhost")
-	if err != nil {
-		return nil, err
-	}
-	for owner, ds := range f.domains {
-		if slices.Contains(ds, d) {
-			return nil, fmt.Errorf("domain %s: %w: it is already used by app %s; remove it from there first", d, releases.ErrExists, owner)
-		}
-	}
-	if f.domains == nil {
-		f.domains = map[string][]string{}
-	}
-	f.domains[app] = append(f.domains[app], d)
-	slices.Sort(f.domains[app])
-	return slices.Clone(f.domains[app]), nil
-}
-
-func (f *fakePlatform) RemoveDomain(_ context.Context, app, domain string) ([]string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.app(app); err != nil {
-		return nil, err
-	}
-	i := slices.Index(f.domains[app], strings.ToLower(domain))
-	if i < 0 {
-		return nil, fmt.Errorf("domain %s: %w on app %s", domain, releases.ErrNotFound, app)
-	}
-	f.domains[app] = slices.Delete(f.domains[app], i, i+1)
-	return slices.Clone(f.domains[app]), nil
-}
-
-func (f *fakePlatform) domainsOf(app string) []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.domains[app])
-}
-
 func TestDomainsLifecycle(t *testing.T) {
-	fake := newFakePlatform(fakeApp("hello"), fakeApp("other"))
+	fake := apiservertest.NewPlatform("hello", "other")
 	startDaemon(t, fake)
 
 	out := paasctl(t, "", "domains", "-a", "hello").mustSucceed(t)
@@ -82,7 +26,7 @@ func TestDomainsLifecycle(t *testing.T) {
 		t.Errorf("domains:add printed %q", out)
 	}
 	paasctl(t, "", "domains:add", "*.example.com", "-a", "hello").mustSucceed(t)
-	if got := fake.domainsOf("hello"); !slices.Equal(got, []string{"*.example.com", "www.example.com"}) {
+	if got := fake.DomainsOf("hello"); !slices.Equal(got, []string{"*.example.com", "www.example.com"}) {
 		t.Fatalf("platform has %v", got)
 	}
 
@@ -106,13 +50,13 @@ func TestDomainsLifecycle(t *testing.T) {
 	if out != "Removing *.example.com from hello... done\n" {
 		t.Errorf("domains:remove printed %q", out)
 	}
-	if got := fake.domainsOf("hello"); !slices.Equal(got, []string{"www.example.com"}) {
+	if got := fake.DomainsOf("hello"); !slices.Equal(got, []string{"www.example.com"}) {
 		t.Fatalf("after remove the platform has %v", got)
 	}
 }
 
 func TestDomainsJSONEmpty(t *testing.T) {
-	startDaemon(t, newFakePlatform(fakeApp("hello")))
+	startDaemon(t, apiservertest.NewPlatform("hello"))
 	out := paasctl(t, "", "domains", "-a", "hello", "--json").mustSucceed(t)
 	if !strings.Contains(out, `"custom": []`) {
 		t.Errorf("domains --json of a new app: %s, want an empty custom list", out)
@@ -120,7 +64,7 @@ func TestDomainsJSONEmpty(t *testing.T) {
 }
 
 func TestDomainsErrors(t *testing.T) {
-	fake := newFakePlatform(fakeApp("hello"), fakeApp("other"))
+	fake := apiservertest.NewPlatform("hello", "other")
 	startDaemon(t, fake)
 	paasctl(t, "", "domains:add", "www.example.com", "-a", "other").mustSucceed(t)
 
@@ -137,7 +81,7 @@ func TestDomainsErrors(t *testing.T) {
 	paasctl(t, "", "domains", "-a", "nope").mustFail(t, "not found", "paasctl apps")
 	paasctl(t, "", "domains:add", "www.example.org", "-a", "nope").mustFail(t, "not found", "paasctl apps")
 	paasctl(t, "", "domains").mustFail(t, "no app specified")
-	if got := fake.domainsOf("hello"); len(got) != 0 {
+	if got := fake.DomainsOf("hello"); len(got) != 0 {
 		t.Errorf("refused adds left %v", got)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/apiserver"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 	"github.com/paas-dev/paas/internal/auth"
 )
 
@@ -82,7 +83,7 @@ func startDrainsDaemon(t *testing.T) *drainStore {
 	s := &drainStore{full: map[string]string{}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := mux.NewRouter()
-	apiserver.Register(r, newFakePlatform(fakeApp("hello")), logger)
+	apiserver.Register(r, apiservertest.NewPlatform("hello"), logger)
 	apiserver.RegisterDrains(r, s, logger)
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)

@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 func TestGitRemote(t *testing.T) {
-	url := startDaemon(t, newFakePlatform(fakeApp("hello"), fakeApp("other")))
+	url := startDaemon(t, apiservertest.NewPlatform("hello", "other"))
 	dir := gitRepo(t)
 
 	out := paasctl(t, "", "git:remote", "-a", "hello").mustSucceed(t)
@@ -60,7 +62,7 @@ func helpersOf(t *testing.T, dir, section string) []string {
 // TestGitUsesCredentialHelper has real git ask the helper git:remote set up,
 // which in this test is the test binary acting as paasctl (see TestMain).
 func TestGitUsesCredentialHelper(t *testing.T) {
-	url := startDaemon(t, newFakePlatform(fakeApp("hello")))
+	url := startDaemon(t, apiservertest.NewPlatform("hello"))
 	dir := gitRepo(t)
 	paasctl(t, "", "git:remote", "-a", "hello").mustSucceed(t)
 
@@ -81,7 +83,7 @@ func TestGitUsesCredentialHelper(t *testing.T) {
 }
 
 func TestGitRemoteErrors(t *testing.T) {
-	startDaemon(t, newFakePlatform(fakeApp("hello")))
+	startDaemon(t, apiservertest.NewPlatform("hello"))
 	paasctl(t, "", "git:remote", "-a", "hello").mustFail(t, "not inside a git repository", "git init")
 	gitRepo(t)
 	paasctl(t, "", "git:remote", "-a", "nope").mustFail(t, "not found", "paasctl apps:create nope")
@@ -89,7 +91,7 @@ func TestGitRemoteErrors(t *testing.T) {
 }
 
 func TestGitCredential(t *testing.T) {
-	url := startDaemon(t, newFakePlatform())
+	url := startDaemon(t, apiservertest.NewPlatform())
 	host := strings.TrimPrefix(url, "http://")
 
 	out := paasctl(t, "protocol=http\nhost="+host+"\n\n", "git:credential", "get").mustSucceed(t)

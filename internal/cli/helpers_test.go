@@ -14,7 +14,9 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/apiserver"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 	"github.com/paas-dev/paas/internal/auth"
 )
 
@@ -115,4 +117,43 @@ func runGit(t *testing.T, dir string, args ...string) string {
 		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// recorded returns what the release commands asked of the platform so far:
+// config changes, rollbacks, diffs, and who asked for each change.
+func recorded(fake *apiservertest.Platform) (updates []api.ConfigUpdate, rollbacks []int, diffs [][2]int, actors []string) {
+	for _, c := range fake.Calls() {
+		switch c.Method {
+		case "UpdateConfig":
+			updates = append(updates, c.Changes)
+			actors = append(actors, c.Actor)
+		case "Rollback":
+			rollbacks = append(rollbacks, c.Version)
+			actors = append(actors, c.Actor)
+		case "Scale":
+			actors = append(actors, c.Actor)
+		case "DiffReleases":
+			diffs = append(diffs, [2]int{c.From, c.To})
+		}
+	}
+	return updates, rollbacks, diffs, actors
+}
+
+// asked returns what the process commands asked of the platform so far.
+func asked(fake *apiservertest.Platform) (scales []api.Formation, restarts []string, limits []api.Limits, settings []api.SettingsUpdate, runs []api.RunRequest) {
+	for _, c := range fake.Calls() {
+		switch c.Method {
+		case "Scale":
+			scales = append(scales, c.Formation)
+		case "Restart":
+			restarts = append(restarts, c.ProcessType)
+		case "SetLimits":
+			limits = append(limits, c.Limits)
+		case "UpdateSettings":
+			settings = append(settings, c.Settings)
+		case "Run":
+			runs = append(runs, c.Run)
+		}
+	}
+	return scales, restarts, limits, settings, runs
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/apiserver"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 	"github.com/paas-dev/paas/internal/auth"
 )
 
@@ -104,7 +105,7 @@ func startLogsDaemon(t *testing.T) *logsStreamer {
 	}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := mux.NewRouter()
-	apiserver.Register(r, newFakePlatform(fakeApp("hello")), logger)
+	apiserver.Register(r, apiservertest.NewPlatform("hello"), logger)
 	apiserver.RegisterLogs(r, s, logger)
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 // stopClock makes ps measure uptimes from now.
@@ -21,8 +22,8 @@ func stopClock(t *testing.T, now time.Time) {
 func TestPs(t *testing.T) {
 	now := time.Date(2026, 11, 26, 9, 3, 0, 0, time.UTC)
 	stopClock(t, now)
-	fake := newFakePlatform(fakeApp("hello"))
-	fake.processes = []api.Process{
+	fake := apiservertest.NewPlatform("hello")
+	fake.ProcessList = []api.Process{
 		{Name: "worker.1", Type: "worker", State: "starting", Release: 3, StartedAt: now.Add(-20 * time.Second), Command: "./worker"},
 		{Name: "web.10", Type: "web", State: "up", Release: 3, StartedAt: now.Add(-26 * time.Hour), Command: "npm start"},
 		{Name: "run.1", Type: "run", State: "up", Release: 3, StartedAt: now.Add(-90 * time.Second), Command: "bash"},
@@ -57,7 +58,9 @@ run.1: up 2026/11/26 09:01:30 (~ 1m ago), v3, 0 restarts: bash
 }
 
 func TestPsEmptyAndErrors(t *testing.T) {
-	startDaemon(t, newFakePlatform(fakeApp("hello")))
+	fake := apiservertest.NewPlatform("hello")
+	fake.ProcessList = []api.Process{} // nothing deployed yet
+	startDaemon(t, fake)
 	if out := paasctl(t, "", "ps", "-a", "hello").mustSucceed(t); out != "hello has no processes: deploy it with git push paas main, or start some with paasctl scale web=1\n" {
 		t.Errorf("ps of an idle app: %q", out)
 	}
@@ -86,7 +89,7 @@ func TestAgo(t *testing.T) {
 }
 
 func TestScale(t *testing.T) {
-	fake := newFakePlatform(fakeApp("hello"))
+	fake := apiservertest.NewPlatform("hello")
 	startDaemon(t, fake)
 	if out := paasctl(t, "", "scale", "-a", "hello").mustSucceed(t); out != "web=1 worker=0\n" {
 		t.Errorf("scale with no arguments: %q", out)
@@ -99,7 +102,7 @@ func TestScale(t *testing.T) {
 	if out != "Scaling hello processes... done, now running web at 3, worker at 0\n" {
 		t.Errorf("ps:scale printed %q", out)
 	}
-	scales, _, _, _, _ := fake.asked()
+	scales, _, _, _, _ := asked(fake)
 	if len(scales) != 2 || !maps.Equal(scales[0], api.Formation{"web": 3, "worker": 2}) || !maps.Equal(scales[1], api.Formation{"worker": 0}) {
 		t.Errorf("platform got %v", scales)
 	}
@@ -110,7 +113,7 @@ func TestScale(t *testing.T) {
 }
 
 func TestScaleErrors(t *testing.T) {
-	fake := newFakePlatform(fakeApp("hello"))
+	fake := apiservertest.NewPlatform("hello")
 	startDaemon(t, fake)
 	paasctl(t, "", "scale", "web", "-a", "hello").mustFail(t, `expected TYPE=COUNT, as in web=3, got "web"`)
 	paasctl(t, "", "scale", "web=many", "-a", "hello").mustFail(t, "web=many: the count must be a whole number from 0 to 100")
@@ -118,7 +121,7 @@ func TestScaleErrors(t *testing.T) {
 	paasctl(t, "", "scale", "web=101", "-a", "hello").mustFail(t, "from 0 to 100")
 	paasctl(t, "", "scale", "web.1=2", "-a", "hello").mustFail(t, `"web.1" is not a process type`)
 	paasctl(t, "", "scale", "web=1", "--json", "-a", "hello").mustFail(t, "--json prints the formation")
-	if scales, _, _, _, _ := fake.asked(); len(scales) != 0 {
+	if scales, _, _, _, _ := asked(fake); len(scales) != 0 {
 		t.Errorf("the platform was asked to scale: %v", scales)
 	}
 
@@ -131,7 +134,7 @@ func TestScaleErrors(t *testing.T) {
 }
 
 func TestPsRestart(t *testing.T) {
-	fake := newFakePlatform(fakeApp("hello"))
+	fake := apiservertest.NewPlatform("hello")
 	startDaemon(t, fake)
 	if out := paasctl(t, "", "ps:restart", "-a", "hello").mustSucceed(t); out != "Restarting all processes of hello... done\n" {
 		t.Errorf("ps:restart printed %q", out)
@@ -142,13 +145,13 @@ func TestPsRestart(t *testing.T) {
 	paasctl(t, "", "ps:restart", "clock", "-a", "hello").mustFail(t, `no process type "clock"`)
 	paasctl(t, "", "ps:restart", "web.1", "-a", "hello").mustFail(t, `"web.1" is not a process type`)
 	paasctl(t, "", "ps:restart", "web", "worker", "-a", "hello").mustFail(t, "too many arguments")
-	if _, restarts, _, _, _ := fake.asked(); fmt.Sprint(restarts) != "[ web clock]" {
+	if _, restarts, _, _, _ := asked(fake); fmt.Sprint(restarts) != "[ web clock]" {
 		t.Errorf("platform got restarts %q", restarts)
 	}
 }
 
 func TestPsLimit(t *testing.T) {
-	fake := newFakePlatform(fakeApp("hello"))
+	fake := apiservertest.NewPlatform("hello")
 	startDaemon(t, fake)
 	want := "=== hello Limits\n" +
 		"TYPE    MEMORY  PIDS  CPU SHARES\n" +
@@ -177,13 +180,13 @@ func TestPsLimit(t *testing.T) {
 	paasctl(t, "", "ps:limit", "web", "-a", "hello").mustFail(t, "expected TYPE=LIMITS")
 	paasctl(t, "", "ps:limit", "web=pids=4", "-a", "hello").mustFail(t, "pids=4: give a whole number from 16 to 65536")
 	paasctl(t, "", "ps:limit", "clock=1g", "-a", "hello").mustFail(t, `no process type "clock"`)
-	if _, _, limits, _, _ := fake.asked(); len(limits) != 2 {
+	if _, _, limits, _, _ := asked(fake); len(limits) != 2 {
 		t.Errorf("platform got %v, want the valid change and the unknown type", limits)
 	}
 }
 
 func TestAppsSettings(t *testing.T) {
-	fake := newFakePlatform(fakeApp("hello"))
+	fake := apiservertest.NewPlatform("hello")
 	startDaemon(t, fake)
 	want := `=== hello Settings
 auto-rollback:        off
@@ -208,7 +211,7 @@ stop-timeout:         30s
 		t.Errorf("apps:settings KEY=VALUE printed\n%s\nwant\n%s", out, want)
 	}
 	paasctl(t, "", "apps:settings", "health-path=", "-a", "hello").mustSucceed(t)
-	_, _, _, changes, _ := fake.asked()
+	_, _, _, changes, _ := asked(fake)
 	if len(changes) != 2 || !maps.Equal(changes[1], api.SettingsUpdate{"health-path": ""}) {
 		t.Errorf("platform got %v", changes)
 	}

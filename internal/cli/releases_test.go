@@ -8,23 +8,23 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 // withReleases is a fake with hello at v4: v3 current, v4 failed.
-func withReleases() *fakePlatform {
-	fake := newFakePlatform(fakeApp("hello"))
-	fake.config["hello"] = api.ConfigVars{"FOO": "secret"}
-	fake.addRelease("hello", api.Release{Description: "Deploy 1a2b3c4", CreatedBy: "root@host via paasctl",
+func withReleases() *apiservertest.Platform {
+	fake := apiservertest.NewPlatform("hello")
+	fake.SetConfig("hello", api.ConfigVars{"FOO": "secret"})
+	fake.AddRelease("hello", api.Release{Description: "Deploy 1a2b3c4", CreatedBy: "root@host via paasctl",
 		BuildID: 1, Commit: "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d", Image: "paas/hello:1",
 		ProcessTypes: []string{"web"}, Digest: "sha256:aaa"})
-	fake.addRelease("hello", api.Release{Description: "Set FOO config var", CreatedBy: "api", BuildID: 1,
+	fake.AddRelease("hello", api.Release{Description: "Set FOO config var", CreatedBy: "api", BuildID: 1,
 		Commit: "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d", Image: "paas/hello:1", ProcessTypes: []string{"web"}})
-	fake.addRelease("hello", api.Release{Description: "Rollback to v1", CreatedBy: "root@host via paasctl", BuildID: 1,
+	fake.AddRelease("hello", api.Release{Description: "Rollback to v1", CreatedBy: "root@host via paasctl", BuildID: 1,
 		Commit: "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d", Image: "paas/hello:1", ProcessTypes: []string{"web"}})
-	fake.addRelease("hello", api.Release{Description: "Deploy 5d6e7f8", CreatedBy: "root@host via paasctl", Status: "failed"})
+	fake.AddRelease("hello", api.Release{Description: "Deploy 5d6e7f8", CreatedBy: "root@host via paasctl", Status: "failed"})
 	// v4 failed, so v3 stays live.
-	rels := fake.releases["hello"]
-	rels[2].Current, rels[3].Current = true, false
+	fake.SetCurrent("hello", 3)
 	return fake
 }
 
@@ -56,9 +56,9 @@ func TestReleases(t *testing.T) {
 }
 
 func TestReleasesDefaultsToFifteen(t *testing.T) {
-	fake := newFakePlatform(fakeApp("hello"))
+	fake := apiservertest.NewPlatform("hello")
 	for i := 1; i <= 20; i++ {
-		fake.addRelease("hello", api.Release{Description: fmt.Sprintf("Deploy %07d", i), CreatedBy: "api"})
+		fake.AddRelease("hello", api.Release{Description: fmt.Sprintf("Deploy %07d", i), CreatedBy: "api"})
 	}
 	startDaemon(t, fake)
 	out := paasctl(t, "", "releases", "-a", "hello").mustSucceed(t)
@@ -69,7 +69,7 @@ func TestReleasesDefaultsToFifteen(t *testing.T) {
 }
 
 func TestReleasesEmptyAndErrors(t *testing.T) {
-	startDaemon(t, newFakePlatform(fakeApp("hello")))
+	startDaemon(t, apiservertest.NewPlatform("hello"))
 	if out := paasctl(t, "", "releases", "-a", "hello").mustSucceed(t); out != "hello has no releases yet: deploy it with git push paas main\n" {
 		t.Errorf("releases of a new app: %q", out)
 	}
@@ -121,7 +121,7 @@ func TestReleasesInfo(t *testing.T) {
 
 func TestReleasesInfoErrors(t *testing.T) {
 	fake := withReleases()
-	fake.apps["new"] = fakeApp("new")
+	fake.PutApp(apiservertest.App("new"))
 	startDaemon(t, fake)
 	paasctl(t, "", "releases:info", "v9", "-a", "hello").mustFail(t, "not found", "paasctl releases -a hello")
 	paasctl(t, "", "releases:info", "three", "-a", "hello").mustFail(t, `"three" is not a release version: give it as v3 or 3`)
@@ -147,7 +147,7 @@ func TestRollback(t *testing.T) {
 	if out != "Rolling back hello... done, v7 (Rollback to v5)\n" {
 		t.Errorf("rollback printed %q", out)
 	}
-	_, rollbacks, _, _ := fake.recorded()
+	_, rollbacks, _, _ := recorded(fake)
 	if fmt.Sprint(rollbacks) != "[1 2 0]" {
 		t.Errorf("sent versions %v, want [1 2 0]: no argument is 0, the daemon's choice", rollbacks)
 	}
@@ -163,7 +163,7 @@ func TestRollbackErrors(t *testing.T) {
 	}
 	paasctl(t, "", "rollback", "last", "-a", "hello").mustFail(t, `"last" is not a release version: give it as v3 or 3`)
 	paasctl(t, "", "rollback", "v1", "v2", "-a", "hello").mustFail(t, "too many arguments")
-	if _, rollbacks, _, _ := fake.recorded(); len(rollbacks) != 1 {
+	if _, rollbacks, _, _ := recorded(fake); len(rollbacks) != 1 {
 		t.Errorf("sent %v, want only the v9 attempt", rollbacks)
 	}
 }
@@ -175,12 +175,12 @@ func TestReleasesVerify(t *testing.T) {
 		t.Errorf("releases:verify printed %q", out)
 	}
 
-	fake.verification = &api.Verification{App: "hello", OK: true, Checked: 1}
+	fake.Verification = &api.Verification{App: "hello", OK: true, Checked: 1}
 	if out := paasctl(t, "", "releases:verify", "-a", "hello").mustSucceed(t); out != "hello: 1 release, chain intact\n" {
 		t.Errorf("releases:verify of one release printed %q", out)
 	}
 
-	fake.verification = &api.Verification{App: "hello", Checked: 2, FirstBad: 2, Problem: "digest does not match its content"}
+	fake.Verification = &api.Verification{App: "hello", Checked: 2, FirstBad: 2, Problem: "digest does not match its content"}
 	r := paasctl(t, "", "releases:verify", "-a", "hello")
 	r.mustFail(t)
 	if r.stderr != "paasctl: hello: chain broken at v2: digest does not match its content\n" {
@@ -191,7 +191,7 @@ func TestReleasesVerify(t *testing.T) {
 
 func TestReleasesDiff(t *testing.T) {
 	fake := withReleases()
-	fake.diff = api.ReleaseDiff{
+	fake.Diff = &api.ReleaseDiff{
 		CommitFrom: "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d", CommitTo: "5d6e7f8091a2b3c4d1a2b3c4d5e6f708192a3b4c",
 		ImageFrom: "paas/hello:1", ImageTo: "paas/hello:1",
 		ConfigAdded: []string{"NEW"}, ConfigRemoved: []string{"GONE", "OLD"}, ConfigChanged: []string{"FOO"},
@@ -212,7 +212,7 @@ func TestReleasesDiff(t *testing.T) {
 	if out != want {
 		t.Errorf("releases:diff printed\n%s\nwant\n%s", out, want)
 	}
-	_, _, diffs, _ := fake.recorded()
+	_, _, diffs, _ := recorded(fake)
 	if fmt.Sprint(diffs) != "[[1 3]]" {
 		t.Errorf("asked for %v, want [[1 3]]", diffs)
 	}
@@ -229,7 +229,7 @@ func TestReleasesDiff(t *testing.T) {
 
 func TestReleasesDiffProcessesAndErrors(t *testing.T) {
 	fake := withReleases()
-	fake.diff = api.ReleaseDiff{ImageTo: "paas/hello:2", ProcessesAdded: []string{"worker"}, ProcessesChanged: []string{"web"}}
+	fake.Diff = &api.ReleaseDiff{ImageTo: "paas/hello:2", ProcessesAdded: []string{"worker"}, ProcessesChanged: []string{"web"}}
 	startDaemon(t, fake)
 	out := paasctl(t, "", "releases:diff", "v2", "v4", "-a", "hello").mustSucceed(t)
 	for _, want := range []string{"Commit:  none (unchanged)\n", "Image:   none -> paas/hello:2\n", "Config vars: unchanged\n", "Process types:\n+ worker\n~ web\n"} {
@@ -249,7 +249,7 @@ func TestActorReachesPlatform(t *testing.T) {
 	startDaemon(t, fake)
 	paasctl(t, "", "config:set", "A=1", "-a", "hello").mustSucceed(t)
 	paasctl(t, "", "rollback", "-a", "hello").mustSucceed(t)
-	_, _, _, actors := fake.recorded()
+	_, _, _, actors := recorded(fake)
 	if len(actors) != 2 || actors[0] != actor() || actors[1] != actor() {
 		t.Fatalf("the platform saw actors %q, want %q twice", actors, actor())
 	}

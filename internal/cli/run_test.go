@@ -11,14 +11,15 @@ import (
 	"testing"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 	"github.com/paas-dev/paas/internal/releases"
 )
 
 // shellFake runs commands a little like sh would: "cat" copies stdin, "exit
 // N" exits with N, anything else prints its words and a warning.
-func shellFake() *fakePlatform {
-	fake := newFakePlatform(fakeApp("hello"))
-	fake.run = func(_ context.Context, req api.RunRequest, stdin io.Reader, stdout, stderr io.Writer) (api.RunResult, error) {
+func shellFake() *apiservertest.Platform {
+	fake := apiservertest.NewPlatform("hello")
+	fake.RunFunc = func(_ context.Context, req api.RunRequest, stdin io.Reader, stdout, stderr io.Writer) (api.RunResult, error) {
 		var code int
 		switch {
 		case req.Command == "cat":
@@ -44,7 +45,7 @@ func TestRunAttached(t *testing.T) {
 	if r.code != 0 || r.stdout != "ls -la /app\n" || r.stderr != "warning: fake shell\n" {
 		t.Errorf("run ls -la: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
-	if _, _, _, _, runs := fake.asked(); len(runs) != 1 || runs[0] != (api.RunRequest{Command: "ls -la /app", Attach: true}) {
+	if _, _, _, _, runs := asked(fake); len(runs) != 1 || runs[0] != (api.RunRequest{Command: "ls -la /app", Attach: true}) {
 		t.Errorf("platform got %+v", runs)
 	}
 }
@@ -71,7 +72,7 @@ func TestRunExitStatus(t *testing.T) {
 
 func TestRunDetached(t *testing.T) {
 	fake := shellFake()
-	fake.run = nil // detached: run.1 at once
+	fake.RunFunc = nil // detached: run.1 at once
 	startDaemon(t, fake)
 	for _, flag := range []string{"-d", "--detach"} {
 		out := paasctl(t, "", "run", flag, "-a", "hello", "rake", "cleanup").mustSucceed(t)
@@ -79,7 +80,7 @@ func TestRunDetached(t *testing.T) {
 			t.Errorf("run %s printed %q", flag, out)
 		}
 	}
-	if _, _, _, _, runs := fake.asked(); len(runs) != 2 || runs[1] != (api.RunRequest{Command: "rake cleanup"}) {
+	if _, _, _, _, runs := asked(fake); len(runs) != 2 || runs[1] != (api.RunRequest{Command: "rake cleanup"}) {
 		t.Errorf("platform got %+v", runs)
 	}
 }
@@ -102,7 +103,7 @@ func TestRunFlagsAfterTheCommandAreItsOwn(t *testing.T) {
 
 func TestRunErrors(t *testing.T) {
 	fake := shellFake()
-	fake.run = func(context.Context, api.RunRequest, io.Reader, io.Writer, io.Writer) (api.RunResult, error) {
+	fake.RunFunc = func(context.Context, api.RunRequest, io.Reader, io.Writer, io.Writer) (api.RunResult, error) {
 		return api.RunResult{}, fmt.Errorf("%w: hello has no deployed release yet: deploy with git push first", releases.ErrInvalid)
 	}
 	startDaemon(t, fake)
@@ -144,7 +145,7 @@ func TestShellCommandKeepsEveryArgument(t *testing.T) {
 
 func TestRunQuotesSeveralArguments(t *testing.T) {
 	fake := shellFake()
-	fake.run = nil // what was asked for is all this test reads
+	fake.RunFunc = nil // what was asked for is all this test reads
 	startDaemon(t, fake)
 	paasctl(t, "", "run", "-a", "hello", "--", "sh", "-c", "echo one-off; exit 3")
 	paasctl(t, "", "run", "-d", "-a", "hello", "sh", "-c", "echo $PAAS_PROCESS")
@@ -154,7 +155,7 @@ func TestRunQuotesSeveralArguments(t *testing.T) {
 		{Command: "sh -c 'echo $PAAS_PROCESS'"},
 		{Command: "echo $PAAS_RELEASE", Attach: true},
 	}
-	if _, _, _, _, runs := fake.asked(); !slices.Equal(runs, want) {
+	if _, _, _, _, runs := asked(fake); !slices.Equal(runs, want) {
 		t.Errorf("platform got %+v\nwant %+v", runs, want)
 	}
 }

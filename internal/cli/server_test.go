@@ -17,12 +17,13 @@ import (
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/apiserver"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 	"github.com/paas-dev/paas/internal/auth"
 	"github.com/paas-dev/paas/internal/datadir"
 )
 
 func TestMissingToken(t *testing.T) {
-	url := startDaemon(t, newFakePlatform())
+	url := startDaemon(t, apiservertest.NewPlatform())
 	t.Setenv(envToken, "")
 	paasctl(t, "", "apps").mustFail(t, "no API token for "+url, "set PAAS_API_TOKEN", "paasctl login")
 }
@@ -55,7 +56,7 @@ func writeLocalToken(t *testing.T) {
 func TestTokenFromLocalDaemonGoesThroughItsSocket(t *testing.T) {
 	isolate(t)
 	writeLocalToken(t)
-	serveLocalSocket(t, newFakePlatform(fakeApp("hello")), "127.0.0.1:7070")
+	serveLocalSocket(t, apiservertest.NewPlatform("hello"), "127.0.0.1:7070")
 	if out := paasctl(t, "", "apps").mustSucceed(t); !strings.Contains(out, "hello") {
 		t.Errorf("apps with the local daemon's token:\n%s", out)
 	}
@@ -90,7 +91,7 @@ func TestLocalDaemonTokenNeverGoesOverTCP(t *testing.T) {
 func TestGitCredentialAsksTheLocalDaemonWhereItListens(t *testing.T) {
 	isolate(t)
 	writeLocalToken(t)
-	serveLocalSocket(t, newFakePlatform(), "127.0.0.1:7070")
+	serveLocalSocket(t, apiservertest.NewPlatform(), "127.0.0.1:7070")
 	out := paasctl(t, "protocol=http\nhost=127.0.0.1:7070\n\n", "git:credential", "get").mustSucceed(t)
 	if out != "username=paas\npassword="+testToken+"\n" {
 		t.Errorf("get printed %q", out)
@@ -127,7 +128,7 @@ func TestLocalDaemonTokenStaysLocal(t *testing.T) {
 }
 
 func TestBadURL(t *testing.T) {
-	startDaemon(t, newFakePlatform())
+	startDaemon(t, apiservertest.NewPlatform())
 	t.Setenv(envURL, "127.0.0.1:7070")
 	paasctl(t, "", "apps").mustFail(t, "PAAS_URL", "is not a URL like http://127.0.0.1:7070")
 }
@@ -140,13 +141,13 @@ func TestDaemonDown(t *testing.T) {
 }
 
 func TestWrongToken(t *testing.T) {
-	startDaemon(t, newFakePlatform())
+	startDaemon(t, apiservertest.NewPlatform())
 	t.Setenv(envToken, "wrong-token-0123456789")
 	paasctl(t, "", "apps").mustFail(t, "missing or wrong API token")
 }
 
 func TestLogin(t *testing.T) {
-	url := startDaemon(t, newFakePlatform(fakeApp("hello")))
+	url := startDaemon(t, apiservertest.NewPlatform("hello"))
 	t.Setenv(envToken, "")
 	netrc := filepath.Join(os.Getenv("HOME"), ".netrc")
 	// Another service's entry on the same host, and a comment, stay as they are.
@@ -223,7 +224,7 @@ func TestLogin(t *testing.T) {
 
 // A credentials file from before ~/.netrc still logs in.
 func TestCredentialsFileTokenStillWorks(t *testing.T) {
-	url := startDaemon(t, newFakePlatform(fakeApp("hello")))
+	url := startDaemon(t, apiservertest.NewPlatform("hello"))
 	t.Setenv(envToken, "")
 	t.Setenv(envURL, "")
 	if _, err := saveCredentials(credentials{URL: url, Token: testToken}); err != nil {
@@ -235,6 +236,6 @@ func TestCredentialsFileTokenStillWorks(t *testing.T) {
 }
 
 func TestLoginRejectsTokenArgument(t *testing.T) {
-	startDaemon(t, newFakePlatform())
+	startDaemon(t, apiservertest.NewPlatform())
 	paasctl(t, "", "login", testToken).mustFail(t, "unknown command")
 }
