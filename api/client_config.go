@@ -22,4 +22,4 @@ func (c *Client) UpdateConfig(ctx context.Context, app string, changes ConfigUpd
 	return rel, err
 }
 
-func configPath(app string) string { return appPath(app) + "/config" }
+func configPath(app string) string { return v1AppPath(app) + "/config" }

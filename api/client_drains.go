@@ -12,7 +12,7 @@ import (
 // Drains lists app's log drains, oldest first.
 func (c *Client) Drains(ctx context.Context, app string) ([]Drain, error) {
 	var drains []Drain
-	if err := c.do(ctx, http.MethodGet, appPath(app)+"/drains", nil, &drains); err != nil {
+	if err := c.do(ctx, http.MethodGet, v1AppPath(app)+"/drains", nil, &drains); err != nil {
 		return nil, err
 	}
 	return drains, nil
@@ -22,7 +22,7 @@ func (c *Client) Drains(ctx context.Context, app string) ([]Drain, error) {
 // syslog+tcp://HOST:PORT or https://... .
 func (c *Client) AddDrain(ctx context.Context, app, drainURL string) (Drain, error) {
 	var d Drain
-	err := c.do(ctx, http.MethodPost, appPath(app)+"/drains", CreateDrainRequest{URL: drainURL}, &d)
+	err := c.do(ctx, http.MethodPost, v1AppPath(app)+"/drains", CreateDrainRequest{URL: drainURL}, &d)
 	return d, err
 }
 
@@ -32,7 +32,7 @@ func (c *Client) RemoveDrain(ctx context.Context, app, idOrURL string) error {
 		return c.do(ctx, http.MethodDelete, DrainPath(app, idOrURL), nil, nil)
 	}
 	// A URL has slashes: it goes in the query.
-	path := appPath(app) + "/drains"
+	path := v1AppPath(app) + "/drains"
 	err := c.do(ctx, http.MethodDelete, path+"?url="+url.QueryEscape(idOrURL), nil, nil)
 	var ue *url.Error
 	if errors.As(err, &ue) {

@@ -26,7 +26,7 @@ func TestClientReadsNonJSONErrors(t *testing.T) {
 	if e.StatusCode != http.StatusBadGateway || e.ID != IDInternal {
 		t.Errorf("got %d %q", e.StatusCode, e.ID)
 	}
-	for _, want := range []string{"502 Bad Gateway", "upstream is down", "GET /v1/apps"} {
+	for _, want := range []string{"502 Bad Gateway", "upstream is down", "GET /apps"} {
 		if !strings.Contains(e.Message, want) {
 			t.Errorf("message %q lacks %q", e.Message, want)
 		}

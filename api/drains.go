@@ -38,4 +38,4 @@ type CreateDrainRequest struct {
 	URL string `json:"url"`
 }
 
-func DrainPath(app, id string) string { return appPath(app) + "/drains/" + url.PathEscape(id) }
+func DrainPath(app, id string) string { return v1AppPath(app) + "/drains/" + url.PathEscape(id) }

@@ -1,3 +1,3 @@
 package api
 
-func processesPath(app string) string { return appPath(app) + "/processes" }
+func processesPath(app string) string { return v1AppPath(app) + "/processes" }

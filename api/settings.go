@@ -1,3 +1,3 @@
 package api
 
-func settingsPath(app string) string { return appPath(app) + "/settings" }
+func settingsPath(app string) string { return v1AppPath(app) + "/settings" }

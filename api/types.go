@@ -2,20 +2,76 @@ package api
 
 import "time"
 
-// App is an app as the API shows it.
+// App is an app as Heroku's Platform API shows one (GET /apps/{app}), with
+// paas's own fields (current_release, commit, processes) besides.
 type App struct {
-	// ID is given at creation and never reused, unlike the name.
+	// ID is given at creation and never reused, unlike the name. Every
+	// route that takes an app takes its name or its id.
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	// UpdatedAt is when the app or its releases last changed.
+	UpdatedAt time.Time `json:"updated_at"`
+	// ReleasedAt is when its newest release was made; null before any.
+	ReleasedAt *time.Time `json:"released_at"`
 	// WebURL is where the router serves the app, e.g. "http://hello.localhost:8080/".
 	WebURL string `json:"web_url"`
 	// GitURL is where to push to deploy, e.g. "http://127.0.0.1:7070/git/hello.git".
 	GitURL string `json:"git_url"`
+	// Maintenance has the router answer every request with 503 (H80).
+	Maintenance bool       `json:"maintenance"`
+	Owner       AccountRef `json:"owner"`
+	// Region, Stack and BuildStack are fixed on paas, for Heroku's clients:
+	// the region "local", the stack "container".
+	Region     NamedRef `json:"region"`
+	Stack      NamedRef `json:"stack"`
+	BuildStack NamedRef `json:"build_stack"`
+
 	// CurrentRelease is the live release's version; 0 means never deployed.
 	CurrentRelease int       `json:"current_release"`
 	Commit         string    `json:"commit,omitempty"`
 	Processes      []Process `json:"processes"`
+}
+
+// NamedRef names another resource, as the Platform API nests them.
+type NamedRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// AccountRef names an account, as an app's owner.
+type AccountRef struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+}
+
+// Account is the owner of the API token (GET /account): a paasd has one,
+// its administrator.
+type Account struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// Verified and the rest are what Heroku's clients read; on paas they
+	// are constant.
+	Verified                bool `json:"verified"`
+	TwoFactorAuthentication bool `json:"two_factor_authentication"`
+	AllowTracking           bool `json:"allow_tracking"`
+	Beta                    bool `json:"beta"`
+}
+
+// Region and stack every app has on paas.
+var (
+	LocalRegion    = NamedRef{ID: "2ba7d1b3-97b1-5e0b-9ef4-1f1c7e3f5a01", Name: "local"}
+	ContainerStack = NamedRef{ID: "5f4c0b9e-51c1-5c7b-8d58-7d4b2e6a9c02", Name: "container"}
+)
+
+// AppUpdate is the body of PATCH /apps/{app}: fields left out stay.
+type AppUpdate struct {
+	Name        *string `json:"name,omitempty"`
+	Maintenance *bool   `json:"maintenance,omitempty"`
+	BuildStack  *string `json:"build_stack,omitempty"`
 }
 
 // Process is one container of an app: a process of its formation (web.1)
@@ -30,9 +86,12 @@ type Process struct {
 	Command   string    `json:"command"`  // as the Procfile gives it; "" for the image's own
 }
 
-// CreateAppRequest is the body of POST /v1/apps.
+// CreateAppRequest is the body of POST /apps. Heroku's region and stack
+// are accepted and must name paas's own ("local", "container") if given.
 type CreateAppRequest struct {
-	Name string `json:"name"`
+	Name   string `json:"name"`
+	Region string `json:"region,omitempty"`
+	Stack  string `json:"stack,omitempty"`
 }
 
 // Release is one entry of an app's append-only release ledger: a build and a

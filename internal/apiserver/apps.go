@@ -1,6 +1,9 @@
 package apiserver
 
 import (
+	"crypto/rand"
+	"fmt"
+	"math/big"
 	"net/http"
 	"net/url"
 
@@ -8,7 +11,16 @@ import (
 	"github.com/paas-dev/paas/api"
 )
 
-const createAppExample = `{"name": "myapp"}`
+const (
+	createAppExample = `{"name": "myapp"}`
+	updateAppExample = `{"maintenance": true}`
+)
+
+// appKeys are what GET /apps can be ranged by.
+var appKeys = []sortKey[api.App]{
+	{name: "name", value: func(a api.App) string { return a.Name }},
+	{name: "id", value: func(a api.App) string { return a.ID }},
+}
 
 func (s *server) listApps(w http.ResponseWriter, r *http.Request) {
 	apps, err := s.p.Apps(r.Context())
@@ -16,29 +28,42 @@ func (s *server) listApps(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]api.App, len(apps))
-	for i, a := range apps {
-		out[i] = normalizeApp(a)
+	for i := range apps {
+		apps[i] = normalizeApp(apps[i])
 	}
-	writeJSON(w, http.StatusOK, out)
+	page, status, err := paginate(w, r, apps, appKeys...)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, page)
 }
 
+// createApp makes an app, with a generated name if the body names none, as
+// Heroku does.
 func (s *server) createApp(w http.ResponseWriter, r *http.Request) {
 	var req api.CreateAppRequest
-	if e := decodeBody(w, r, &req, createAppExample); e != nil {
+	if e := decodeLenient(w, r, &req, createAppExample); e != nil {
 		s.writeError(w, r, e)
 		return
 	}
-	if req.Name == "" {
-		s.writeError(w, r, invalidBody(`the field "name" is missing or empty`, createAppExample))
+	if req.Region != "" && req.Region != api.LocalRegion.Name && req.Region != api.LocalRegion.ID {
+		s.writeError(w, r, invalidRequest(fmt.Sprintf("region %q: paas has one region, %q; leave region out", req.Region, api.LocalRegion.Name)))
 		return
+	}
+	if req.Stack != "" && req.Stack != api.ContainerStack.Name && req.Stack != api.ContainerStack.ID {
+		s.writeError(w, r, invalidRequest(fmt.Sprintf("stack %q: paas has one stack, %q; leave stack out", req.Stack, api.ContainerStack.Name)))
+		return
+	}
+	if req.Name == "" {
+		req.Name = generatedAppName()
 	}
 	app, err := s.p.CreateApp(r.Context(), req.Name)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/v1/apps/"+url.PathEscape(app.Name))
+	w.Header().Set("Location", "/apps/"+url.PathEscape(app.Name))
 	writeJSON(w, http.StatusCreated, normalizeApp(app))
 }
 
@@ -51,12 +76,42 @@ func (s *server) getApp(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, normalizeApp(app))
 }
 
-func (s *server) destroyApp(w http.ResponseWriter, r *http.Request) {
-	if err := s.p.DestroyApp(r.Context(), mux.Vars(r)["app"]); err != nil {
+func (s *server) updateApp(w http.ResponseWriter, r *http.Request) {
+	var u api.AppUpdate
+	if e := decodeLenient(w, r, &u, updateAppExample); e != nil {
+		s.writeError(w, r, e)
+		return
+	}
+	app, err := s.p.UpdateApp(r.Context(), mux.Vars(r)["app"], u)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	writeJSON(w, http.StatusOK, normalizeApp(app))
+}
+
+// destroyApp answers with the app as it was, as Heroku does.
+func (s *server) destroyApp(w http.ResponseWriter, r *http.Request) {
+	name := mux.Vars(r)["app"]
+	app, err := s.p.App(r.Context(), name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.p.DestroyApp(r.Context(), name); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, normalizeApp(app))
+}
+
+func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
+	a, err := s.p.Account(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
 }
 
 // normalizeApp sends an empty process list as [], never null, as the spec says.
@@ -65,4 +120,23 @@ func normalizeApp(a api.App) api.App {
 		a.Processes = []api.Process{}
 	}
 	return a
+}
+
+// Words of generated app names, Heroku's style: "sturdy-river-4821".
+var (
+	nameAdjectives = []string{"amber", "bold", "brisk", "calm", "clever", "crisp", "eager", "fair", "gentle", "glad",
+		"keen", "lively", "lucky", "mellow", "nimble", "proud", "quiet", "rapid", "shiny", "steady", "sturdy", "swift", "tidy", "vivid"}
+	nameNouns = []string{"brook", "cloud", "dawn", "delta", "dune", "field", "forest", "glade", "harbor", "hill",
+		"lake", "meadow", "mesa", "moon", "ocean", "peak", "pine", "reef", "ridge", "river", "shore", "sky", "stone", "valley"}
+)
+
+// generatedAppName is a fresh name for an app created without one. A clash
+// with an existing app is a 409 the client can retry.
+func generatedAppName() string {
+	pick := func(words []string) string {
+		n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(words)))) // crypto/rand never fails
+		return words[n.Int64()]
+	}
+	n, _ := rand.Int(rand.Reader, big.NewInt(9000))
+	return fmt.Sprintf("%s-%s-%d", pick(nameAdjectives), pick(nameNouns), 1000+n.Int64())
 }

@@ -48,8 +48,9 @@ func TestAppsLifecycle(t *testing.T) {
 		t.Fatalf("list after create = %v, %v; want [hello]", apps, err)
 	}
 
-	if err := c.DestroyApp(ctx, "hello"); err != nil {
-		t.Fatalf("destroy: %v", err)
+	gone, err := c.DestroyApp(ctx, "hello")
+	if err != nil || gone.Name != "hello" || gone.ID != created.ID {
+		t.Fatalf("destroy = %+v, %v; want the app as it was", gone, err)
 	}
 	if _, err := c.App(ctx, "hello"); !api.IsNotFound(err) {
 		t.Fatalf("get after destroy: err = %v, want not_found", err)
@@ -58,11 +59,11 @@ func TestAppsLifecycle(t *testing.T) {
 
 func TestCreateAppStatus(t *testing.T) {
 	_, srv := newTestServer(t, apiservertest.NewPlatform())
-	resp := send(t, srv, http.MethodPost, "/v1/apps", `{"name":"hello"}`)
+	resp := send(t, srv, http.MethodPost, "/apps", `{"name":"hello"}`)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("status = %d, want 201", resp.StatusCode)
 	}
-	if loc := resp.Header.Get("Location"); loc != "/v1/apps/hello" {
+	if loc := resp.Header.Get("Location"); loc != "/apps/hello" {
 		t.Errorf("Location = %q", loc)
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
@@ -88,7 +89,7 @@ func TestErrorMapping(t *testing.T) {
 		"list":    func(c *api.Client) error { _, err := c.Apps(context.Background()); return err },
 		"create":  func(c *api.Client) error { _, err := c.CreateApp(context.Background(), "hello"); return err },
 		"get":     func(c *api.Client) error { _, err := c.App(context.Background(), "hello"); return err },
-		"destroy": func(c *api.Client) error { return c.DestroyApp(context.Background(), "hello") },
+		"destroy": func(c *api.Client) error { _, err := c.DestroyApp(context.Background(), "hello"); return err },
 		"config":  func(c *api.Client) error { _, err := c.Config(context.Background(), "hello"); return err },
 		"update config": func(c *api.Client) error {
 			v := "x"
@@ -133,7 +134,7 @@ func TestErrorsFromLedger(t *testing.T) {
 		{"create existing", func() error { _, err := c.CreateApp(ctx, "hello"); return err }, api.IDConflict},
 		{"create bad name", func() error { _, err := c.CreateApp(ctx, "Bad_Name"); return err }, api.IDInvalid},
 		{"get missing", func() error { _, err := c.App(ctx, "nope"); return err }, api.IDNotFound},
-		{"destroy missing", func() error { return c.DestroyApp(ctx, "nope") }, api.IDNotFound},
+		{"destroy missing", func() error { _, err := c.DestroyApp(ctx, "nope"); return err }, api.IDNotFound},
 		{"config of missing app", func() error { _, err := c.Config(ctx, "nope"); return err }, api.IDNotFound},
 		{"releases of missing app", func() error { _, err := c.Releases(ctx, "nope"); return err }, api.IDNotFound},
 		{"verify missing app", func() error { _, err := c.VerifyReleases(ctx, "nope"); return err }, api.IDNotFound},

@@ -34,6 +34,24 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, example string) *
 	return nil
 }
 
+// decodeLenient is decodeBody for the Platform API's own resources, whose
+// convention is that fields a route does not know are ignored: clients
+// written for Heroku send some that mean nothing on paas.
+func decodeLenient(w http.ResponseWriter, r *http.Request, v any, example string) *api.Error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err := dec.Decode(v); err != nil && !(errors.Is(err, io.EOF) && r.ContentLength <= 0) {
+		return invalidBody(describeDecodeError(err), example)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return invalidBody(describeDecodeError(err), example)
+		}
+		return invalidBody("the request body has more data after the JSON object", example)
+	}
+	return nil
+}
+
 func invalidBody(problem, example string) *api.Error {
 	return &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid,
 		Message: problem + ": expected a JSON body like " + example}

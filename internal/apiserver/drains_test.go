@@ -252,7 +252,7 @@ func TestRegisterDrainsOrder(t *testing.T) {
 		if !before {
 			RegisterDrains(r, newFakeDrains("hello"), logger)
 		}
-		for path, want := range map[string]int{"/v1/apps/hello/drains": 200, "/v1/apps/hello": 200, "/v1/nothing": 404} {
+		for path, want := range map[string]int{"/v1/apps/hello/drains": 200, "/apps/hello": 200, "/v1/nothing": 404} {
 			rec := httptest.NewRecorder()
 			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 			if rec.Code != want {

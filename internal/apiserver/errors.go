@@ -11,3 +11,8 @@ import (
 func badRequest(msg string) error {
 	return &api.Error{StatusCode: http.StatusBadRequest, ID: "bad_request", Message: msg}
 }
+
+// invalidRequest is a request paasd can read but will not do.
+func invalidRequest(msg string) *api.Error {
+	return &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid, Message: msg}
+}

@@ -16,7 +16,8 @@ import (
 
 // fuzzRoutes are the routes that read a JSON body.
 var fuzzRoutes = []struct{ method, path string }{
-	{http.MethodPost, "/v1/apps"},
+	{http.MethodPost, "/apps"},
+	{http.MethodPatch, "/apps/hello"},
 	{http.MethodPatch, "/v1/apps/hello/config"},
 	{http.MethodPost, "/v1/apps/hello/releases"},
 	{http.MethodPatch, "/v1/apps/hello/formation"},
@@ -33,7 +34,7 @@ var fuzzRoutes = []struct{ method, path string }{
 func FuzzJSONBodies(f *testing.F) {
 	for i := range fuzzRoutes {
 		for _, body := range []string{
-			`{"name": "hello2"}`, `{"KEY": "value", "OTHER": null}`, `{"version": 1}`,
+			`{"name": "hello2"}`, `{"maintenance": true}`, `{"name": "other"}`, `{"KEY": "value", "OTHER": null}`, `{"version": 1}`,
 			`{"web": 2}`, `{"type": "web"}`, `{"web": "512m,pids=64,cpu=512"}`,
 			`{"health_path": "/up", "boot_timeout": "30s", "auto_rollback": true}`,
 			`{"command": "echo hi", "attach": false}`, `{"hostname": "www.example.com"}`,

@@ -298,7 +298,7 @@ func TestRegisterLogsOrder(t *testing.T) {
 		if !before {
 			RegisterLogs(r, newFakeStreamer("hello"), logger)
 		}
-		for path, want := range map[string]int{"/v1/apps/hello/logs": 200, "/v1/apps/hello": 200, "/v1/nothing": 404} {
+		for path, want := range map[string]int{"/v1/apps/hello/logs": 200, "/apps/hello": 200, "/v1/nothing": 404} {
 			rec := httptest.NewRecorder()
 			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 			if rec.Code != want {

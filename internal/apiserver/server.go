@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/releases"
 )
 
 // Platform is what the handlers need; the daemon's coordinating layer
@@ -24,8 +25,14 @@ import (
 type Platform interface {
 	CreateApp(ctx context.Context, name string) (api.App, error)
 	Apps(ctx context.Context) ([]api.App, error)
-	App(ctx context.Context, name string) (api.App, error)
+	// App finds an app by its name or its id; every other method takes
+	// the name, which the routes find first.
+	App(ctx context.Context, ident string) (api.App, error)
+	// UpdateApp changes what u gives: maintenance mode.
+	UpdateApp(ctx context.Context, app string, u api.AppUpdate) (api.App, error)
 	DestroyApp(ctx context.Context, name string) error
+	// Account is the API token's owner.
+	Account(ctx context.Context) (api.Account, error)
 
 	// Config is the app's config vars; UpdateConfig applies changes (a nil
 	// value unsets its key) as one new release and puts it live.
@@ -97,23 +104,28 @@ const (
 	defaultRunLinger    = 5 * time.Second
 )
 
-// Register adds the /v1 routes to r. Auth is applied by the caller's
-// middleware, not here. Every response under /v1, including unknown paths and
-// wrong methods, is JSON.
+// Register adds the API's routes to r: Heroku's Platform API at the root
+// (/apps, /account), and paas's routes not yet moved there under /v1. Auth
+// is applied by the caller's middleware, not here. Every response has a
+// Request-Id, and every one of an unknown path or a wrong method is a JSON
+// error.
 func Register(r *mux.Router, p Platform, logger *slog.Logger) {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	s := &server{p: p, log: logger, runKeepAlive: defaultRunKeepAlive, runLinger: defaultRunLinger}
+	r.NotFoundHandler = conventions(http.HandlerFunc(s.notFound))
+	r.Use(conventions, s.resolveApp)
 	s.routes(r)
 }
 
 func (s *server) routes(r *mux.Router) {
-	v1 := r.PathPrefix("/v1").Subrouter()
-	v1.NotFoundHandler = http.HandlerFunc(s.notFound)
+	r.Handle("/account", s.byMethod(methods{http.MethodGet: s.getAccount}))
+	r.Handle("/apps", s.byMethod(methods{http.MethodGet: s.listApps, http.MethodPost: s.createApp}))
+	r.Handle("/apps/{app}", s.byMethod(methods{http.MethodGet: s.getApp, http.MethodPatch: s.updateApp, http.MethodDelete: s.destroyApp}))
 
-	v1.Handle("/apps", s.byMethod(methods{http.MethodGet: s.listApps, http.MethodPost: s.createApp}))
-	v1.Handle("/apps/{app}", s.byMethod(methods{http.MethodGet: s.getApp, http.MethodDelete: s.destroyApp}))
+	v1 := r.PathPrefix("/v1").Subrouter()
+	v1.NotFoundHandler = conventions(http.HandlerFunc(s.notFound))
 	v1.Handle("/apps/{app}/config", s.byMethod(methods{http.MethodGet: s.getConfig, http.MethodPatch: s.updateConfig}))
 	v1.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.listReleases, http.MethodPost: s.rollback}))
 	// Before {version}, which would otherwise take "verify" and "diff" as versions.
@@ -129,6 +141,28 @@ func (s *server) routes(r *mux.Router) {
 	v1.Handle("/apps/{app}/domains", s.byMethod(methods{http.MethodGet: s.listDomains, http.MethodPost: s.addDomain}))
 	v1.Handle("/apps/{app}/domains/{domain}", s.byMethod(methods{http.MethodDelete: s.removeDomain}))
 	v1.Handle("/openapi.yaml", s.byMethod(methods{http.MethodGet: serveSpec}))
+}
+
+// resolveApp lets every route that takes an app take its id too: an id in
+// the path is swapped for the app's name before the route runs, so the
+// routes and the platform deal in names only.
+func (s *server) resolveApp(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vars := mux.Vars(r)
+		ident, ok := vars["app"]
+		if !ok || !releases.IsUUID(ident) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		app, err := s.p.App(r.Context(), ident)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		resolved := maps.Clone(vars)
+		resolved["app"] = app.Name
+		next.ServeHTTP(w, mux.SetURLVars(r, resolved))
+	})
 }
 
 // methods maps an HTTP method to its handler on one path.

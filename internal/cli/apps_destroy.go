@@ -59,7 +59,7 @@ func runAppsDestroy(cmd *cobra.Command, g *globals, opts *appsDestroyOptions) er
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "Destroying %s (including all releases)... ", name)
-	if err := srv.client().DestroyApp(cmd.Context(), name); err != nil {
+	if _, err := srv.client().DestroyApp(cmd.Context(), name); err != nil {
 		fmt.Fprintln(out, "failed")
 		return withHint(err, api.IDNotFound, hintListApps)
 	}

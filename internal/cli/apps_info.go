@@ -51,6 +51,9 @@ func runAppsInfo(cmd *cobra.Command, g *globals, opts *appsInfoOptions) error {
 		fmt.Fprintf(tw, "Commit:\t%s\n", app.Commit)
 	}
 	fmt.Fprintf(tw, "Created:\t%s\n", app.CreatedAt.UTC().Format(time.RFC3339))
+	if app.Maintenance {
+		fmt.Fprintf(tw, "Maintenance:\ton (every request gets 503; paasctl maintenance:off -a %s ends it)\n", app.Name)
+	}
 	if len(app.Processes) == 0 {
 		fmt.Fprintf(tw, "Processes:\tnone\n")
 		return tw.Flush()

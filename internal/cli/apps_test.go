@@ -99,3 +99,25 @@ func TestAppsDestroy(t *testing.T) {
 	}
 	paasctl(t, "", "apps:destroy", "hello", "--confirm", "hello").mustFail(t, "not found")
 }
+
+func TestMaintenance(t *testing.T) {
+	fake := apiservertest.NewPlatform("hello")
+	startDaemon(t, fake)
+	if out := paasctl(t, "", "maintenance", "-a", "hello").mustSucceed(t); out != "off\n" {
+		t.Errorf("maintenance: %q", out)
+	}
+	if out := paasctl(t, "", "maintenance:on", "-a", "hello").mustSucceed(t); out != "Turning maintenance mode on for hello... done\n" {
+		t.Errorf("maintenance:on: %q", out)
+	}
+	if out := paasctl(t, "", "maintenance", "-a", "hello", "--json").mustSucceed(t); !strings.Contains(out, `"maintenance": true`) {
+		t.Errorf("maintenance --json: %q", out)
+	}
+	if out := paasctl(t, "", "apps:info", "-a", "hello").mustSucceed(t); !strings.Contains(out, "Maintenance:") {
+		t.Errorf("apps:info in maintenance mode:\n%s", out)
+	}
+	paasctl(t, "", "maintenance:off", "-a", "hello").mustSucceed(t)
+	if out := paasctl(t, "", "maintenance", "-a", "hello").mustSucceed(t); out != "off\n" {
+		t.Errorf("maintenance after off: %q", out)
+	}
+	paasctl(t, "", "maintenance:on", "-a", "nope").mustFail(t, "not found", "paasctl apps")
+}

@@ -138,6 +138,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			Logs:             logs,
 			Logger:           log,
 			DaemonID:         daemonID,
+			Account:          account(cfg.DataDir, daemonID, cfg.Domain),
 		})
 	defer plat.Close()
 	git := builder.NewGitServer(filepath.Join(cfg.DataDir, "repos"), plat, plat, log)
@@ -317,6 +318,24 @@ func loadDaemonID(dir string) (string, error) {
 		return "", fmt.Errorf("write daemon id: %w", err)
 	}
 	return id, nil
+}
+
+// account is the API token's owner: one per paasd, its administrator, with
+// an id made from the daemon's and the time the daemon id was first written
+// as its creation.
+func account(dataDir, daemonID, domain string) api.Account {
+	created := time.Unix(0, 0).UTC()
+	if fi, err := os.Stat(filepath.Join(dataDir, "daemon-id")); err == nil {
+		created = fi.ModTime().UTC().Truncate(time.Second)
+	}
+	return api.Account{
+		ID:        releases.ChildID(daemonID, "account", "admin"),
+		Email:     "admin@" + domain,
+		Name:      "paas administrator",
+		CreatedAt: created,
+		UpdatedAt: created,
+		Verified:  true,
+	}
 }
 
 // logCertificate says which names the router's TLS certificate serves, and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paas-dev/paas/api"
@@ -41,16 +42,67 @@ func (p *Platform) Apps(ctx context.Context) ([]api.App, error) {
 	return out, nil
 }
 
-// App describes one app with its running processes.
-func (p *Platform) App(ctx context.Context, name string) (api.App, error) {
-	if err := releases.ValidateAppName(name); err != nil {
-		return api.App{}, err
-	}
-	app, err := p.store.App(name)
+// App describes one app, found by its name or its id, with its running
+// processes.
+func (p *Platform) App(ctx context.Context, ident string) (api.App, error) {
+	app, err := p.findApp(ident)
 	if err != nil {
 		return api.App{}, err
 	}
 	return p.describe(ctx, app)
+}
+
+// findApp finds an app by its id (a UUID) or its name.
+func (p *Platform) findApp(ident string) (releases.App, error) {
+	if releases.IsUUID(ident) {
+		return p.store.AppByID(strings.ToLower(ident))
+	}
+	if err := releases.ValidateAppName(ident); err != nil {
+		return releases.App{}, err
+	}
+	return p.store.App(ident)
+}
+
+// Account is the API token's owner.
+func (p *Platform) Account(context.Context) (api.Account, error) {
+	return p.opts.Account, nil
+}
+
+// UpdateApp changes what u gives of the app: its maintenance mode. A new
+// name is refused: every part of paas keys an app by its name today.
+func (p *Platform) UpdateApp(ctx context.Context, name string, u api.AppUpdate) (api.App, error) {
+	if err := releases.ValidateAppName(name); err != nil {
+		return api.App{}, err
+	}
+	if u.Name != nil && *u.Name != name {
+		return api.App{}, fmt.Errorf("%w: renaming an app is not supported yet: create an app with the new name, push to it, and destroy this one", releases.ErrInvalid)
+	}
+	if u.BuildStack != nil && *u.BuildStack != api.ContainerStack.Name {
+		return api.App{}, fmt.Errorf("%w: build_stack %q: paas has one stack, %q", releases.ErrInvalid, *u.BuildStack, api.ContainerStack.Name)
+	}
+	if u.Maintenance != nil {
+		unlock, err := p.lockApp(ctx, name)
+		if err != nil {
+			return api.App{}, err
+		}
+		_, err = p.store.UpdateSettings(name, func(st *releases.Settings) error {
+			st.Maintenance = *u.Maintenance
+			return nil
+		})
+		if err == nil {
+			p.routes.SetMaintenance(name, *u.Maintenance)
+		}
+		unlock()
+		if err != nil {
+			return api.App{}, err
+		}
+		state := "off"
+		if *u.Maintenance {
+			state = "on"
+		}
+		p.emit(name, "api", "Maintenance mode "+state)
+	}
+	return p.App(ctx, name)
 }
 
 // AppID tells the git server whether pushes to name are accepted, and which
@@ -127,8 +179,13 @@ func (p *Platform) describe(ctx context.Context, a releases.App) (api.App, error
 		ID:             a.ID,
 		Name:           a.Name,
 		CreatedAt:      a.CreatedAt,
+		UpdatedAt:      a.CreatedAt,
 		WebURL:         p.opts.WebURL(a.Name),
 		GitURL:         p.opts.GitURL(a.Name),
+		Owner:          api.AccountRef{ID: p.opts.Account.ID, Email: p.opts.Account.Email},
+		Region:         api.LocalRegion,
+		Stack:          api.ContainerStack,
+		BuildStack:     api.ContainerStack,
 		CurrentRelease: a.CurrentVersion,
 		Processes:      []api.Process{},
 	}
@@ -138,7 +195,17 @@ func (p *Platform) describe(ctx context.Context, a releases.App) (api.App, error
 			return api.App{}, fmt.Errorf("describe app %s: %w", a.Name, err)
 		}
 		out.Commit = rel.Commit
+		at := rel.CreatedAt
+		out.ReleasedAt = &at
+		if at.After(out.UpdatedAt) {
+			out.UpdatedAt = at
+		}
 	}
+	st, err := p.store.Settings(a.Name)
+	if err != nil {
+		return api.App{}, fmt.Errorf("describe app %s: %w", a.Name, err)
+	}
+	out.Maintenance = st.Maintenance
 	procs, err := p.runner.Processes(ctx, a.Name)
 	if err != nil {
 		return api.App{}, fmt.Errorf("describe app %s: list processes: %w", a.Name, err)

@@ -14,19 +14,26 @@ import (
 
 // recordingRoutes is the router's table as the platform leaves it.
 type recordingRoutes struct {
-	mu      sync.Mutex
-	apps    map[string]bool
-	domains map[string][]string
+	mu          sync.Mutex
+	apps        map[string]bool
+	domains     map[string][]string
+	maintenance map[string]bool
 }
 
 func newRecordingRoutes() *recordingRoutes {
-	return &recordingRoutes{apps: map[string]bool{}, domains: map[string][]string{}}
+	return &recordingRoutes{apps: map[string]bool{}, domains: map[string][]string{}, maintenance: map[string]bool{}}
 }
 
 func (r *recordingRoutes) AddApp(app string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.apps[app] = true
+}
+
+func (r *recordingRoutes) SetMaintenance(app string, on bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.maintenance[app] = on
 }
 
 func (r *recordingRoutes) RemoveApp(app string) {

@@ -172,6 +172,7 @@ func (l *fakeLogs) all() string {
 type fakeRoutes struct{}
 
 func (fakeRoutes) AddApp(string)               {}
+func (fakeRoutes) SetMaintenance(string, bool) {}
 func (fakeRoutes) RemoveApp(string)            {}
 func (fakeRoutes) SetDomains(string, []string) {}
 

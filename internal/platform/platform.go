@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/applock"
 	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/releases"
@@ -59,6 +60,8 @@ type Routes interface {
 	RemoveApp(app string)
 	// SetDomains replaces the app's custom domains; RemoveApp drops them.
 	SetDomains(app string, domains []string)
+	// SetMaintenance turns the app's maintenance mode (503, H80) on or off.
+	SetMaintenance(app string, on bool)
 }
 
 // Repos holds the apps' git repositories.
@@ -92,6 +95,8 @@ type Options struct {
 	// DaemonID names this paasd on the Docker Engine; it is in the
 	// repository of every image tag the platform makes ("paas-<id>/app").
 	DaemonID string
+	// Account is the API token's owner, who owns every app.
+	Account api.Account
 }
 
 // DefaultKeepReleases is Options.KeepReleases when unset.

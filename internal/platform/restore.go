@@ -21,6 +21,9 @@ func (p *Platform) Restore(ctx context.Context) error {
 		if ds := domains[a.Name]; len(ds) > 0 {
 			p.routes.SetDomains(a.Name, ds)
 		}
+		if st, err := p.store.Settings(a.Name); err == nil && st.Maintenance {
+			p.routes.SetMaintenance(a.Name, true)
+		}
 		if a.CurrentVersion == 0 {
 			continue
 		}

@@ -64,6 +64,21 @@ func (s *Store) App(name string) (App, error) {
 	return app, nil
 }
 
+// AppByID returns the app whose id is id. Apps are few; a scan is cheaper
+// than an index to keep in step.
+func (s *Store) AppByID(id string) (App, error) {
+	apps, err := s.Apps()
+	if err != nil {
+		return App{}, err
+	}
+	for _, a := range apps {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return App{}, fmt.Errorf("get app: no app has id %s: %w", id, ErrNotFound)
+}
+
 // Apps returns every app, sorted by name (bbolt's key order).
 func (s *Store) Apps() ([]App, error) {
 	apps := []App{}

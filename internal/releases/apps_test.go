@@ -116,3 +116,16 @@ func TestDestroyAppRemovesEverything(t *testing.T) {
 		t.Errorf("other app's current release = v%d, %v; want v2", cur.Version, err)
 	}
 }
+
+func TestAppByID(t *testing.T) {
+	s := newStore(t)
+	a := newApp(t, s, "hello")
+	newApp(t, s, "other")
+	got, err := s.AppByID(a.ID)
+	if err != nil || got.Name != "hello" {
+		t.Fatalf("AppByID = %+v, %v", got, err)
+	}
+	if _, err := s.AppByID(newAppID()); !errors.Is(err, ErrNotFound) {
+		t.Errorf("an unknown id: %v, want ErrNotFound", err)
+	}
+}

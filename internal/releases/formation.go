@@ -78,6 +78,8 @@ type Settings struct {
 	CPUShares          map[string]int64 `json:"cpu_shares,omitempty"` // CPU weight per process type
 	AutoRollback       bool             `json:"auto_rollback,omitempty"`
 	AutoRollbackWindow time.Duration    `json:"auto_rollback_window,omitempty"`
+	// Maintenance has the router answer every request with 503 (H80).
+	Maintenance bool `json:"maintenance,omitempty"`
 }
 
 // Settings returns the app's settings; zero values mean the daemon's defaults.

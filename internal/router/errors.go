@@ -32,6 +32,7 @@ var (
 	codeNoWebProcesses  = routerCode{"error", "H14", "No web processes running"}
 	codeConnectFailed   = routerCode{"error", "H19", "Backend connection failed"}
 	codeClientCancelled = routerCode{"info", "H27", "Client Request Interrupted"} // the client's doing, not an error
+	codeMaintenance     = routerCode{"error", "H80", "Maintenance mode"}
 )
 
 func writeUnknownHost(w http.ResponseWriter, req *http.Request) {
@@ -43,6 +44,13 @@ func writeNoBackends(w http.ResponseWriter, req *http.Request, app string) {
 	noteError(w, codeNoWebProcesses)
 	writeError(w, requestIDOf(req), http.StatusServiceUnavailable,
 		fmt.Sprintf("H14 no web processes running: app %q has none; deploy it with git push", app))
+}
+
+func writeMaintenance(w http.ResponseWriter, req *http.Request, app string) {
+	noteError(w, codeMaintenance)
+	w.Header().Set("Retry-After", "60")
+	writeError(w, requestIDOf(req), http.StatusServiceUnavailable,
+		fmt.Sprintf("H80 maintenance mode: app %q is offline for maintenance; try again later", app))
 }
 
 // handleError answers a request the balancer could not complete.

@@ -60,3 +60,27 @@ func TestClientGoneIsNotAnError(t *testing.T) {
 		t.Errorf("client going away was logged as a problem:\n%s", out)
 	}
 }
+
+// Maintenance mode answers 503 H80 whatever the backends, survives a new set
+// of them, and ends when turned off.
+func TestMaintenanceMode(t *testing.T) {
+	r := newTestRouter(t)
+	srv := serve(t, r)
+	lines := newLineLog(t, r)
+	r.SetBackends("hello", []string{namedBackend(t, "web.1")})
+	r.SetMaintenance("hello", true)
+	resp, body := get(t, srv, "hello.localhost")
+	wantStatus(t, resp, body, http.StatusServiceUnavailable, "H80", "maintenance", `"hello"`)
+	if resp.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	wantLine(t, lines, "hello", map[string]string{"code": "H80", "desc": `"Maintenance mode"`, "status": "503"})
+
+	r.SetBackends("hello", []string{namedBackend(t, "web.2")}) // a deploy meanwhile
+	resp, body = get(t, srv, "hello.localhost")
+	wantStatus(t, resp, body, http.StatusServiceUnavailable, "H80")
+
+	r.SetMaintenance("hello", false)
+	resp, body = get(t, srv, "hello.localhost")
+	wantStatus(t, resp, body, http.StatusOK)
+}

@@ -83,6 +83,10 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 func (rt *route) serve(w http.ResponseWriter, req *http.Request) {
+	if rt.maintenance {
+		writeMaintenance(w, req, rt.app)
+		return
+	}
 	if rt.balancer == nil {
 		writeNoBackends(w, req, rt.app)
 		return

@@ -29,6 +29,9 @@ type table struct {
 type route struct {
 	app      string
 	balancer *balancer // nil while the app has no web processes (503)
+	// maintenance answers every request with 503 (H80), whatever the
+	// backends, as Heroku's maintenance mode does.
+	maintenance bool
 }
 
 // newTable indexes apps by host. Keying hosts by the full name, not by the app
@@ -138,6 +141,9 @@ func (r *Router) SetBackendsNamed(app string, backends []Backend) {
 			return // keep the balancer, and with it the round-robin position
 		}
 		rt := &route{app: app}
+		if old, ok := apps[app]; ok {
+			rt.maintenance = old.maintenance
+		}
 		if len(backends) > 0 {
 			members := make([]member, len(backends))
 			for i, be := range backends {
@@ -146,6 +152,20 @@ func (r *Router) SetBackendsNamed(app string, backends []Backend) {
 			rt.balancer = newBalancer(app, members, r)
 		}
 		apps[app] = rt
+	})
+}
+
+// SetMaintenance turns app's maintenance mode on or off: while on, every
+// request to it gets a 503 (H80) and its processes none, whatever they are.
+func (r *Router) SetMaintenance(app string, on bool) {
+	r.update(func(apps map[string]*route) {
+		old, ok := apps[app]
+		if !ok {
+			old = &route{app: app}
+		}
+		rt := *old
+		rt.maintenance = on
+		apps[app] = &rt
 	})
 }
 

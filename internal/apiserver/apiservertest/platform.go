@@ -34,6 +34,7 @@ type Call struct {
 	ProcessType string // Restart
 	Run         api.RunRequest
 	Domain      string
+	Update      api.AppUpdate
 }
 
 // Platform implements the API's Platform in memory. Set its exported fields
@@ -80,14 +81,26 @@ func NewPlatform(apps ...string) *Platform {
 	return p
 }
 
-// App is the app the fake makes of name.
+// TheAccount is the fake's API token owner.
+var TheAccount = api.Account{ID: "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", Email: "admin@localhost", Name: "paas administrator",
+	CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Verified: true}
+
+// App is the app the fake makes of name; its id is made of the name, so a
+// test can know it.
 func App(name string) api.App {
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	return api.App{
-		Name:      name,
-		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
-		WebURL:    "http://" + name + ".localhost:8080/",
-		GitURL:    "http://127.0.0.1:7070/git/" + name + ".git",
-		Processes: []api.Process{},
+		ID:         releases.ChildID(TheAccount.ID, "app", name),
+		Name:       name,
+		CreatedAt:  created,
+		UpdatedAt:  created,
+		WebURL:     "http://" + name + ".localhost:8080/",
+		GitURL:     "http://127.0.0.1:7070/git/" + name + ".git",
+		Owner:      api.AccountRef{ID: TheAccount.ID, Email: TheAccount.Email},
+		Region:     api.LocalRegion,
+		Stack:      api.ContainerStack,
+		BuildStack: api.ContainerStack,
+		Processes:  []api.Process{},
 	}
 }
 
@@ -226,13 +239,52 @@ func (p *Platform) Apps(context.Context) ([]api.App, error) {
 	return out, nil
 }
 
-func (p *Platform) App(_ context.Context, name string) (api.App, error) {
-	err := p.enter(Call{Method: "App", App: name})
+// App finds an app by its name or its id.
+func (p *Platform) App(_ context.Context, ident string) (api.App, error) {
+	if releases.IsUUID(ident) {
+		err := p.enter(Call{Method: "App"})
+		defer p.mu.Unlock()
+		if err != nil {
+			return api.App{}, err
+		}
+		for _, a := range p.apps {
+			if a.ID == ident {
+				return a, nil
+			}
+		}
+		return api.App{}, fmt.Errorf("get app: no app has id %s: %w", ident, releases.ErrNotFound)
+	}
+	err := p.enter(Call{Method: "App", App: ident})
 	defer p.mu.Unlock()
 	if err != nil {
 		return api.App{}, err
 	}
-	return p.apps[name], nil
+	return p.apps[ident], nil
+}
+
+// UpdateApp turns maintenance mode on or off; a new name is refused, as the
+// platform refuses it.
+func (p *Platform) UpdateApp(_ context.Context, app string, u api.AppUpdate) (api.App, error) {
+	err := p.enter(Call{Method: "UpdateApp", App: app, Update: u})
+	defer p.mu.Unlock()
+	if err != nil {
+		return api.App{}, err
+	}
+	if u.Name != nil && *u.Name != app {
+		return api.App{}, fmt.Errorf("%w: renaming an app is not supported yet", releases.ErrInvalid)
+	}
+	a := p.apps[app]
+	if u.Maintenance != nil {
+		a.Maintenance = *u.Maintenance
+	}
+	p.apps[app] = a
+	return a, nil
+}
+
+func (p *Platform) Account(context.Context) (api.Account, error) {
+	err := p.enter(Call{Method: "Account"})
+	defer p.mu.Unlock()
+	return TheAccount, err
 }
 
 func (p *Platform) DestroyApp(_ context.Context, name string) error {

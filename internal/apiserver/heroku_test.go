@@ -1,0 +1,132 @@
+package apiserver
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	heroku "github.com/heroku/heroku-go/v6"
+
+	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
+)
+
+// herokuClient is Heroku's own Go client, pointed at srv with the token.
+func herokuClient(srvURL string) *heroku.Service {
+	svc := heroku.NewService(&http.Client{Transport: &heroku.Transport{BearerToken: testToken}})
+	svc.URL = srvURL
+	return svc
+}
+
+// heroku-go, as the Terraform provider and scripts use it, drives apps and
+// the account.
+func TestHerokuGoApps(t *testing.T) {
+	fake := apiservertest.NewPlatform("hello")
+	_, srv := newTestServer(t, fake)
+	h := herokuClient(srv.URL)
+	ctx := context.Background()
+
+	acct, err := h.AccountInfo(ctx)
+	if err != nil || acct.Email != apiservertest.TheAccount.Email || acct.ID != apiservertest.TheAccount.ID {
+		t.Fatalf("AccountInfo = %+v, %v", acct, err)
+	}
+
+	name := "fresh"
+	app, err := h.AppCreate(ctx, heroku.AppCreateOpts{Name: &name})
+	if err != nil || app.Name != "fresh" || app.ID == "" || app.CreatedAt.IsZero() || app.UpdatedAt.IsZero() {
+		t.Fatalf("AppCreate = %+v, %v", app, err)
+	}
+	if app.Owner.Email != acct.Email || app.Region.Name != "local" || app.Stack.Name != "container" || app.WebURL == nil || app.GitURL == "" {
+		t.Errorf("created app lacks owner, region, stack or URLs: %+v", app)
+	}
+	generated, err := h.AppCreate(ctx, heroku.AppCreateOpts{})
+	if err != nil || generated.Name == "" {
+		t.Fatalf("AppCreate without a name = %+v, %v", generated, err)
+	}
+
+	list, err := h.AppList(ctx, &heroku.ListRange{Field: "name", Max: 1000})
+	if err != nil || len(list) != 3 {
+		t.Fatalf("AppList = %d apps, %v", len(list), err)
+	}
+
+	byID, err := h.AppInfo(ctx, app.ID)
+	if err != nil || byID.Name != "fresh" {
+		t.Fatalf("AppInfo by id = %+v, %v", byID, err)
+	}
+
+	on := true
+	updated, err := h.AppUpdate(ctx, app.ID, heroku.AppUpdateOpts{Maintenance: &on})
+	if err != nil || !updated.Maintenance {
+		t.Fatalf("AppUpdate maintenance = %+v, %v", updated, err)
+	}
+	if got := fake.Last(); got.Method != "UpdateApp" || got.App != "fresh" || got.Update.Maintenance == nil || !*got.Update.Maintenance {
+		t.Errorf("the platform got %+v, want maintenance on for fresh (the id resolved to the name)", got)
+	}
+
+	deleted, err := h.AppDelete(ctx, "fresh")
+	if err != nil || deleted.ID != app.ID {
+		t.Fatalf("AppDelete = %+v, %v", deleted, err)
+	}
+	_, err = h.AppInfo(ctx, "fresh")
+	var herr heroku.Error
+	if !errors.As(err, &herr) || herr.StatusCode != http.StatusNotFound || herr.ID != api.IDNotFound {
+		t.Fatalf("AppInfo after delete: %#v, want a 404 not_found", err)
+	}
+}
+
+// What every response shares: Request-Id, JSON errors everywhere, the API
+// version checked, lists cut by Range.
+func TestPlatformAPIConventions(t *testing.T) {
+	fake := apiservertest.NewPlatform("app-a", "app-b", "app-c", "app-d", "app-e")
+	_, srv := newTestServer(t, fake)
+
+	get := func(path string, header map[string]string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+
+	resp := get("/apps", map[string]string{"Request-Id": "abc-123", "Accept": api.AcceptVersion3})
+	if resp.Header.Get("Request-Id") != "abc-123" || resp.StatusCode != http.StatusOK {
+		t.Errorf("Request-Id not echoed: %d %v", resp.StatusCode, resp.Header)
+	}
+	for _, path := range []string{"/nothing-here", "/apps/hello/nothing", "/v1/nothing"} {
+		resp := get(path, nil)
+		e := decodeError(t, resp)
+		if resp.StatusCode != http.StatusNotFound || e.ID != api.IDNotFound || resp.Header.Get("Request-Id") == "" {
+			t.Errorf("GET %s: %d %+v, want a JSON 404 with a Request-Id", path, resp.StatusCode, e)
+		}
+	}
+	resp = get("/apps", map[string]string{"Accept": "application/vnd.heroku+json; version=2"})
+	if resp.StatusCode != http.StatusNotAcceptable {
+		t.Errorf("version 2: %d, want 406", resp.StatusCode)
+	}
+
+	resp = get("/apps", map[string]string{"Range": "name ..; max=2"})
+	if resp.StatusCode != http.StatusPartialContent || !strings.HasPrefix(resp.Header.Get("Next-Range"), "name ]app-b..") {
+		t.Fatalf("Range max=2: %d, Next-Range %q", resp.StatusCode, resp.Header.Get("Next-Range"))
+	}
+	resp = get("/apps", map[string]string{"Range": resp.Header.Get("Next-Range")})
+	if resp.StatusCode != http.StatusPartialContent || !strings.HasPrefix(resp.Header.Get("Next-Range"), "name ]app-d..") {
+		t.Fatalf("second page: %d, Next-Range %q", resp.StatusCode, resp.Header.Get("Next-Range"))
+	}
+	resp = get("/apps", map[string]string{"Range": resp.Header.Get("Next-Range")})
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Next-Range") != "" {
+		t.Fatalf("last page: %d, Next-Range %q", resp.StatusCode, resp.Header.Get("Next-Range"))
+	}
+	resp = get("/apps", map[string]string{"Range": "size ..; max=2"})
+	if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || e.ID != "bad_request" {
+		t.Errorf("an unknown Range field: %d %+v", resp.StatusCode, e)
+	}
+}
