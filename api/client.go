@@ -86,6 +86,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 
 // doWithin is do with a timeout of its own.
 func (c *Client) doWithin(ctx context.Context, timeout time.Duration, method, path string, in, out any) error {
+	_, err := c.doResponse(ctx, timeout, method, path, in, out)
+	return err
+}
+
+// doResponse is doWithin that also returns the response's headers.
+func (c *Client) doResponse(ctx context.Context, timeout time.Duration, method, path string, in, out any) (http.Header, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
@@ -93,32 +99,32 @@ func (c *Client) doWithin(ctx context.Context, timeout time.Duration, method, pa
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return fmt.Errorf("encode %s %s request: %w", method, path, err)
+			return nil, fmt.Errorf("encode %s %s request: %w", method, path, err)
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, body)
 	if err != nil {
-		return fmt.Errorf("build %s %s request: %w", method, path, err)
+		return nil, fmt.Errorf("build %s %s request: %w", method, path, err)
 	}
 	c.setHeaders(req, in != nil)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("reach the API: %w", err)
+		return nil, fmt.Errorf("reach the API: %w", err)
 	}
 	defer resp.Body.Close()
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return readError(resp)
+		return nil, readError(resp)
 	}
 	if out == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
-		return nil
+		return resp.Header, nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("%s %s: decode response: %w", method, path, err)
+		return nil, fmt.Errorf("%s %s: decode response: %w", method, path, err)
 	}
-	return nil
+	return resp.Header, nil
 }
 
 // setHeaders adds what every request carries: the token, the actor, and

@@ -97,7 +97,9 @@ type CreateAppRequest struct {
 // Release is one entry of an app's append-only release ledger: a build and a
 // set of config vars, numbered v1, v2, ... Config values never appear in it.
 type Release struct {
-	Version int `json:"version"`
+	// ID is the release's UUID; routes take it or the version.
+	ID      string `json:"id"`
+	Version int    `json:"version"`
 	// Description says what made the release: "Deploy 1a2b3c4",
 	// "Set FOO, BAR config vars", "Rollback to v3".
 	Description string    `json:"description"`

@@ -83,18 +83,18 @@ func TestClientSendsActor(t *testing.T) {
 	ctx := context.Background()
 	v := "1"
 
-	if _, err := c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"A": &v}); err != nil {
+	if _, _, err := c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"A": &v}); err != nil {
 		t.Fatal(err)
 	}
-	if got := fake.Last().Actor; got != api.DefaultActor {
+	if got := fake.LastOf("UpdateConfig").Actor; got != api.DefaultActor {
 		t.Errorf("without SetActor the platform got %q, want %q", got, api.DefaultActor)
 	}
 
 	c.SetActor("ada@laptop via paasctl\n")
-	if _, err := c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"A": &v}); err != nil {
+	if _, _, err := c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"A": &v}); err != nil {
 		t.Fatalf("a newline in the actor broke the request: %v", err)
 	}
-	if got := fake.Last().Actor; got != "ada@laptop via paasctl" {
+	if got := fake.LastOf("UpdateConfig").Actor; got != "ada@laptop via paasctl" {
 		t.Errorf("platform got %q", got)
 	}
 	if _, err := c.Rollback(ctx, "hello", 1); err != nil {

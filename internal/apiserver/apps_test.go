@@ -93,7 +93,7 @@ func TestErrorMapping(t *testing.T) {
 		"config":  func(c *api.Client) error { _, err := c.Config(context.Background(), "hello"); return err },
 		"update config": func(c *api.Client) error {
 			v := "x"
-			_, err := c.UpdateConfig(context.Background(), "hello", api.ConfigUpdate{"FOO": &v})
+			_, _, err := c.UpdateConfig(context.Background(), "hello", api.ConfigUpdate{"FOO": &v})
 			return err
 		},
 		"releases": func(c *api.Client) error { _, err := c.Releases(context.Background(), "hello"); return err },

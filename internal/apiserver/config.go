@@ -7,9 +7,12 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/gorilla/mux"
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/releases"
 )
 
 const configUpdateExample = `{"FOO": "bar", "OLD_KEY": null}`
@@ -20,10 +23,7 @@ func (s *server) getConfig(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if vars == nil {
-		vars = api.ConfigVars{} // {}, never null
-	}
-	writeJSON(w, http.StatusOK, vars)
+	writeConfig(w, vars)
 }
 
 func (s *server) updateConfig(w http.ResponseWriter, r *http.Request) {
@@ -39,12 +39,67 @@ func (s *server) updateConfig(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, e)
 		return
 	}
-	rel, err := s.p.UpdateConfig(r.Context(), mux.Vars(r)["app"], changes, actorOf(r))
+	app := mux.Vars(r)["app"]
+	rel, err := s.p.UpdateConfig(r.Context(), app, changes, actorOf(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, normalizeRelease(rel))
+	// The answer is the release's whole config, as Heroku's is; which
+	// release the change made is told in headers of paas's own.
+	vars, err := s.p.ReleaseConfig(r.Context(), app, rel.Version)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set(api.ReleaseVersionHeader, strconv.Itoa(rel.Version))
+	w.Header().Set(api.ReleaseIDHeader, rel.ID)
+	writeConfig(w, vars)
+}
+
+// getReleaseConfig answers a release's config vars.
+func (s *server) getReleaseConfig(w http.ResponseWriter, r *http.Request) {
+	app := mux.Vars(r)["app"]
+	version, err := s.releaseVersion(r, app, mux.Vars(r)["release"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	vars, err := s.p.ReleaseConfig(r.Context(), app, version)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeConfig(w, vars)
+}
+
+func writeConfig(w http.ResponseWriter, vars api.ConfigVars) {
+	if vars == nil {
+		vars = api.ConfigVars{} // {}, never null
+	}
+	writeJSON(w, http.StatusOK, vars)
+}
+
+// releaseVersion finds the release ident names: its version ("3" or "v3")
+// or its id.
+func (s *server) releaseVersion(r *http.Request, app, ident string) (int, error) {
+	if !releases.IsUUID(ident) {
+		v, err := api.ParseVersion(ident)
+		if err != nil {
+			return 0, invalidRequest(err.Error() + ", or by its id")
+		}
+		return v, nil
+	}
+	rels, err := s.p.Releases(r.Context(), app)
+	if err != nil {
+		return 0, err
+	}
+	for _, rel := range rels {
+		if strings.EqualFold(rel.ID, ident) {
+			return rel.Version, nil
+		}
+	}
+	return 0, fmt.Errorf("release %s of %s: %w", ident, app, releases.ErrNotFound)
 }
 
 // configUpdateOf checks that every value is a string or null. Keys and

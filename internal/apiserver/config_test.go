@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
+	"github.com/paas-dev/paas/internal/releases"
 )
 
 func TestConfigSetAndUnset(t *testing.T) {
@@ -18,12 +20,12 @@ func TestConfigSetAndUnset(t *testing.T) {
 	ctx := context.Background()
 
 	bar, empty := "bar", ""
-	rel, err := c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"FOO": &bar, "EMPTY": &empty, "DB_URL": &bar})
+	all, version, err := c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"FOO": &bar, "EMPTY": &empty, "DB_URL": &bar})
 	if err != nil {
 		t.Fatalf("set: %v", err)
 	}
-	if rel.Version != 1 || !rel.Current || strings.Join(rel.ConfigKeys, ",") != "DB_URL,EMPTY,FOO" {
-		t.Errorf("set returned %+v", rel)
+	if version != 1 || !maps.Equal(all, api.ConfigVars{"FOO": "bar", "EMPTY": "", "DB_URL": "bar"}) {
+		t.Errorf("set returned %v at v%d, want the whole config at v1", all, version)
 	}
 	vars, err := c.Config(ctx, "hello")
 	if err != nil {
@@ -33,15 +35,38 @@ func TestConfigSetAndUnset(t *testing.T) {
 		t.Errorf("config = %v", vars)
 	}
 
-	rel, err = c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"FOO": nil})
+	all, version, err = c.UpdateConfig(ctx, "hello", api.ConfigUpdate{"FOO": nil})
 	if err != nil {
 		t.Fatalf("unset: %v", err)
 	}
-	if got := fake.Last().Changes; len(got) != 1 || got["FOO"] != nil {
+	if got := fake.LastOf("UpdateConfig").Changes; len(got) != 1 || got["FOO"] != nil {
 		t.Errorf("platform got %v, want FOO: nil", got)
 	}
-	if rel.Version != 2 || strings.Join(rel.ConfigKeys, ",") != "DB_URL,EMPTY" {
-		t.Errorf("unset returned %+v", rel)
+	if version != 2 || !maps.Equal(all, api.ConfigVars{"EMPTY": "", "DB_URL": "bar"}) {
+		t.Errorf("unset returned %v at v%d", all, version)
+	}
+
+	// A release keeps the config it was made with; by version or by id.
+	old, err := c.ReleaseConfig(ctx, "hello", 1)
+	if err != nil || old["FOO"] != "bar" {
+		t.Errorf("v1's config = %v, %v", old, err)
+	}
+	rels, err := c.Releases(ctx, "hello")
+	if err != nil || len(rels) != 2 {
+		t.Fatalf("releases = %v, %v", rels, err)
+	}
+	_, srv := newTestServer(t, fake)
+	for _, ident := range []string{"v1", "1", rels[1].ID} {
+		resp := send(t, srv, http.MethodGet, "/apps/hello/releases/"+ident+"/config-vars", "")
+		var got api.ConfigVars
+		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK || got["FOO"] != "bar" {
+			t.Errorf("GET release %s config-vars: %d %v %v", ident, resp.StatusCode, got, err)
+		}
+	}
+	for ident, want := range map[string]int{"v9": http.StatusNotFound, "three": http.StatusBadRequest, "00000000-0000-4000-8000-000000000000": http.StatusNotFound} {
+		if resp := send(t, srv, http.MethodGet, "/apps/hello/releases/"+ident+"/config-vars", ""); resp.StatusCode != want {
+			t.Errorf("GET release %s config-vars: %d, want %d", ident, resp.StatusCode, want)
+		}
 	}
 }
 
@@ -49,11 +74,11 @@ func TestConfigPatchDecodesNullAsUnset(t *testing.T) {
 	fake := apiservertest.NewPlatform("hello")
 	fake.SetConfig("hello", api.ConfigVars{"OLD": "1"})
 	_, srv := newTestServer(t, fake)
-	resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", `{"OLD": null, "NEW": "x=y", "BLANK": ""}`)
+	resp := send(t, srv, http.MethodPatch, "/apps/hello/config-vars", `{"OLD": null, "NEW": "x=y", "BLANK": ""}`)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status = %d: %+v", resp.StatusCode, decodeError(t, resp))
 	}
-	got := fake.Last().Changes
+	got := fake.LastOf("UpdateConfig").Changes
 	if len(got) != 3 {
 		t.Fatalf("platform got %d changes, want 3: %v", len(got), got)
 	}
@@ -70,7 +95,7 @@ func TestConfigPatchDecodesNullAsUnset(t *testing.T) {
 
 func TestConfigOfNewAppIsEmptyObject(t *testing.T) {
 	_, srv := newTestServer(t, apiservertest.NewPlatform("hello"))
-	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/config", "")
+	resp := send(t, srv, http.MethodGet, "/apps/hello/config-vars", "")
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(b)) != "{}" {
 		t.Fatalf("got %d %s, want 200 {}", resp.StatusCode, b)
@@ -100,7 +125,7 @@ func TestConfigPatchRejectsBadBodies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := apiservertest.NewPlatform("hello")
 			_, srv := newTestServer(t, fake)
-			resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", tt.body)
+			resp := send(t, srv, http.MethodPatch, "/apps/hello/config-vars", tt.body)
 			e := decodeError(t, resp)
 			if resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid {
 				t.Fatalf("got %d %q, want 400 invalid", resp.StatusCode, e.ID)
@@ -117,19 +142,34 @@ func TestConfigPatchRejectsBadBodies(t *testing.T) {
 
 func TestConfigPatchPlatformRejectsKey(t *testing.T) {
 	_, srv := newTestServer(t, apiservertest.NewPlatform("hello"))
-	resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", `{"1BAD": "x"}`)
+	resp := send(t, srv, http.MethodPatch, "/apps/hello/config-vars", `{"1BAD": "x"}`)
 	if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid || !strings.Contains(e.Message, `"1BAD"`) {
 		t.Fatalf("got %d %+v, want 400 naming the key", resp.StatusCode, e)
 	}
 }
 
-func TestConfigPatchReturnsRelease(t *testing.T) {
-	_, srv := newTestServer(t, apiservertest.NewPlatform("hello"))
-	resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/config", `{"FOO": "secret-value"}`)
+// PATCH answers the release's whole config, as Heroku's does, and says in
+// headers of paas's own which release it made; that release shows keys, never
+// values.
+func TestConfigPatchAnswersConfigAndRelease(t *testing.T) {
+	fake := apiservertest.NewPlatform("hello")
+	fake.SetConfig("hello", api.ConfigVars{"KEEP": "k"})
+	_, srv := newTestServer(t, fake)
+	resp := send(t, srv, http.MethodPatch, "/apps/hello/config-vars", `{"FOO": "secret-value"}`)
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d: %s", resp.StatusCode, b)
 	}
+	var vars api.ConfigVars
+	if err := json.Unmarshal(b, &vars); err != nil || !maps.Equal(vars, api.ConfigVars{"KEEP": "k", "FOO": "secret-value"}) {
+		t.Fatalf("PATCH answered %s, want the whole config", b)
+	}
+	if resp.Header.Get(api.ReleaseVersionHeader) != "1" || !releases.IsUUID(resp.Header.Get(api.ReleaseIDHeader)) {
+		t.Errorf("release headers: %v", resp.Header)
+	}
+
+	resp = send(t, srv, http.MethodGet, "/v1/apps/hello/releases/1", "")
+	b, _ = io.ReadAll(resp.Body)
 	if strings.Contains(string(b), "secret-value") {
 		t.Errorf("the release shows a config value: %s", b)
 	}
@@ -137,12 +177,9 @@ func TestConfigPatchReturnsRelease(t *testing.T) {
 	if err := json.Unmarshal(b, &rel); err != nil {
 		t.Fatal(err)
 	}
-	for _, field := range []string{"version", "description", "created_by", "created_at", "status", "current", "build_id", "commit", "image", "config_keys", "process_types", "digest"} {
+	for _, field := range []string{"id", "version", "description", "created_by", "created_at", "status", "current", "build_id", "commit", "image", "config_keys", "process_types", "digest"} {
 		if _, ok := rel[field]; !ok {
 			t.Errorf("release lacks %q: %s", field, b)
 		}
-	}
-	if rel["process_types"] == nil {
-		t.Errorf("process_types is null, want []: %s", b)
 	}
 }

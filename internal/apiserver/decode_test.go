@@ -81,8 +81,8 @@ func TestMethodNotAllowed(t *testing.T) {
 		{http.MethodDelete, "/apps", "GET, POST"},
 		{http.MethodPost, "/apps/hello", "DELETE, GET, PATCH"},
 		{http.MethodPost, "/account", "GET"},
-		{http.MethodPut, "/v1/apps/hello/config", "GET, PATCH"},
-		{http.MethodPost, "/v1/apps/hello/config", "GET, PATCH"},
+		{http.MethodPut, "/apps/hello/config-vars", "GET, PATCH"},
+		{http.MethodPost, "/apps/hello/config-vars", "GET, PATCH"},
 		{http.MethodDelete, "/v1/apps/hello/releases", "GET, POST"},
 		{http.MethodDelete, "/v1/apps/hello/releases/v1", "GET"},
 		{http.MethodPost, "/v1/apps/hello/releases/verify", "GET"},
@@ -115,7 +115,7 @@ func TestMethodNotAllowed(t *testing.T) {
 
 func TestUnknownPathIsJSON404(t *testing.T) {
 	_, srv := newTestServer(t, apiservertest.NewPlatform())
-	for _, path := range []string{"/v1/nope", "/v1/apps/hello/nope", "/v1", "/v1/apps/hello/releases/v1/extra", "/v1/apps/hello/config/FOO"} {
+	for _, path := range []string{"/v1/nope", "/v1/apps/hello/nope", "/v1", "/v1/apps/hello/releases/v1/extra", "/apps/hello/config-vars/FOO"} {
 		resp := send(t, srv, http.MethodGet, path, "")
 		if e := decodeError(t, resp); resp.StatusCode != http.StatusNotFound || e.ID != api.IDNotFound {
 			t.Errorf("GET %s: got %d %q, want 404 not_found", path, resp.StatusCode, e.ID)

@@ -18,7 +18,7 @@ import (
 var fuzzRoutes = []struct{ method, path string }{
 	{http.MethodPost, "/apps"},
 	{http.MethodPatch, "/apps/hello"},
-	{http.MethodPatch, "/v1/apps/hello/config"},
+	{http.MethodPatch, "/apps/hello/config-vars"},
 	{http.MethodPost, "/v1/apps/hello/releases"},
 	{http.MethodPatch, "/v1/apps/hello/formation"},
 	{http.MethodPost, "/v1/apps/hello/processes/restart"},

@@ -38,6 +38,8 @@ type Platform interface {
 	// value unsets its key) as one new release and puts it live.
 	Config(ctx context.Context, app string) (api.ConfigVars, error)
 	UpdateConfig(ctx context.Context, app string, changes api.ConfigUpdate, actor string) (api.Release, error)
+	// ReleaseConfig is the config vars of one release.
+	ReleaseConfig(ctx context.Context, app string, version int) (api.ConfigVars, error)
 
 	// Releases lists the app's releases, newest first.
 	Releases(ctx context.Context, app string) ([]api.Release, error)
@@ -123,10 +125,11 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/account", s.byMethod(methods{http.MethodGet: s.getAccount}))
 	r.Handle("/apps", s.byMethod(methods{http.MethodGet: s.listApps, http.MethodPost: s.createApp}))
 	r.Handle("/apps/{app}", s.byMethod(methods{http.MethodGet: s.getApp, http.MethodPatch: s.updateApp, http.MethodDelete: s.destroyApp}))
+	r.Handle("/apps/{app}/config-vars", s.byMethod(methods{http.MethodGet: s.getConfig, http.MethodPatch: s.updateConfig}))
+	r.Handle("/apps/{app}/releases/{release}/config-vars", s.byMethod(methods{http.MethodGet: s.getReleaseConfig}))
 
 	v1 := r.PathPrefix("/v1").Subrouter()
 	v1.NotFoundHandler = conventions(http.HandlerFunc(s.notFound))
-	v1.Handle("/apps/{app}/config", s.byMethod(methods{http.MethodGet: s.getConfig, http.MethodPatch: s.updateConfig}))
 	v1.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.listReleases, http.MethodPost: s.rollback}))
 	// Before {version}, which would otherwise take "verify" and "diff" as versions.
 	v1.Handle("/apps/{app}/releases/verify", s.byMethod(methods{http.MethodGet: s.verifyReleases}))

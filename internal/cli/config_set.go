@@ -60,19 +60,19 @@ func runConfigSet(cmd *cobra.Command, g *globals, opts *configSetOptions) error 
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "Setting %s and restarting %s... ", strings.Join(opts.keys, ", "), name)
-	rel, err := client.UpdateConfig(cmd.Context(), name, opts.changes)
+	_, version, err := client.UpdateConfig(cmd.Context(), name, opts.changes)
 	if err != nil {
 		fmt.Fprintln(out, "failed")
 		return withHint(err, api.IDNotFound, hintListApps)
 	}
-	fmt.Fprintln(out, doneAt(rel))
+	fmt.Fprintln(out, doneAt(version))
 	return nil
 }
 
 // doneAt ends a progress line with the release a change made.
-func doneAt(rel api.Release) string {
-	if rel.Version == 0 {
+func doneAt(version int) string {
+	if version == 0 {
 		return "done"
 	}
-	return fmt.Sprintf("done, v%d", rel.Version)
+	return fmt.Sprintf("done, v%d", version)
 }

@@ -44,11 +44,11 @@ func runConfigUnset(cmd *cobra.Command, g *globals, opts *configUnsetOptions) er
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "Unsetting %s and restarting %s... ", strings.Join(keys, ", "), name)
-	rel, err := client.UpdateConfig(cmd.Context(), name, changes)
+	_, version, err := client.UpdateConfig(cmd.Context(), name, changes)
 	if err != nil {
 		fmt.Fprintln(out, "failed")
 		return withHint(err, api.IDNotFound, hintListApps)
 	}
-	fmt.Fprintln(out, doneAt(rel))
+	fmt.Fprintln(out, doneAt(version))
 	return nil
 }

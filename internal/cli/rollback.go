@@ -54,9 +54,9 @@ func runRollback(cmd *cobra.Command, g *globals, opts *rollbackOptions) error {
 	}
 	if opts.version == 0 {
 		// The daemon chose the release: its description names it.
-		fmt.Fprintf(out, "%s (%s)\n", doneAt(rel), rel.Description)
+		fmt.Fprintf(out, "%s (%s)\n", doneAt(rel.Version), rel.Description)
 		return nil
 	}
-	fmt.Fprintln(out, doneAt(rel))
+	fmt.Fprintln(out, doneAt(rel.Version))
 	return nil
 }

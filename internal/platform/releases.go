@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strconv"
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/releases"
@@ -24,7 +25,7 @@ func (p *Platform) Releases(_ context.Context, app string) ([]api.Release, error
 	}
 	out := make([]api.Release, 0, len(rels))
 	for _, r := range rels {
-		out = append(out, toAPIRelease(r, a.CurrentVersion))
+		out = append(out, toAPIRelease(a, r))
 	}
 	return out, nil
 }
@@ -42,7 +43,19 @@ func (p *Platform) Release(_ context.Context, app string, version int) (api.Rele
 	if err != nil {
 		return api.Release{}, err
 	}
-	return toAPIRelease(r, a.CurrentVersion), nil
+	return toAPIRelease(a, r), nil
+}
+
+// ReleaseConfig returns the config vars of one release of the app.
+func (p *Platform) ReleaseConfig(_ context.Context, app string, version int) (api.ConfigVars, error) {
+	if err := releases.ValidateAppName(app); err != nil {
+		return nil, err
+	}
+	r, err := p.store.Release(app, version)
+	if err != nil {
+		return nil, err
+	}
+	return api.ConfigVars(maps.Clone(r.Config)), nil
 }
 
 // VerifyReleases checks the app's digest chain.
@@ -83,14 +96,15 @@ func (p *Platform) DiffReleases(_ context.Context, app string, from, to int) (ap
 	}, nil
 }
 
-func toAPIRelease(r releases.Release, current int) api.Release {
+func toAPIRelease(a releases.App, r releases.Release) api.Release {
 	return api.Release{
+		ID:           releases.ChildID(a.ID, releases.KindRelease, strconv.Itoa(r.Version)),
 		Version:      r.Version,
 		Description:  r.Description,
 		CreatedBy:    r.CreatedBy,
 		CreatedAt:    r.CreatedAt,
 		Status:       string(r.Status),
-		Current:      r.Version == current,
+		Current:      r.Version == a.CurrentVersion,
 		BuildID:      r.BuildID,
 		Commit:       r.Commit,
 		Image:        r.Image,

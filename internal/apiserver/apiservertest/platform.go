@@ -12,6 +12,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -60,7 +61,8 @@ type Platform struct {
 	apps       map[string]api.App
 	destroyed  []string
 	config     map[string]api.ConfigVars
-	releases   map[string][]api.Release // oldest first
+	releases   map[string][]api.Release    // oldest first
+	relConfig  map[string][]api.ConfigVars // each release's config, by releases' index
 	formations map[string]api.Formation
 	limits     map[string]api.Limits
 	settings   map[string]api.Settings
@@ -72,7 +74,7 @@ var ProcessTypes = []string{"web", "worker"}
 
 // NewPlatform returns a platform that has the named apps.
 func NewPlatform(apps ...string) *Platform {
-	p := &Platform{apps: map[string]api.App{}, config: map[string]api.ConfigVars{}, releases: map[string][]api.Release{},
+	p := &Platform{apps: map[string]api.App{}, config: map[string]api.ConfigVars{}, releases: map[string][]api.Release{}, relConfig: map[string][]api.ConfigVars{},
 		formations: map[string]api.Formation{}, limits: map[string]api.Limits{}, settings: map[string]api.Settings{},
 		domains: map[string][]string{}}
 	for _, name := range apps {
@@ -130,6 +132,15 @@ func (p *Platform) Last() Call {
 		return Call{}
 	}
 	return p.calls[len(p.calls)-1]
+}
+
+// LastOf returns the last call of method, or a zero Call before any.
+func (p *Platform) LastOf(method string) Call {
+	calls := p.CallsTo(method)
+	if len(calls) == 0 {
+		return Call{}
+	}
+	return calls[len(calls)-1]
 }
 
 // Called counts the calls so far.
@@ -314,8 +325,25 @@ func (p *Platform) appendRelease(app string, rel api.Release) api.Release {
 	if rel.ConfigKeys == nil {
 		rel.ConfigKeys = slices.Sorted(maps.Keys(p.config[app]))
 	}
+	if rel.ID == "" {
+		rel.ID = releases.ChildID(p.apps[app].ID, releases.KindRelease, strconv.Itoa(rel.Version))
+	}
 	p.releases[app] = append(rels, rel)
+	p.relConfig[app] = append(p.relConfig[app], maps.Clone(p.config[app]))
 	return rel
+}
+
+// ReleaseConfig is the config a release was made with.
+func (p *Platform) ReleaseConfig(_ context.Context, app string, version int) (api.ConfigVars, error) {
+	err := p.enter(Call{Method: "ReleaseConfig", App: app, Version: version})
+	defer p.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.release(app, version); err != nil {
+		return nil, err
+	}
+	return maps.Clone(p.relConfig[app][version-1]), nil
 }
 
 var configKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -409,6 +437,7 @@ func (p *Platform) Rollback(_ context.Context, app string, version int, actor st
 	if err != nil {
 		return api.Release{}, fmt.Errorf("rollback %s: %w", app, err)
 	}
+	p.config[app] = maps.Clone(p.relConfig[app][target-1]) // the target's config comes back
 	return p.appendRelease(app, api.Release{
 		Description: fmt.Sprintf("Rollback to v%d", target), CreatedBy: actor,
 		BuildID: old.BuildID, Commit: old.Commit, Image: old.Image,
