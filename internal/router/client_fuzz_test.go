@@ -73,7 +73,7 @@ func makeScript(method byte, path, hname, hvalue string, status uint16, extra st
 		s.header.Set(hname, hvalue)
 	}
 
-	code := 100 + int(status)%500
+	code := int(status) % 1000
 	if code == http.StatusSwitchingProtocols {
 		code = http.StatusOK // refused by design: see the top of this file
 	}

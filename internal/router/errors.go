@@ -33,6 +33,7 @@ var (
 	codeConnectFailed   = routerCode{"error", "H19", "Backend connection failed"}
 	codeClientCancelled = routerCode{"info", "H27", "Client Request Interrupted"} // the client's doing, not an error
 	codeMaintenance     = routerCode{"error", "H80", "Maintenance mode"}
+	codeBadResponse     = routerCode{"error", "H17", "Poorly formatted HTTP response"}
 )
 
 func writeUnknownHost(w http.ResponseWriter, req *http.Request) {
@@ -74,6 +75,9 @@ func (b *balancer) handleError(w http.ResponseWriter, req *http.Request, err err
 	case errors.Is(err, errBackendsUnreachable):
 		status, code = http.StatusBadGateway, codeConnectFailed
 		msg = fmt.Sprintf("H19 backend connection failed: no web process of app %q accepted the connection; check its processes with \"paasctl apps:info -a %s\"", b.app, b.app)
+	case errors.Is(err, errBadResponse):
+		status, code = http.StatusBadGateway, codeBadResponse
+		msg = fmt.Sprintf("H17 poorly formatted HTTP response: app %q answered with a status code no client can take", b.app)
 	case isTimeout(err):
 		status, code = http.StatusGatewayTimeout, codeTimeout
 		msg = fmt.Sprintf("H12 request timeout: app %q did not start its response in %s", b.app, b.router.upstream.timeout())

@@ -1,9 +1,12 @@
 package router
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -83,4 +86,23 @@ func TestMaintenanceMode(t *testing.T) {
 	r.SetMaintenance("hello", false)
 	resp, body = get(t, srv, "hello.localhost")
 	wantStatus(t, resp, body, http.StatusOK)
+}
+
+// A status no client could take is a 502 H17, not a panic in ReverseProxy
+// and a dropped connection (found by FuzzBackendClientMatchesTransport).
+func TestStatusBelow100IsA502(t *testing.T) {
+	r := newTestRouter(t)
+	srv := serve(t, r)
+	lines := newLineLog(t, r)
+	r.SetBackendsNamed("hello", []Backend{{Addr: rawBackend(t, func(conn net.Conn, br *bufio.Reader) {
+		for {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			fmt.Fprint(conn, "HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n")
+		}
+	}), Name: "web.1"}})
+	resp, body := get(t, srv, "hello.localhost")
+	wantStatus(t, resp, body, http.StatusBadGateway, "H17")
+	wantLine(t, lines, "hello", map[string]string{"code": "H17", "status": "502"})
 }

@@ -3,6 +3,8 @@ package router
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httputil"
 )
@@ -63,9 +65,18 @@ func newRequestID() string {
 	return hex.EncodeToString(raw[:])
 }
 
+// errBadResponse is a response no client could take: a status outside
+// 100-999. ReverseProxy would panic writing it (a dropped connection for
+// the client, a stack trace in the log every app shares); it is a 502 H17.
+var errBadResponse = errors.New("backend answered with a status code outside 100-999")
+
 // echoRequestID returns the id the app was given to the client, replacing any
-// the app set, so that both sides quote the same one.
+// the app set, so that both sides quote the same one. It refuses a response
+// whose status cannot be written.
 func echoRequestID(resp *http.Response) error {
+	if resp.StatusCode < 100 || resp.StatusCode > 999 {
+		return fmt.Errorf("%w: %d", errBadResponse, resp.StatusCode)
+	}
 	resp.Header.Set(headerRequestID, resp.Request.Header.Get(headerRequestID))
 	return nil
 }
