@@ -65,16 +65,17 @@ func objectTooLarge(t plumbing.ObjectType, size, limit int64) *refusal {
 	return &refusal{fmt.Sprintf("%s of %s exceeds the %s limit per file; keep large files out of the repository", kind, s, l)}
 }
 
-// cappedReader fails with errPushTooLarge once more than left bytes were
-// read.
+// cappedReader fails with over, or errPushTooLarge if over is nil, once more
+// than left bytes were read.
 type cappedReader struct {
 	r    io.Reader
 	left int64
+	over error
 }
 
 func (c *cappedReader) Read(p []byte) (int, error) {
 	if c.left < 0 {
-		return 0, errPushTooLarge
+		return 0, c.tooLarge()
 	}
 	if int64(len(p)) > c.left+1 {
 		p = p[:c.left+1]
@@ -82,9 +83,16 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.left -= int64(n)
 	if c.left < 0 {
-		return n, errPushTooLarge
+		return n, c.tooLarge()
 	}
 	return n, err
+}
+
+func (c *cappedReader) tooLarge() error {
+	if c.over != nil {
+		return c.over
+	}
+	return errPushTooLarge
 }
 
 // receiveObjects stores the pushed packfile in a quarantine of the app's

@@ -22,7 +22,7 @@ type Push struct {
 	// AppID is the id of the app when the push started; the deploy fails
 	// if the app of that name has another by then (destroyed, created again).
 	AppID  string
-	Branch string // "main" or "master"
+	Branch string // "main" or "master"; "" for a build of a source blob (DeploySource)
 	Commit string // 40-hex
 	Repo   *git.Repository
 	// MaxContextBytes and MaxContextFiles bound the build context
