@@ -86,12 +86,13 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 
 // doWithin is do with a timeout of its own.
 func (c *Client) doWithin(ctx context.Context, timeout time.Duration, method, path string, in, out any) error {
-	_, err := c.doResponse(ctx, timeout, method, path, in, out)
+	_, err := c.doResponse(ctx, timeout, method, path, nil, in, out)
 	return err
 }
 
-// doResponse is doWithin that also returns the response's headers.
-func (c *Client) doResponse(ctx context.Context, timeout time.Duration, method, path string, in, out any) (http.Header, error) {
+// doResponse is doWithin with headers of the request's own (extra, may be
+// nil), that also returns the response's headers.
+func (c *Client) doResponse(ctx context.Context, timeout time.Duration, method, path string, extra http.Header, in, out any) (http.Header, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
@@ -108,6 +109,9 @@ func (c *Client) doResponse(ctx context.Context, timeout time.Duration, method, 
 		return nil, fmt.Errorf("build %s %s request: %w", method, path, err)
 	}
 	c.setHeaders(req, in != nil)
+	for k, v := range extra {
+		req.Header[k] = v
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("reach the API: %w", err)
@@ -125,6 +129,30 @@ func (c *Client) doResponse(ctx context.Context, timeout time.Duration, method, 
 		return nil, fmt.Errorf("%s %s: decode response: %w", method, path, err)
 	}
 	return resp.Header, nil
+}
+
+// maxListPages bounds how many pages listAll follows, against a server
+// whose Next-Range never ends.
+const maxListPages = 1000
+
+// listAll gets every item of a list route, starting with the Range header
+// first and following Next-Range until the list is whole.
+func listAll[T any](ctx context.Context, c *Client, path, first string) ([]T, error) {
+	var all []T
+	next := first
+	for range maxListPages {
+		var page []T
+		h, err := c.doResponse(ctx, c.timeout, http.MethodGet, path, http.Header{"Range": {next}}, nil, &page)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		next = h.Get("Next-Range")
+		if next == "" {
+			return all, nil
+		}
+	}
+	return nil, fmt.Errorf("GET %s: the list did not end after %d pages", path, maxListPages)
 }
 
 // setHeaders adds what every request carries: the token, the actor, and

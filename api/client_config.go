@@ -37,7 +37,7 @@ func (c *Client) ReleaseConfig(ctx context.Context, app string, version int) (Co
 // version once it is live.
 func (c *Client) UpdateConfig(ctx context.Context, app string, changes ConfigUpdate) (ConfigVars, int, error) {
 	var vars ConfigVars
-	resp, err := c.doResponse(ctx, c.changeTimeout, http.MethodPatch, configPath(app), changes, &vars)
+	resp, err := c.doResponse(ctx, c.changeTimeout, http.MethodPatch, configPath(app), nil, changes, &vars)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -7,13 +7,9 @@ import (
 	"strconv"
 )
 
-// Releases lists the app's releases, newest first.
+// Releases lists the app's releases, newest first, all of them.
 func (c *Client) Releases(ctx context.Context, app string) ([]Release, error) {
-	var rels []Release
-	if err := c.do(ctx, http.MethodGet, ReleasesPath(app), nil, &rels); err != nil {
-		return nil, err
-	}
-	return rels, nil
+	return listAll[Release](ctx, c, ReleasesPath(app), "version ..; order=desc, max=1000")
 }
 
 // Release describes one release of the app.
@@ -26,8 +22,12 @@ func (c *Client) Release(ctx context.Context, app string, version int) (Release,
 // Rollback appends a release with the build and config of version (0: the
 // release before the current one) and returns it once it is live.
 func (c *Client) Rollback(ctx context.Context, app string, version int) (Release, error) {
+	req := RollbackRequest{}
+	if version > 0 {
+		req.Release = strconv.Itoa(version)
+	}
 	var rel Release
-	err := c.doWithin(ctx, c.changeTimeout, http.MethodPost, ReleasesPath(app), RollbackRequest{Version: version}, &rel)
+	err := c.doWithin(ctx, c.changeTimeout, http.MethodPost, ReleasesPath(app), req, &rel)
 	return rel, err
 }
 

@@ -95,26 +95,47 @@ type CreateAppRequest struct {
 }
 
 // Release is one entry of an app's append-only release ledger: a build and a
-// set of config vars, numbered v1, v2, ... Config values never appear in it.
+// set of config vars, numbered v1, v2, ... It has the shape of Heroku's
+// Platform API release, with paas's own fields (created_by, build_id,
+// commit, image, config_keys, process_types, digest) besides. Config values
+// never appear in it.
 type Release struct {
 	// ID is the release's UUID; routes take it or the version.
-	ID      string `json:"id"`
-	Version int    `json:"version"`
+	ID      string   `json:"id"`
+	Version int      `json:"version"`
+	App     NamedRef `json:"app"`
 	// Description says what made the release: "Deploy 1a2b3c4",
 	// "Set FOO, BAR config vars", "Rollback to v3".
 	Description string    `json:"description"`
-	CreatedBy   string    `json:"created_by"`
 	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 	Status      string    `json:"status"`  // "pending", "succeeded", "failed"
 	Current     bool      `json:"current"` // the release now live
-	BuildID     int       `json:"build_id"`
-	Commit      string    `json:"commit"`
-	Image       string    `json:"image"`
+	// EligibleForRollback is true for a release that went live with a
+	// build: a rollback to it can work (unless retention removed its image).
+	EligibleForRollback bool       `json:"eligible_for_rollback"`
+	User                AccountRef `json:"user"`
+	// Slug is the release's build, null for a release of config alone.
+	Slug           *IDRef   `json:"slug"`
+	AddonPlanNames []string `json:"addon_plan_names"`
+	// OutputStreamURL is where a release phase's output would stream;
+	// paas sends it with the push or build output, so it is always null.
+	OutputStreamURL *string `json:"output_stream_url"`
+
+	CreatedBy string `json:"created_by"` // who asked: "ada@laptop via paasctl", "git push"
+	BuildID   int    `json:"build_id"`
+	Commit    string `json:"commit"`
+	Image     string `json:"image"`
 	// ConfigKeys are the names of the release's config vars, sorted.
 	ConfigKeys   []string `json:"config_keys"`
 	ProcessTypes []string `json:"process_types"` // sorted
 	// Digest covers the release's content and the previous release's digest.
 	Digest string `json:"digest"`
+}
+
+// IDRef names another resource by id alone.
+type IDRef struct {
+	ID string `json:"id"`
 }
 
 // ConfigVars is an app's config, the body of GET /v1/apps/{app}/config.
@@ -124,11 +145,14 @@ type ConfigVars map[string]string
 // string sets the key, null (a nil pointer) unsets it.
 type ConfigUpdate map[string]*string
 
-// RollbackRequest is the body of POST /v1/apps/{app}/releases.
+// RollbackRequest is the body of POST /apps/{app}/releases, Heroku's
+// rollback: a new release with the build and config of Release, a version
+// ("3", "v3") or an id. Without it, the release before the current one.
 type RollbackRequest struct {
-	// Version is the release to roll back to; 0 means the one before the
-	// current release.
-	Version int `json:"rollback_to"`
+	Release string `json:"release,omitempty"`
+	// Slug is Heroku's release of a slug, which paas does not make:
+	// refused with a word on what to do instead.
+	Slug string `json:"slug,omitempty"`
 }
 
 // Verification is the result of checking an app's release digest chain.

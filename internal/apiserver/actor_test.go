@@ -54,7 +54,7 @@ func TestActorHeaderReachesPlatform(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := newLedger(t)
 			_, srv := newTestServer(t, fake)
-			req, err := http.NewRequest(http.MethodPost, srv.URL+"/v1/apps/hello/releases", strings.NewReader(`{}`))
+			req, err := http.NewRequest(http.MethodPost, srv.URL+"/apps/hello/releases", strings.NewReader(`{}`))
 			if err != nil {
 				t.Fatal(err)
 			}

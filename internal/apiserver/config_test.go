@@ -168,7 +168,7 @@ func TestConfigPatchAnswersConfigAndRelease(t *testing.T) {
 		t.Errorf("release headers: %v", resp.Header)
 	}
 
-	resp = send(t, srv, http.MethodGet, "/v1/apps/hello/releases/1", "")
+	resp = send(t, srv, http.MethodGet, "/apps/hello/releases/1", "")
 	b, _ = io.ReadAll(resp.Body)
 	if strings.Contains(string(b), "secret-value") {
 		t.Errorf("the release shows a config value: %s", b)

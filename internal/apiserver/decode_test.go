@@ -83,10 +83,10 @@ func TestMethodNotAllowed(t *testing.T) {
 		{http.MethodPost, "/account", "GET"},
 		{http.MethodPut, "/apps/hello/config-vars", "GET, PATCH"},
 		{http.MethodPost, "/apps/hello/config-vars", "GET, PATCH"},
-		{http.MethodDelete, "/v1/apps/hello/releases", "GET, POST"},
-		{http.MethodDelete, "/v1/apps/hello/releases/v1", "GET"},
-		{http.MethodPost, "/v1/apps/hello/releases/verify", "GET"},
-		{http.MethodPost, "/v1/apps/hello/releases/diff", "GET"},
+		{http.MethodDelete, "/apps/hello/releases", "GET, POST"},
+		{http.MethodDelete, "/apps/hello/releases/v1", "GET"},
+		{http.MethodPost, "/apps/hello/releases/verify", "GET"},
+		{http.MethodPost, "/apps/hello/releases/diff", "GET"},
 		{http.MethodPut, "/v1/apps/hello/formation", "GET, PATCH"},
 		{http.MethodPost, "/v1/apps/hello/processes", "GET"},
 		{http.MethodGet, "/v1/apps/hello/processes/restart", "POST"},
@@ -115,7 +115,7 @@ func TestMethodNotAllowed(t *testing.T) {
 
 func TestUnknownPathIsJSON404(t *testing.T) {
 	_, srv := newTestServer(t, apiservertest.NewPlatform())
-	for _, path := range []string{"/v1/nope", "/v1/apps/hello/nope", "/v1", "/v1/apps/hello/releases/v1/extra", "/apps/hello/config-vars/FOO"} {
+	for _, path := range []string{"/v1/nope", "/v1/apps/hello/nope", "/v1", "/apps/hello/releases/v1/extra", "/apps/hello/config-vars/FOO"} {
 		resp := send(t, srv, http.MethodGet, path, "")
 		if e := decodeError(t, resp); resp.StatusCode != http.StatusNotFound || e.ID != api.IDNotFound {
 			t.Errorf("GET %s: got %d %q, want 404 not_found", path, resp.StatusCode, e.ID)

@@ -19,7 +19,7 @@ var fuzzRoutes = []struct{ method, path string }{
 	{http.MethodPost, "/apps"},
 	{http.MethodPatch, "/apps/hello"},
 	{http.MethodPatch, "/apps/hello/config-vars"},
-	{http.MethodPost, "/v1/apps/hello/releases"},
+	{http.MethodPost, "/apps/hello/releases"},
 	{http.MethodPatch, "/v1/apps/hello/formation"},
 	{http.MethodPost, "/v1/apps/hello/processes/restart"},
 	{http.MethodPatch, "/v1/apps/hello/limits"},

@@ -130,3 +130,60 @@ func TestPlatformAPIConventions(t *testing.T) {
 		t.Errorf("an unknown Range field: %d %+v", resp.StatusCode, e)
 	}
 }
+
+// heroku-go drives config vars and releases: a PATCH per release, the
+// release list cut and followed, info by id and by version, rollback.
+func TestHerokuGoConfigAndReleases(t *testing.T) {
+	fake := apiservertest.NewPlatform("hello")
+	_, srv := newTestServer(t, fake)
+	h := herokuClient(srv.URL)
+	ctx := context.Background()
+
+	for i, kv := range []map[string]*string{
+		{"FOO": heroku.String("1")},
+		{"FOO": heroku.String("2"), "BAR": heroku.String("b")},
+		{"BAR": nil},
+	} {
+		vars, err := h.ConfigVarUpdate(ctx, "hello", kv)
+		if err != nil {
+			t.Fatalf("ConfigVarUpdate %d: %v", i, err)
+		}
+		if i == 2 && (len(vars) != 1 || vars["FOO"] == nil || *vars["FOO"] != "2") {
+			t.Errorf("after unsetting BAR: %v", vars)
+		}
+	}
+	info, err := h.ConfigVarInfoForApp(ctx, "hello")
+	if err != nil || len(info) != 1 || *info["FOO"] != "2" {
+		t.Fatalf("ConfigVarInfoForApp = %v, %v", info, err)
+	}
+
+	var all []heroku.Release
+	lr := &heroku.ListRange{Field: "version", Max: 2}
+	page, err := h.ReleaseList(ctx, "hello", lr)
+	if err != nil || len(page) != 2 || page[0].Version != 1 {
+		t.Fatalf("ReleaseList max 2 = %+v, %v", page, err)
+	}
+	all = append(all, page...)
+	lr.FirstID = "]" + "2"
+	page, err = h.ReleaseList(ctx, "hello", lr)
+	if err != nil || len(page) != 1 || page[0].Version != 3 || !page[0].Current {
+		t.Fatalf("ReleaseList from ]2 = %+v, %v", page, err)
+	}
+	all = append(all, page...)
+
+	byID, err := h.ReleaseInfo(ctx, "hello", all[0].ID)
+	if err != nil || byID.Version != 1 || byID.App.Name != "hello" {
+		t.Fatalf("ReleaseInfo by id = %+v, %v", byID, err)
+	}
+	old, err := h.ConfigVarInfoForAppRelease(ctx, "hello", all[1].ID)
+	if err != nil || *old["BAR"] != "b" {
+		t.Fatalf("ConfigVarInfoForAppRelease v2 = %v, %v", old, err)
+	}
+	rolled, err := h.ReleaseRollback(ctx, "hello", heroku.ReleaseRollbackOpts{Release: all[0].ID})
+	if err != nil || rolled.Version != 4 || rolled.Description != "Rollback to v1" {
+		t.Fatalf("ReleaseRollback = %+v, %v", rolled, err)
+	}
+	if v, err := h.ReleaseInfo(ctx, "hello", "4"); err != nil || !v.Current {
+		t.Errorf("ReleaseInfo by version = %+v, %v", v, err)
+	}
+}

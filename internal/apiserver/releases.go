@@ -3,12 +3,20 @@ package apiserver
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/gorilla/mux"
 	"github.com/paas-dev/paas/api"
 )
 
-const rollbackExample = `{"rollback_to": 3} (or {} for the release before the current one)`
+const rollbackExample = `{"release": "3"} (a version or a release id; {} for the release before the current one)`
+
+// releaseKeys are what GET /apps/{app}/releases can be ranged by; by
+// version unless the Range header says otherwise.
+var releaseKeys = []sortKey[api.Release]{
+	{name: "version", value: func(r api.Release) string { return strconv.Itoa(r.Version) }, numeric: true},
+	{name: "id", value: func(r api.Release) string { return r.ID }},
+}
 
 func (s *server) listReleases(w http.ResponseWriter, r *http.Request) {
 	rels, err := s.p.Releases(r.Context(), mux.Vars(r)["app"])
@@ -16,25 +24,40 @@ func (s *server) listReleases(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]api.Release, len(rels))
-	for i, rel := range rels {
-		out[i] = normalizeRelease(rel)
+	for i := range rels {
+		rels[i] = normalizeRelease(rels[i])
 	}
-	writeJSON(w, http.StatusOK, out)
+	page, status, err := paginate(w, r, rels, releaseKeys...)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, page)
 }
 
+// rollback is Heroku's POST /apps/{app}/releases with "release": a new
+// release with that one's build and config.
 func (s *server) rollback(w http.ResponseWriter, r *http.Request) {
 	var req api.RollbackRequest
-	if e := decodeBody(w, r, &req, rollbackExample); e != nil {
+	if e := decodeLenient(w, r, &req, rollbackExample); e != nil {
 		s.writeError(w, r, e)
 		return
 	}
-	if req.Version < 0 {
-		s.writeError(w, r, invalidBody(`field "rollback_to" must be a release version (1 or more), or 0 for the release before the current one`, rollbackExample))
+	app := mux.Vars(r)["app"]
+	if req.Slug != "" {
+		s.writeError(w, r, invalidRequest(`a release of a slug is not made on paas: deploy with git push, or with POST `+api.AppPath(app)+`/builds; roll back with {"release": "3"}`))
 		return
 	}
-	app := mux.Vars(r)["app"]
-	rel, err := s.p.Rollback(r.Context(), app, req.Version, actorOf(r))
+	version := 0
+	if req.Release != "" {
+		v, err := s.releaseVersion(r, app, req.Release)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		version = v
+	}
+	rel, err := s.p.Rollback(r.Context(), app, version, actorOf(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -45,10 +68,9 @@ func (s *server) rollback(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) getRelease(w http.ResponseWriter, r *http.Request) {
 	vars := mux.Vars(r)
-	version, err := api.ParseVersion(vars["version"])
+	version, err := s.releaseVersion(r, vars["app"], vars["release"])
 	if err != nil {
-		s.writeError(w, r, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid,
-			Message: "release path " + r.URL.Path + ": " + err.Error() + ", as in " + api.ReleasePath(vars["app"], 3)})
+		s.fail(w, r, err)
 		return
 	}
 	rel, err := s.p.Release(r.Context(), vars["app"], version)
@@ -101,6 +123,7 @@ func (s *server) diffReleases(w http.ResponseWriter, r *http.Request) {
 func normalizeRelease(r api.Release) api.Release {
 	r.ConfigKeys = nonNil(r.ConfigKeys)
 	r.ProcessTypes = nonNil(r.ProcessTypes)
+	r.AddonPlanNames = nonNil(r.AddonPlanNames)
 	return r
 }
 

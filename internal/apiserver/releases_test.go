@@ -10,6 +10,7 @@ import (
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
+	"github.com/paas-dev/paas/internal/releases"
 )
 
 // newLedger makes hello with three releases, v3 current.
@@ -40,7 +41,7 @@ func TestReleasesNewestFirst(t *testing.T) {
 
 func TestReleasesOfNewAppIsEmptyList(t *testing.T) {
 	_, srv := newTestServer(t, apiservertest.NewPlatform("hello"))
-	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases", "")
+	resp := send(t, srv, http.MethodGet, "/apps/hello/releases", "")
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(b)) != "[]" {
 		t.Fatalf("got %d %s, want 200 []", resp.StatusCode, b)
@@ -72,7 +73,7 @@ func TestReleaseVersionForms(t *testing.T) {
 		t.Run(tt.path, func(t *testing.T) {
 			fake := newLedger(t)
 			_, srv := newTestServer(t, fake)
-			resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases/"+tt.path, "")
+			resp := send(t, srv, http.MethodGet, "/apps/hello/releases/"+tt.path, "")
 			if tt.version == 0 {
 				e := decodeError(t, resp)
 				if resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid || !strings.Contains(e.Message, "give it as v3 or 3") && !strings.Contains(e.Message, "versions start at v1") {
@@ -105,10 +106,10 @@ func TestVerifyAndDiffAreNotVersions(t *testing.T) {
 	tests := []struct {
 		path, method string
 	}{
-		{"/v1/apps/hello/releases/verify", "VerifyReleases"},
-		{"/v1/apps/hello/releases/diff?from=1&to=v3", "DiffReleases"},
-		{"/v1/apps/hello/releases/v2", "Release"},
-		{"/v1/apps/hello/releases", "Releases"},
+		{"/apps/hello/releases/verify", "VerifyReleases"},
+		{"/apps/hello/releases/diff?from=1&to=v3", "DiffReleases"},
+		{"/apps/hello/releases/v2", "Release"},
+		{"/apps/hello/releases", "Releases"},
 	}
 	for _, tt := range tests {
 		fake := newLedger(t)
@@ -131,7 +132,7 @@ func TestVerifyReleases(t *testing.T) {
 	}
 
 	fake.Verification = &api.Verification{App: "hello", Checked: 2, FirstBad: 2, Problem: "digest does not match"}
-	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases/verify", "")
+	resp := send(t, srv, http.MethodGet, "/apps/hello/releases/verify", "")
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("a broken chain answered %d, want 200: %s", resp.StatusCode, b)
@@ -153,7 +154,7 @@ func TestDiffReleases(t *testing.T) {
 		t.Errorf("platform saw %+v, diff %+v", s, d)
 	}
 
-	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases/diff?from=v1&to=v2", "")
+	resp := send(t, srv, http.MethodGet, "/apps/hello/releases/diff?from=v1&to=v2", "")
 	b, _ := io.ReadAll(resp.Body)
 	for _, want := range []string{`"config_added":["NEW"]`, `"config_removed":[]`, `"processes_changed":[]`, `"commit_from":"1a2b3c4"`, `"image_to":""`} {
 		if !strings.Contains(string(b), want) {
@@ -177,9 +178,9 @@ func TestDiffReleasesQueryErrors(t *testing.T) {
 		t.Run(tt.query, func(t *testing.T) {
 			fake := newLedger(t)
 			_, srv := newTestServer(t, fake)
-			resp := send(t, srv, http.MethodGet, "/v1/apps/hello/releases/diff"+tt.query, "")
+			resp := send(t, srv, http.MethodGet, "/apps/hello/releases/diff"+tt.query, "")
 			e := decodeError(t, resp)
-			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, "/v1/apps/hello/releases/diff?from=v1&to=v3") {
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, "/apps/hello/releases/diff?from=v1&to=v3") {
 				t.Errorf("got %d %q, want 400 with %q and an example", resp.StatusCode, e.Message, tt.want)
 			}
 			if fake.Called() != 0 {
@@ -195,26 +196,29 @@ func TestRollback(t *testing.T) {
 		version int // what the platform sees
 		desc    string
 	}{
+		{``, 0, "Rollback to v2"},
 		{`{}`, 0, "Rollback to v2"},
-		{`{"rollback_to": 0}`, 0, "Rollback to v2"},
-		{`{"rollback_to": 1}`, 1, "Rollback to v1"},
+		{`{"release": "1"}`, 1, "Rollback to v1"},
+		{`{"release": "v1"}`, 1, "Rollback to v1"},
+		{`{"release": "` + releases.ChildID(apiservertest.App("hello").ID, releases.KindRelease, "1") + `"}`, 1, "Rollback to v1"},
+		{`{"release": "1", "description": "Heroku's clients may send one"}`, 1, "Rollback to v1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
 			fake := newLedger(t)
 			_, srv := newTestServer(t, fake)
-			resp := send(t, srv, http.MethodPost, "/v1/apps/hello/releases", tt.body)
+			resp := send(t, srv, http.MethodPost, "/apps/hello/releases", tt.body)
 			var rel api.Release
 			if err := json.NewDecoder(resp.Body).Decode(&rel); err != nil || resp.StatusCode != http.StatusCreated {
 				t.Fatalf("got %d, %v; want 201", resp.StatusCode, err)
 			}
-			if s := fake.Last(); s.Method != "Rollback" || s.Version != tt.version || s.Actor != api.DefaultActor {
+			if s := fake.LastOf("Rollback"); s.Version != tt.version || s.Actor != api.DefaultActor {
 				t.Errorf("platform saw %+v, want Rollback(%d) by %s", s, tt.version, api.DefaultActor)
 			}
 			if rel.Version != 4 || rel.Description != tt.desc {
 				t.Errorf("release %+v", rel)
 			}
-			if loc := resp.Header.Get("Location"); loc != "/v1/apps/hello/releases/v4" {
+			if loc := resp.Header.Get("Location"); loc != "/apps/hello/releases/4" {
 				t.Errorf("Location = %q", loc)
 			}
 		})
@@ -225,7 +229,7 @@ func TestRollbackClient(t *testing.T) {
 	fake := newLedger(t)
 	c, _ := newTestServer(t, fake)
 	rel, err := c.Rollback(context.Background(), "hello", 0)
-	if err != nil || rel.Description != "Rollback to v2" || fake.Last().Version != 0 {
+	if err != nil || rel.Description != "Rollback to v2" || fake.LastOf("Rollback").Version != 0 {
 		t.Fatalf("rollback = %+v, %v; platform saw %+v", rel, err, fake.Last())
 	}
 	if _, err := c.Rollback(context.Background(), "hello", 9); !api.IsNotFound(err) {
@@ -236,25 +240,26 @@ func TestRollbackClient(t *testing.T) {
 func TestRollbackRejectsBadBodies(t *testing.T) {
 	tests := []struct {
 		name, body, want string
+		status           int
 	}{
-		{"empty", ``, "the request body is empty"},
-		{"negative", `{"rollback_to": -1}`, `"rollback_to" must be a release version (1 or more), or 0`},
-		{"string version", `{"rollback_to": "v2"}`, `field "rollback_to" must be an integer, not a JSON string`},
-		{"fraction", `{"rollback_to": 1.5}`, `field "rollback_to" must be an integer`},
-		{"unknown field", `{"version": 2}`, `unknown field "version"`},
-		{"array", `[2]`, "JSON array, not an object"},
+		{"number", `{"release": 2}`, `field "release" must be a string, not a JSON number`, http.StatusBadRequest},
+		{"not a version", `{"release": "two"}`, `"two" is not a release version`, http.StatusBadRequest},
+		{"zero", `{"release": "v0"}`, "versions start at v1", http.StatusBadRequest},
+		{"array", `[2]`, "JSON array, not an object", http.StatusBadRequest},
+		{"slug", `{"slug": "0b5c9d8e-1111-4222-8333-444455556666"}`, "a release of a slug is not made on paas", http.StatusBadRequest},
+		{"unknown id", `{"release": "0b5c9d8e-1111-4222-8333-444455556666"}`, "not found", http.StatusNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := newLedger(t)
 			_, srv := newTestServer(t, fake)
-			resp := send(t, srv, http.MethodPost, "/v1/apps/hello/releases", tt.body)
+			resp := send(t, srv, http.MethodPost, "/apps/hello/releases", tt.body)
 			e := decodeError(t, resp)
-			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, `{"rollback_to": 3}`) {
-				t.Errorf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)
+			if resp.StatusCode != tt.status || !strings.Contains(e.Message, tt.want) {
+				t.Errorf("got %d %q, want %d with %q", resp.StatusCode, e.Message, tt.status, tt.want)
 			}
-			if fake.Called() != 0 {
-				t.Error("platform was called")
+			if len(fake.CallsTo("Rollback")) != 0 {
+				t.Error("the platform was asked to roll back")
 			}
 		})
 	}

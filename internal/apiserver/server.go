@@ -126,15 +126,16 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/apps", s.byMethod(methods{http.MethodGet: s.listApps, http.MethodPost: s.createApp}))
 	r.Handle("/apps/{app}", s.byMethod(methods{http.MethodGet: s.getApp, http.MethodPatch: s.updateApp, http.MethodDelete: s.destroyApp}))
 	r.Handle("/apps/{app}/config-vars", s.byMethod(methods{http.MethodGet: s.getConfig, http.MethodPatch: s.updateConfig}))
+	r.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.listReleases, http.MethodPost: s.rollback}))
+	// Before {release}, which would otherwise take "verify" and "diff" as
+	// releases: paas's own, the digest chain and what changed between two.
+	r.Handle("/apps/{app}/releases/verify", s.byMethod(methods{http.MethodGet: s.verifyReleases}))
+	r.Handle("/apps/{app}/releases/diff", s.byMethod(methods{http.MethodGet: s.diffReleases}))
+	r.Handle("/apps/{app}/releases/{release}", s.byMethod(methods{http.MethodGet: s.getRelease}))
 	r.Handle("/apps/{app}/releases/{release}/config-vars", s.byMethod(methods{http.MethodGet: s.getReleaseConfig}))
 
 	v1 := r.PathPrefix("/v1").Subrouter()
 	v1.NotFoundHandler = conventions(http.HandlerFunc(s.notFound))
-	v1.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.listReleases, http.MethodPost: s.rollback}))
-	// Before {version}, which would otherwise take "verify" and "diff" as versions.
-	v1.Handle("/apps/{app}/releases/verify", s.byMethod(methods{http.MethodGet: s.verifyReleases}))
-	v1.Handle("/apps/{app}/releases/diff", s.byMethod(methods{http.MethodGet: s.diffReleases}))
-	v1.Handle("/apps/{app}/releases/{version}", s.byMethod(methods{http.MethodGet: s.getRelease}))
 	v1.Handle("/apps/{app}/formation", s.byMethod(methods{http.MethodGet: s.getFormation, http.MethodPatch: s.scale}))
 	v1.Handle("/apps/{app}/processes", s.byMethod(methods{http.MethodGet: s.listProcesses}))
 	v1.Handle("/apps/{app}/processes/restart", s.byMethod(methods{http.MethodPost: s.restart}))

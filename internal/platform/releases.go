@@ -25,7 +25,7 @@ func (p *Platform) Releases(_ context.Context, app string) ([]api.Release, error
 	}
 	out := make([]api.Release, 0, len(rels))
 	for _, r := range rels {
-		out = append(out, toAPIRelease(a, r))
+		out = append(out, p.toAPIRelease(a, r))
 	}
 	return out, nil
 }
@@ -43,7 +43,7 @@ func (p *Platform) Release(_ context.Context, app string, version int) (api.Rele
 	if err != nil {
 		return api.Release{}, err
 	}
-	return toAPIRelease(a, r), nil
+	return p.toAPIRelease(a, r), nil
 }
 
 // ReleaseConfig returns the config vars of one release of the app.
@@ -96,21 +96,31 @@ func (p *Platform) DiffReleases(_ context.Context, app string, from, to int) (ap
 	}, nil
 }
 
-func toAPIRelease(a releases.App, r releases.Release) api.Release {
+func (p *Platform) toAPIRelease(a releases.App, r releases.Release) api.Release {
+	var slug *api.IDRef
+	if r.BuildID > 0 {
+		slug = &api.IDRef{ID: releases.ChildID(a.ID, releases.KindBuild, strconv.Itoa(r.BuildID))}
+	}
 	return api.Release{
-		ID:           releases.ChildID(a.ID, releases.KindRelease, strconv.Itoa(r.Version)),
-		Version:      r.Version,
-		Description:  r.Description,
-		CreatedBy:    r.CreatedBy,
-		CreatedAt:    r.CreatedAt,
-		Status:       string(r.Status),
-		Current:      r.Version == a.CurrentVersion,
-		BuildID:      r.BuildID,
-		Commit:       r.Commit,
-		Image:        r.Image,
-		ConfigKeys:   sortedKeys(r.Config),
-		ProcessTypes: sortedKeys(r.Processes),
-		Digest:       r.Digest,
+		ID:                  releases.ChildID(a.ID, releases.KindRelease, strconv.Itoa(r.Version)),
+		App:                 api.NamedRef{ID: a.ID, Name: a.Name},
+		UpdatedAt:           r.CreatedAt,
+		EligibleForRollback: r.Status == releases.StatusSucceeded && r.Image != "",
+		User:                api.AccountRef{ID: p.opts.Account.ID, Email: p.opts.Account.Email},
+		Slug:                slug,
+		AddonPlanNames:      []string{},
+		Version:             r.Version,
+		Description:         r.Description,
+		CreatedBy:           r.CreatedBy,
+		CreatedAt:           r.CreatedAt,
+		Status:              string(r.Status),
+		Current:             r.Version == a.CurrentVersion,
+		BuildID:             r.BuildID,
+		Commit:              r.Commit,
+		Image:               r.Image,
+		ConfigKeys:          sortedKeys(r.Config),
+		ProcessTypes:        sortedKeys(r.Processes),
+		Digest:              r.Digest,
 	}
 }
 

@@ -328,6 +328,9 @@ func (p *Platform) appendRelease(app string, rel api.Release) api.Release {
 	if rel.ID == "" {
 		rel.ID = releases.ChildID(p.apps[app].ID, releases.KindRelease, strconv.Itoa(rel.Version))
 	}
+	rel.App = api.NamedRef{ID: p.apps[app].ID, Name: app}
+	rel.UpdatedAt = rel.CreatedAt
+	rel.User = api.AccountRef{ID: TheAccount.ID, Email: TheAccount.Email}
 	p.releases[app] = append(rels, rel)
 	p.relConfig[app] = append(p.relConfig[app], maps.Clone(p.config[app]))
 	return rel
