@@ -21,4 +21,4 @@ func ValidateProcessType(t string) error {
 	return nil
 }
 
-func formationPath(app string) string { return v1AppPath(app) + "/formation" }
+func formationPath(app string) string { return AppPath(app) + "/formation" }

@@ -129,6 +129,9 @@ type Release struct {
 	// ConfigKeys are the names of the release's config vars, sorted.
 	ConfigKeys   []string `json:"config_keys"`
 	ProcessTypes []string `json:"process_types"` // sorted
+	// Commands are the Procfile's, by process type (as Heroku's slug's
+	// process_types); a type run by the image's own command is absent.
+	Commands map[string]string `json:"commands"`
 	// Digest covers the release's content and the previous release's digest.
 	Digest string `json:"digest"`
 }

@@ -87,7 +87,7 @@ func TestMethodNotAllowed(t *testing.T) {
 		{http.MethodDelete, "/apps/hello/releases/v1", "GET"},
 		{http.MethodPost, "/apps/hello/releases/verify", "GET"},
 		{http.MethodPost, "/apps/hello/releases/diff", "GET"},
-		{http.MethodPut, "/v1/apps/hello/formation", "GET, PATCH"},
+		{http.MethodPut, "/apps/hello/formation", "GET, PATCH"},
 		{http.MethodPost, "/v1/apps/hello/processes", "GET"},
 		{http.MethodGet, "/v1/apps/hello/processes/restart", "POST"},
 		{http.MethodPost, "/v1/apps/hello/limits", "GET, PATCH"},

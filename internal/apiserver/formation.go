@@ -1,78 +1,222 @@
 package apiserver
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/gorilla/mux"
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/releases"
 )
 
-const scaleExample = `{"web": 3, "worker": 1}`
+const (
+	formationBatchExample = `{"updates": [{"type": "web", "quantity": 2}, {"type": "worker", "quantity": "+1", "size": "1g"}]}`
+	formationTypeExample  = `{"quantity": 2, "size": "standard-2X"}`
+)
 
 // maxScale is the most processes of one type an app can run.
 const maxScale = 100
 
-func (s *server) getFormation(w http.ResponseWriter, r *http.Request) {
-	f, err := s.p.Formation(r.Context(), mux.Vars(r)["app"])
+// formationKeys are what GET /apps/{app}/formation can be ranged by.
+var formationKeys = []sortKey[api.FormationEntry]{
+	{name: "type", value: func(f api.FormationEntry) string { return f.Type }},
+	{name: "id", value: func(f api.FormationEntry) string { return f.ID }},
+}
+
+// formation builds the app's formation entries from what the platform
+// keeps apart: the counts, the memory limits, the current release's
+// commands.
+func (s *server) formation(r *http.Request, app string) ([]api.FormationEntry, error) {
+	ctx := r.Context()
+	a, err := s.p.App(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.p.Formation(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	limits, err := s.p.Limits(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	var commands map[string]string
+	if a.CurrentRelease > 0 {
+		rel, err := s.p.Release(ctx, app, a.CurrentRelease)
+		if err != nil {
+			return nil, err
+		}
+		commands = rel.Commands
+	}
+	var out []api.FormationEntry
+	for _, t := range slices.Sorted(maps.Keys(counts)) {
+		size := ""
+		if l, err := api.ParseLimit(limits[t]); err == nil {
+			size = api.FormatMemory(l.Memory)
+		}
+		out = append(out, api.FormationEntry{
+			ID: releases.ChildID(a.ID, releases.KindFormation, t), App: api.NamedRef{ID: a.ID, Name: a.Name},
+			Type: t, Quantity: counts[t], Size: size,
+			DynoSize: api.NamedRef{ID: releases.ChildID(a.ID, "size", size), Name: size},
+			Command:  commands[t], CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		})
+	}
+	return out, nil
+}
+
+func (s *server) listFormation(w http.ResponseWriter, r *http.Request) {
+	entries, err := s.formation(r, mux.Vars(r)["app"])
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if f == nil {
-		f = api.Formation{} // {}, never null
-	}
-	writeJSON(w, http.StatusOK, f)
-}
-
-func (s *server) scale(w http.ResponseWriter, r *http.Request) {
-	// Raw values first, as for config: encoding/json does not say which map
-	// entry has the wrong type.
-	var raw map[string]json.RawMessage
-	if e := decodeBody(w, r, &raw, scaleExample); e != nil {
-		s.writeError(w, r, e)
-		return
-	}
-	change, e := formationOf(raw)
-	if e != nil {
-		s.writeError(w, r, e)
-		return
-	}
-	f, err := s.p.Scale(r.Context(), mux.Vars(r)["app"], change, actorOf(r))
+	page, status, err := paginate(w, r, entries, formationKeys...)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if f == nil {
-		f = api.Formation{}
-	}
-	writeJSON(w, http.StatusOK, f)
+	writeJSON(w, status, page)
 }
 
-// formationOf checks every type's name and count; whether the release has
-// the type is the platform's to say.
-func formationOf(raw map[string]json.RawMessage) (api.Formation, *api.Error) {
-	if len(raw) == 0 {
-		return nil, invalidBody("nothing to scale: give at least one process type and its count", scaleExample)
+// formationEntry finds one process type by its type or its id.
+func (s *server) formationEntry(r *http.Request, app, ident string) (api.FormationEntry, error) {
+	entries, err := s.formation(r, app)
+	if err != nil {
+		return api.FormationEntry{}, err
 	}
-	f := make(api.Formation, len(raw))
-	for _, typ := range slices.Sorted(maps.Keys(raw)) {
-		if e := checkProcessType(typ, scaleExample); e != nil {
-			return nil, e
+	for _, e := range entries {
+		if e.Type == ident || strings.EqualFold(e.ID, ident) {
+			return e, nil
 		}
-		var n int
-		value := bytes.TrimSpace(raw[typ])
-		// null would decode as 0 without an error.
-		if string(value) == "null" || json.Unmarshal(value, &n) != nil || n < 0 || n > maxScale {
-			return nil, invalidBody(fmt.Sprintf("the count of %q is %s: counts are whole numbers from 0 to %d", typ, clip(value), maxScale), scaleExample)
-		}
-		f[typ] = n
 	}
-	return f, nil
+	return api.FormationEntry{}, fmt.Errorf("process type %s of %s: %w (see the Procfile)", ident, app, releases.ErrNotFound)
+}
+
+func (s *server) getFormationType(w http.ResponseWriter, r *http.Request) {
+	vars := mux.Vars(r)
+	e, err := s.formationEntry(r, vars["app"], vars["type"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
+}
+
+// updateFormation is Heroku's batch update: every update names its type.
+func (s *server) updateFormation(w http.ResponseWriter, r *http.Request) {
+	var batch api.FormationBatchUpdate
+	if e := decodeLenient(w, r, &batch, formationBatchExample); e != nil {
+		s.writeError(w, r, e)
+		return
+	}
+	if len(batch.Updates) == 0 {
+		s.writeError(w, r, invalidBody(`"updates" is missing or empty: give at least one process type`, formationBatchExample))
+		return
+	}
+	app := mux.Vars(r)["app"]
+	changed, err := s.applyFormation(r, app, batch.Updates, formationBatchExample)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	entries, err := s.formation(r, app)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := []api.FormationEntry{}
+	for _, e := range entries {
+		if slices.Contains(changed, e.Type) {
+			out = append(out, e)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// updateFormationType changes the one process type the path names.
+func (s *server) updateFormationType(w http.ResponseWriter, r *http.Request) {
+	var u api.FormationUpdate
+	if e := decodeLenient(w, r, &u, formationTypeExample); e != nil {
+		s.writeError(w, r, e)
+		return
+	}
+	vars := mux.Vars(r)
+	cur, err := s.formationEntry(r, vars["app"], vars["type"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u.Type = cur.Type
+	if _, err := s.applyFormation(r, vars["app"], []api.FormationUpdate{u}, formationTypeExample); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e, err := s.formationEntry(r, vars["app"], cur.Type)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
+}
+
+// applyFormation checks every update before it changes anything, then
+// sets the sizes and scales, and returns the types it changed.
+func (s *server) applyFormation(r *http.Request, app string, updates []api.FormationUpdate, example string) ([]string, error) {
+	current, err := s.p.Formation(r.Context(), app)
+	if err != nil {
+		return nil, err
+	}
+	counts := api.Formation{}
+	sizes := api.Limits{}
+	var changed []string
+	for _, u := range updates {
+		if err := api.ValidateProcessType(u.Type); err != nil {
+			return nil, invalidBody(err.Error(), example)
+		}
+		if _, ok := current[u.Type]; !ok {
+			types := slices.Sorted(maps.Keys(current))
+			return nil, invalidRequest(fmt.Sprintf("the app has no process type %q; its types are %s (see the Procfile)", u.Type, strings.Join(types, ", ")))
+		}
+		if u.Quantity != nil {
+			n := u.Quantity.N
+			if u.Quantity.Relative {
+				n += current[u.Type]
+			}
+			if n < 0 || n > maxScale {
+				return nil, invalidBody(fmt.Sprintf("the quantity of %q would be %d: counts are whole numbers from 0 to %d", u.Type, n, maxScale), example)
+			}
+			counts[u.Type] = n
+		}
+		size := u.Size
+		if u.DynoSize != nil && u.DynoSize.Name != "" {
+			size = u.DynoSize.Name
+		}
+		if size != "" {
+			mem, err := api.ParseSize(size)
+			if err != nil {
+				return nil, invalidBody(err.Error(), example)
+			}
+			sizes[u.Type] = api.FormatMemory(mem)
+		}
+		if u.Quantity == nil && size == "" {
+			return nil, invalidBody(fmt.Sprintf("the update of %q changes nothing: give a quantity or a size", u.Type), example)
+		}
+		changed = append(changed, u.Type)
+	}
+	if len(sizes) > 0 {
+		if _, err := s.p.SetLimits(r.Context(), app, sizes); err != nil {
+			return nil, err
+		}
+	}
+	if len(counts) > 0 {
+		if _, err := s.p.Scale(r.Context(), app, counts, actorOf(r)); err != nil {
+			return nil, err
+		}
+	}
+	return changed, nil
 }
 
 func checkProcessType(typ, example string) *api.Error {
@@ -80,13 +224,4 @@ func checkProcessType(typ, example string) *api.Error {
 		return invalidBody(err.Error(), example)
 	}
 	return nil
-}
-
-// clip shortens a value quoted back in a message.
-func clip(b []byte) string {
-	const maxShown = 40
-	if len(b) > maxShown {
-		return string(b[:maxShown]) + "..."
-	}
-	return string(b)
 }

@@ -187,3 +187,42 @@ func TestHerokuGoConfigAndReleases(t *testing.T) {
 		t.Errorf("ReleaseInfo by version = %+v, %v", v, err)
 	}
 }
+
+// heroku-go drives the formation: a batch with Heroku's sizes, one type.
+func TestHerokuGoFormation(t *testing.T) {
+	fake := apiservertest.NewPlatform("hello")
+	_, srv := newTestServer(t, fake)
+	h := herokuClient(srv.URL)
+	ctx := context.Background()
+
+	list, err := h.FormationList(ctx, "hello", nil)
+	if err != nil || len(list) != 2 || list[0].Type != "web" || list[0].Quantity != 1 {
+		t.Fatalf("FormationList = %+v, %v", list, err)
+	}
+	three, size := 3, "standard-2X"
+	var batch heroku.FormationBatchUpdateOpts
+	batch.Updates = append(batch.Updates, struct {
+		DynoSize *struct {
+			ID   *string `json:"id,omitempty" url:"id,omitempty,key"`
+			Name *string `json:"name,omitempty" url:"name,omitempty,key"`
+		} `json:"dyno_size,omitempty" url:"dyno_size,omitempty,key"`
+		Quantity *int   `json:"quantity,omitempty" url:"quantity,omitempty,key"`
+		Type     string `json:"type" url:"type,key"`
+	}{Quantity: &three, Type: "worker", DynoSize: &struct {
+		ID   *string `json:"id,omitempty" url:"id,omitempty,key"`
+		Name *string `json:"name,omitempty" url:"name,omitempty,key"`
+	}{Name: &size}})
+	updated, err := h.FormationBatchUpdate(ctx, "hello", batch)
+	if err != nil || len(updated) != 1 || updated[0].Quantity != 3 || updated[0].Size != "1g" {
+		t.Fatalf("FormationBatchUpdate = %+v, %v", updated, err)
+	}
+	zero := 0
+	web, err := h.FormationUpdate(ctx, "hello", "web", heroku.FormationUpdateOpts{Quantity: &zero})
+	if err != nil || web.Quantity != 0 {
+		t.Fatalf("FormationUpdate = %+v, %v", web, err)
+	}
+	info, err := h.FormationInfo(ctx, "hello", list[1].ID)
+	if err != nil || info.Type != "worker" || info.Quantity != 3 {
+		t.Fatalf("FormationInfo by id = %+v, %v", info, err)
+	}
+}

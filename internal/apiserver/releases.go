@@ -124,6 +124,9 @@ func normalizeRelease(r api.Release) api.Release {
 	r.ConfigKeys = nonNil(r.ConfigKeys)
 	r.ProcessTypes = nonNil(r.ProcessTypes)
 	r.AddonPlanNames = nonNil(r.AddonPlanNames)
+	if r.Commands == nil {
+		r.Commands = map[string]string{}
+	}
 	return r
 }
 

@@ -126,6 +126,8 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/apps", s.byMethod(methods{http.MethodGet: s.listApps, http.MethodPost: s.createApp}))
 	r.Handle("/apps/{app}", s.byMethod(methods{http.MethodGet: s.getApp, http.MethodPatch: s.updateApp, http.MethodDelete: s.destroyApp}))
 	r.Handle("/apps/{app}/config-vars", s.byMethod(methods{http.MethodGet: s.getConfig, http.MethodPatch: s.updateConfig}))
+	r.Handle("/apps/{app}/formation", s.byMethod(methods{http.MethodGet: s.listFormation, http.MethodPatch: s.updateFormation}))
+	r.Handle("/apps/{app}/formation/{type}", s.byMethod(methods{http.MethodGet: s.getFormationType, http.MethodPatch: s.updateFormationType}))
 	r.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.listReleases, http.MethodPost: s.rollback}))
 	// Before {release}, which would otherwise take "verify" and "diff" as
 	// releases: paas's own, the digest chain and what changed between two.
@@ -136,7 +138,6 @@ func (s *server) routes(r *mux.Router) {
 
 	v1 := r.PathPrefix("/v1").Subrouter()
 	v1.NotFoundHandler = conventions(http.HandlerFunc(s.notFound))
-	v1.Handle("/apps/{app}/formation", s.byMethod(methods{http.MethodGet: s.getFormation, http.MethodPatch: s.scale}))
 	v1.Handle("/apps/{app}/processes", s.byMethod(methods{http.MethodGet: s.listProcesses}))
 	v1.Handle("/apps/{app}/processes/restart", s.byMethod(methods{http.MethodPost: s.restart}))
 	v1.Handle("/apps/{app}/limits", s.byMethod(methods{http.MethodGet: s.getLimits, http.MethodPatch: s.setLimits}))

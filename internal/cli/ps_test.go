@@ -126,7 +126,7 @@ func TestScaleErrors(t *testing.T) {
 	}
 
 	r := paasctl(t, "", "scale", "clock=1", "-a", "hello")
-	r.mustFail(t, `v1 has no process type "clock"; its types are web, worker`)
+	r.mustFail(t, `no process type "clock"; its types are web, worker`)
 	if r.stdout != "Scaling hello processes... failed\n" {
 		t.Errorf("stdout = %q", r.stdout)
 	}
