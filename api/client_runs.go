@@ -137,4 +137,4 @@ func orDiscard(w io.Writer) io.Writer {
 	return w
 }
 
-func runsPath(app string) string { return v1AppPath(app) + "/runs" }
+func runsPath(app string) string { return AppPath(app) + "/runs" }

@@ -1,3 +1,4 @@
 package api
 
-func processesPath(app string) string { return v1AppPath(app) + "/processes" }
+// processesPath is the app's dynos, as Heroku names processes.
+func processesPath(app string) string { return AppPath(app) + "/dynos" }

@@ -75,15 +75,32 @@ type AppUpdate struct {
 }
 
 // Process is one container of an app: a process of its formation (web.1)
-// or a one-off (run.1).
+// or a one-off (run.1). It has the shape of Heroku's Platform API dyno,
+// with paas's own fields (started_at, restarts) besides.
 type Process struct {
-	Name      string    `json:"name"`  // "web.1"
-	Type      string    `json:"type"`  // "web"
-	State     string    `json:"state"` // "starting", "up", "crashed", "stopping"
-	Release   int       `json:"release"`
+	// ID names this container: a restart makes a new process with a new id.
+	ID   string   `json:"id"`
+	App  NamedRef `json:"app"`
+	Name string   `json:"name"` // "web.1"
+	Type string   `json:"type"` // "web"
+	// State is Heroku's word: "starting", "up", "crashed", or "down" for
+	// a process being stopped.
+	State   string     `json:"state"`
+	Release ReleaseRef `json:"release"`
+	Command string     `json:"command"` // as the Procfile gives it; "" for the image's own
+	Size    string     `json:"size"`    // its memory limit, "512m"
+	// AttachURL is null: an attached one-off uses paas's run protocol.
+	AttachURL *string   `json:"attach_url"`
+	CreatedAt time.Time `json:"created_at"` // when it started
+	UpdatedAt time.Time `json:"updated_at"`
 	StartedAt time.Time `json:"started_at"`
 	Restarts  int       `json:"restarts"` // since the process's release went live
-	Command   string    `json:"command"`  // as the Procfile gives it; "" for the image's own
+}
+
+// ReleaseRef names a release.
+type ReleaseRef struct {
+	ID      string `json:"id"`
+	Version int    `json:"version"`
 }
 
 // CreateAppRequest is the body of POST /apps. Heroku's region and stack
@@ -191,9 +208,15 @@ type ReleaseDiff struct {
 // lists.
 type Formation map[string]int
 
-// RestartRequest is the body of POST /v1/apps/{app}/processes/restart.
-type RestartRequest struct {
-	Type string `json:"type"` // "" restarts every type
+// CreateDynoRequest is the body of POST /apps/{app}/dynos: Heroku's one-off
+// dyno. paas runs it detached (attach false or absent); an attached one
+// goes through POST /apps/{app}/runs and the run protocol (paasctl run).
+type CreateDynoRequest struct {
+	Command string            `json:"command"`
+	Attach  bool              `json:"attach,omitempty"`
+	Env     map[string]string `json:"env,omitempty"`
+	Size    string            `json:"size,omitempty"`
+	Type    string            `json:"type,omitempty"`
 }
 
 // Limits are the limits of each process type, as ParseLimit reads them: a
@@ -221,7 +244,7 @@ type Settings struct {
 // "auto-rollback-window", "health-path", "boot-timeout", "stop-timeout".
 type SettingsUpdate map[string]string
 
-// RunRequest is the body of POST /v1/apps/{app}/runs.
+// RunRequest is the body of POST /apps/{app}/runs, paas's own one-off run.
 type RunRequest struct {
 	// Command runs through /bin/sh -c in a one-off process of the current
 	// release, with its config.

@@ -88,11 +88,11 @@ func TestMethodNotAllowed(t *testing.T) {
 		{http.MethodPost, "/apps/hello/releases/verify", "GET"},
 		{http.MethodPost, "/apps/hello/releases/diff", "GET"},
 		{http.MethodPut, "/apps/hello/formation", "GET, PATCH"},
-		{http.MethodPost, "/v1/apps/hello/processes", "GET"},
-		{http.MethodGet, "/v1/apps/hello/processes/restart", "POST"},
+		{http.MethodPut, "/apps/hello/dynos", "DELETE, GET, POST"},
+		{http.MethodGet, "/apps/hello/formations/web", "DELETE"},
 		{http.MethodPost, "/v1/apps/hello/limits", "GET, PATCH"},
 		{http.MethodDelete, "/v1/apps/hello/settings", "GET, PATCH"},
-		{http.MethodGet, "/v1/apps/hello/runs", "POST"},
+		{http.MethodGet, "/apps/hello/runs", "POST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {

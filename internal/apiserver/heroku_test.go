@@ -226,3 +226,34 @@ func TestHerokuGoFormation(t *testing.T) {
 		t.Fatalf("FormationInfo by id = %+v, %v", info, err)
 	}
 }
+
+// heroku-go drives dynos: list, info, a detached one-off, restarts.
+func TestHerokuGoDynos(t *testing.T) {
+	fake := apiservertest.NewPlatform("hello")
+	_, srv := newTestServer(t, fake)
+	h := herokuClient(srv.URL)
+	ctx := context.Background()
+
+	list, err := h.DynoList(ctx, "hello", nil)
+	if err != nil || len(list) != 1 || list[0].Name != "web.1" || list[0].State != "up" || list[0].App.Name != "hello" {
+		t.Fatalf("DynoList = %+v, %v", list, err)
+	}
+	info, err := h.DynoInfo(ctx, "hello", list[0].ID)
+	if err != nil || info.Name != "web.1" {
+		t.Fatalf("DynoInfo by id = %+v, %v", info, err)
+	}
+	attach := false
+	created, err := h.DynoCreate(ctx, "hello", heroku.DynoCreateOpts{Command: "rake cleanup", Attach: &attach})
+	if err != nil || created.Name != "run.1" {
+		t.Fatalf("DynoCreate = %+v, %v", created, err)
+	}
+	if _, err := h.DynoRestartAll(ctx, "hello"); err != nil {
+		t.Fatalf("DynoRestartAll: %v", err)
+	}
+	if _, err := h.DynoRestartFormation(ctx, "hello", "web"); err != nil {
+		t.Fatalf("DynoRestartFormation: %v", err)
+	}
+	if got := fake.LastOf("Restart"); got.ProcessType != "web" {
+		t.Errorf("the platform got %+v", got)
+	}
+}

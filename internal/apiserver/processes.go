@@ -3,12 +3,20 @@ package apiserver
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/releases"
 )
 
-const restartExample = `{"type": "web"} (or {} for every type)`
+const createDynoExample = `{"command": "rake db:migrate"}`
+
+// processKeys are what GET /apps/{app}/dynos can be ranged by.
+var processKeys = []sortKey[api.Process]{
+	{name: "name", value: func(p api.Process) string { return p.Name }},
+	{name: "id", value: func(p api.Process) string { return p.ID }},
+}
 
 func (s *server) listProcesses(w http.ResponseWriter, r *http.Request) {
 	procs, err := s.p.Processes(r.Context(), mux.Vars(r)["app"])
@@ -16,37 +24,94 @@ func (s *server) listProcesses(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if procs == nil {
-		procs = []api.Process{} // [], never null
-	}
-	writeJSON(w, http.StatusOK, procs)
-}
-
-func (s *server) restart(w http.ResponseWriter, r *http.Request) {
-	var req api.RestartRequest
-	if e := decodeBody(w, r, &req, restartExample); e != nil {
-		s.writeError(w, r, e)
-		return
-	}
-	if req.Type != "" {
-		if e := checkProcessType(req.Type, restartExample); e != nil {
-			s.writeError(w, r, e)
-			return
-		}
-	}
-	app := mux.Vars(r)["app"]
-	if err := s.p.Restart(r.Context(), app, req.Type); err != nil {
+	page, status, err := paginate(w, r, procs, processKeys...)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	// The restart is done; the processes it started are the answer.
-	procs, err := s.p.Processes(r.Context(), app)
+	writeJSON(w, status, page)
+}
+
+// getProcess finds one process by its name ("web.1") or its id.
+func (s *server) getProcess(w http.ResponseWriter, r *http.Request) {
+	vars := mux.Vars(r)
+	procs, err := s.p.Processes(r.Context(), vars["app"])
 	if err != nil {
-		s.fail(w, r, fmt.Errorf("the processes restarted, but listing them failed: %w", err))
+		s.fail(w, r, err)
 		return
 	}
-	if procs == nil {
-		procs = []api.Process{}
+	for _, p := range procs {
+		if p.Name == vars["dyno"] || strings.EqualFold(p.ID, vars["dyno"]) {
+			writeJSON(w, http.StatusOK, p)
+			return
+		}
 	}
-	writeJSON(w, http.StatusOK, procs)
+	s.fail(w, r, fmt.Errorf("process %s of %s: %w: run paasctl ps to list them", vars["dyno"], vars["app"], releases.ErrNotFound))
+}
+
+// restartAll is Heroku's DELETE /apps/{app}/dynos: every process replaced
+// by a fresh one, without downtime. The answer is {}, as Heroku's.
+func (s *server) restartAll(w http.ResponseWriter, r *http.Request) {
+	if err := s.p.Restart(r.Context(), mux.Vars(r)["app"], ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// restartType is Heroku's DELETE /apps/{app}/formations/{type}.
+func (s *server) restartType(w http.ResponseWriter, r *http.Request) {
+	vars := mux.Vars(r)
+	if err := api.ValidateProcessType(vars["type"]); err != nil {
+		s.writeError(w, r, invalidRequest(err.Error()))
+		return
+	}
+	if err := s.p.Restart(r.Context(), vars["app"], vars["type"]); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// createDyno is Heroku's one-off dyno, run detached: it answers 201 with
+// the process once it started; its output goes to the log stream.
+func (s *server) createDyno(w http.ResponseWriter, r *http.Request) {
+	var req api.CreateDynoRequest
+	if e := decodeLenient(w, r, &req, createDynoExample); e != nil {
+		s.writeError(w, r, e)
+		return
+	}
+	app := mux.Vars(r)["app"]
+	switch {
+	case strings.TrimSpace(req.Command) == "":
+		s.writeError(w, r, invalidBody(`"command" is missing or empty`, createDynoExample))
+		return
+	case req.Attach:
+		s.writeError(w, r, invalidRequest("an attached one-off runs over paas's run protocol: POST "+api.AppPath(app)+"/runs (paasctl run does), or send attach false to run it in the background"))
+		return
+	case len(req.Env) > 0:
+		s.writeError(w, r, invalidRequest(`"env" is not supported: a one-off runs with the app's config vars; set more with PATCH `+api.AppPath(app)+"/config-vars"))
+		return
+	case req.Size != "":
+		s.writeError(w, r, invalidRequest(`"size" is not supported: a one-off gets the "run" limits; change them with paasctl ps:limit run=SIZE`))
+		return
+	}
+	res, err := s.p.Run(r.Context(), app, api.RunRequest{Command: req.Command}, nil, nil, nil)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	procs, err := s.p.Processes(r.Context(), app)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("the one-off %s started, but listing it failed: %w", res.Process, err))
+		return
+	}
+	out := api.Process{Name: res.Process, Type: "run", State: "starting", Command: req.Command} // if it ended already
+	for _, p := range procs {
+		if p.Name == res.Process {
+			out = p
+		}
+	}
+	w.Header().Set("Location", api.AppPath(app)+"/dynos/"+res.Process)
+	writeJSON(w, http.StatusCreated, out)
 }

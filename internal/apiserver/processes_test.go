@@ -32,12 +32,12 @@ func TestProcesses(t *testing.T) {
 		t.Errorf("processes = %+v", procs)
 	}
 
-	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/processes", "")
+	resp := send(t, srv, http.MethodGet, "/apps/hello/dynos", "")
 	var raw []map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil {
 		t.Fatal(err)
 	}
-	for _, field := range []string{"name", "type", "state", "release", "started_at", "restarts", "command"} {
+	for _, field := range []string{"id", "app", "name", "type", "state", "release", "size", "attach_url", "created_at", "updated_at", "started_at", "restarts", "command"} {
 		if _, ok := raw[0][field]; !ok {
 			t.Errorf("process lacks %q: %v", field, raw[0])
 		}
@@ -50,7 +50,7 @@ func TestProcessesNoneIsEmptyList(t *testing.T) {
 	if _, err := c.Scale(context.Background(), "hello", api.Formation{"web": 0}); err != nil {
 		t.Fatal(err)
 	}
-	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/processes", "")
+	resp := send(t, srv, http.MethodGet, "/apps/hello/dynos", "")
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(b)) != "[]" {
 		t.Fatalf("got %d %s, want 200 []", resp.StatusCode, b)
@@ -82,9 +82,15 @@ func TestRestart(t *testing.T) {
 	if _, err := c.Restart(ctx, "hello", ""); err != nil || lastRestart().ProcessType != "" {
 		t.Errorf("restart all: %v, platform got %q", err, lastRestart().ProcessType)
 	}
-	resp := send(t, srv, http.MethodPost, "/v1/apps/hello/processes/restart", `{}`)
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("POST {}: %d", resp.StatusCode)
+	for _, path := range []string{"/apps/hello/dynos", "/apps/hello/formations/worker"} {
+		resp := send(t, srv, http.MethodDelete, path, "")
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(b)) != "{}" {
+			t.Errorf("DELETE %s: %d %s, want 200 {}", path, resp.StatusCode, b)
+		}
+	}
+	if got := lastRestart(); got.ProcessType != "worker" {
+		t.Errorf("DELETE formations/worker: the platform got %+v", got)
 	}
 
 	_, err = c.Restart(ctx, "hello", "clock")
@@ -96,27 +102,41 @@ func TestRestart(t *testing.T) {
 	}
 }
 
-func TestRestartRejectsBadBodies(t *testing.T) {
-	tests := []struct {
-		name, body, want string
-	}{
-		{"empty body", ``, "the request body is empty"},
-		{"unknown field", `{"types": ["web"]}`, `unknown field "types"`},
-		{"bad type", `{"type": "web.1"}`, `"web.1" is not a process type`},
-		{"wrong type", `{"type": 1}`, `field "type" must be a string`},
+func TestDynoInfoAndCreate(t *testing.T) {
+	fake := apiservertest.NewPlatform("hello")
+	_, srv := newTestServer(t, fake)
+	var p api.Process
+	resp := send(t, srv, http.MethodGet, "/apps/hello/dynos/web.1", "")
+	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil || p.Name != "web.1" || p.ID == "" {
+		t.Fatalf("GET web.1: %d %+v %v", resp.StatusCode, p, err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fake := apiservertest.NewPlatform("hello")
-			_, srv := newTestServer(t, fake)
-			resp := send(t, srv, http.MethodPost, "/v1/apps/hello/processes/restart", tt.body)
-			e := decodeError(t, resp)
-			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, restartExample) {
-				t.Fatalf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)
-			}
-			if n := fake.Called(); n != 0 {
-				t.Errorf("platform called %d times, want 0", n)
-			}
-		})
+	resp = send(t, srv, http.MethodGet, "/apps/hello/dynos/"+p.ID, "")
+	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil || p.Name != "web.1" {
+		t.Fatalf("GET by id: %d %+v %v", resp.StatusCode, p, err)
+	}
+	if resp := send(t, srv, http.MethodGet, "/apps/hello/dynos/web.9", ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET web.9: %d, want 404", resp.StatusCode)
+	}
+
+	resp = send(t, srv, http.MethodPost, "/apps/hello/dynos", `{"command": "rake cleanup", "attach": false, "time_to_live": 600}`)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST dynos: %d %+v", resp.StatusCode, decodeError(t, resp))
+	}
+	if got := fake.LastOf("Run").Run; got != (api.RunRequest{Command: "rake cleanup"}) {
+		t.Errorf("the platform ran %+v", got)
+	}
+	for body, want := range map[string]string{
+		`{}`:                                  `"command" is missing`,
+		`{"command": "x", "attach": true}`:    "run protocol",
+		`{"command": "x", "env": {"A": "1"}}`: `"env" is not supported`,
+		`{"command": "x", "size": "2X"}`:      `"size" is not supported`,
+	} {
+		resp := send(t, srv, http.MethodPost, "/apps/hello/dynos", body)
+		if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, want) {
+			t.Errorf("POST dynos %s: %d %q, want 400 with %q", body, resp.StatusCode, e.Message, want)
+		}
+	}
+	if resp := send(t, srv, http.MethodDelete, "/apps/hello/formations/web.1", ""); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("DELETE formations/web.1: %d, want 400", resp.StatusCode)
 	}
 }

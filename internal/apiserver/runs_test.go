@@ -167,7 +167,7 @@ func TestRunAttachedRefusedBeforeUpgrade(t *testing.T) {
 func TestRunAttachedNeedsUpgradeHeaders(t *testing.T) {
 	fake := apiservertest.NewPlatform("hello")
 	_, srv := newTestServer(t, fake)
-	resp := send(t, srv, http.MethodPost, "/v1/apps/hello/runs", `{"command": "ls", "attach": true}`)
+	resp := send(t, srv, http.MethodPost, "/apps/hello/runs", `{"command": "ls", "attach": true}`)
 	e := decodeError(t, resp)
 	if resp.StatusCode != http.StatusUpgradeRequired || !strings.Contains(e.Message, "Upgrade: paas-run") || resp.Header.Get("Upgrade") != "paas-run" {
 		t.Fatalf("got %d %+v, want 426 naming the headers", resp.StatusCode, e)
@@ -188,7 +188,7 @@ func TestRunDetached(t *testing.T) {
 		t.Errorf("platform got %+v", got)
 	}
 
-	resp := send(t, srv, http.MethodPost, "/v1/apps/hello/runs", `{"command": "rake cleanup"}`)
+	resp := send(t, srv, http.MethodPost, "/apps/hello/runs", `{"command": "rake cleanup"}`)
 	var body map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		t.Fatal(err)
@@ -205,7 +205,7 @@ func TestRunRejectsBadBodies(t *testing.T) {
 	for _, body := range []string{``, `{}`, `{"command": ""}`, `{"command": "ls", "tty": true}`, `{"command": ["ls"]}`} {
 		fake := apiservertest.NewPlatform("hello")
 		_, srv := newTestServer(t, fake)
-		resp := send(t, srv, http.MethodPost, "/v1/apps/hello/runs", body)
+		resp := send(t, srv, http.MethodPost, "/apps/hello/runs", body)
 		if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, runExample) {
 			t.Errorf("body %s: got %d %q, want 400 with the example", body, resp.StatusCode, e.Message)
 		}
@@ -397,7 +397,7 @@ func TestRunRawClientSendsStdinEarly(t *testing.T) {
 	}
 	defer conn.Close()
 	body := `{"command": "cat", "attach": true}`
-	fmt.Fprintf(conn, "POST /v1/apps/hello/runs HTTP/1.1\r\nHost: paas\r\nAuthorization: Bearer %s\r\n"+
+	fmt.Fprintf(conn, "POST /apps/hello/runs HTTP/1.1\r\nHost: paas\r\nAuthorization: Bearer %s\r\n"+
 		"Connection: Upgrade\r\nUpgrade: paas-run\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%searly input\n",
 		testToken, len(body), body)
 	conn.(*net.TCPConn).CloseWrite()
@@ -466,7 +466,7 @@ func TestRunNotStartedForAClientGoneBeforeTheUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := `{"command": "echo hi", "attach": true}`
-	fmt.Fprintf(conn, "POST /v1/apps/hello/runs HTTP/1.1\r\nHost: paas\r\nAuthorization: Bearer %s\r\nConnection: Upgrade\r\nUpgrade: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+	fmt.Fprintf(conn, "POST /apps/hello/runs HTTP/1.1\r\nHost: paas\r\nAuthorization: Bearer %s\r\nConnection: Upgrade\r\nUpgrade: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 		testToken, api.RunProtocol, len(body), body)
 	select {
 	case <-g.entered:

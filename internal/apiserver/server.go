@@ -128,6 +128,11 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/apps/{app}/config-vars", s.byMethod(methods{http.MethodGet: s.getConfig, http.MethodPatch: s.updateConfig}))
 	r.Handle("/apps/{app}/formation", s.byMethod(methods{http.MethodGet: s.listFormation, http.MethodPatch: s.updateFormation}))
 	r.Handle("/apps/{app}/formation/{type}", s.byMethod(methods{http.MethodGet: s.getFormationType, http.MethodPatch: s.updateFormationType}))
+	r.Handle("/apps/{app}/dynos", s.byMethod(methods{http.MethodGet: s.listProcesses, http.MethodPost: s.createDyno, http.MethodDelete: s.restartAll}))
+	r.Handle("/apps/{app}/dynos/{dyno}", s.byMethod(methods{http.MethodGet: s.getProcess}))
+	r.Handle("/apps/{app}/formations/{type}", s.byMethod(methods{http.MethodDelete: s.restartType}))
+	// paas's own: an attached one-off over the run protocol.
+	r.Handle("/apps/{app}/runs", s.byMethod(methods{http.MethodPost: s.createRun}))
 	r.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.listReleases, http.MethodPost: s.rollback}))
 	// Before {release}, which would otherwise take "verify" and "diff" as
 	// releases: paas's own, the digest chain and what changed between two.
@@ -138,11 +143,8 @@ func (s *server) routes(r *mux.Router) {
 
 	v1 := r.PathPrefix("/v1").Subrouter()
 	v1.NotFoundHandler = conventions(http.HandlerFunc(s.notFound))
-	v1.Handle("/apps/{app}/processes", s.byMethod(methods{http.MethodGet: s.listProcesses}))
-	v1.Handle("/apps/{app}/processes/restart", s.byMethod(methods{http.MethodPost: s.restart}))
 	v1.Handle("/apps/{app}/limits", s.byMethod(methods{http.MethodGet: s.getLimits, http.MethodPatch: s.setLimits}))
 	v1.Handle("/apps/{app}/settings", s.byMethod(methods{http.MethodGet: s.getSettings, http.MethodPatch: s.updateSettings}))
-	v1.Handle("/apps/{app}/runs", s.byMethod(methods{http.MethodPost: s.createRun}))
 	v1.Handle("/apps/{app}/domains", s.byMethod(methods{http.MethodGet: s.listDomains, http.MethodPost: s.addDomain}))
 	v1.Handle("/apps/{app}/domains/{domain}", s.byMethod(methods{http.MethodDelete: s.removeDomain}))
 	v1.Handle("/openapi.yaml", s.byMethod(methods{http.MethodGet: serveSpec}))

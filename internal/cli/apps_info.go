@@ -64,7 +64,7 @@ func runAppsInfo(cmd *cobra.Command, g *globals, opts *appsInfoOptions) error {
 	fmt.Fprintln(out, "\n=== Processes")
 	tw = newTable(out)
 	for _, p := range app.Processes {
-		fmt.Fprintf(tw, "%s\t%s\t%s\tsince %s\n", p.Name, p.State, release(p.Release), p.StartedAt.UTC().Format(time.RFC3339))
+		fmt.Fprintf(tw, "%s\t%s\t%s\tsince %s\n", p.Name, p.State, release(p.Release.Version), p.StartedAt.UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()
 }

@@ -47,7 +47,7 @@ func TestAppsInfo(t *testing.T) {
 	app := apiservertest.App("hello")
 	app.CurrentRelease = 3
 	app.Commit = "0123abc"
-	app.Processes = []api.Process{{Name: "web.1", State: "up", Release: 3, StartedAt: app.CreatedAt}}
+	app.Processes = []api.Process{{Name: "web.1", State: "up", Release: api.ReleaseRef{Version: 3}, StartedAt: app.CreatedAt}}
 	fake := apiservertest.NewPlatform()
 	fake.PutApp(app)
 	startDaemon(t, fake)

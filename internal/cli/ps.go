@@ -90,7 +90,7 @@ func printProcess(w io.Writer, p api.Process, now time.Time) {
 	if !p.StartedAt.IsZero() {
 		fmt.Fprintf(w, " %s (%s)", p.StartedAt.UTC().Format("2006/01/02 15:04:05"), ago(now.Sub(p.StartedAt)))
 	}
-	fmt.Fprintf(w, ", %s, %s", release(p.Release), plural(p.Restarts, "restart"))
+	fmt.Fprintf(w, ", %s, %s", release(p.Release.Version), plural(p.Restarts, "restart"))
 	if p.Command != "" {
 		fmt.Fprintf(w, ": %s", p.Command)
 	}

@@ -24,11 +24,11 @@ func TestPs(t *testing.T) {
 	stopClock(t, now)
 	fake := apiservertest.NewPlatform("hello")
 	fake.ProcessList = []api.Process{
-		{Name: "worker.1", Type: "worker", State: "starting", Release: 3, StartedAt: now.Add(-20 * time.Second), Command: "./worker"},
-		{Name: "web.10", Type: "web", State: "up", Release: 3, StartedAt: now.Add(-26 * time.Hour), Command: "npm start"},
-		{Name: "run.1", Type: "run", State: "up", Release: 3, StartedAt: now.Add(-90 * time.Second), Command: "bash"},
-		{Name: "web.2", Type: "web", State: "crashed", Release: 2, StartedAt: now.Add(-2 * time.Hour), Restarts: 1, Command: "npm start"},
-		{Name: "clock.1", State: "up", Release: 3, StartedAt: now.Add(-3 * time.Minute)},
+		{Name: "worker.1", Type: "worker", State: "starting", Release: api.ReleaseRef{Version: 3}, StartedAt: now.Add(-20 * time.Second), Command: "./worker"},
+		{Name: "web.10", Type: "web", State: "up", Release: api.ReleaseRef{Version: 3}, StartedAt: now.Add(-26 * time.Hour), Command: "npm start"},
+		{Name: "run.1", Type: "run", State: "up", Release: api.ReleaseRef{Version: 3}, StartedAt: now.Add(-90 * time.Second), Command: "bash"},
+		{Name: "web.2", Type: "web", State: "crashed", Release: api.ReleaseRef{Version: 2}, StartedAt: now.Add(-2 * time.Hour), Restarts: 1, Command: "npm start"},
+		{Name: "clock.1", State: "up", Release: api.ReleaseRef{Version: 3}, StartedAt: now.Add(-3 * time.Minute)},
 	}
 	startDaemon(t, fake)
 
@@ -52,7 +52,7 @@ run.1: up 2026/11/26 09:01:30 (~ 1m ago), v3, 0 restarts: bash
 
 	var procs []api.Process
 	out = paasctl(t, "", "ps", "-a", "hello", "--json").mustSucceed(t)
-	if err := json.Unmarshal([]byte(out), &procs); err != nil || len(procs) != 5 || procs[3].Restarts != 1 || procs[0].Command != "./worker" {
+	if err := json.Unmarshal([]byte(out), &procs); err != nil || len(procs) != 5 || procs[3].Restarts != 1 || procs[4].Command != "./worker" {
 		t.Errorf("ps --json = %+v, %v", procs, err)
 	}
 }

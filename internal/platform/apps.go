@@ -211,7 +211,7 @@ func (p *Platform) describe(ctx context.Context, a releases.App) (api.App, error
 		return api.App{}, fmt.Errorf("describe app %s: list processes: %w", a.Name, err)
 	}
 	for _, pr := range procs {
-		out.Processes = append(out.Processes, api.Process{Name: pr.Name, State: pr.State, Release: pr.Release, StartedAt: pr.StartedAt})
+		out.Processes = append(out.Processes, toAPIProcess(a, pr, p.limitOf(st, pr.Type).Memory))
 	}
 	return out, nil
 }

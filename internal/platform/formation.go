@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/paas-dev/paas/api"
@@ -141,7 +142,12 @@ func (p *Platform) Processes(ctx context.Context, app string) ([]api.Process, er
 	if err := releases.ValidateAppName(app); err != nil {
 		return nil, err
 	}
-	if _, err := p.store.App(app); err != nil {
+	a, err := p.store.App(app)
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.store.Settings(app)
+	if err != nil {
 		return nil, err
 	}
 	procs, err := p.runner.Processes(ctx, app)
@@ -150,7 +156,7 @@ func (p *Platform) Processes(ctx context.Context, app string) ([]api.Process, er
 	}
 	out := make([]api.Process, 0, len(procs))
 	for _, pr := range procs {
-		out = append(out, toAPIProcess(pr))
+		out = append(out, toAPIProcess(a, pr, p.limitOf(st, pr.Type).Memory))
 	}
 	return out, nil
 }
@@ -217,9 +223,20 @@ func formationString(f map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-func toAPIProcess(pr runner.Process) api.Process {
+// toAPIProcess describes a process of app a with its memory limit.
+func toAPIProcess(a releases.App, pr runner.Process, memory int64) api.Process {
+	state := pr.State
+	if state == runner.StateStopping {
+		state = "down" // Heroku's word for a dyno on its way out
+	}
 	return api.Process{
-		Name: pr.Name, Type: pr.Type, State: pr.State, Release: pr.Release,
-		StartedAt: pr.StartedAt, Restarts: pr.Restarts, Command: pr.Command,
+		ID:   releases.ChildID(a.ID, releases.KindDyno, pr.ContainerID),
+		App:  api.NamedRef{ID: a.ID, Name: a.Name},
+		Name: pr.Name, Type: pr.Type, State: state,
+		Release:   api.ReleaseRef{ID: releases.ChildID(a.ID, releases.KindRelease, strconv.Itoa(pr.Release)), Version: pr.Release},
+		Command:   pr.Command,
+		Size:      api.FormatMemory(memory),
+		CreatedAt: pr.StartedAt, UpdatedAt: pr.StartedAt, StartedAt: pr.StartedAt,
+		Restarts: pr.Restarts,
 	}
 }

@@ -533,7 +533,9 @@ func (p *Platform) Processes(_ context.Context, app string) ([]api.Process, erro
 	var out []api.Process // nil for none: the handler must still answer []
 	for _, t := range slices.Sorted(maps.Keys(cur)) {
 		for i := range cur[t] {
-			out = append(out, api.Process{Name: fmt.Sprintf("%s.%d", t, i+1), Type: t, State: "up", Release: 1,
+			name := fmt.Sprintf("%s.%d", t, i+1)
+			out = append(out, api.Process{ID: releases.ChildID(p.apps[app].ID, releases.KindDyno, name), App: api.NamedRef{ID: p.apps[app].ID, Name: app},
+				Name: name, Type: t, State: "up", Release: api.ReleaseRef{Version: 1}, Size: "512m",
 				StartedAt: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), Command: "./" + t})
 		}
 	}
