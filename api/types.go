@@ -262,12 +262,32 @@ type RunResult struct {
 	ExitCode int    `json:"exit_code"`
 }
 
-// AddDomainRequest is the body of POST /v1/apps/{app}/domains. The answer to
-// it, as to GET and DELETE, is the app's custom domains: a sorted JSON array
-// of names.
+// Domain is a host name the router serves an app at, as Heroku's Platform
+// API shows one: the app's own "<app>.<PAAS_DOMAIN>" (kind "heroku", as
+// Heroku names its default) or a custom one (kind "custom").
+type Domain struct {
+	ID       string   `json:"id"`
+	App      NamedRef `json:"app"`
+	Hostname string   `json:"hostname"`
+	Kind     string   `json:"kind"`
+	// CNAME is where to point a custom domain's DNS: the app's own host.
+	CNAME *string `json:"cname"`
+	// Status is "succeeded": the router serves a domain from when it is
+	// added.
+	Status      string    `json:"status"`
+	SNIEndpoint *NamedRef `json:"sni_endpoint"`
+	AcmStatus   *string   `json:"acm_status"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// AddDomainRequest is the body of POST /apps/{app}/domains.
 type AddDomainRequest struct {
-	// Domain is a host name, "www.example.com", or a wildcard that matches
-	// one more label, "*.example.com". Not under PAAS_DOMAIN, not an IP
-	// address.
-	Domain string `json:"domain"`
+	// Hostname is a host name, "www.example.com", or a wildcard that
+	// matches one more label, "*.example.com". Not under PAAS_DOMAIN, not
+	// an IP address.
+	Hostname string `json:"hostname"`
+	// SNIEndpoint is accepted, as Heroku's clients send it, and must be
+	// null: the router's certificate serves every domain it covers.
+	SNIEndpoint *string `json:"sni_endpoint,omitempty"`
 }

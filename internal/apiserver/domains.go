@@ -1,57 +1,159 @@
 package apiserver
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/gorilla/mux"
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/releases"
 )
 
-const addDomainExample = `{"domain": "www.example.com"}`
+const addDomainExample = `{"hostname": "www.example.com"}`
+
+// domainKeys are what GET /apps/{app}/domains can be ranged by.
+var domainKeys = []sortKey[api.Domain]{
+	{name: "hostname", value: func(d api.Domain) string { return d.Hostname }},
+	{name: "id", value: func(d api.Domain) string { return d.ID }},
+}
+
+// domains describes every host the app is served at: its own and its
+// custom domains.
+func (s *server) domains(r *http.Request, app string) (api.App, []api.Domain, error) {
+	a, err := s.p.App(r.Context(), app)
+	if err != nil {
+		return api.App{}, nil, err
+	}
+	custom, err := s.p.Domains(r.Context(), app)
+	if err != nil {
+		return api.App{}, nil, err
+	}
+	own := ownHost(a)
+	out := []api.Domain{domainOf(a, own, api.DomainKindHeroku, own)}
+	for _, d := range custom {
+		out = append(out, domainOf(a, d, api.DomainKindCustom, own))
+	}
+	return a, out, nil
+}
+
+// ownHost is the host of the app's web URL, <app>.<PAAS_DOMAIN>.
+func ownHost(a api.App) string {
+	if u, err := url.Parse(a.WebURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return a.Name
+}
+
+func domainOf(a api.App, host, kind, own string) api.Domain {
+	d := api.Domain{
+		ID: releases.ChildID(a.ID, releases.KindDomain, host), App: api.NamedRef{ID: a.ID, Name: a.Name},
+		Hostname: host, Kind: kind, Status: "succeeded", CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+	}
+	if kind == api.DomainKindCustom {
+		d.CNAME = &own
+	}
+	return d
+}
 
 func (s *server) listDomains(w http.ResponseWriter, r *http.Request) {
-	ds, err := s.p.Domains(r.Context(), mux.Vars(r)["app"])
+	_, all, err := s.domains(r, mux.Vars(r)["app"])
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, domainList(ds))
+	page, status, err := paginate(w, r, all, domainKeys...)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, page)
+}
+
+// findDomain finds one of the app's domains by host name or id.
+func (s *server) findDomain(r *http.Request, app, ident string) (api.Domain, error) {
+	_, all, err := s.domains(r, app)
+	if err != nil {
+		return api.Domain{}, err
+	}
+	i := slices.IndexFunc(all, func(d api.Domain) bool {
+		return strings.EqualFold(d.Hostname, ident) || strings.EqualFold(d.ID, ident)
+	})
+	if i < 0 {
+		return api.Domain{}, fmt.Errorf("domain %s: %w on app %s", ident, releases.ErrNotFound, app)
+	}
+	return all[i], nil
+}
+
+func (s *server) getDomain(w http.ResponseWriter, r *http.Request) {
+	vars := mux.Vars(r)
+	d, err := s.findDomain(r, vars["app"], vars["domain"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
 }
 
 func (s *server) addDomain(w http.ResponseWriter, r *http.Request) {
 	var req api.AddDomainRequest
-	if e := decodeBody(w, r, &req, addDomainExample); e != nil {
+	if e := decodeLenient(w, r, &req, addDomainExample); e != nil {
 		s.writeError(w, r, e)
 		return
 	}
-	if req.Domain == "" {
-		s.writeError(w, r, invalidBody(`the field "domain" is missing or empty`, addDomainExample))
+	if req.Hostname == "" {
+		s.writeError(w, r, invalidBody(`the field "hostname" is missing or empty`, addDomainExample))
+		return
+	}
+	if req.SNIEndpoint != nil && *req.SNIEndpoint != "" {
+		s.writeError(w, r, invalidRequest(`"sni_endpoint" must be null: paas's router serves every domain its certificate covers`))
 		return
 	}
 	app := mux.Vars(r)["app"]
-	ds, err := s.p.AddDomain(r.Context(), app, req.Domain)
+	before, err := s.p.Domains(r.Context(), app)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Location", api.DomainPath(app, req.Domain))
-	writeJSON(w, http.StatusCreated, domainList(ds))
+	after, err := s.p.AddDomain(r.Context(), app, req.Hostname)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// The platform stores the name normalized (lowercase, no final dot):
+	// the added one is the one that was not there before.
+	added := strings.ToLower(req.Hostname)
+	for _, d := range after {
+		if !slices.Contains(before, d) {
+			added = d
+		}
+	}
+	d, err := s.findDomain(r, app, added)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", api.DomainPath(app, d.Hostname))
+	writeJSON(w, http.StatusCreated, d)
 }
 
+// removeDomain answers with the domain as it was, as Heroku does.
 func (s *server) removeDomain(w http.ResponseWriter, r *http.Request) {
 	vars := mux.Vars(r)
-	ds, err := s.p.RemoveDomain(r.Context(), vars["app"], vars["domain"])
+	d, err := s.findDomain(r, vars["app"], vars["domain"])
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, domainList(ds))
-}
-
-// domainList answers [] for no domains, never null.
-func domainList(ds []string) []string {
-	if ds == nil {
-		return []string{}
+	if d.Kind != api.DomainKindCustom {
+		s.writeError(w, r, invalidRequest(fmt.Sprintf("%s is the app's own host name, which it keeps: only custom domains can be removed", d.Hostname)))
+		return
 	}
-	return ds
+	if _, err := s.p.RemoveDomain(r.Context(), vars["app"], d.Hostname); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
 }

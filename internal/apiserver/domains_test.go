@@ -2,7 +2,7 @@ package apiserver
 
 import (
 	"context"
-	"io"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -17,50 +17,55 @@ func TestDomains(t *testing.T) {
 	c, srv := newTestServer(t, fake)
 	ctx := context.Background()
 
-	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/domains", "")
-	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK || strings.TrimSpace(string(b)) != "[]" {
-		t.Fatalf("no domains: %d %s, want 200 []", resp.StatusCode, b)
+	all, err := c.DomainList(ctx, "hello")
+	if err != nil || len(all) != 1 || all[0].Hostname != "hello.localhost" || all[0].Kind != api.DomainKindHeroku || all[0].ID == "" {
+		t.Fatalf("the app's own domain: %+v, %v", all, err)
 	}
 
-	ds, err := c.AddDomain(ctx, "hello", "WWW.example.com")
-	if err != nil || !slices.Equal(ds, []string{"www.example.com"}) {
-		t.Fatalf("AddDomain = %v, %v", ds, err)
+	d, err := c.AddDomain(ctx, "hello", "WWW.example.com")
+	if err != nil || d.Hostname != "www.example.com" || d.Kind != api.DomainKindCustom || d.CNAME == nil || *d.CNAME != "hello.localhost" || d.App.Name != "hello" {
+		t.Fatalf("AddDomain = %+v, %v", d, err)
 	}
-	if got := fake.Last(); got.Method != "AddDomain" || got.Domain != "WWW.example.com" {
+	if got := fake.LastOf("AddDomain"); got.Domain != "WWW.example.com" {
 		t.Errorf("platform got %+v", got)
 	}
-	if ds, err = c.AddDomain(ctx, "hello", "*.example.com"); err != nil || !slices.Equal(ds, []string{"*.example.com", "www.example.com"}) {
-		t.Fatalf("AddDomain wildcard = %v, %v", ds, err)
+	if d, err = c.AddDomain(ctx, "hello", "*.example.com"); err != nil || d.Hostname != "*.example.com" {
+		t.Fatalf("AddDomain wildcard = %+v, %v", d, err)
 	}
-	if ds, err = c.Domains(ctx, "hello"); err != nil || !slices.Equal(ds, []string{"*.example.com", "www.example.com"}) {
+	if ds, err := c.Domains(ctx, "hello"); err != nil || !slices.Equal(ds, []string{"*.example.com", "www.example.com"}) {
 		t.Fatalf("Domains = %v, %v", ds, err)
 	}
 
-	// The wildcard goes through the path escaped and arrives whole.
-	if ds, err = c.RemoveDomain(ctx, "hello", "*.example.com"); err != nil || !slices.Equal(ds, []string{"www.example.com"}) {
-		t.Fatalf("RemoveDomain wildcard = %v, %v", ds, err)
+	// By id, and the wildcard through the path escaped and whole.
+	resp := send(t, srv, http.MethodGet, "/apps/hello/domains/"+d.ID, "")
+	var got api.Domain
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || got.Hostname != "*.example.com" {
+		t.Fatalf("GET by id: %d %+v %v", resp.StatusCode, got, err)
 	}
-	if got := fake.Last(); got.Method != "RemoveDomain" || got.Domain != "*.example.com" {
+	if gone, err := c.RemoveDomain(ctx, "hello", "*.example.com"); err != nil || gone.Hostname != "*.example.com" {
+		t.Fatalf("RemoveDomain wildcard = %+v, %v", gone, err)
+	}
+	if got := fake.LastOf("RemoveDomain"); got.Domain != "*.example.com" {
 		t.Errorf("platform got %+v", got)
 	}
-	if ds, err = c.RemoveDomain(ctx, "hello", "www.example.com"); err != nil || ds == nil || len(ds) != 0 {
-		t.Fatalf("RemoveDomain last = %#v, %v; want empty, not nil", ds, err)
+	if resp := send(t, srv, http.MethodDelete, "/apps/hello/domains/hello.localhost", ""); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("DELETE the app's own host: %d, want 400", resp.StatusCode)
 	}
 }
 
 func TestAddDomainAnswers201WithLocation(t *testing.T) {
 	_, srv := newTestServer(t, apiservertest.NewPlatform("hello"))
-	resp := send(t, srv, http.MethodPost, "/v1/apps/hello/domains", `{"domain": "*.example.com"}`)
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated || strings.TrimSpace(string(b)) != `["*.example.com"]` {
-		t.Fatalf("got %d %s", resp.StatusCode, b)
+	resp := send(t, srv, http.MethodPost, "/apps/hello/domains", `{"hostname": "*.example.com", "sni_endpoint": null}`)
+	var d api.Domain
+	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil || resp.StatusCode != http.StatusCreated || d.Hostname != "*.example.com" {
+		t.Fatalf("got %d %+v %v", resp.StatusCode, d, err)
 	}
-	if loc := resp.Header.Get("Location"); loc != "/v1/apps/hello/domains/%2A.example.com" {
+	if loc := resp.Header.Get("Location"); loc != "/apps/hello/domains/%2A.example.com" {
 		t.Errorf("Location = %q", loc)
 	}
-	resp = send(t, srv, http.MethodDelete, "/v1/apps/hello/domains/%2A.example.com", "")
-	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK || strings.TrimSpace(string(b)) != "[]" {
-		t.Fatalf("DELETE at the Location: %d %s", resp.StatusCode, b)
+	resp = send(t, srv, http.MethodDelete, "/apps/hello/domains/%2A.example.com", "")
+	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil || resp.StatusCode != http.StatusOK || d.Hostname != "*.example.com" {
+		t.Fatalf("DELETE at the Location: %d %+v %v", resp.StatusCode, d, err)
 	}
 }
 
@@ -97,25 +102,25 @@ func TestDomainErrors(t *testing.T) {
 			}
 		})
 	}
-	resp := send(t, srv, http.MethodPut, "/v1/apps/hello/domains/www.example.com", "")
-	if e := decodeError(t, resp); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "DELETE" {
+	resp := send(t, srv, http.MethodPut, "/apps/hello/domains/www.example.com", "")
+	if e := decodeError(t, resp); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "DELETE, GET" {
 		t.Errorf("PUT: %d %q, Allow %q", resp.StatusCode, e.Message, resp.Header.Get("Allow"))
 	}
 }
 
 func TestAddDomainRejectsBadBodies(t *testing.T) {
 	tests := []struct{ name, body, want string }{
-		{"empty object", `{}`, `the field "domain" is missing or empty`},
-		{"empty domain", `{"domain": ""}`, `the field "domain" is missing or empty`},
-		{"number", `{"domain": 5}`, `field "domain" must be a string`},
-		{"unknown field", `{"hostname": "www.example.com"}`, `unknown field "hostname"`},
+		{"empty object", `{}`, `the field "hostname" is missing or empty`},
+		{"empty hostname", `{"hostname": ""}`, `the field "hostname" is missing or empty`},
+		{"number", `{"hostname": 5}`, `field "hostname" must be a string`},
+		{"old field", `{"domain": "www.example.com"}`, `the field "hostname" is missing or empty`},
 		{"bare string", `"www.example.com"`, "not an object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := apiservertest.NewPlatform("hello")
 			_, srv := newTestServer(t, fake)
-			resp := send(t, srv, http.MethodPost, "/v1/apps/hello/domains", tt.body)
+			resp := send(t, srv, http.MethodPost, "/apps/hello/domains", tt.body)
 			e := decodeError(t, resp)
 			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, addDomainExample) {
 				t.Fatalf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)

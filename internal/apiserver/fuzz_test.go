@@ -26,7 +26,7 @@ var fuzzRoutes = []struct{ method, path string }{
 	{http.MethodPatch, "/v1/apps/hello/limits"},
 	{http.MethodPatch, "/v1/apps/hello/settings"},
 	{http.MethodPost, "/apps/hello/runs"},
-	{http.MethodPost, "/v1/apps/hello/domains"},
+	{http.MethodPost, "/apps/hello/domains"},
 }
 
 // FuzzJSONBodies: whatever body a client sends to a route that reads one, the
@@ -38,7 +38,7 @@ func FuzzJSONBodies(f *testing.F) {
 			`{"name": "hello2"}`, `{"maintenance": true}`, `{"name": "other"}`, `{"KEY": "value", "OTHER": null}`, `{"version": 1}`,
 			`{"web": 2}`, `{"type": "web"}`, `{"web": "512m,pids=64,cpu=512"}`,
 			`{"health_path": "/up", "boot_timeout": "30s", "auto_rollback": true}`,
-			`{"command": "echo hi", "attach": false}`, `{"updates": [{"type": "web", "quantity": "+1"}]}`, `{"hostname": "www.example.com"}`,
+			`{"command": "echo hi", "attach": false}`, `{"updates": [{"type": "web", "quantity": "+1"}]}`, `{"hostname": "www.example.com"}`, `{"hostname": "*.example.com", "sni_endpoint": "x"}`,
 			``, `null`, `[]`, `{`, `{"a": 1}{"b": 2}`, `{"web": -1}`, `{"web": 1e309}`,
 			"{\"KEY\": \"\\u0000\"}", `{"": ""}`, `"string"`, `{"name": {"deep": [[[[]]]]}}`,
 		} {

@@ -257,3 +257,25 @@ func TestHerokuGoDynos(t *testing.T) {
 		t.Errorf("the platform got %+v", got)
 	}
 }
+
+// heroku-go drives domains: create (sni_endpoint null), list, info, delete.
+func TestHerokuGoDomains(t *testing.T) {
+	_, srv := newTestServer(t, apiservertest.NewPlatform("hello"))
+	h := herokuClient(srv.URL)
+	ctx := context.Background()
+
+	d, err := h.DomainCreate(ctx, "hello", heroku.DomainCreateOpts{Hostname: "www.example.com"})
+	if err != nil || d.Hostname != "www.example.com" || d.Kind != "custom" || d.CName == nil || *d.CName != "hello.localhost" {
+		t.Fatalf("DomainCreate = %+v, %v", d, err)
+	}
+	list, err := h.DomainList(ctx, "hello", nil)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("DomainList = %+v, %v", list, err)
+	}
+	if info, err := h.DomainInfo(ctx, "hello", d.ID); err != nil || info.Hostname != "www.example.com" {
+		t.Fatalf("DomainInfo by id = %+v, %v", info, err)
+	}
+	if gone, err := h.DomainDelete(ctx, "hello", "www.example.com"); err != nil || gone.ID != d.ID {
+		t.Fatalf("DomainDelete = %+v, %v", gone, err)
+	}
+}

@@ -133,6 +133,8 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/apps/{app}/formations/{type}", s.byMethod(methods{http.MethodDelete: s.restartType}))
 	// paas's own: an attached one-off over the run protocol.
 	r.Handle("/apps/{app}/runs", s.byMethod(methods{http.MethodPost: s.createRun}))
+	r.Handle("/apps/{app}/domains", s.byMethod(methods{http.MethodGet: s.listDomains, http.MethodPost: s.addDomain}))
+	r.Handle("/apps/{app}/domains/{domain}", s.byMethod(methods{http.MethodGet: s.getDomain, http.MethodDelete: s.removeDomain}))
 	r.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.listReleases, http.MethodPost: s.rollback}))
 	// Before {release}, which would otherwise take "verify" and "diff" as
 	// releases: paas's own, the digest chain and what changed between two.
@@ -145,8 +147,6 @@ func (s *server) routes(r *mux.Router) {
 	v1.NotFoundHandler = conventions(http.HandlerFunc(s.notFound))
 	v1.Handle("/apps/{app}/limits", s.byMethod(methods{http.MethodGet: s.getLimits, http.MethodPatch: s.setLimits}))
 	v1.Handle("/apps/{app}/settings", s.byMethod(methods{http.MethodGet: s.getSettings, http.MethodPatch: s.updateSettings}))
-	v1.Handle("/apps/{app}/domains", s.byMethod(methods{http.MethodGet: s.listDomains, http.MethodPost: s.addDomain}))
-	v1.Handle("/apps/{app}/domains/{domain}", s.byMethod(methods{http.MethodDelete: s.removeDomain}))
 	v1.Handle("/openapi.yaml", s.byMethod(methods{http.MethodGet: serveSpec}))
 }
 
