@@ -138,7 +138,7 @@ const maxListPages = 1000
 // listAll gets every item of a list route, starting with the Range header
 // first and following Next-Range until the list is whole.
 func listAll[T any](ctx context.Context, c *Client, path, first string) ([]T, error) {
-	var all []T
+	all := []T{} // an empty list, never nil
 	next := first
 	for range maxListPages {
 		var page []T

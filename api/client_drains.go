@@ -9,20 +9,16 @@ import (
 	"strings"
 )
 
-// Drains lists app's log drains, oldest first.
+// Drains lists app's log drains, by URL.
 func (c *Client) Drains(ctx context.Context, app string) ([]Drain, error) {
-	var drains []Drain
-	if err := c.do(ctx, http.MethodGet, v1AppPath(app)+"/drains", nil, &drains); err != nil {
-		return nil, err
-	}
-	return drains, nil
+	return listAll[Drain](ctx, c, DrainsPath(app), "url ..; max=1000")
 }
 
 // AddDrain adds a log drain to app: syslog+tls://HOST:PORT,
 // syslog+tcp://HOST:PORT or https://... .
 func (c *Client) AddDrain(ctx context.Context, app, drainURL string) (Drain, error) {
 	var d Drain
-	err := c.do(ctx, http.MethodPost, v1AppPath(app)+"/drains", CreateDrainRequest{URL: drainURL}, &d)
+	err := c.do(ctx, http.MethodPost, DrainsPath(app), CreateDrainRequest{URL: drainURL}, &d)
 	return d, err
 }
 
@@ -32,7 +28,7 @@ func (c *Client) RemoveDrain(ctx context.Context, app, idOrURL string) error {
 		return c.do(ctx, http.MethodDelete, DrainPath(app, idOrURL), nil, nil)
 	}
 	// A URL has slashes: it goes in the query.
-	path := v1AppPath(app) + "/drains"
+	path := DrainsPath(app)
 	err := c.do(ctx, http.MethodDelete, path+"?url="+url.QueryEscape(idOrURL), nil, nil)
 	var ue *url.Error
 	if errors.As(err, &ue) {

@@ -7,8 +7,19 @@ import (
 
 // Drain is one of an app's log drains: a destination that gets every line
 // of the app's stream, and how delivery to it is going.
+// It has the shape of Heroku's Platform API log drain, with paas's delivery
+// status (queued, sent, dropped, last_error, connected) besides.
 type Drain struct {
-	ID string `json:"id"` // "d.1a2b3c4d"
+	ID string `json:"id"` // a UUID
+	// Token names the drain in the lines it is sent, as Heroku's does:
+	// "d.1a2b3c4d". Routes take it, the id or the URL.
+	Token string    `json:"token"`
+	App   *NamedRef `json:"app"`
+	Addon *NamedRef `json:"addon"` // null: no add-on made it
+	// CreatedAt and UpdatedAt are the app's: paas does not keep when a
+	// drain was added.
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 	// URL is where the lines go, with any user, password and query values
 	// hidden: "https://xxxxx@logs.example.com/in?token=xxxxx".
 	URL string `json:"url"`
@@ -28,7 +39,7 @@ type Drain struct {
 	Connected bool `json:"connected"`
 }
 
-// CreateDrainRequest is the body of POST /v1/apps/{app}/drains.
+// CreateDrainRequest is the body of POST /apps/{app}/log-drains.
 type CreateDrainRequest struct {
 	// URL is syslog+tls://HOST:PORT, syslog+tcp://HOST:PORT, https://...,
 	// or http://... to a collector on the daemon's machine. The daemon's
@@ -38,4 +49,8 @@ type CreateDrainRequest struct {
 	URL string `json:"url"`
 }
 
-func DrainPath(app, id string) string { return v1AppPath(app) + "/drains/" + url.PathEscape(id) }
+// DrainsPath is the path of an app's log drains.
+func DrainsPath(app string) string { return AppPath(app) + "/log-drains" }
+
+// DrainPath is the path of one log drain, by id or token.
+func DrainPath(app, id string) string { return DrainsPath(app) + "/" + url.PathEscape(id) }

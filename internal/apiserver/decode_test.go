@@ -138,7 +138,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	r := mux.NewRouter()
 	Register(r, apiservertest.NewPlatform(), nil)
 	RegisterLogs(r, newFakeStreamer(), nil)
-	RegisterDrains(r, newFakeDrains(), nil)
+	RegisterDrains(r, newFakeDrains(), apiservertest.NewPlatform(), nil)
 	err := r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		path, err := route.GetPathTemplate()
 		if err != nil || path == "/v1" {

@@ -5,110 +5,147 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/releases"
 )
 
-// DrainStore is what the drains routes need; the daemon's log collector
-// implements it. Errors that are *Error keep their status (400 for a URL
-// that is not valid, 409 for a drain that exists, 404 for one that does
-// not); any other error is a 500.
+// DrainStore is what the log-drains routes need; the daemon's log
+// collector implements it. Errors that are *Error keep their status (400
+// for a URL that is not valid, 409 for a drain that exists, 404 for one
+// that does not); any other error is a 500.
 type DrainStore interface {
-	AppExists(ctx context.Context, app string) (bool, error)
 	// Drains lists app's drains, oldest first.
 	Drains(ctx context.Context, app string) ([]api.Drain, error)
 	AddDrain(ctx context.Context, app, url string) (api.Drain, error)
-	// RemoveDrain removes a drain by its ID or its URL.
-	RemoveDrain(ctx context.Context, app, idOrURL string) error
+	// RemoveDrain removes a drain by its token or its URL.
+	RemoveDrain(ctx context.Context, app, tokenOrURL string) error
 }
 
-// RegisterDrains adds the drains routes to r: GET and POST
-// /v1/apps/{app}/drains, and DELETE /v1/apps/{app}/drains/{id} (or
-// /v1/apps/{app}/drains?url=URL). It may be called before or after Register.
-func RegisterDrains(r *mux.Router, s DrainStore, logger *slog.Logger) {
+// AppFinder finds an app by name or id; the Platform is one.
+type AppFinder interface {
+	App(ctx context.Context, ident string) (api.App, error)
+}
+
+// drainKeys are what GET /apps/{app}/log-drains can be ranged by.
+var drainKeys = []sortKey[api.Drain]{
+	{name: "url", value: func(d api.Drain) string { return d.URL }},
+	{name: "id", value: func(d api.Drain) string { return d.ID }},
+}
+
+// RegisterDrains adds Heroku's log-drains routes to r: GET and POST
+// /apps/{app}/log-drains, GET and DELETE /apps/{app}/log-drains/{drain}
+// (by id, token, or URL escaped), and DELETE /apps/{app}/log-drains?url=URL.
+func RegisterDrains(r *mux.Router, s DrainStore, apps AppFinder, logger *slog.Logger) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	h := &drainsHandler{s: s, srv: &server{log: logger}}
-	// Into Register's /v1 subrouter when there is one, for the reason
-	// RegisterLogs gives.
-	v1, prefix := r, "/v1"
-	if sub := v1Subrouter(r); sub != nil {
-		v1, prefix = sub, ""
-	}
-	v1.Handle(prefix+"/apps/{app}/drains", h.srv.byMethod(methods{
+	h := &drainsHandler{s: s, apps: apps, srv: &server{log: logger}}
+	r.Handle("/apps/{app}/log-drains", h.srv.byMethod(methods{
 		http.MethodGet: h.list, http.MethodPost: h.add, http.MethodDelete: h.removeByURL}))
-	v1.Handle(prefix+"/apps/{app}/drains/{id}", h.srv.byMethod(methods{http.MethodDelete: h.remove}))
+	r.Handle("/apps/{app}/log-drains/{drain}", h.srv.byMethod(methods{http.MethodGet: h.get, http.MethodDelete: h.remove}))
 }
 
 type drainsHandler struct {
-	s   DrainStore
-	srv *server // for its error answers
+	s    DrainStore
+	apps AppFinder
+	srv  *server // for its error answers
 }
 
-// app is the request's app, or false once the answer is written.
-func (h *drainsHandler) app(w http.ResponseWriter, r *http.Request) (string, bool) {
-	app := mux.Vars(r)["app"]
-	ok, err := h.s.AppExists(r.Context(), app)
+// withIdentity gives a drain Heroku's fields: a UUID of the app's, the
+// token, the app, its times.
+func withIdentity(a api.App, d api.Drain) api.Drain {
+	d.Token = d.ID
+	d.ID = releases.ChildID(a.ID, "drain", d.Token)
+	d.App = &api.NamedRef{ID: a.ID, Name: a.Name}
+	d.CreatedAt, d.UpdatedAt = a.CreatedAt, a.UpdatedAt
+	return d
+}
+
+// drains lists the app's drains with their identity.
+func (h *drainsHandler) drains(r *http.Request) (api.App, []api.Drain, error) {
+	a, err := h.apps.App(r.Context(), mux.Vars(r)["app"])
 	if err != nil {
-		h.srv.fail(w, r, err)
-		return "", false
+		return api.App{}, nil, err
 	}
-	if !ok {
-		h.srv.writeError(w, r, &api.Error{StatusCode: http.StatusNotFound, ID: api.IDNotFound,
-			Message: fmt.Sprintf("app %q not found", app)})
-		return "", false
+	ds, err := h.s.Drains(r.Context(), a.Name)
+	if err != nil {
+		return api.App{}, nil, err
 	}
-	return app, true
+	out := make([]api.Drain, len(ds))
+	for i, d := range ds {
+		out[i] = withIdentity(a, d)
+	}
+	return a, out, nil
+}
+
+// find finds one of the app's drains by id, token or URL.
+func (h *drainsHandler) find(r *http.Request, ident string) (api.App, api.Drain, error) {
+	a, ds, err := h.drains(r)
+	if err != nil {
+		return api.App{}, api.Drain{}, err
+	}
+	for _, d := range ds {
+		if strings.EqualFold(d.ID, ident) || d.Token == ident || d.URL == ident {
+			return a, d, nil
+		}
+	}
+	return a, api.Drain{}, &api.Error{StatusCode: http.StatusNotFound, ID: api.IDNotFound,
+		Message: fmt.Sprintf("app %s has no log drain %s: run paasctl drains -a %s to list them", a.Name, ident, a.Name)}
 }
 
 func (h *drainsHandler) list(w http.ResponseWriter, r *http.Request) {
-	if len(r.URL.Query()) > 0 {
-		h.srv.writeError(w, r, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid,
-			Message: "GET " + r.URL.Path + " takes no parameters"})
-		return
-	}
-	app, ok := h.app(w, r)
-	if !ok {
-		return
-	}
-	drains, err := h.s.Drains(r.Context(), app)
+	_, ds, err := h.drains(r)
 	if err != nil {
 		h.srv.fail(w, r, err)
 		return
 	}
-	if drains == nil {
-		drains = []api.Drain{}
+	page, status, err := paginate(w, r, ds, drainKeys...)
+	if err != nil {
+		h.srv.fail(w, r, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, drains)
+	writeJSON(w, status, page)
+}
+
+func (h *drainsHandler) get(w http.ResponseWriter, r *http.Request) {
+	_, d, err := h.find(r, mux.Vars(r)["drain"])
+	if err != nil {
+		h.srv.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
 }
 
 func (h *drainsHandler) add(w http.ResponseWriter, r *http.Request) {
-	app, ok := h.app(w, r)
-	if !ok {
-		return
-	}
-	var req api.CreateDrainRequest
-	if e := decodeBody(w, r, &req, `{"url": "syslog+tls://logs.example.com:6514"}`); e != nil {
-		h.srv.writeError(w, r, e)
-		return
-	}
-	d, err := h.s.AddDrain(r.Context(), app, req.URL)
+	a, err := h.apps.App(r.Context(), mux.Vars(r)["app"])
 	if err != nil {
 		h.srv.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Location", api.DrainPath(app, d.ID))
+	var req api.CreateDrainRequest
+	if e := decodeLenient(w, r, &req, `{"url": "syslog+tls://logs.example.com:6514"}`); e != nil {
+		h.srv.writeError(w, r, e)
+		return
+	}
+	d, err := h.s.AddDrain(r.Context(), a.Name, req.URL)
+	if err != nil {
+		h.srv.fail(w, r, err)
+		return
+	}
+	d = withIdentity(a, d)
+	w.Header().Set("Location", api.DrainPath(a.Name, d.ID))
 	writeJSON(w, http.StatusCreated, d)
 }
 
 func (h *drainsHandler) remove(w http.ResponseWriter, r *http.Request) {
-	h.removeDrain(w, r, mux.Vars(r)["id"])
+	h.removeDrain(w, r, mux.Vars(r)["drain"])
 }
 
-// removeByURL takes the drain's URL from the query: a URL has slashes, so
-// it cannot be a path segment.
+// removeByURL takes the drain's URL from the query: a URL has slashes,
+// which a path segment cannot hold unescaped.
 func (h *drainsHandler) removeByURL(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	u := q.Get("url")
@@ -120,14 +157,25 @@ func (h *drainsHandler) removeByURL(w http.ResponseWriter, r *http.Request) {
 	h.removeDrain(w, r, u)
 }
 
-func (h *drainsHandler) removeDrain(w http.ResponseWriter, r *http.Request, idOrURL string) {
-	app, ok := h.app(w, r)
-	if !ok {
-		return
+// removeDrain answers with the drain as it was, as Heroku does. A URL
+// given in full (with the credentials the list hides) goes to the store
+// as it is.
+func (h *drainsHandler) removeDrain(w http.ResponseWriter, r *http.Request, ident string) {
+	a, d, err := h.find(r, ident)
+	target := d.Token
+	if err != nil {
+		if a.ID == "" || !strings.Contains(ident, "://") { // no such app, or no such drain
+			h.srv.fail(w, r, err)
+			return
+		}
+		target = ident
 	}
-	if err := h.s.RemoveDrain(r.Context(), app, idOrURL); err != nil {
+	if err := h.s.RemoveDrain(r.Context(), a.Name, target); err != nil {
 		h.srv.fail(w, r, err)
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	if d.ID == "" {
+		d = withIdentity(a, api.Drain{URL: ident})
+	}
+	writeJSON(w, http.StatusOK, d)
 }

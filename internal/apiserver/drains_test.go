@@ -20,19 +20,19 @@ import (
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 	"github.com/paas-dev/paas/internal/auth"
+	"github.com/paas-dev/paas/internal/releases"
 )
 
 // fakeDrains keeps drains in memory, refusing the way the log collector
 // does: *Error with 400, 409 and 404.
 type fakeDrains struct {
-	mu        sync.Mutex
-	apps      map[string]bool
-	drains    map[string][]api.Drain
-	full      map[string]string // drain ID: URL as given
-	removed   []string          // what RemoveDrain was given
-	existsErr error
-	err       error // every drain call fails with it, when set
-	next      int
+	mu      sync.Mutex
+	apps    map[string]bool
+	drains  map[string][]api.Drain
+	full    map[string]string // drain ID: URL as given
+	removed []string          // what RemoveDrain was given
+	err     error             // every drain call fails with it, when set
+	next    int
 }
 
 func newFakeDrains(apps ...string) *fakeDrains {
@@ -41,12 +41,6 @@ func newFakeDrains(apps ...string) *fakeDrains {
 		s.apps[a] = true
 	}
 	return s
-}
-
-func (s *fakeDrains) AppExists(_ context.Context, app string) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.apps[app], s.existsErr
 }
 
 func (s *fakeDrains) Drains(_ context.Context, app string) ([]api.Drain, error) {
@@ -97,14 +91,20 @@ func (s *fakeDrains) RemoveDrain(_ context.Context, app, idOrURL string) error {
 // newDrainsServer serves Register's and RegisterDrains' routes, in that
 // order, the way paasd does.
 func newDrainsServer(t *testing.T, s DrainStore) (*api.Client, *httptest.Server) {
+	c, srv, _ := newDrainsServerWith(t, s)
+	return c, srv
+}
+
+func newDrainsServerWith(t *testing.T, s DrainStore) (*api.Client, *httptest.Server, *apiservertest.Platform) {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := mux.NewRouter()
-	Register(r, apiservertest.NewPlatform("hello"), logger)
-	RegisterDrains(r, s, logger)
+	p := apiservertest.NewPlatform("hello")
+	Register(r, p, logger)
+	RegisterDrains(r, s, p, logger)
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)
-	return api.NewClient(srv.URL, testToken), srv
+	return api.NewClient(srv.URL, testToken), srv, p
 }
 
 func TestDrains(t *testing.T) {
@@ -117,14 +117,14 @@ func TestDrains(t *testing.T) {
 		t.Fatalf("no drains: %#v, %v", drains, err)
 	}
 	d, err := c.AddDrain(ctx, "hello", "syslog+tls://logs.example.com:6514")
-	if err != nil || d.ID != "d.00000001" || d.URL != "syslog+tls://logs.example.com:6514" {
+	if err != nil || d.Token != "d.00000001" || !releases.IsUUID(d.ID) || d.URL != "syslog+tls://logs.example.com:6514" || d.App == nil || d.App.Name != "hello" {
 		t.Fatalf("added %+v, %v", d, err)
 	}
 	if _, err := c.AddDrain(ctx, "hello", "https://ada:s3cret@collector.example.com/in"); err != nil {
 		t.Fatal(err)
 	}
 	drains, err = c.Drains(ctx, "hello")
-	if err != nil || len(drains) != 2 || drains[1].URL != "https://ada:xxxxx@collector.example.com/in" {
+	if err != nil || len(drains) != 2 || drains[0].URL != "https://ada:xxxxx@collector.example.com/in" {
 		t.Fatalf("drains %+v, %v", drains, err)
 	}
 	if err := c.RemoveDrain(ctx, "hello", "d.00000001"); err != nil {
@@ -141,32 +141,45 @@ func TestDrains(t *testing.T) {
 		t.Errorf("left %+v", drains)
 	}
 
-	// The wire format.
+	// The wire format: Heroku's fields, then paas's delivery status.
 	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	s.drains["hello"] = []api.Drain{
 		{ID: "d.1", URL: "syslog+tcp://x:514", Queued: 3, Sent: 10, Dropped: 2, LastError: "dial tcp: refused", LastErrorAt: &at},
-		{ID: "d.2", URL: "https://x/", Connected: true},
 	}
-	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/drains", "")
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	want := `[{"id":"d.1","url":"syslog+tcp://x:514","queued":3,"sent":10,"dropped":2,"last_error":"dial tcp: refused","last_error_at":"2026-11-26T09:00:00Z","connected":false},` +
-		`{"id":"d.2","url":"https://x/","queued":0,"sent":0,"dropped":0,"connected":true}]` + "\n"
-	if resp.StatusCode != http.StatusOK || string(b) != want || resp.Header.Get("Content-Type") != "application/json" {
-		t.Errorf("GET drains: %d %s\nwant %s", resp.StatusCode, b, want)
+	resp := send(t, srv, http.MethodGet, "/apps/hello/log-drains", "")
+	var raw []map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil || len(raw) != 1 {
+		t.Fatalf("GET log-drains: %d %v %v", resp.StatusCode, raw, err)
+	}
+	for _, field := range []string{"id", "token", "url", "app", "addon", "created_at", "updated_at", "queued", "sent", "dropped", "last_error", "last_error_at", "connected"} {
+		if _, ok := raw[0][field]; !ok {
+			t.Errorf("a drain lacks %q: %v", field, raw[0])
+		}
+	}
+	if raw[0]["token"] != "d.1" || raw[0]["addon"] != nil {
+		t.Errorf("token or addon: %v", raw[0])
 	}
 
-	resp = send(t, srv, http.MethodPost, "/v1/apps/hello/drains", `{"url": "syslog+tcp://y:514"}`)
+	resp = send(t, srv, http.MethodPost, "/apps/hello/log-drains", `{"url": "syslog+tcp://y:514"}`)
 	var created api.Drain
 	_ = json.NewDecoder(resp.Body).Decode(&created)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Location") != "/v1/apps/hello/drains/"+created.ID {
+	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Location") != "/apps/hello/log-drains/"+created.ID {
 		t.Errorf("POST: %d, Location %q, %+v", resp.StatusCode, resp.Header.Get("Location"), created)
 	}
-	resp = send(t, srv, http.MethodDelete, "/v1/apps/hello/drains/"+created.ID, "")
+	for _, ident := range []string{created.ID, created.Token} {
+		resp = send(t, srv, http.MethodGet, "/apps/hello/log-drains/"+ident, "")
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET by %s: %d", ident, resp.StatusCode)
+		}
+	}
+	resp = send(t, srv, http.MethodDelete, "/apps/hello/log-drains/"+created.ID, "")
+	var gone api.Drain
+	_ = json.NewDecoder(resp.Body).Decode(&gone)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		t.Errorf("DELETE: %d", resp.StatusCode)
+	if resp.StatusCode != http.StatusOK || gone.ID != created.ID {
+		t.Errorf("DELETE: %d %+v, want 200 with the drain", resp.StatusCode, gone)
 	}
 }
 
@@ -181,21 +194,19 @@ func TestDrainsRefusals(t *testing.T) {
 		status             int
 		id, message        string
 	}{
-		{"GET", "/v1/apps/nobody/drains", "", 404, api.IDNotFound, `app "nobody" not found`},
-		{"POST", "/v1/apps/nobody/drains", `{"url": "syslog+tcp://x:514"}`, 404, api.IDNotFound, `app "nobody" not found`},
-		{"DELETE", "/v1/apps/nobody/drains/d.00000001", "", 404, api.IDNotFound, `app "nobody" not found`},
-		{"DELETE", "/v1/apps/nobody/drains?url=syslog%2Btcp%3A%2F%2Fx%3A514", "", 404, api.IDNotFound, `app "nobody" not found`},
-		{"GET", "/v1/apps/hello/drains?x=1", "", 400, api.IDInvalid, "takes no parameters"},
-		{"POST", "/v1/apps/hello/drains", `{"url": "nope"}`, 400, api.IDInvalid, "no scheme"},
-		{"POST", "/v1/apps/hello/drains", `{"url": "syslog+tcp://x:514"}`, 409, api.IDConflict, "already"},
-		{"POST", "/v1/apps/hello/drains", `{"URL": "x", "token": 1}`, 400, api.IDInvalid, `unknown field "token": expected a JSON body like {"url": "syslog+tls://logs.example.com:6514"}`},
-		{"POST", "/v1/apps/hello/drains", ``, 400, api.IDInvalid, "empty"},
-		{"DELETE", "/v1/apps/hello/drains/d.nothing", "", 404, api.IDNotFound, "hello has no drain d.nothing"},
-		{"DELETE", "/v1/apps/hello/drains", "", 400, api.IDInvalid, "?url="},
-		{"DELETE", "/v1/apps/hello/drains?url=x&y=1", "", 400, api.IDInvalid, "?url="},
-		{"PUT", "/v1/apps/hello/drains", "", 405, api.IDMethodNotAllowed, "use DELETE or GET or POST"},
-		{"GET", "/v1/apps/hello/drains/d.00000001", "", 405, api.IDMethodNotAllowed, "use DELETE"},
-		{"GET", "/v1/apps/hello/drainz", "", 404, api.IDNotFound, "no API route"},
+		{"GET", "/apps/nobody/log-drains", "", 404, api.IDNotFound, `app "nobody"`},
+		{"POST", "/apps/nobody/log-drains", `{"url": "syslog+tcp://x:514"}`, 404, api.IDNotFound, `app "nobody"`},
+		{"DELETE", "/apps/nobody/log-drains/d.00000001", "", 404, api.IDNotFound, `app "nobody"`},
+		{"DELETE", "/apps/nobody/log-drains?url=syslog%2Btcp%3A%2F%2Fx%3A514", "", 404, api.IDNotFound, `app "nobody"`},
+		{"POST", "/apps/hello/log-drains", `{"url": "nope"}`, 400, api.IDInvalid, "no scheme"},
+		{"POST", "/apps/hello/log-drains", `{"url": "syslog+tcp://x:514"}`, 409, api.IDConflict, "already"},
+		{"POST", "/apps/hello/log-drains", `{"url": 1}`, 400, api.IDInvalid, `field "url" must be a string`},
+		{"DELETE", "/apps/hello/log-drains/d.nothing", "", 404, api.IDNotFound, "hello has no log drain d.nothing"},
+		{"DELETE", "/apps/hello/log-drains", "", 400, api.IDInvalid, "?url="},
+		{"DELETE", "/apps/hello/log-drains?url=x&y=1", "", 400, api.IDInvalid, "?url="},
+		{"PUT", "/apps/hello/log-drains", "", 405, api.IDMethodNotAllowed, "use DELETE or GET or POST"},
+		{"PUT", "/apps/hello/log-drains/d.00000001", "", 405, api.IDMethodNotAllowed, "use DELETE or GET"},
+		{"GET", "/apps/hello/log-drainz", "", 404, api.IDNotFound, "no API route"},
 	} {
 		resp := send(t, srv, tc.method, tc.path, tc.body)
 		var e api.Error
@@ -207,16 +218,10 @@ func TestDrainsRefusals(t *testing.T) {
 	}
 
 	s.err = errors.New("disk full")
-	resp := send(t, srv, http.MethodPost, "/v1/apps/hello/drains", `{"url": "syslog+tcp://z:514"}`)
+	resp := send(t, srv, http.MethodPost, "/apps/hello/log-drains", `{"url": "syslog+tcp://z:514"}`)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusInternalServerError {
 		t.Errorf("a failing store answers %d", resp.StatusCode)
-	}
-	s.err, s.existsErr = nil, errors.New("ledger unreadable")
-	resp = send(t, srv, http.MethodGet, "/v1/apps/hello/drains", "")
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusInternalServerError {
-		t.Errorf("a failing app lookup answers %d", resp.StatusCode)
 	}
 }
 
@@ -246,13 +251,13 @@ func TestRegisterDrainsOrder(t *testing.T) {
 	for _, before := range []bool{true, false} {
 		r := mux.NewRouter()
 		if before {
-			RegisterDrains(r, newFakeDrains("hello"), logger)
+			RegisterDrains(r, newFakeDrains("hello"), apiservertest.NewPlatform("hello"), logger)
 		}
 		Register(r, apiservertest.NewPlatform("hello"), logger)
 		if !before {
-			RegisterDrains(r, newFakeDrains("hello"), logger)
+			RegisterDrains(r, newFakeDrains("hello"), apiservertest.NewPlatform("hello"), logger)
 		}
-		for path, want := range map[string]int{"/v1/apps/hello/drains": 200, "/apps/hello": 200, "/v1/nothing": 404} {
+		for path, want := range map[string]int{"/apps/hello/log-drains": 200, "/apps/hello": 200, "/v1/nothing": 404} {
 			rec := httptest.NewRecorder()
 			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 			if rec.Code != want {

@@ -3,14 +3,19 @@ package apiserver
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/gorilla/mux"
 	heroku "github.com/heroku/heroku-go/v6"
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
+	"github.com/paas-dev/paas/internal/auth"
 )
 
 // herokuClient is Heroku's own Go client, pointed at srv with the token.
@@ -277,5 +282,33 @@ func TestHerokuGoDomains(t *testing.T) {
 	}
 	if gone, err := h.DomainDelete(ctx, "hello", "www.example.com"); err != nil || gone.ID != d.ID {
 		t.Fatalf("DomainDelete = %+v, %v", gone, err)
+	}
+}
+
+// heroku-go drives log drains: create, list, info, delete.
+func TestHerokuGoLogDrains(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r := mux.NewRouter()
+	p := apiservertest.NewPlatform("hello")
+	Register(r, p, logger)
+	RegisterDrains(r, newFakeDrains("hello"), p, logger)
+	srv := httptest.NewServer(auth.Middleware(testToken)(r))
+	t.Cleanup(srv.Close)
+	h := herokuClient(srv.URL)
+	ctx := context.Background()
+
+	d, err := h.LogDrainCreate(ctx, "hello", heroku.LogDrainCreateOpts{URL: "syslog+tls://logs.example.com:6514"})
+	if err != nil || d.URL != "syslog+tls://logs.example.com:6514" || d.Token == "" || d.App == nil || d.App.Name != "hello" {
+		t.Fatalf("LogDrainCreate = %+v, %v", d, err)
+	}
+	list, err := h.LogDrainList(ctx, "hello", nil)
+	if err != nil || len(list) != 1 || list[0].ID != d.ID {
+		t.Fatalf("LogDrainList = %+v, %v", list, err)
+	}
+	if info, err := h.LogDrainInfo(ctx, "hello", d.Token); err != nil || info.ID != d.ID {
+		t.Fatalf("LogDrainInfo by token = %+v, %v", info, err)
+	}
+	if gone, err := h.LogDrainDelete(ctx, "hello", d.ID); err != nil || gone.URL != d.URL {
+		t.Fatalf("LogDrainDelete = %+v, %v", gone, err)
 	}
 }

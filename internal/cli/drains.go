@@ -57,7 +57,7 @@ func runDrains(cmd *cobra.Command, g *globals, opts *drainsOptions) error {
 	tw := newTable(out)
 	fmt.Fprintln(tw, "ID\tURL\tSTATUS\tQUEUED\tSENT\tDROPPED\tLAST ERROR")
 	for _, d := range drains {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\n", d.ID, d.URL, drainStatus(d), d.Queued, d.Sent, d.Dropped, drainLastError(d))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\n", d.Token, d.URL, drainStatus(d), d.Queued, d.Sent, d.Dropped, drainLastError(d))
 	}
 	return tw.Flush()
 }

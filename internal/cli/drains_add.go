@@ -50,6 +50,6 @@ func runDrainsAdd(cmd *cobra.Command, g *globals, opts *drainsAddOptions) error 
 		fmt.Fprintln(out, "failed")
 		return withHint(err, api.IDNotFound, hintListApps)
 	}
-	fmt.Fprintf(out, "done, %s %s\n", d.ID, d.URL)
+	fmt.Fprintf(out, "done, %s %s\n", d.Token, d.URL)
 	return nil
 }

@@ -83,8 +83,9 @@ func startDrainsDaemon(t *testing.T) *drainStore {
 	s := &drainStore{full: map[string]string{}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := mux.NewRouter()
-	apiserver.Register(r, apiservertest.NewPlatform("hello"), logger)
-	apiserver.RegisterDrains(r, s, logger)
+	p := apiservertest.NewPlatform("hello")
+	apiserver.Register(r, p, logger)
+	apiserver.RegisterDrains(r, s, p, logger)
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)
 	t.Setenv(envURL, srv.URL)
@@ -144,14 +145,14 @@ func TestDrainsLifecycle(t *testing.T) {
 	got = drainsctl("drains", "-a", "hello").mustSucceed(t)
 	want := "=== hello Drains\n" +
 		"ID          URL                                     STATUS        QUEUED  SENT  DROPPED  LAST ERROR\n" +
-		"d.00000001  syslog+tls://logs.example.com:6514      connected     0       1234  0        -\n" +
-		"d.00000002  https://xxxxx@collector.example.com/in  disconnected  10000   50    420      2026-11-26T09:00:00Z POST https://xxxxx@collector.example.com/in: connection refused\n"
+		"d.00000002  https://xxxxx@collector.example.com/in  disconnected  10000   50    420      2026-11-26T09:00:00Z POST https://xxxxx@collector.example.com/in: connection refused\n" +
+		"d.00000001  syslog+tls://logs.example.com:6514      connected     0       1234  0        -\n"
 	if got != want {
 		t.Errorf("drains printed\n%s\nwant\n%s", got, want)
 	}
 	var listed []api.Drain
 	if err := json.Unmarshal([]byte(drainsctl("drains", "-a", "hello", "--json").mustSucceed(t)), &listed); err != nil ||
-		len(listed) != 2 || listed[1].Dropped != 420 || !listed[1].LastErrorAt.Equal(at) {
+		len(listed) != 2 || listed[0].Dropped != 420 || !listed[0].LastErrorAt.Equal(at) || listed[0].Token != "d.00000002" {
 		t.Errorf("--json: %+v (%v)", listed, err)
 	}
 
@@ -173,9 +174,9 @@ func TestDrainsLifecycle(t *testing.T) {
 
 func TestDrainsRefusals(t *testing.T) {
 	s := startDrainsDaemon(t)
-	drainsctl("drains", "-a", "nobody").mustFail(t, `app "nobody" not found`, "paasctl apps")
-	drainsctl("drains:add", "syslog+tcp://x:514", "-a", "nobody").mustFail(t, `app "nobody" not found`, "paasctl apps")
-	drainsctl("drains:remove", "d.1", "-a", "nobody").mustFail(t, `app "nobody" not found`, "paasctl apps")
+	drainsctl("drains", "-a", "nobody").mustFail(t, `app "nobody": not found`, "paasctl apps")
+	drainsctl("drains:add", "syslog+tcp://x:514", "-a", "nobody").mustFail(t, `app "nobody": not found`, "paasctl apps")
+	drainsctl("drains:remove", "d.1", "-a", "nobody").mustFail(t, `app "nobody": not found`, "paasctl apps")
 	drainsctl("drains:add", "ftp://x", "-a", "hello").mustFail(t, "unsupported scheme", "syslog+tls://HOST:PORT")
 	drainsctl("drains:add", "syslog+tcp://x:514", "-a", "hello").mustSucceed(t)
 	drainsctl("drains:add", "syslog+tcp://x:514", "-a", "hello").mustFail(t, "a drain there already")

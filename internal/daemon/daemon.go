@@ -145,7 +145,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	git.SetLimits(builder.GitServerOptions{MaxContextBytes: cfg.BuildContextMax, MaxContextFiles: cfg.BuildContextMaxFiles})
 	plat.SetRepos(git)
 
-	handler := apiHandler(token, plat, git, logs.Streamer(plat.AppExists), logs.DrainStore(plat.AppExists), log)
+	handler := apiHandler(token, plat, git, logs.Streamer(plat.AppExists), logs.DrainStore(), log)
 	apiSrv := newAPIServer(handler, log)
 	socketSrv := newAPIServer(socketHandler(token, apiLn.Addr(), handler), log)
 	routerSrv := NewRouterServer(rt, log)
@@ -212,7 +212,7 @@ func apiHandler(token string, p apiserver.Platform, git *builder.GitServer, logs
 	r := mux.NewRouter()
 	apiserver.Register(r, p, log)
 	apiserver.RegisterLogs(r, logs, log)
-	apiserver.RegisterDrains(r, drains, log)
+	apiserver.RegisterDrains(r, drains, p, log)
 	git.Register(r)
 	return guardAPI(token, r)
 }

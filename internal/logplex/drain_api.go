@@ -8,21 +8,16 @@ import (
 	"github.com/paas-dev/paas/api"
 )
 
-// DrainStore serves the API's drains routes from p; exists says whether an
-// app exists (the ledger knows, not the stream).
-func (p *Logplex) DrainStore(exists func(ctx context.Context, app string) (bool, error)) DrainStore {
-	return DrainStore{p: p, exists: exists}
+// DrainStore serves the API's log-drains routes from p; the routes find
+// the app in the ledger first.
+func (p *Logplex) DrainStore() DrainStore {
+	return DrainStore{p: p}
 }
 
 // DrainStore is an app's drains as the API's drains routes use them, in the
 // API's wire types.
 type DrainStore struct {
-	p      *Logplex
-	exists func(ctx context.Context, app string) (bool, error)
-}
-
-func (s DrainStore) AppExists(ctx context.Context, app string) (bool, error) {
-	return s.exists(ctx, app)
+	p *Logplex
 }
 
 func (s DrainStore) Drains(_ context.Context, app string) ([]api.Drain, error) {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/apiserver"
+	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 func TestDrainURLValidation(t *testing.T) {
@@ -414,7 +415,7 @@ func TestDrainStoreServesTheDrainsRoutes(t *testing.T) {
 	p := newLogplex(t, Options{AllowPrivateDrains: true})
 	fastDrains(p)
 	r := mux.NewRouter()
-	apiserver.RegisterDrains(r, p.DrainStore(func(_ context.Context, app string) (bool, error) { return app == "hello", nil }), quietLogger())
+	apiserver.RegisterDrains(r, p.DrainStore(), apiservertest.NewPlatform("hello"), quietLogger())
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	c := api.NewClient(srv.URL, "")
@@ -424,7 +425,7 @@ func TestDrainStoreServesTheDrainsRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.URL != "https://xxxxx@127.0.0.1:1/in" || !strings.HasPrefix(d.ID, "d.") {
+	if d.URL != "https://xxxxx@127.0.0.1:1/in" || !strings.HasPrefix(d.Token, "d.") || d.ID == "" {
 		t.Errorf("added %+v", d)
 	}
 	status := func(err error) int {

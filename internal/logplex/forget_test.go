@@ -46,7 +46,7 @@ func TestDrainAddedAfterDestroyIsRefused(t *testing.T) {
 	url := "syslog+tcp://" + srv.addr()
 	p := newLogplex(t, Options{Dir: t.TempDir(), AllowPrivateDrains: true})
 	// The API handler found the app before the destroy.
-	store := p.DrainStore(func(context.Context, string) (bool, error) { return true, nil })
+	store := p.DrainStore()
 	p.Forget("hello")
 	_, err := store.AddDrain(context.Background(), "hello", url)
 	var apiErr *api.Error
