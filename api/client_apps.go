@@ -53,7 +53,3 @@ func (c *Client) Account(ctx context.Context) (Account, error) {
 
 // AppPath is an app's path in the Platform API, "/apps/hello".
 func AppPath(ident string) string { return "/apps/" + url.PathEscape(ident) }
-
-// v1AppPath is the root of an app's routes not yet in the Platform API's
-// shape.
-func v1AppPath(name string) string { return "/v1/apps/" + url.PathEscape(name) }

@@ -42,7 +42,7 @@ func (c *Client) Logs(ctx context.Context, app string, opts LogOptions, w io.Wri
 	if opts.JSON {
 		q.Set("format", "json")
 	}
-	path := v1AppPath(app) + "/logs"
+	path := AppPath(app) + "/logs"
 
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)

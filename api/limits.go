@@ -1,3 +1,3 @@
 package api
 
-func limitsPath(app string) string { return v1AppPath(app) + "/limits" }
+func limitsPath(app string) string { return AppPath(app) + "/limits" }

@@ -9,7 +9,7 @@ import (
 	"sync"
 )
 
-// An attached run (POST /v1/apps/{app}/runs with "attach": true) upgrades its
+// An attached run (POST /apps/{app}/runs with "attach": true) upgrades its
 // connection to the run protocol: the request carries "Connection: Upgrade"
 // and "Upgrade: paas-run", and after "101 Switching Protocols" the connection
 // carries the process's stdin as raw bytes from client to server (the client

@@ -1,3 +1,3 @@
 package api
 
-func settingsPath(app string) string { return v1AppPath(app) + "/settings" }
+func settingsPath(app string) string { return AppPath(app) + "/settings" }

@@ -158,10 +158,10 @@ type IDRef struct {
 	ID string `json:"id"`
 }
 
-// ConfigVars is an app's config, the body of GET /v1/apps/{app}/config.
+// ConfigVars is an app's config, the body of GET /apps/{app}/config-vars.
 type ConfigVars map[string]string
 
-// ConfigUpdate is the body of PATCH /v1/apps/{app}/config, Heroku's shape: a
+// ConfigUpdate is the body of PATCH /apps/{app}/config-vars, Heroku's shape: a
 // string sets the key, null (a nil pointer) unsets it.
 type ConfigUpdate map[string]*string
 
@@ -203,9 +203,9 @@ type ReleaseDiff struct {
 	ProcessesChanged []string `json:"processes_changed"`
 }
 
-// Formation is how many processes of each type an app runs: the body of GET
-// and PATCH /v1/apps/{app}/formation. A PATCH changes only the types it
-// lists.
+// Formation is how many processes of each type an app runs, as the Go
+// client's Formation and Scale give and take it (the wire has the list of
+// FormationEntry).
 type Formation map[string]int
 
 // CreateDynoRequest is the body of POST /apps/{app}/dynos: Heroku's one-off
@@ -239,7 +239,7 @@ type Settings struct {
 	StopTimeout string `json:"stop_timeout"` // from SIGTERM to SIGKILL
 }
 
-// SettingsUpdate is the body of PATCH /v1/apps/{app}/settings: values by the
+// SettingsUpdate is the body of PATCH /apps/{app}/settings: values by the
 // names paasctl apps:settings uses, "auto-rollback" (on or off),
 // "auto-rollback-window", "health-path", "boot-timeout", "stop-timeout".
 type SettingsUpdate map[string]string

@@ -149,7 +149,7 @@ func TestUnauthenticatedRequestsGet401(t *testing.T) {
 	d := startDaemon(t, daemonOptions{})
 	app := d.createApp(cli)
 
-	for _, path := range []string{"/v1/apps", "/v1/apps/" + app, "/v1/nope", "/git/" + app + ".git/info/refs?service=git-receive-pack"} {
+	for _, path := range []string{"/apps", "/apps/" + app, "/nope", "/git/" + app + ".git/info/refs?service=git-receive-pack"} {
 		resp, err := http.Get(d.apiURL + path)
 		if err != nil {
 			t.Fatal(err)

@@ -90,8 +90,8 @@ func TestMethodNotAllowed(t *testing.T) {
 		{http.MethodPut, "/apps/hello/formation", "GET, PATCH"},
 		{http.MethodPut, "/apps/hello/dynos", "DELETE, GET, POST"},
 		{http.MethodGet, "/apps/hello/formations/web", "DELETE"},
-		{http.MethodPost, "/v1/apps/hello/limits", "GET, PATCH"},
-		{http.MethodDelete, "/v1/apps/hello/settings", "GET, PATCH"},
+		{http.MethodPost, "/apps/hello/limits", "GET, PATCH"},
+		{http.MethodDelete, "/apps/hello/settings", "GET, PATCH"},
 		{http.MethodGet, "/apps/hello/runs", "POST"},
 	}
 	for _, tt := range tests {
@@ -115,7 +115,7 @@ func TestMethodNotAllowed(t *testing.T) {
 
 func TestUnknownPathIsJSON404(t *testing.T) {
 	_, srv := newTestServer(t, apiservertest.NewPlatform())
-	for _, path := range []string{"/v1/nope", "/v1/apps/hello/nope", "/v1", "/apps/hello/releases/v1/extra", "/apps/hello/config-vars/FOO"} {
+	for _, path := range []string{"/nope", "/apps/hello/nope", "/v1", "/apps/hello/releases/v1/extra", "/apps/hello/config-vars/FOO"} {
 		resp := send(t, srv, http.MethodGet, path, "")
 		if e := decodeError(t, resp); resp.StatusCode != http.StatusNotFound || e.ID != api.IDNotFound {
 			t.Errorf("GET %s: got %d %q, want 404 not_found", path, resp.StatusCode, e.ID)
@@ -125,7 +125,7 @@ func TestUnknownPathIsJSON404(t *testing.T) {
 
 func TestOpenAPISpecIsServed(t *testing.T) {
 	_, srv := newTestServer(t, apiservertest.NewPlatform())
-	resp := send(t, srv, http.MethodGet, "/v1/openapi.yaml", "")
+	resp := send(t, srv, http.MethodGet, "/openapi.yaml", "")
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(b), "openapi: 3.0") {
 		t.Fatalf("got %d %.40q", resp.StatusCode, b)
@@ -141,8 +141,8 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	RegisterDrains(r, newFakeDrains(), apiservertest.NewPlatform(), nil)
 	err := r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		path, err := route.GetPathTemplate()
-		if err != nil || path == "/v1" {
-			return nil // the /v1 prefix itself
+		if err != nil {
+			return nil
 		}
 		if !strings.Contains(string(api.OpenAPISpec), "\n  "+path+":\n") {
 			t.Errorf("openapi.yaml has no path %s", path)

@@ -245,7 +245,7 @@ func TestDrainsClientErrors(t *testing.T) {
 }
 
 // The drains routes work whether paasd registers them before or after
-// Register, whose /v1 subrouter answers unknown paths itself.
+// Register, which answers unknown paths itself.
 func TestRegisterDrainsOrder(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for _, before := range []bool{true, false} {

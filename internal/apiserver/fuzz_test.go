@@ -23,8 +23,8 @@ var fuzzRoutes = []struct{ method, path string }{
 	{http.MethodPatch, "/apps/hello/formation"},
 	{http.MethodPatch, "/apps/hello/formation/web"},
 	{http.MethodPost, "/apps/hello/dynos"},
-	{http.MethodPatch, "/v1/apps/hello/limits"},
-	{http.MethodPatch, "/v1/apps/hello/settings"},
+	{http.MethodPatch, "/apps/hello/limits"},
+	{http.MethodPatch, "/apps/hello/settings"},
 	{http.MethodPost, "/apps/hello/runs"},
 	{http.MethodPost, "/apps/hello/domains"},
 }

@@ -51,7 +51,7 @@ func TestSetLimitsRejectsBadBodies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := apiservertest.NewPlatform("hello")
 			_, srv := newTestServer(t, fake)
-			resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/limits", tt.body)
+			resp := send(t, srv, http.MethodPatch, "/apps/hello/limits", tt.body)
 			e := decodeError(t, resp)
 			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, limitsExample) {
 				t.Fatalf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)

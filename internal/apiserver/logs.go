@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -28,36 +27,13 @@ type LogStreamer interface {
 	Tail(ctx context.Context, app string, f api.LogFilter, n int, follow bool) ([]api.LogLine, <-chan api.LogLine)
 }
 
-// RegisterLogs adds GET /v1/apps/{app}/logs to r. It may be called before or
-// after Register.
+// RegisterLogs adds paas's own GET /apps/{app}/logs to r, the log stream
+// as plain lines or JSON. It may be called before or after Register.
 func RegisterLogs(r *mux.Router, s LogStreamer, logger *slog.Logger) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	h := &logsHandler{s: s, log: logger}
-	// Register's /v1 subrouter answers every /v1 path it does not know with
-	// its JSON 404, so a route added to r after it would never be reached:
-	// the route goes into that subrouter when there is one.
-	v1, prefix := r, "/v1"
-	if sub := v1Subrouter(r); sub != nil {
-		v1, prefix = sub, ""
-	}
-	v1.Handle(prefix+"/apps/{app}/logs", h)
-}
-
-// v1Subrouter finds the subrouter that holds r's /v1 routes, if any.
-func v1Subrouter(r *mux.Router) *mux.Router {
-	var found *mux.Router
-	_ = r.Walk(func(route *mux.Route, router *mux.Router, _ []*mux.Route) error {
-		if router == r || found != nil {
-			return nil
-		}
-		if tpl, err := route.GetPathTemplate(); err == nil && strings.HasPrefix(tpl, "/v1/") {
-			found = router
-		}
-		return nil
-	})
-	return found
+	r.Handle("/apps/{app}/logs", &logsHandler{s: s, log: logger})
 }
 
 type logsHandler struct {

@@ -211,7 +211,7 @@ func TestLogs(t *testing.T) {
 func TestLogsQueryDefaults(t *testing.T) {
 	s := newFakeStreamer("hello")
 	_, srv := newLogsServer(t, s)
-	resp := logsGet(t, srv.URL+"/v1/apps/hello/logs")
+	resp := logsGet(t, srv.URL+"/apps/hello/logs")
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
@@ -222,7 +222,7 @@ func TestLogsQueryDefaults(t *testing.T) {
 	if got := s.lastTail(); got != (fakeTail{app: "hello", n: api.DefaultLogLines}) {
 		t.Errorf("tail %+v, want the last 100 lines of every source", got)
 	}
-	resp = logsGet(t, srv.URL+"/v1/apps/hello/logs?n=5&tail=true&ps=worker&source=app&format=json")
+	resp = logsGet(t, srv.URL+"/apps/hello/logs?n=5&tail=true&ps=worker&source=app&format=json")
 	if ct := resp.Header.Get("Content-Type"); ct != "application/x-ndjson" {
 		t.Errorf("Content-Type %q", ct)
 	}
@@ -251,17 +251,17 @@ func TestLogsRefusals(t *testing.T) {
 		status       int
 		id, message  string
 	}{
-		{"GET", "/v1/apps/nobody/logs", 404, api.IDNotFound, `app "nobody" not found`},
-		{"GET", "/v1/apps/hello/logs?n=-1", 400, api.IDInvalid, "n="},
-		{"GET", "/v1/apps/hello/logs?n=ten", 400, api.IDInvalid, "n="},
-		{"GET", "/v1/apps/hello/logs?tail=maybe", 400, api.IDInvalid, "tail="},
-		{"GET", "/v1/apps/hello/logs?source=db", 400, api.IDInvalid, "use app, router or paas"},
-		{"GET", "/v1/apps/hello/logs?ps=web..1", 400, api.IDInvalid, "ps="},
-		{"GET", "/v1/apps/hello/logs?ps=../x", 400, api.IDInvalid, "ps="},
-		{"GET", "/v1/apps/hello/logs?format=xml", 400, api.IDInvalid, "format"},
-		{"GET", "/v1/apps/hello/logs?lines=5", 400, api.IDInvalid, `unknown parameter "lines"`},
-		{"POST", "/v1/apps/hello/logs", 405, api.IDMethodNotAllowed, "use GET"},
-		{"GET", "/v1/apps/hello/logz", 404, api.IDNotFound, "no API route"},
+		{"GET", "/apps/nobody/logs", 404, api.IDNotFound, `app "nobody" not found`},
+		{"GET", "/apps/hello/logs?n=-1", 400, api.IDInvalid, "n="},
+		{"GET", "/apps/hello/logs?n=ten", 400, api.IDInvalid, "n="},
+		{"GET", "/apps/hello/logs?tail=maybe", 400, api.IDInvalid, "tail="},
+		{"GET", "/apps/hello/logs?source=db", 400, api.IDInvalid, "use app, router or paas"},
+		{"GET", "/apps/hello/logs?ps=web..1", 400, api.IDInvalid, "ps="},
+		{"GET", "/apps/hello/logs?ps=../x", 400, api.IDInvalid, "ps="},
+		{"GET", "/apps/hello/logs?format=xml", 400, api.IDInvalid, "format"},
+		{"GET", "/apps/hello/logs?lines=5", 400, api.IDInvalid, `unknown parameter "lines"`},
+		{"POST", "/apps/hello/logs", 405, api.IDMethodNotAllowed, "use GET"},
+		{"GET", "/apps/hello/logz", 404, api.IDNotFound, "no API route"},
 	} {
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, nil)
 		req.Header.Set("Authorization", "Bearer "+testToken)
@@ -278,7 +278,7 @@ func TestLogsRefusals(t *testing.T) {
 	}
 
 	s.existsErr = errors.New("ledger unreadable")
-	resp := logsGet(t, srv.URL+"/v1/apps/hello/logs")
+	resp := logsGet(t, srv.URL+"/apps/hello/logs")
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusInternalServerError {
 		t.Errorf("a failing app lookup answers %d", resp.StatusCode)
@@ -286,7 +286,7 @@ func TestLogsRefusals(t *testing.T) {
 }
 
 // The logs route works whether paasd registers it before or after Register,
-// whose /v1 subrouter answers unknown paths itself.
+// which answers unknown paths itself.
 func TestRegisterLogsOrder(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for _, before := range []bool{true, false} {
@@ -298,7 +298,7 @@ func TestRegisterLogsOrder(t *testing.T) {
 		if !before {
 			RegisterLogs(r, newFakeStreamer("hello"), logger)
 		}
-		for path, want := range map[string]int{"/v1/apps/hello/logs": 200, "/apps/hello": 200, "/v1/nothing": 404} {
+		for path, want := range map[string]int{"/apps/hello/logs": 200, "/apps/hello": 200, "/v1/nothing": 404} {
 			rec := httptest.NewRecorder()
 			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 			if rec.Code != want {
@@ -381,7 +381,7 @@ func TestLogsTailEndedByTheServer(t *testing.T) {
 	}
 
 	// Streamed responses are chunked and flushed line by line.
-	resp := logsGet(t, srv.URL+"/v1/apps/hello/logs?tail=1&n=0")
+	resp := logsGet(t, srv.URL+"/apps/hello/logs?tail=1&n=0")
 	defer resp.Body.Close()
 	if len(resp.TransferEncoding) == 0 || resp.TransferEncoding[0] != "chunked" {
 		t.Errorf("transfer encoding %v, want chunked", resp.TransferEncoding)

@@ -106,8 +106,8 @@ const (
 	defaultRunLinger    = 5 * time.Second
 )
 
-// Register adds the API's routes to r: Heroku's Platform API at the root
-// (/apps, /account), and paas's routes not yet moved there under /v1. Auth
+// Register adds the API's routes to r: Heroku's Platform API, with paas's
+// own resources (limits, settings, runs, release verify and diff) beside. Auth
 // is applied by the caller's middleware, not here. Every response has a
 // Request-Id, and every one of an unknown path or a wrong method is a JSON
 // error.
@@ -143,11 +143,10 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/apps/{app}/releases/{release}", s.byMethod(methods{http.MethodGet: s.getRelease}))
 	r.Handle("/apps/{app}/releases/{release}/config-vars", s.byMethod(methods{http.MethodGet: s.getReleaseConfig}))
 
-	v1 := r.PathPrefix("/v1").Subrouter()
-	v1.NotFoundHandler = conventions(http.HandlerFunc(s.notFound))
-	v1.Handle("/apps/{app}/limits", s.byMethod(methods{http.MethodGet: s.getLimits, http.MethodPatch: s.setLimits}))
-	v1.Handle("/apps/{app}/settings", s.byMethod(methods{http.MethodGet: s.getSettings, http.MethodPatch: s.updateSettings}))
-	v1.Handle("/openapi.yaml", s.byMethod(methods{http.MethodGet: serveSpec}))
+	// paas's own, beside Heroku's resources: limits and settings of an app.
+	r.Handle("/apps/{app}/limits", s.byMethod(methods{http.MethodGet: s.getLimits, http.MethodPatch: s.setLimits}))
+	r.Handle("/apps/{app}/settings", s.byMethod(methods{http.MethodGet: s.getSettings, http.MethodPatch: s.updateSettings}))
+	r.Handle("/openapi.yaml", s.byMethod(methods{http.MethodGet: serveSpec}))
 }
 
 // resolveApp lets every route that takes an app take its id too: an id in
@@ -198,7 +197,7 @@ func serveSpec(w http.ResponseWriter, _ *http.Request) {
 
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, &api.Error{StatusCode: http.StatusNotFound, ID: api.IDNotFound,
-		Message: "no API route " + r.URL.Path + ": see /v1/openapi.yaml for the routes"})
+		Message: "no API route " + r.URL.Path + ": see /openapi.yaml for the routes"})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -30,7 +30,7 @@ func TestSettings(t *testing.T) {
 		t.Errorf("platform got %v", got)
 	}
 
-	resp := send(t, srv, http.MethodGet, "/v1/apps/hello/settings", "")
+	resp := send(t, srv, http.MethodGet, "/apps/hello/settings", "")
 	var raw map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil {
 		t.Fatal(err)
@@ -60,7 +60,7 @@ func TestUpdateSettingsRejectsBadBodies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := apiservertest.NewPlatform("hello")
 			_, srv := newTestServer(t, fake)
-			resp := send(t, srv, http.MethodPatch, "/v1/apps/hello/settings", tt.body)
+			resp := send(t, srv, http.MethodPatch, "/apps/hello/settings", tt.body)
 			e := decodeError(t, resp)
 			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, settingsExample) {
 				t.Fatalf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)

@@ -44,7 +44,7 @@ func TestAPIServesWhileOneAddressHoldsConnections(t *testing.T) {
 		}
 		t.Cleanup(func() { c.Close() })
 		if i%2 == 0 {
-			fmt.Fprint(c, "GET /v1/apps HTTP/1.1\r\nHost: paas\r\n")
+			fmt.Fprint(c, "GET /apps HTTP/1.1\r\nHost: paas\r\n")
 		} else {
 			fmt.Fprint(c, "POST /git/hello.git/git-receive-pack HTTP/1.1\r\nHost: paas\r\nContent-Length: 1000\r\n\r\n")
 		}
@@ -73,7 +73,7 @@ func TestAPIServesWhileOneAddressHoldsConnections(t *testing.T) {
 		t.Fatalf("/healthz while one address holds connections: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	req, _ := http.NewRequest("GET", "http://"+addr+"/v1/apps", nil)
+	req, _ := http.NewRequest("GET", "http://"+addr+"/apps", nil)
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	resp, err = client.Do(req)
 	if err != nil || resp.StatusCode != http.StatusOK {
