@@ -49,3 +49,26 @@ type LogFilter struct {
 	Source  string // app, router or paas
 	Process string // "web" matches web.1, web.2, ...; "web.2" only web.2
 }
+
+// LogSessionRequest is the body of POST /apps/{app}/log-sessions, Heroku's:
+// how many lines of history (default 100, at most 1500), whether to keep
+// streaming, and which lines (source app, router or paas; a process type
+// or process as dyno, dyno_name or type).
+type LogSessionRequest struct {
+	Lines    *int   `json:"lines,omitempty"`
+	Tail     *bool  `json:"tail,omitempty"`
+	Dyno     string `json:"dyno,omitempty"`
+	DynoName string `json:"dyno_name,omitempty"`
+	Type     string `json:"type,omitempty"`
+	Source   string `json:"source,omitempty"`
+}
+
+// LogSession is the answer: LogplexURL streams the lines, plain text or
+// server-sent events (Accept: text/event-stream), without the token, for a
+// few minutes; with tail false it ends after the history.
+type LogSession struct {
+	ID         string    `json:"id"`
+	LogplexURL string    `json:"logplex_url"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}

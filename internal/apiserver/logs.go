@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -27,18 +28,24 @@ type LogStreamer interface {
 	Tail(ctx context.Context, app string, f api.LogFilter, n int, follow bool) ([]api.LogLine, <-chan api.LogLine)
 }
 
-// RegisterLogs adds paas's own GET /apps/{app}/logs to r, the log stream
-// as plain lines or JSON. It may be called before or after Register.
+// RegisterLogs adds the log stream's routes to r: paas's own GET
+// /apps/{app}/logs (plain lines or JSON), and Heroku's log sessions, POST
+// /apps/{app}/log-sessions, whose answer is a URL under LogSessionPath that
+// streams without the token. It may be called before or after Register.
 func RegisterLogs(r *mux.Router, s LogStreamer, logger *slog.Logger) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	r.Handle("/apps/{app}/logs", &logsHandler{s: s, log: logger})
+	h := &logsHandler{s: s, log: logger, sessions: newLogSessions()}
+	r.Handle("/apps/{app}/logs", h)
+	r.Handle("/apps/{app}/log-sessions", http.HandlerFunc(h.createSession))
+	r.Handle(LogSessionPath+"{secret}", http.HandlerFunc(h.serveSession))
 }
 
 type logsHandler struct {
-	s   LogStreamer
-	log *slog.Logger
+	s        LogStreamer
+	log      *slog.Logger
+	sessions *logSessions
 }
 
 // logsQuery is a parsed logs request.
@@ -47,6 +54,7 @@ type logsQuery struct {
 	follow bool
 	filter api.LogFilter
 	json   bool
+	sse    bool // text/event-stream, one event per line
 }
 
 // logsParams are the query parameters the logs route knows.
@@ -116,22 +124,43 @@ func (h *logsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, e)
 		return
 	}
+	if !h.appExists(w, r, app) {
+		return
+	}
+	q.sse = wantsEventStream(r) && !q.json
+	h.stream(w, r, app, q)
+}
+
+// appExists answers the 404 (or the 500) itself when it says false.
+func (h *logsHandler) appExists(w http.ResponseWriter, r *http.Request, app string) bool {
 	ok, err := h.s.AppExists(r.Context(), app)
 	if err != nil {
 		h.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		h.refuse(w, r, errorFor(err))
-		return
+		return false
 	}
 	if !ok {
 		h.refuse(w, r, &api.Error{StatusCode: http.StatusNotFound, ID: api.IDNotFound,
 			Message: fmt.Sprintf("app %q not found", app)})
-		return
 	}
+	return ok
+}
 
+// wantsEventStream reports whether the client asked for server-sent events.
+func wantsEventStream(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// stream writes app's lines q asks for: the backlog, then, if q.follow, the
+// new lines until the client leaves or the stream ends.
+func (h *logsHandler) stream(w http.ResponseWriter, r *http.Request, app string, q logsQuery) {
 	backlog, lines := h.s.Tail(r.Context(), app, q.filter, q.n, q.follow)
-	if q.json {
+	switch {
+	case q.json:
 		w.Header().Set("Content-Type", "application/x-ndjson")
-	} else {
+	case q.sse:
+		w.Header().Set("Content-Type", "text/event-stream")
+	default:
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -146,8 +175,13 @@ func (h *logsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // log lines are read by people, not put in pages
 	write := func(l api.LogLine) error {
-		if q.json {
+		switch {
+		case q.json:
 			return enc.Encode(l)
+		case q.sse:
+			// A log line is one line: no newline can end the event early.
+			_, err := io.WriteString(w, "data: "+l.String()+"\n\n")
+			return err
 		}
 		_, err := io.WriteString(w, l.String()+"\n")
 		return err

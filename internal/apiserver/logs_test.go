@@ -425,3 +425,69 @@ func logsWaitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// A log session's URL streams without the token, plain or as events, ends
+// after the history without tail, and is refused once unknown.
+func TestLogSessions(t *testing.T) {
+	s := newFakeStreamer("hello")
+	s.publish(logLine("hello", api.LogSourceApp, "web.1", "first"))
+	s.publish(logLine("hello", api.LogSourceRouter, "", "at=info"))
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r := mux.NewRouter()
+	Register(r, apiservertest.NewPlatform("hello"), logger)
+	RegisterLogs(r, s, logger)
+	guarded := auth.Middleware(testToken)(r)
+	// As paasd serves them: a session's URL past the token check.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.HasPrefix(req.URL.Path, LogSessionPath) {
+			r.ServeHTTP(w, req)
+			return
+		}
+		guarded.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+
+	resp := send(t, srv, http.MethodPost, "/apps/hello/log-sessions", `{"lines": 10, "source": "app", "dyno": "web"}`)
+	var ls api.LogSession
+	if err := json.NewDecoder(resp.Body).Decode(&ls); err != nil || resp.StatusCode != http.StatusCreated || !strings.HasPrefix(ls.LogplexURL, srv.URL+LogSessionPath) {
+		t.Fatalf("POST log-sessions: %d %+v %v", resp.StatusCode, ls, err)
+	}
+	// No Authorization: the URL's secret is enough.
+	got, err := http.Get(ls.LogplexURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if got.StatusCode != http.StatusOK || !strings.HasSuffix(string(b), " app[web.1]: first\n") || strings.Contains(string(b), "at=info") {
+		t.Errorf("GET the session: %d %q", got.StatusCode, b)
+	}
+	req, _ := http.NewRequest(http.MethodGet, ls.LogplexURL, nil)
+	req.Header.Set("Accept", "text/event-stream")
+	got, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(got.Body)
+	got.Body.Close()
+	if got.Header.Get("Content-Type") != "text/event-stream" || !strings.HasPrefix(string(b), "data: ") || !strings.HasSuffix(string(b), "first\n\n") {
+		t.Errorf("GET the session as events: %q %q", got.Header.Get("Content-Type"), b)
+	}
+	if got, _ := http.Get(srv.URL + LogSessionPath + strings.Repeat("0", 64)); got.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown session: %d, want 404", got.StatusCode)
+	}
+	for body, want := range map[string]string{
+		`{"lines": 5000}`:    "lines is 5000",
+		`{"source": "db"}`:   `source "db"`,
+		`{"dyno": "../etc"}`: `dyno "../etc"`,
+		`{"lines": "ten"}`:   `field "lines" must be`,
+	} {
+		resp := send(t, srv, http.MethodPost, "/apps/hello/log-sessions", body)
+		if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, want) {
+			t.Errorf("POST %s: %d %q, want 400 with %q", body, resp.StatusCode, e.Message, want)
+		}
+	}
+	if resp := send(t, srv, http.MethodPost, "/apps/nobody/log-sessions", `{}`); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown app: %d, want 404", resp.StatusCode)
+	}
+}

@@ -219,17 +219,22 @@ func apiHandler(token string, p apiserver.Platform, git *builder.GitServer, logs
 
 // guardAPI lets through to h only requests with the token. Until the token
 // checks out a request has DefaultAnonymous to arrive whole; after, its body
-// only has to keep coming. /healthz is open.
+// only has to keep coming. /healthz is open, and so are log sessions' URLs,
+// whose secret is their credential.
 func guardAPI(token string, h http.Handler) http.Handler {
 	guarded := connguard.Deadline(connguard.DefaultAnonymous,
 		auth.Middleware(token)(connguard.IdleBody(connguard.DefaultBodyIdle, h)))
+	session := connguard.Deadline(connguard.DefaultAnonymous, h)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.URL.Path == api.HealthPath {
+		switch {
+		case req.URL.Path == api.HealthPath:
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(healthBody)
-			return
+		case strings.HasPrefix(req.URL.Path, apiserver.LogSessionPath):
+			session.ServeHTTP(w, req)
+		default:
+			guarded.ServeHTTP(w, req)
 		}
-		guarded.ServeHTTP(w, req)
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/apiserver"
 	"github.com/paas-dev/paas/internal/datadir"
 	"github.com/paas-dev/paas/internal/version"
 )
@@ -143,5 +144,23 @@ func TestHealthSaysWhichBuild(t *testing.T) {
 	}
 	if h.Status != "ok" || h.Version != "v0.0.1-test" || h.Commit == "" || h.Go == "" {
 		t.Fatalf("health = %+v, want ok, the stamped version, a commit and the Go release", h)
+	}
+}
+
+// A log session's URL needs no token: its secret is the credential. Every
+// other path does.
+func TestLogSessionURLsPassTheTokenCheck(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	srv := httptest.NewServer(guardAPI(testToken, ok))
+	t.Cleanup(srv.Close)
+	for path, want := range map[string]int{apiserver.LogSessionPath + "abc": 200, "/apps": 401, "/log-sessionsX": 401} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s without the token: %d, want %d", path, resp.StatusCode, want)
+		}
 	}
 }
