@@ -20,11 +20,13 @@ import (
 )
 
 type processJSON struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"`
-	State    string `json:"state"`
-	Release  int    `json:"release"`
-	Restarts int    `json:"restarts"`
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	State   string `json:"state"`
+	Release struct {
+		Version int `json:"version"`
+	} `json:"release"`
+	Restarts int `json:"restarts"`
 }
 
 func (d *daemon) ps(app string) []processJSON {

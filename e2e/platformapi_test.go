@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -95,5 +96,94 @@ func TestHerokuGoDrivesApps(t *testing.T) {
 	var herr heroku.Error
 	if _, err := d2.herokuClient().AppInfo(ctx, name); !errors.As(err, &herr) || herr.StatusCode != http.StatusNotFound {
 		t.Fatalf("AppInfo after delete: %v, want 404", err)
+	}
+}
+
+// heroku-go drives the rest of an app's life on a real paasd: config vars,
+// releases and a rollback, the formation, dynos, a domain, a log session
+// that returns lines, and a log drain.
+func TestHerokuGoDrivesAnApp(t *testing.T) {
+	cli := dockertest.Client(t)
+	base := dockertest.BusyboxImage(t, cli)
+	d := startDaemon(t, daemonOptions{env: []string{"PAAS_DRAIN_ALLOW_PRIVATE=1"}})
+	app := d.createApp(cli)
+	h := d.herokuClient()
+	ctx := context.Background()
+
+	repo := newAppRepo(t, d, base)
+	repo.write("index.html", "v1\n")
+	repo.write("Procfile", "web: env > /www/env.txt; exec httpd -f -p $PORT -h /www\nworker: exec sleep 3600\n")
+	repo.commit("v1")
+	d.mustPaasctl(repo.dir, "git:remote", "-a", app)
+	if out, err := repo.push(); err != nil {
+		t.Fatalf("push: %v\n%s", err, out)
+	}
+	assertServes(t, d, app, "v1\n")
+
+	vars, err := h.ConfigVarUpdate(ctx, app, map[string]*string{"GREETING": heroku.String("hi")})
+	if err != nil || vars["GREETING"] == nil || *vars["GREETING"] != "hi" {
+		t.Fatalf("ConfigVarUpdate = %v, %v", vars, err)
+	}
+	assertProcessEnv(t, d, app, "GREETING=hi")
+
+	rels, err := h.ReleaseList(ctx, app, &heroku.ListRange{Field: "version", Max: 10, Descending: true})
+	if err != nil || len(rels) != 2 || rels[0].Version != 2 || !rels[0].Current || rels[1].Slug == nil {
+		t.Fatalf("ReleaseList = %+v, %v", rels, err)
+	}
+	back, err := h.ReleaseRollback(ctx, app, heroku.ReleaseRollbackOpts{Release: rels[1].ID})
+	if err != nil || back.Version != 3 || !back.Current {
+		t.Fatalf("ReleaseRollback = %+v, %v", back, err)
+	}
+	if cv, err := h.ConfigVarInfoForApp(ctx, app); err != nil || len(cv) != 0 {
+		t.Errorf("config after rolling back to v1: %v, %v", cv, err)
+	}
+
+	one := 1
+	worker, err := h.FormationUpdate(ctx, app, "worker", heroku.FormationUpdateOpts{Quantity: &one})
+	if err != nil || worker.Quantity != 1 || worker.Command != "exec sleep 3600" {
+		t.Fatalf("FormationUpdate worker=1 = %+v, %v", worker, err)
+	}
+	dynos, err := h.DynoList(ctx, app, nil)
+	if err != nil || len(dynos) != 2 {
+		t.Fatalf("DynoList = %+v, %v", dynos, err)
+	}
+	if _, err := h.DynoRestartFormation(ctx, app, "worker"); err != nil {
+		t.Fatalf("DynoRestartFormation: %v", err)
+	}
+
+	dom, err := h.DomainCreate(ctx, app, heroku.DomainCreateOpts{Hostname: "www." + app + ".example"})
+	if err != nil || dom.Kind != "custom" {
+		t.Fatalf("DomainCreate = %+v, %v", dom, err)
+	}
+	req, _ := http.NewRequest("GET", "http://"+d.routerAddr+"/", nil)
+	req.Host = "www." + app + ".example"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET through the custom domain: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
+	lines := 100
+	tail := false
+	sess, err := h.LogSessionCreate(ctx, app, heroku.LogSessionCreateOpts{Lines: &lines, Tail: &tail})
+	if err != nil || !strings.HasPrefix(sess.LogplexURL, d.apiURL+"/log-sessions/") {
+		t.Fatalf("LogSessionCreate = %+v, %v", sess, err)
+	}
+	resp, err := http.Get(sess.LogplexURL) // no token: the URL is the credential
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Release v3 created") {
+		t.Fatalf("the log session: %d\n%s", resp.StatusCode, body)
+	}
+
+	drain, err := h.LogDrainCreate(ctx, app, heroku.LogDrainCreateOpts{URL: "syslog+tcp://127.0.0.1:1"})
+	if err != nil || drain.Token == "" {
+		t.Fatalf("LogDrainCreate = %+v, %v", drain, err)
+	}
+	if gone, err := h.LogDrainDelete(ctx, app, drain.ID); err != nil || gone.ID != drain.ID {
+		t.Fatalf("LogDrainDelete = %+v, %v", gone, err)
 	}
 }

@@ -120,6 +120,7 @@ func (p *Platform) toAPIRelease(a releases.App, r releases.Release) api.Release 
 		Image:               r.Image,
 		ConfigKeys:          sortedKeys(r.Config),
 		ProcessTypes:        sortedKeys(r.Processes),
+		Commands:            maps.Clone(r.Processes),
 		Digest:              r.Digest,
 	}
 }
