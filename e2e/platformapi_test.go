@@ -1,10 +1,16 @@
 package e2e
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -185,5 +191,84 @@ func TestHerokuGoDrivesAnApp(t *testing.T) {
 	}
 	if gone, err := h.LogDrainDelete(ctx, app, drain.ID); err != nil || gone.ID != drain.ID {
 		t.Fatalf("LogDrainDelete = %+v, %v", gone, err)
+	}
+}
+
+// heroku-go builds and releases a source blob on a real paasd, as a CI job
+// without git would: a .tar.gz with a top directory (as GitHub's archives
+// have), its checksum checked, the output read at its URL without the
+// token; a wrong checksum fails the build and changes nothing.
+func TestHerokuGoBuildsASourceBlob(t *testing.T) {
+	cli := dockertest.Client(t)
+	base := dockertest.BusyboxImage(t, cli)
+	d := startDaemon(t, daemonOptions{env: []string{"PAAS_SOURCE_ALLOW_PRIVATE=1"}})
+	app := d.createApp(cli)
+	h := d.herokuClient()
+	ctx := context.Background()
+
+	var blob bytes.Buffer
+	zw := gzip.NewWriter(&blob)
+	tw := tar.NewWriter(zw)
+	for name, body := range map[string]string{
+		"app-1a2b3c/Dockerfile": "FROM " + base + "\nCOPY index.html /www/index.html\nCMD [\"/bin/sh\", \"-c\", \"exec httpd -f -p $PORT -h /www\"]\n",
+		"app-1a2b3c/index.html": "from a build\n",
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(tw, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(blob.Bytes()) }))
+	t.Cleanup(src.Close)
+	sum := sha256.Sum256(blob.Bytes())
+
+	var opts heroku.BuildCreateOpts
+	opts.SourceBlob.URL = heroku.String(src.URL + "/app.tar.gz")
+	opts.SourceBlob.Checksum = heroku.String("SHA256:" + hex.EncodeToString(sum[:]))
+	opts.SourceBlob.Version = heroku.String("v1.0.0")
+	b, err := h.BuildCreate(ctx, app, opts)
+	if err != nil || b.Status != "pending" {
+		t.Fatalf("BuildCreate = %+v, %v", b, err)
+	}
+	resp, err := http.Get(b.OutputStreamURL) // no token: the URL's secret is the credential
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(resp.Body) // ends when the build does
+	resp.Body.Close()
+	if !strings.Contains(string(out), "succeeded") {
+		t.Fatalf("the build's output:\n%s", out)
+	}
+	info, err := h.BuildInfo(ctx, app, b.ID)
+	if err != nil || info.Status != "succeeded" || info.Release == nil {
+		t.Fatalf("BuildInfo = %+v, %v", info, err)
+	}
+	assertServes(t, d, app, "from a build\n")
+
+	opts.SourceBlob.Checksum = heroku.String("SHA256:" + strings.Repeat("0", 64))
+	bad, err := h.BuildCreate(ctx, app, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.Get(bad.OutputStreamURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if info, err := h.BuildInfo(ctx, app, bad.ID); err != nil || info.Status != "failed" || !strings.Contains(string(out), "SHA256") {
+		t.Fatalf("a wrong checksum: %+v, %v\n%s", info, err, out)
+	}
+	assertServes(t, d, app, "from a build\n")
+	if rels, err := h.ReleaseList(ctx, app, nil); err != nil || len(rels) != 1 {
+		t.Errorf("releases after a failed build: %d, %v", len(rels), err)
 	}
 }

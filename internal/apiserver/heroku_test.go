@@ -312,3 +312,51 @@ func TestHerokuGoLogDrains(t *testing.T) {
 		t.Fatalf("LogDrainDelete = %+v, %v", gone, err)
 	}
 }
+
+// heroku-go drives builds from a source blob: create (201, pending), info,
+// list, and the output URL, read without the token.
+func TestHerokuGoBuilds(t *testing.T) {
+	fake := apiservertest.NewPlatform("hello")
+	_, srv := newTestServer(t, fake)
+	h := herokuClient(srv.URL)
+	ctx := context.Background()
+
+	var opts heroku.BuildCreateOpts
+	opts.SourceBlob.URL = heroku.String("https://example.com/app.tar.gz")
+	opts.SourceBlob.Version = heroku.String("v1.2")
+	b, err := h.BuildCreate(ctx, "hello", opts)
+	if err != nil || b.Status != "pending" || !strings.HasPrefix(b.OutputStreamURL, srv.URL+api.BuildOutputPath) || b.SourceBlob.URL != "https://example.com/app.tar.gz" {
+		t.Fatalf("BuildCreate = %+v, %v", b, err)
+	}
+	if got := fake.LastOf("CreateBuild").Source; got.Version == nil || *got.Version != "v1.2" {
+		t.Errorf("the platform got %+v", got)
+	}
+	if info, err := h.BuildInfo(ctx, "hello", b.ID); err != nil || info.ID != b.ID {
+		t.Fatalf("BuildInfo = %+v, %v", info, err)
+	}
+	if list, err := h.BuildList(ctx, "hello", nil); err != nil || len(list) != 1 {
+		t.Fatalf("BuildList = %+v, %v", list, err)
+	}
+	// The test server checks the token everywhere: the output's URL is
+	// opened with it here, and paasd's own guard lets it through without.
+	req, _ := http.NewRequest(http.MethodGet, b.OutputStreamURL, nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(body) != "built\n" {
+		t.Errorf("the output: %d %q", resp.StatusCode, body)
+	}
+	for body, want := range map[string]int{
+		`{}`:                                  http.StatusBadRequest,
+		`{"source_blob": {"url": "ftp://x"}}`: http.StatusBadRequest,
+		`{"source_blob": "x"}`:                http.StatusBadRequest,
+	} {
+		if resp := send(t, srv, http.MethodPost, "/apps/hello/builds", body); resp.StatusCode != want {
+			t.Errorf("POST builds %s: %d, want %d", body, resp.StatusCode, want)
+		}
+	}
+}

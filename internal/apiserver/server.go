@@ -34,6 +34,14 @@ type Platform interface {
 	// Account is the API token's owner.
 	Account(ctx context.Context) (api.Account, error)
 
+	// CreateBuild starts building and releasing a source blob and returns
+	// the pending build; Builds lists the app's builds, oldest first;
+	// BuildOutput streams a build's output to w (flushing it) until the
+	// build ends or ctx does, and says false for an unknown secret.
+	CreateBuild(ctx context.Context, app string, src api.SourceBlob) (api.Build, error)
+	Builds(ctx context.Context, app string) ([]api.Build, error)
+	BuildOutput(ctx context.Context, secret string, w io.Writer, flush func()) bool
+
 	// Config is the app's config vars; UpdateConfig applies changes (a nil
 	// value unsets its key) as one new release and puts it live.
 	Config(ctx context.Context, app string) (api.ConfigVars, error)
@@ -135,6 +143,9 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/apps/{app}/runs", s.byMethod(methods{http.MethodPost: s.createRun}))
 	r.Handle("/apps/{app}/domains", s.byMethod(methods{http.MethodGet: s.listDomains, http.MethodPost: s.addDomain}))
 	r.Handle("/apps/{app}/domains/{domain}", s.byMethod(methods{http.MethodGet: s.getDomain, http.MethodDelete: s.removeDomain}))
+	r.Handle("/apps/{app}/builds", s.byMethod(methods{http.MethodGet: s.listBuilds, http.MethodPost: s.createBuild}))
+	r.Handle("/apps/{app}/builds/{build}", s.byMethod(methods{http.MethodGet: s.getBuild}))
+	r.Handle(api.BuildOutputPath+"{secret}", s.byMethod(methods{http.MethodGet: s.buildOutput}))
 	r.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.listReleases, http.MethodPost: s.rollback}))
 	// Before {release}, which would otherwise take "verify" and "diff" as
 	// releases: paas's own, the digest chain and what changed between two.

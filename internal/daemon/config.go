@@ -66,6 +66,9 @@ type Config struct {
 	// DrainAllowPrivate (PAAS_DRAIN_ALLOW_PRIVATE) lets log drains send to
 	// this machine and to link-local addresses (cloud metadata).
 	DrainAllowPrivate bool
+	// SourceAllowPrivate (PAAS_SOURCE_ALLOW_PRIVATE) lets builds fetch
+	// source blobs from this machine and link-local addresses.
+	SourceAllowPrivate bool
 	// LedgerKeyFile (PAAS_LEDGER_KEY_FILE) holds the key of the release
 	// digests; "" is ledger.key in the data dir.
 	LedgerKeyFile string
@@ -181,6 +184,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("check %s: %q is not 1 or 0 (true or false)", logplex.DrainAllowPrivateEnv, v)
 		}
 		c.DrainAllowPrivate = b
+	}
+	if v := getenv(platform.SourceAllowPrivateEnv); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("check %s: %q is not 1 or 0 (true or false)", platform.SourceAllowPrivateEnv, v)
+		}
+		c.SourceAllowPrivate = b
 	}
 	c.LedgerKeyFile = getenv("PAAS_LEDGER_KEY_FILE")
 	return c, nil

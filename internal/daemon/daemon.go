@@ -126,24 +126,27 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	})
 	plat := platform.New(store, builder.NewImageBuilder(docker), platform.DockerImages{API: docker}, run, rt,
 		platform.Options{
-			WebURL:           webURL(cfg.Domain, routerLn.Addr(), tlsAddr, leafOf(routerTLS)),
-			GitURL:           gitURL(apiLn.Addr()),
-			Domain:           cfg.Domain,
-			KeepReleases:     cfg.KeepReleases,
-			BootTimeout:      cfg.BootTimeout,
-			StopTimeout:      cfg.StopTimeout,
-			DefaultMemory:    cfg.Memory,
-			DefaultPIDs:      cfg.PIDs,
-			DefaultCPUShares: cfg.CPUShares,
-			Logs:             logs,
-			Logger:           log,
-			DaemonID:         daemonID,
-			Account:          account(cfg.DataDir, daemonID, cfg.Domain),
+			WebURL:              webURL(cfg.Domain, routerLn.Addr(), tlsAddr, leafOf(routerTLS)),
+			GitURL:              gitURL(apiLn.Addr()),
+			Domain:              cfg.Domain,
+			KeepReleases:        cfg.KeepReleases,
+			BootTimeout:         cfg.BootTimeout,
+			StopTimeout:         cfg.StopTimeout,
+			DefaultMemory:       cfg.Memory,
+			DefaultPIDs:         cfg.PIDs,
+			DefaultCPUShares:    cfg.CPUShares,
+			Logs:                logs,
+			Logger:              log,
+			DaemonID:            daemonID,
+			Account:             account(cfg.DataDir, daemonID, cfg.Domain),
+			AllowPrivateSources: cfg.SourceAllowPrivate,
+			MaxSourceBytes:      cfg.BuildContextMax,
 		})
 	defer plat.Close()
 	git := builder.NewGitServer(filepath.Join(cfg.DataDir, "repos"), plat, plat, log)
 	git.SetLimits(builder.GitServerOptions{MaxContextBytes: cfg.BuildContextMax, MaxContextFiles: cfg.BuildContextMaxFiles})
 	plat.SetRepos(git)
+	plat.SetSources(git)
 
 	handler := apiHandler(token, plat, git, logs.Streamer(plat.AppExists), logs.DrainStore(), log)
 	apiSrv := newAPIServer(handler, log)
@@ -219,8 +222,8 @@ func apiHandler(token string, p apiserver.Platform, git *builder.GitServer, logs
 
 // guardAPI lets through to h only requests with the token. Until the token
 // checks out a request has DefaultAnonymous to arrive whole; after, its body
-// only has to keep coming. /healthz is open, and so are log sessions' URLs,
-// whose secret is their credential.
+// only has to keep coming. /healthz is open, and so are log sessions' and
+// builds' output URLs, whose secret is their credential.
 func guardAPI(token string, h http.Handler) http.Handler {
 	guarded := connguard.Deadline(connguard.DefaultAnonymous,
 		auth.Middleware(token)(connguard.IdleBody(connguard.DefaultBodyIdle, h)))
@@ -230,7 +233,7 @@ func guardAPI(token string, h http.Handler) http.Handler {
 		case req.URL.Path == api.HealthPath:
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(healthBody)
-		case strings.HasPrefix(req.URL.Path, apiserver.LogSessionPath):
+		case strings.HasPrefix(req.URL.Path, apiserver.LogSessionPath), strings.HasPrefix(req.URL.Path, api.BuildOutputPath):
 			session.ServeHTTP(w, req)
 		default:
 			guarded.ServeHTTP(w, req)

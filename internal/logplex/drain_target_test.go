@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/paas-dev/paas/internal/connguard"
 )
 
 // These tests never send to the addresses they refuse: refusals are checked
@@ -113,14 +115,14 @@ func TestDrainDialerRefusesResolvedAddresses(t *testing.T) {
 		"169.254.169.254:80", "[::ffff:169.254.169.254]:80", "[fe80::1%eth0]:80", "[fd00:ec2::254]:80",
 		"224.0.0.251:5353", "not-an-address:80",
 	} {
-		if err := refuseAddr("tcp4", addr, nil); err == nil {
+		if err := connguard.RefusePrivate("drains", DrainAllowPrivateEnv)("tcp4", addr, nil); err == nil {
 			t.Errorf("%s: allowed", addr)
 		} else if !strings.Contains(err.Error(), "refused") {
 			t.Errorf("%s: %v", addr, err)
 		}
 	}
 	for _, addr := range []string{"10.0.0.1:514", "192.168.0.2:6514", "203.0.113.7:443", "[2001:db8::1]:443", "[fd12::1]:514"} {
-		if err := refuseAddr("tcp", addr, nil); err != nil {
+		if err := connguard.RefusePrivate("drains", DrainAllowPrivateEnv)("tcp", addr, nil); err != nil {
 			t.Errorf("%s: %v", addr, err)
 		}
 	}

@@ -46,7 +46,11 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 	}
 	// Build outside the app's lock: config changes and rollbacks need not
 	// wait minutes behind a build. (The git server runs one push per app.)
-	emit("build", fmt.Sprintf("Build started by git push of %s (commit %s)", push.Branch, short))
+	source, by := "git push of "+push.Branch, "git push"
+	if push.Branch == "" { // a build of a source blob (POST /apps/{app}/builds)
+		source, by = "a source blob", "build"
+	}
+	emit("build", fmt.Sprintf("Build started by %s (commit %s)", source, short))
 	tag := p.imageTag(push)
 	imageID, err := p.buildImage(ctx, push, tag, out)
 	if appCtx.Err() != nil {
@@ -80,7 +84,7 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 	rel, err := p.store.AppendRelease(push.App, func(cur *releases.Release) (releases.Release, error) {
 		next := releases.Release{
 			BuildID: build.ID, Commit: push.Commit, Image: imageID, Processes: procs,
-			Description: "Deploy " + short, CreatedBy: "git push", Config: map[string]string{},
+			Description: "Deploy " + short, CreatedBy: by, Config: map[string]string{},
 		}
 		if cur != nil { // config set before, or by the release now live
 			next.Config = maps.Clone(cur.Config)

@@ -97,6 +97,12 @@ type Options struct {
 	DaemonID string
 	// Account is the API token's owner, who owns every app.
 	Account api.Account
+	// AllowPrivateSources (PAAS_SOURCE_ALLOW_PRIVATE) lets builds fetch
+	// source blobs from this machine and link-local addresses.
+	AllowPrivateSources bool
+	// MaxSourceBytes bounds a source blob's download (the build context's
+	// bound, PAAS_BUILD_CONTEXT_MAX).
+	MaxSourceBytes int64
 }
 
 // DefaultKeepReleases is Options.KeepReleases when unset.
@@ -110,6 +116,8 @@ type Platform struct {
 	runner  Runner
 	routes  Routes
 	repos   Repos
+	sources Sources
+	builds  builds
 	opts    Options
 	log     *slog.Logger
 

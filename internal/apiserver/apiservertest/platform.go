@@ -36,6 +36,7 @@ type Call struct {
 	Run         api.RunRequest
 	Domain      string
 	Update      api.AppUpdate
+	Source      api.SourceBlob
 }
 
 // Platform implements the API's Platform in memory. Set its exported fields
@@ -67,6 +68,7 @@ type Platform struct {
 	limits     map[string]api.Limits
 	settings   map[string]api.Settings
 	domains    map[string][]string
+	builds     map[string][]api.Build
 }
 
 // ProcessTypes are the process types of every fake app's release.
@@ -690,4 +692,57 @@ func (p *Platform) RemoveDomain(_ context.Context, app, domain string) ([]string
 	}
 	p.domains[app] = slices.Delete(p.domains[app], i, i+1)
 	return slices.Clone(p.domains[app]), nil
+}
+
+// CreateBuild records a pending build; the fake builds nothing. Its output
+// is "built\n", at the secret "out-<n>".
+func (p *Platform) CreateBuild(_ context.Context, app string, src api.SourceBlob) (api.Build, error) {
+	err := p.enter(Call{Method: "CreateBuild", App: app, Source: src})
+	defer p.mu.Unlock()
+	if err != nil {
+		return api.Build{}, err
+	}
+	if src.URL == "" || !strings.HasPrefix(src.URL, "http") {
+		return api.Build{}, fmt.Errorf("%w: source_blob.url must be an http:// or https:// URL", releases.ErrInvalid)
+	}
+	n := len(p.builds[app]) + 1
+	b := api.Build{
+		ID: releases.ChildID(p.apps[app].ID, releases.KindBuild, "fake-"+strconv.Itoa(n)), App: api.IDRef{ID: p.apps[app].ID},
+		Status: api.BuildPending, OutputStreamURL: api.BuildOutputPath + "out-" + strconv.Itoa(n), SourceBlob: src,
+		Stack: api.ContainerStack.Name, CreatedAt: time.Date(2026, 11, 26, 10, n, 0, 0, time.UTC),
+	}
+	b.UpdatedAt = b.CreatedAt
+	if p.builds == nil {
+		p.builds = map[string][]api.Build{}
+	}
+	p.builds[app] = append(p.builds[app], b)
+	return b, nil
+}
+
+func (p *Platform) Builds(_ context.Context, app string) ([]api.Build, error) {
+	err := p.enter(Call{Method: "Builds", App: app})
+	defer p.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(p.builds[app]), nil
+}
+
+// BuildOutput writes "built\n" for the secret of a build the fake made.
+func (p *Platform) BuildOutput(_ context.Context, secret string, w io.Writer, flush func()) bool {
+	p.mu.Lock()
+	found := false
+	for _, bs := range p.builds {
+		for _, b := range bs {
+			if strings.HasSuffix(b.OutputStreamURL, "/"+secret) {
+				found = true
+			}
+		}
+	}
+	p.mu.Unlock()
+	if found {
+		_, _ = io.WriteString(w, "built\n")
+		flush()
+	}
+	return found
 }

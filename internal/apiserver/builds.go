@@ -1,0 +1,107 @@
+package apiserver
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/releases"
+)
+
+const buildExample = `{"source_blob": {"url": "https://example.com/app.tar.gz", "checksum": "SHA256:...", "version": "v1.2"}}`
+
+// buildKeys are what GET /apps/{app}/builds can be ranged by.
+var buildKeys = []sortKey[api.Build]{
+	{name: "created_at", value: func(b api.Build) string { return b.CreatedAt.UTC().Format("2006-01-02T15:04:05.000000000Z") }},
+	{name: "id", value: func(b api.Build) string { return b.ID }},
+}
+
+// withOutputURL makes a build's output URL absolute, as Heroku's clients
+// open it as it is.
+func withOutputURL(r *http.Request, b api.Build) api.Build {
+	if strings.HasPrefix(b.OutputStreamURL, "/") {
+		b.OutputStreamURL = baseURL(r) + b.OutputStreamURL
+	}
+	if b.Buildpacks == nil {
+		b.Buildpacks = []struct{}{}
+	}
+	return b
+}
+
+// createBuild is Heroku's POST /apps/{app}/builds: the source blob is
+// fetched, built and released as a git push of its tree would be. The
+// answer comes at once, 201 with the pending build.
+func (s *server) createBuild(w http.ResponseWriter, r *http.Request) {
+	var req api.BuildRequest
+	if e := decodeLenient(w, r, &req, buildExample); e != nil {
+		s.writeError(w, r, e)
+		return
+	}
+	if req.SourceBlob.URL == "" {
+		s.writeError(w, r, invalidBody(`"source_blob.url" is missing: give the URL of a gzip-compressed tar archive of the source`, buildExample))
+		return
+	}
+	app := mux.Vars(r)["app"]
+	b, err := s.p.CreateBuild(r.Context(), app, req.SourceBlob)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", api.AppPath(app)+"/builds/"+b.ID)
+	writeJSON(w, http.StatusCreated, withOutputURL(r, b))
+}
+
+func (s *server) listBuilds(w http.ResponseWriter, r *http.Request) {
+	bs, err := s.p.Builds(r.Context(), mux.Vars(r)["app"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for i := range bs {
+		bs[i] = withOutputURL(r, bs[i])
+	}
+	page, status, err := paginate(w, r, bs, buildKeys...)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, page)
+}
+
+func (s *server) getBuild(w http.ResponseWriter, r *http.Request) {
+	vars := mux.Vars(r)
+	bs, err := s.p.Builds(r.Context(), vars["app"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, b := range bs {
+		if strings.EqualFold(b.ID, vars["build"]) {
+			writeJSON(w, http.StatusOK, withOutputURL(r, b))
+			return
+		}
+	}
+	s.fail(w, r, fmt.Errorf("build %s of %s: %w", vars["build"], vars["app"], releases.ErrNotFound))
+}
+
+// buildOutput streams a build's output, plain text, until the build ends.
+func (s *server) buildOutput(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	rc := http.NewResponseController(w)
+	started := false
+	ok := s.p.BuildOutput(r.Context(), mux.Vars(r)["secret"], writerFunc(func(p []byte) (int, error) {
+		started = true
+		return w.Write(p)
+	}), func() { _ = rc.Flush() })
+	if !ok && !started {
+		s.writeError(w, r, &api.Error{StatusCode: http.StatusNotFound, ID: api.IDNotFound,
+			Message: "no such build output, or it expired: see the build with GET /apps/{app}/builds/{build}"})
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
