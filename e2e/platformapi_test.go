@@ -156,6 +156,29 @@ func TestHerokuGoDrivesAnApp(t *testing.T) {
 	if _, err := h.DynoRestartFormation(ctx, app, "worker"); err != nil {
 		t.Fatalf("DynoRestartFormation: %v", err)
 	}
+	web, err := h.DynoInfo(ctx, app, "web.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.DynoRestart(ctx, app, "web.1"); err != nil {
+		t.Fatalf("DynoRestart web.1: %v", err)
+	}
+	if again, err := h.DynoInfo(ctx, app, "web.1"); err != nil || again.ID == web.ID {
+		t.Errorf("web.1 after its restart: %+v, %v; want a new process", again, err)
+	}
+	assertServes(t, d, app, "v1\n")
+	attach := false
+	oneOff, err := h.DynoCreate(ctx, app, heroku.DynoCreateOpts{Command: "exec sleep 300", Attach: &attach})
+	if err != nil {
+		t.Fatalf("DynoCreate: %v", err)
+	}
+	if _, err := h.DynoStop(ctx, app, oneOff.Name); err != nil {
+		t.Fatalf("DynoStop %s: %v", oneOff.Name, err)
+	}
+	waitFor(t, 30*time.Second, "the stopped one-off to end", func() bool {
+		dy, err := h.DynoInfo(ctx, app, oneOff.Name)
+		return err != nil || dy.State != "up"
+	})
 
 	dom, err := h.DomainCreate(ctx, app, heroku.DomainCreateOpts{Hostname: "www." + app + ".example"})
 	if err != nil || dom.Kind != "custom" {

@@ -360,3 +360,28 @@ func TestHerokuGoBuilds(t *testing.T) {
 		}
 	}
 }
+
+// heroku-go restarts and stops one dyno.
+func TestHerokuGoOneDyno(t *testing.T) {
+	fake := apiservertest.NewPlatform("hello")
+	_, srv := newTestServer(t, fake)
+	h := herokuClient(srv.URL)
+	ctx := context.Background()
+	if _, err := h.DynoRestart(ctx, "hello", "web.1"); err != nil {
+		t.Fatalf("DynoRestart: %v", err)
+	}
+	list, err := h.DynoList(ctx, "hello", nil)
+	if err != nil || len(list) != 1 {
+		t.Fatal(list, err)
+	}
+	if _, err := h.DynoStop(ctx, "hello", list[0].ID); err != nil {
+		t.Fatalf("DynoStop by id: %v", err)
+	}
+	if got := fake.LastOf("StopProcess"); got.ProcessType != "web.1" {
+		t.Errorf("the platform got %+v", got)
+	}
+	var herr heroku.Error
+	if _, err := h.DynoRestart(ctx, "hello", "clock.1"); !errors.As(err, &herr) || herr.StatusCode != http.StatusNotFound {
+		t.Errorf("DynoRestart clock.1: %v, want 404", err)
+	}
+}

@@ -115,3 +115,51 @@ func (s *server) createDyno(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Location", api.AppPath(app)+"/dynos/"+res.Process)
 	writeJSON(w, http.StatusCreated, out)
 }
+
+// restartProcess is Heroku's DELETE /apps/{app}/dynos/{dyno}: one process
+// replaced, without downtime. The answer is {}.
+func (s *server) restartProcess(w http.ResponseWriter, r *http.Request) {
+	vars := mux.Vars(r)
+	name, err := s.processName(r, vars["app"], vars["dyno"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.p.RestartProcess(r.Context(), vars["app"], name); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// stopProcess is Heroku's POST /apps/{app}/dynos/{dyno}/actions/stop.
+func (s *server) stopProcess(w http.ResponseWriter, r *http.Request) {
+	vars := mux.Vars(r)
+	name, err := s.processName(r, vars["app"], vars["dyno"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.p.StopProcess(r.Context(), vars["app"], name); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// processName finds a process's name from its name or its id.
+func (s *server) processName(r *http.Request, app, ident string) (string, error) {
+	if !releases.IsUUID(ident) {
+		return ident, nil
+	}
+	procs, err := s.p.Processes(r.Context(), app)
+	if err != nil {
+		return "", err
+	}
+	for _, p := range procs {
+		if strings.EqualFold(p.ID, ident) {
+			return p.Name, nil
+		}
+	}
+	return "", fmt.Errorf("process %s of %s: %w: run paasctl ps to list them", ident, app, releases.ErrNotFound)
+}

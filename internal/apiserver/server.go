@@ -70,6 +70,11 @@ type Platform interface {
 	// Restart replaces the processes of processType ("" for all) with new
 	// ones, with the same no-downtime rules as a deploy.
 	Restart(ctx context.Context, app, processType string) error
+	// RestartProcess replaces one process (web.2); StopProcess stops one,
+	// as Heroku's dyno stop: a one-off ends, a process of the formation is
+	// replaced.
+	RestartProcess(ctx context.Context, app, name string) error
+	StopProcess(ctx context.Context, app, name string) error
 	// Limits are the effective memory limits of every type of the current
 	// release; SetLimits changes those of the types in l and returns them
 	// all.
@@ -137,7 +142,8 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/apps/{app}/formation", s.byMethod(methods{http.MethodGet: s.listFormation, http.MethodPatch: s.updateFormation}))
 	r.Handle("/apps/{app}/formation/{type}", s.byMethod(methods{http.MethodGet: s.getFormationType, http.MethodPatch: s.updateFormationType}))
 	r.Handle("/apps/{app}/dynos", s.byMethod(methods{http.MethodGet: s.listProcesses, http.MethodPost: s.createDyno, http.MethodDelete: s.restartAll}))
-	r.Handle("/apps/{app}/dynos/{dyno}", s.byMethod(methods{http.MethodGet: s.getProcess}))
+	r.Handle("/apps/{app}/dynos/{dyno}", s.byMethod(methods{http.MethodGet: s.getProcess, http.MethodDelete: s.restartProcess}))
+	r.Handle("/apps/{app}/dynos/{dyno}/actions/stop", s.byMethod(methods{http.MethodPost: s.stopProcess}))
 	r.Handle("/apps/{app}/formations/{type}", s.byMethod(methods{http.MethodDelete: s.restartType}))
 	// paas's own: an attached one-off over the run protocol.
 	r.Handle("/apps/{app}/runs", s.byMethod(methods{http.MethodPost: s.createRun}))

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -72,13 +74,14 @@ func (f *fakeImages) add(id string) {
 
 // fakeRunner records what was put live and can be told to fail.
 type fakeRunner struct {
-	mu       sync.Mutex
-	deployed []releases.Release
-	specs    []runner.Spec
-	fail     error
-	procs    []runner.Process
-	oneOffs  []runner.OneOff
-	exitCode int
+	mu        sync.Mutex
+	deployed  []releases.Release
+	specs     []runner.Spec
+	fail      error
+	procs     []runner.Process
+	oneOffs   []runner.OneOff
+	exitCode  int
+	restarted []string // processes RestartProcess was given
 }
 
 func (r *fakeRunner) Deploy(_ context.Context, spec runner.Spec, _ io.Writer) error {
@@ -107,6 +110,22 @@ func (r *fakeRunner) Restart(_ context.Context, spec runner.Spec, _ string, _ io
 	defer r.mu.Unlock()
 	r.specs = append(r.specs, spec)
 	return r.fail
+}
+
+func (r *fakeRunner) RestartProcess(_ context.Context, spec runner.Spec, name string, _ io.Writer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.specs = append(r.specs, spec)
+	r.restarted = append(r.restarted, name)
+	if !slices.ContainsFunc(r.procs, func(p runner.Process) bool { return p.Name == name }) {
+		return fmt.Errorf("restart %s: %w", name, runner.ErrNoSuchProcess)
+	}
+	return r.fail
+}
+
+// StopOneOff knows no one-off: a stop goes to RestartProcess.
+func (r *fakeRunner) StopOneOff(_ context.Context, _, name string) error {
+	return fmt.Errorf("stop %s: %w", name, runner.ErrNoSuchProcess)
 }
 
 func (r *fakeRunner) StopApp(context.Context, string) error { return nil }

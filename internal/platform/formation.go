@@ -194,6 +194,52 @@ func (p *Platform) Restart(ctx context.Context, app, processType string) error {
 	return nil
 }
 
+// RestartProcess replaces one process of the formation (web.2) with a fresh
+// one, the others untouched, without downtime.
+func (p *Platform) RestartProcess(ctx context.Context, app, name string) error {
+	if err := releases.ValidateAppName(app); err != nil {
+		return err
+	}
+	unlock, err := p.lockApp(ctx, app)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	rel, err := p.currentBuild(app)
+	if err != nil {
+		return err
+	}
+	spec, err := p.spec(rel)
+	if err != nil {
+		return err
+	}
+	if err := p.runner.RestartProcess(context.WithoutCancel(ctx), spec, name, io.Discard); err != nil {
+		if errors.Is(err, runner.ErrNoSuchProcess) {
+			return fmt.Errorf("%w: %w", releases.ErrNotFound, err)
+		}
+		return fmt.Errorf("restart %s of %s: %w", name, app, err)
+	}
+	p.emit(app, "api", "Restarted "+name)
+	return nil
+}
+
+// StopProcess stops a process as Heroku's dyno stop does: a one-off ends;
+// a process of the formation is replaced by a fresh one, as the formation
+// wants it running.
+func (p *Platform) StopProcess(ctx context.Context, app, name string) error {
+	if err := releases.ValidateAppName(app); err != nil {
+		return err
+	}
+	if _, err := p.store.App(app); err != nil {
+		return err
+	}
+	err := p.runner.StopOneOff(ctx, app, name)
+	if errors.Is(err, runner.ErrNoSuchProcess) {
+		return p.RestartProcess(ctx, app, name)
+	}
+	return err
+}
+
 // currentBuild is the current release, which must have a build to run.
 func (p *Platform) currentBuild(app string) (releases.Release, error) {
 	if err := releases.ValidateAppName(app); err != nil {

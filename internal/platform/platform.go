@@ -39,6 +39,8 @@ type Runner interface {
 	Deploy(ctx context.Context, spec runner.Spec, out io.Writer) error
 	Scale(ctx context.Context, spec runner.Spec, out io.Writer) error
 	Restart(ctx context.Context, spec runner.Spec, processType string, out io.Writer) error
+	RestartProcess(ctx context.Context, spec runner.Spec, name string, out io.Writer) error
+	StopOneOff(ctx context.Context, app, name string) error
 	StopApp(ctx context.Context, app string) error
 	Restore(ctx context.Context, specs []runner.Spec) error
 	Processes(ctx context.Context, app string) ([]runner.Process, error)

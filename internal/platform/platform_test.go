@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/releases"
+	"github.com/paas-dev/paas/internal/runner"
 )
 
 func ptr(s string) *string { return &s }
@@ -318,5 +320,34 @@ func TestPruneRemovesOnlyOutsideWindow(t *testing.T) {
 		if want := r.Version >= 3; exists != want {
 			t.Errorf("image of v%d exists=%v, want %v", r.Version, exists, want)
 		}
+	}
+}
+
+// One process is restarted, or stopped (and so replaced); an unknown one is
+// not found.
+func TestRestartAndStopProcess(t *testing.T) {
+	f := newFixture(t, 0)
+	f.createApp(t, "hello")
+	if err := f.push(t, "hello", map[string]string{"Dockerfile": "FROM scratch\n"}); err != nil {
+		t.Fatal(err)
+	}
+	f.runner.mu.Lock()
+	f.runner.procs = []runner.Process{{Name: "web.1", Type: "web", Release: 1, State: "up"}}
+	f.runner.mu.Unlock()
+	ctx := context.Background()
+	if err := f.p.RestartProcess(ctx, "hello", "web.1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.p.StopProcess(ctx, "hello", "web.1"); err != nil {
+		t.Fatal(err)
+	}
+	f.runner.mu.Lock()
+	got := slices.Clone(f.runner.restarted)
+	f.runner.mu.Unlock()
+	if !slices.Equal(got, []string{"web.1", "web.1"}) {
+		t.Errorf("the runner restarted %v", got)
+	}
+	if err := f.p.RestartProcess(ctx, "hello", "web.9"); !errors.Is(err, releases.ErrNotFound) {
+		t.Errorf("web.9: %v, want not found", err)
 	}
 }

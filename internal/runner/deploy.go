@@ -3,6 +3,7 @@ package runner
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -246,4 +247,58 @@ func mergeContainers(a, b []Container) []Container {
 		}
 	}
 	return out
+}
+
+// ErrNoSuchProcess is a process name the app's formation does not run.
+var ErrNoSuchProcess = errors.New("no such process")
+
+// RestartProcess replaces one process of the formation (web.2) with a fresh
+// one of spec's release, the others untouched: a web process's successor
+// must be ready before the router moves to it and the old one drains.
+func (r *Runner) RestartProcess(ctx context.Context, spec Spec, name string, out io.Writer) error {
+	if out == nil {
+		out = io.Discard
+	}
+	if err := spec.validate(); err != nil {
+		return fmt.Errorf("restart %s: %w", name, err)
+	}
+	app := spec.Release.App
+	unlock, err := r.lockApp(ctx, app)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	r.mu.Lock()
+	var in instance
+	found := false
+	if a := r.apps[app]; a != nil {
+		if s, ok := a.slots[name]; ok {
+			in, found = s.instance, true
+		}
+	}
+	r.mu.Unlock()
+	if !found {
+		return fmt.Errorf("restart %s of %s: %w: run paasctl ps to list the app's processes", name, app, ErrNoSuchProcess)
+	}
+	started, err := r.boot(ctx, spec, []instance{in}, out)
+	if err != nil {
+		return err
+	}
+	fresh := r.newSlot(spec, in, started[0])
+	r.mu.Lock()
+	a := r.appLocked(spec)
+	old, had := a.slots[name]
+	a.slots[name] = fresh
+	delete(r.info, fresh.c.ID)
+	r.watchLocked(app, fresh)
+	r.mu.Unlock()
+	var gone []Container
+	if had {
+		gone = r.releaseSlots([]*slot{old})
+	}
+	r.publish(app)
+	r.drain(ctx, spec, gone)
+	r.retire(ctx, spec, gone, out)
+	r.event(app, name, "Restarted")
+	return nil
 }

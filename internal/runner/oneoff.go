@@ -156,3 +156,22 @@ func (r *Runner) tracked(id string) bool {
 	_, ok := r.info[id]
 	return ok
 }
+
+// StopOneOff stops app's running one-off process name (run.1): SIGTERM,
+// then SIGKILL after the stop timeout.
+func (r *Runner) StopOneOff(ctx context.Context, app, name string) error {
+	cs, err := r.list(ctx, app)
+	if err != nil {
+		return fmt.Errorf("stop %s of %s: %w", name, app, err)
+	}
+	for _, c := range cs {
+		if isOneOff(c) && c.Labels[LabelProcess] == name && c.Running {
+			if err := r.backend.Stop(ctx, c.ID, r.opts.StopTimeout); err != nil {
+				return fmt.Errorf("stop %s of %s: %w", name, app, err)
+			}
+			r.event(app, name, "Stopped")
+			return nil
+		}
+	}
+	return fmt.Errorf("stop %s of %s: %w: run paasctl ps to list the app's processes", name, app, ErrNoSuchProcess)
+}

@@ -653,3 +653,28 @@ func TestNewRequiresDaemonID(t *testing.T) {
 	}()
 	New(nil, nil, Options{})
 }
+
+// One process is replaced; the others, and the router's other backends,
+// are untouched.
+func TestRestartOneProcess(t *testing.T) {
+	r, be, rt, _ := newTestRunner(t, Options{})
+	ctx := context.Background()
+	sp := spec(release("shop", 2), "web=2 worker=1")
+	if err := r.Deploy(ctx, sp, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := rt.get("shop")
+	if err := r.RestartProcess(ctx, sp, "web.2", io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if got := be.ids(); !slices.Equal(got, []string{"new1", "new3", "new4"}) {
+		t.Errorf("containers = %v: want web.2 alone replaced", got)
+	}
+	after, _ := rt.get("shop")
+	if len(after) != 2 || after[0] != before[0] || after[1] == before[1] {
+		t.Errorf("routes %v -> %v: want web.1's kept and web.2's new", before, after)
+	}
+	if err := r.RestartProcess(ctx, sp, "web.9", io.Discard); !errors.Is(err, ErrNoSuchProcess) {
+		t.Errorf("web.9: %v, want ErrNoSuchProcess", err)
+	}
+}

@@ -746,3 +746,24 @@ func (p *Platform) BuildOutput(_ context.Context, secret string, w io.Writer, fl
 	}
 	return found
 }
+
+// RestartProcess and StopProcess know the processes the fake lists.
+func (p *Platform) RestartProcess(ctx context.Context, app, name string) error {
+	return p.oneProcess(ctx, "RestartProcess", app, name)
+}
+
+func (p *Platform) StopProcess(ctx context.Context, app, name string) error {
+	return p.oneProcess(ctx, "StopProcess", app, name)
+}
+
+func (p *Platform) oneProcess(_ context.Context, method, app, name string) error {
+	err := p.enter(Call{Method: method, App: app, ProcessType: name})
+	defer p.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if t, _, ok := strings.Cut(name, "."); ok && slices.Contains(ProcessTypes, t) {
+		return nil
+	}
+	return fmt.Errorf("%s of %s: %w", name, app, releases.ErrNotFound)
+}
