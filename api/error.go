@@ -6,9 +6,14 @@ import (
 
 // Error IDs: the stable, machine-readable part of an Error.
 const (
-	IDNotFound         = "not_found"
-	IDConflict         = "conflict"
-	IDInvalid          = "invalid"
+	IDNotFound = "not_found"
+	IDConflict = "conflict"
+	// IDInvalid is Heroku's invalid_params: a request read well that asks
+	// for what cannot be (a name taken by the rules, an unknown process
+	// type), 422; IDBadRequest is one that cannot be read (not JSON, a
+	// field of the wrong type, a bad query parameter), 400.
+	IDInvalid          = "invalid_params"
+	IDBadRequest       = "bad_request"
 	IDUnauthorized     = "unauthorized"
 	IDMethodNotAllowed = "method_not_allowed"
 	IDInternal         = "internal"
@@ -40,7 +45,9 @@ func IDForStatus(code int) string {
 		return IDNotFound
 	case http.StatusConflict:
 		return IDConflict
-	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		return IDBadRequest
+	case http.StatusUnprocessableEntity:
 		return IDInvalid
 	case http.StatusUnauthorized, http.StatusForbidden:
 		return IDUnauthorized

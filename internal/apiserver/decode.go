@@ -22,14 +22,14 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, example string) *
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return invalidBody(describeDecodeError(err), example)
+		return malformedBody(describeDecodeError(err), example)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return invalidBody(describeDecodeError(err), example)
+			return malformedBody(describeDecodeError(err), example)
 		}
-		return invalidBody("the request body has more data after the JSON object", example)
+		return malformedBody("the request body has more data after the JSON object", example)
 	}
 	return nil
 }
@@ -40,20 +40,28 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, example string) *
 func decodeLenient(w http.ResponseWriter, r *http.Request, v any, example string) *api.Error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err := dec.Decode(v); err != nil && !(errors.Is(err, io.EOF) && r.ContentLength <= 0) {
-		return invalidBody(describeDecodeError(err), example)
+		return malformedBody(describeDecodeError(err), example)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return invalidBody(describeDecodeError(err), example)
+			return malformedBody(describeDecodeError(err), example)
 		}
-		return invalidBody("the request body has more data after the JSON object", example)
+		return malformedBody("the request body has more data after the JSON object", example)
 	}
 	return nil
 }
 
+// malformedBody is a body paasd cannot read: 400 bad_request.
+func malformedBody(problem, example string) *api.Error {
+	return &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDBadRequest,
+		Message: problem + ": expected a JSON body like " + example}
+}
+
+// invalidBody is a body read well that asks for what cannot be: 422
+// invalid_params.
 func invalidBody(problem, example string) *api.Error {
-	return &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid,
+	return &api.Error{StatusCode: http.StatusUnprocessableEntity, ID: api.IDInvalid,
 		Message: problem + ": expected a JSON body like " + example}
 }
 

@@ -33,8 +33,8 @@ func TestCreateAppRejectsMalformedBodies(t *testing.T) {
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPost, "/apps", tt.body)
 			e := decodeError(t, resp)
-			if resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid {
-				t.Fatalf("got %d %q, want 400 invalid", resp.StatusCode, e.ID)
+			if resp.StatusCode != http.StatusBadRequest || e.ID != api.IDBadRequest {
+				t.Fatalf("got %d %q, want 400 bad_request", resp.StatusCode, e.ID)
 			}
 			if !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, `expected a JSON body like {"name": "myapp"}`) {
 				t.Errorf("message = %q, want it to contain %q and the example", e.Message, tt.want)
@@ -56,8 +56,8 @@ func TestCreateAppIsLenient(t *testing.T) {
 		`{"name": "hello", "feature_flags": []}`: http.StatusCreated,
 		`{"name": "hello", "region": "local"}`:   http.StatusCreated,
 		`{"name": "hello", "stack": "container"}`: http.StatusCreated,
-		`{"name": "hello", "region": "eu"}`:       http.StatusBadRequest,
-		`{"name": "hello", "stack": "heroku-24"}`: http.StatusBadRequest,
+		`{"name": "hello", "region": "eu"}`:       http.StatusUnprocessableEntity,
+		`{"name": "hello", "stack": "heroku-24"}`: http.StatusUnprocessableEntity,
 	} {
 		_, srv := newTestServer(t, apiservertest.NewPlatform())
 		resp := send(t, srv, http.MethodPost, "/apps", body)
@@ -181,4 +181,29 @@ func decodeError(t *testing.T, resp *http.Response) api.Error {
 		t.Fatalf("decode error body: %v", err)
 	}
 	return e
+}
+
+// Heroku's error ids: a body that cannot be read is 400 bad_request, one
+// that asks for what cannot be is 422 invalid_params.
+func TestErrorIDs(t *testing.T) {
+	_, srv := newTestServer(t, apiservertest.NewPlatform("hello"))
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+		id                 string
+	}{
+		{http.MethodPatch, "/apps/hello/config-vars", `{"A": `, http.StatusBadRequest, api.IDBadRequest},
+		{http.MethodPatch, "/apps/hello/config-vars", `{"1A": "x"}`, http.StatusUnprocessableEntity, api.IDInvalid},
+		{http.MethodPatch, "/apps/hello/formation", `{"updates": [{"type": "web", "quantity": "many"}]}`, http.StatusBadRequest, api.IDBadRequest},
+		{http.MethodPatch, "/apps/hello/formation", `{"updates": [{"type": "web", "quantity": 1000}]}`, http.StatusUnprocessableEntity, api.IDInvalid},
+		{http.MethodPost, "/apps", `{"name": "Bad_Name"}`, http.StatusUnprocessableEntity, api.IDInvalid},
+		{http.MethodGet, "/apps/hello/releases/three", ``, http.StatusBadRequest, api.IDBadRequest},
+		{http.MethodGet, "/apps/nope", ``, http.StatusNotFound, api.IDNotFound},
+		{http.MethodPut, "/apps", ``, http.StatusMethodNotAllowed, api.IDMethodNotAllowed},
+	} {
+		resp := send(t, srv, tc.method, tc.path, tc.body)
+		if e := decodeError(t, resp); resp.StatusCode != tc.status || e.ID != tc.id {
+			t.Errorf("%s %s %s: %d %q, want %d %q", tc.method, tc.path, tc.body, resp.StatusCode, e.ID, tc.status, tc.id)
+		}
+	}
 }

@@ -48,7 +48,7 @@ func TestDomains(t *testing.T) {
 	if got := fake.LastOf("RemoveDomain"); got.Domain != "*.example.com" {
 		t.Errorf("platform got %+v", got)
 	}
-	if resp := send(t, srv, http.MethodDelete, "/apps/hello/domains/hello.localhost", ""); resp.StatusCode != http.StatusBadRequest {
+	if resp := send(t, srv, http.MethodDelete, "/apps/hello/domains/hello.localhost", ""); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("DELETE the app's own host: %d, want 400", resp.StatusCode)
 	}
 }
@@ -85,9 +85,9 @@ func TestDomainErrors(t *testing.T) {
 		{"taken by another app", func() error { _, err := c.AddDomain(ctx, "hello", "www.example.com"); return err },
 			http.StatusConflict, "already used by app other"},
 		{"invalid", func() error { _, err := c.AddDomain(ctx, "hello", "bad_name.example.com"); return err },
-			http.StatusBadRequest, "invalid domain"},
+			http.StatusUnprocessableEntity, "invalid domain"},
 		{"platform's own", func() error { _, err := c.AddDomain(ctx, "hello", "other.localhost"); return err },
-			http.StatusBadRequest, "platform's own domain"},
+			http.StatusUnprocessableEntity, "platform's own domain"},
 		{"unknown app", func() error { _, err := c.Domains(ctx, "nope"); return err },
 			http.StatusNotFound, "nope"},
 		{"remove one the app lacks", func() error { _, err := c.RemoveDomain(ctx, "hello", "www.example.com"); return err },
@@ -122,7 +122,7 @@ func TestAddDomainRejectsBadBodies(t *testing.T) {
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPost, "/apps/hello/domains", tt.body)
 			e := decodeError(t, resp)
-			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, addDomainExample) {
+			if !isRefusal(resp.StatusCode, e.ID) || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, addDomainExample) {
 				t.Fatalf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)
 			}
 			if n := fake.Called(); n != 0 {

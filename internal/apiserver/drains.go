@@ -150,7 +150,7 @@ func (h *drainsHandler) removeByURL(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	u := q.Get("url")
 	if u == "" || len(q) != 1 {
-		h.srv.writeError(w, r, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid,
+		h.srv.writeError(w, r, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDBadRequest,
 			Message: "DELETE " + r.URL.Path + " needs the drain's URL as ?url=...; or use DELETE " + r.URL.Path + "/ID"})
 		return
 	}

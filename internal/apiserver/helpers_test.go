@@ -3,6 +3,7 @@ package apiserver
 import (
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -23,4 +24,13 @@ func newTestServer(t *testing.T, p Platform) (*api.Client, *httptest.Server) {
 	srv := httptest.NewServer(auth.Middleware(testToken)(r))
 	t.Cleanup(srv.Close)
 	return api.NewClient(srv.URL, testToken), srv
+}
+
+// isRefusal reports whether status and id are one of the two refusals of a
+// client's request: 400 bad_request (it cannot be read) or 422
+// invalid_params (it asks for what cannot be). Tables that mix both check
+// with it; TestErrorIDs tells them apart.
+func isRefusal(status int, id string) bool {
+	return status == http.StatusBadRequest && id == api.IDBadRequest ||
+		status == http.StatusUnprocessableEntity && id == api.IDInvalid
 }

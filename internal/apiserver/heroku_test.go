@@ -351,8 +351,8 @@ func TestHerokuGoBuilds(t *testing.T) {
 		t.Errorf("the output: %d %q", resp.StatusCode, body)
 	}
 	for body, want := range map[string]int{
-		`{}`:                                  http.StatusBadRequest,
-		`{"source_blob": {"url": "ftp://x"}}`: http.StatusBadRequest,
+		`{}`:                                  http.StatusUnprocessableEntity,
+		`{"source_blob": {"url": "ftp://x"}}`: http.StatusUnprocessableEntity,
 		`{"source_blob": "x"}`:                http.StatusBadRequest,
 	} {
 		if resp := send(t, srv, http.MethodPost, "/apps/hello/builds", body); resp.StatusCode != want {

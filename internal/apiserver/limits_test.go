@@ -53,7 +53,7 @@ func TestSetLimitsRejectsBadBodies(t *testing.T) {
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPatch, "/apps/hello/limits", tt.body)
 			e := decodeError(t, resp)
-			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, limitsExample) {
+			if !isRefusal(resp.StatusCode, e.ID) || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, limitsExample) {
 				t.Fatalf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)
 			}
 			if n := fake.Called(); n != 0 {

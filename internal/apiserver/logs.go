@@ -66,7 +66,7 @@ var logsProcess = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,29}(\.[0-9]{1,9})
 func parseLogsQuery(q url.Values) (logsQuery, *api.Error) {
 	lq := logsQuery{n: api.DefaultLogLines}
 	invalid := func(format string, a ...any) (logsQuery, *api.Error) {
-		return logsQuery{}, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid, Message: fmt.Sprintf(format, a...)}
+		return logsQuery{}, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDBadRequest, Message: fmt.Sprintf(format, a...)}
 	}
 	for k := range q {
 		if !slices.Contains(logsParams, k) {

@@ -252,14 +252,14 @@ func TestLogsRefusals(t *testing.T) {
 		id, message  string
 	}{
 		{"GET", "/apps/nobody/logs", 404, api.IDNotFound, `app "nobody" not found`},
-		{"GET", "/apps/hello/logs?n=-1", 400, api.IDInvalid, "n="},
-		{"GET", "/apps/hello/logs?n=ten", 400, api.IDInvalid, "n="},
-		{"GET", "/apps/hello/logs?tail=maybe", 400, api.IDInvalid, "tail="},
-		{"GET", "/apps/hello/logs?source=db", 400, api.IDInvalid, "use app, router or paas"},
-		{"GET", "/apps/hello/logs?ps=web..1", 400, api.IDInvalid, "ps="},
-		{"GET", "/apps/hello/logs?ps=../x", 400, api.IDInvalid, "ps="},
-		{"GET", "/apps/hello/logs?format=xml", 400, api.IDInvalid, "format"},
-		{"GET", "/apps/hello/logs?lines=5", 400, api.IDInvalid, `unknown parameter "lines"`},
+		{"GET", "/apps/hello/logs?n=-1", 400, api.IDBadRequest, "n="},
+		{"GET", "/apps/hello/logs?n=ten", 400, api.IDBadRequest, "n="},
+		{"GET", "/apps/hello/logs?tail=maybe", 400, api.IDBadRequest, "tail="},
+		{"GET", "/apps/hello/logs?source=db", 400, api.IDBadRequest, "use app, router or paas"},
+		{"GET", "/apps/hello/logs?ps=web..1", 400, api.IDBadRequest, "ps="},
+		{"GET", "/apps/hello/logs?ps=../x", 400, api.IDBadRequest, "ps="},
+		{"GET", "/apps/hello/logs?format=xml", 400, api.IDBadRequest, "format"},
+		{"GET", "/apps/hello/logs?lines=5", 400, api.IDBadRequest, `unknown parameter "lines"`},
 		{"POST", "/apps/hello/logs", 405, api.IDMethodNotAllowed, "use GET"},
 		{"GET", "/apps/hello/logz", 404, api.IDNotFound, "no API route"},
 	} {
@@ -483,7 +483,7 @@ func TestLogSessions(t *testing.T) {
 		`{"lines": "ten"}`:   `field "lines" must be`,
 	} {
 		resp := send(t, srv, http.MethodPost, "/apps/hello/log-sessions", body)
-		if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, want) {
+		if e := decodeError(t, resp); !isRefusal(resp.StatusCode, e.ID) || !strings.Contains(e.Message, want) {
 			t.Errorf("POST %s: %d %q, want 400 with %q", body, resp.StatusCode, e.Message, want)
 		}
 	}

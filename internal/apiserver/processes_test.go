@@ -94,7 +94,7 @@ func TestRestart(t *testing.T) {
 	}
 
 	_, err = c.Restart(ctx, "hello", "clock")
-	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, `"clock"`) {
+	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(e.Message, `"clock"`) {
 		t.Errorf("restart clock: %v, want 400 from the platform", err)
 	}
 	if _, err := c.Restart(ctx, "nope", ""); !api.IsNotFound(err) {
@@ -132,11 +132,11 @@ func TestDynoInfoAndCreate(t *testing.T) {
 		`{"command": "x", "size": "2X"}`:      `"size" is not supported`,
 	} {
 		resp := send(t, srv, http.MethodPost, "/apps/hello/dynos", body)
-		if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, want) {
+		if e := decodeError(t, resp); !isRefusal(resp.StatusCode, e.ID) || !strings.Contains(e.Message, want) {
 			t.Errorf("POST dynos %s: %d %q, want 400 with %q", body, resp.StatusCode, e.Message, want)
 		}
 	}
-	if resp := send(t, srv, http.MethodDelete, "/apps/hello/formations/web.1", ""); resp.StatusCode != http.StatusBadRequest {
+	if resp := send(t, srv, http.MethodDelete, "/apps/hello/formations/web.1", ""); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("DELETE formations/web.1: %d, want 400", resp.StatusCode)
 	}
 }

@@ -99,13 +99,13 @@ func (s *server) diffReleases(w http.ResponseWriter, r *http.Request) {
 	for i, name := range []string{"from", "to"} {
 		raw := query.Get(name)
 		if raw == "" {
-			s.writeError(w, r, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid,
+			s.writeError(w, r, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDBadRequest,
 				Message: fmt.Sprintf("the query parameter %q is missing: give both versions, as in %s", name, example)})
 			return
 		}
 		v, err := api.ParseVersion(raw)
 		if err != nil {
-			s.writeError(w, r, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDInvalid,
+			s.writeError(w, r, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDBadRequest,
 				Message: fmt.Sprintf("query parameter %q: %v, as in %s", name, err, example)})
 			return
 		}

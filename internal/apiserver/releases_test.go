@@ -76,7 +76,7 @@ func TestReleaseVersionForms(t *testing.T) {
 			resp := send(t, srv, http.MethodGet, "/apps/hello/releases/"+tt.path, "")
 			if tt.version == 0 {
 				e := decodeError(t, resp)
-				if resp.StatusCode != http.StatusBadRequest || e.ID != api.IDInvalid || !strings.Contains(e.Message, "give it as v3 or 3") && !strings.Contains(e.Message, "versions start at v1") {
+				if resp.StatusCode != http.StatusBadRequest || e.ID != api.IDBadRequest || !strings.Contains(e.Message, "give it as v3 or 3") && !strings.Contains(e.Message, "versions start at v1") {
 					t.Fatalf("got %d %+v, want 400 with the expected form", resp.StatusCode, e)
 				}
 				if fake.Called() != 0 {
@@ -246,7 +246,7 @@ func TestRollbackRejectsBadBodies(t *testing.T) {
 		{"not a version", `{"release": "two"}`, `"two" is not a release version`, http.StatusBadRequest},
 		{"zero", `{"release": "v0"}`, "versions start at v1", http.StatusBadRequest},
 		{"array", `[2]`, "JSON array, not an object", http.StatusBadRequest},
-		{"slug", `{"slug": "0b5c9d8e-1111-4222-8333-444455556666"}`, "a release of a slug is not made on paas", http.StatusBadRequest},
+		{"slug", `{"slug": "0b5c9d8e-1111-4222-8333-444455556666"}`, "a release of a slug is not made on paas", http.StatusUnprocessableEntity},
 		{"unknown id", `{"release": "0b5c9d8e-1111-4222-8333-444455556666"}`, "not found", http.StatusNotFound},
 	}
 	for _, tt := range tests {

@@ -40,7 +40,7 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) {
 	}
 	if !wantsRunProtocol(r) {
 		w.Header().Set("Upgrade", api.RunProtocol)
-		s.writeError(w, r, &api.Error{StatusCode: http.StatusUpgradeRequired, ID: api.IDInvalid,
+		s.writeError(w, r, &api.Error{StatusCode: http.StatusUpgradeRequired, ID: api.IDBadRequest,
 			Message: `an attached run streams over its own connection: send the headers "Connection: Upgrade" and "Upgrade: ` + api.RunProtocol + `" (paasctl run does), or set "attach" to false to run it in the background`})
 		return
 	}

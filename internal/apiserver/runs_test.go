@@ -156,7 +156,7 @@ func TestRunAttachedRefusedBeforeUpgrade(t *testing.T) {
 		t.Fatalf("run on a missing app: %v, want a JSON not found", err)
 	}
 	_, err = c.Run(context.Background(), "hello", api.RunRequest{Command: "  ", Attach: true}, nil, io.Discard, io.Discard)
-	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, `"command" is missing`) {
+	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(e.Message, `"command" is missing`) {
 		t.Fatalf("run without a command: %v, want 400", err)
 	}
 	if got := fake.Last().Method; got == "Run" {
@@ -206,7 +206,7 @@ func TestRunRejectsBadBodies(t *testing.T) {
 		fake := apiservertest.NewPlatform("hello")
 		_, srv := newTestServer(t, fake)
 		resp := send(t, srv, http.MethodPost, "/apps/hello/runs", body)
-		if e := decodeError(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, runExample) {
+		if e := decodeError(t, resp); !isRefusal(resp.StatusCode, e.ID) || !strings.Contains(e.Message, runExample) {
 			t.Errorf("body %s: got %d %q, want 400 with the example", body, resp.StatusCode, e.Message)
 		}
 		if fake.Called() != 0 {

@@ -42,7 +42,7 @@ func TestSettings(t *testing.T) {
 	}
 
 	_, err = c.UpdateSettings(ctx, "hello", api.SettingsUpdate{"colour": "blue"})
-	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, "colour") {
+	if e, ok := err.(*api.Error); !ok || e.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(e.Message, "colour") {
 		t.Errorf("unknown setting: %v, want the platform's 400", err)
 	}
 }
@@ -62,7 +62,7 @@ func TestUpdateSettingsRejectsBadBodies(t *testing.T) {
 			_, srv := newTestServer(t, fake)
 			resp := send(t, srv, http.MethodPatch, "/apps/hello/settings", tt.body)
 			e := decodeError(t, resp)
-			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, settingsExample) {
+			if !isRefusal(resp.StatusCode, e.ID) || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, settingsExample) {
 				t.Fatalf("got %d %q, want 400 with %q and the example", resp.StatusCode, e.Message, tt.want)
 			}
 			if n := fake.Called(); n != 0 {

@@ -74,7 +74,7 @@ func apiDrainError(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, ErrInvalidDrain):
-		status, id = http.StatusBadRequest, api.IDInvalid
+		status, id = http.StatusUnprocessableEntity, api.IDInvalid
 	case errors.Is(err, ErrDrainExists):
 		status, id = http.StatusConflict, api.IDConflict
 	case errors.Is(err, ErrDrainNotFound):

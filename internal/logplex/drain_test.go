@@ -439,7 +439,7 @@ func TestDrainStoreServesTheDrainsRoutes(t *testing.T) {
 	if status(err) != http.StatusConflict || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("the same again: %v", err)
 	}
-	if _, err := c.AddDrain(ctx, "hello", "ftp://x"); status(err) != http.StatusBadRequest || !strings.Contains(err.Error(), "syslog+tls://HOST:PORT") {
+	if _, err := c.AddDrain(ctx, "hello", "ftp://x"); status(err) != http.StatusUnprocessableEntity || !strings.Contains(err.Error(), "syslog+tls://HOST:PORT") {
 		t.Errorf("invalid: %v", err)
 	}
 	if _, err := c.AddDrain(ctx, "nobody", "https://127.0.0.1:1/in"); status(err) != http.StatusNotFound {
