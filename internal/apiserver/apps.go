@@ -22,96 +22,84 @@ var appKeys = []sortKey[api.App]{
 	{name: "id", value: func(a api.App) string { return a.ID }},
 }
 
-func (s *server) listApps(w http.ResponseWriter, r *http.Request) {
+func (s *server) listApps(w http.ResponseWriter, r *http.Request) (reply, error) {
 	apps, err := s.p.Apps(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	for i := range apps {
 		apps[i] = normalizeApp(apps[i])
 	}
 	page, status, err := paginate(w, r, apps, appKeys...)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, status, page)
+	return reply{status, page}, nil
 }
 
 // createApp makes an app, with a generated name if the body names none, as
 // Heroku does.
-func (s *server) createApp(w http.ResponseWriter, r *http.Request) {
+func (s *server) createApp(w http.ResponseWriter, r *http.Request) (reply, error) {
 	var req api.CreateAppRequest
 	if e := decodeLenient(w, r, &req, createAppExample); e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	if req.Region != "" && req.Region != api.LocalRegion.Name && req.Region != api.LocalRegion.ID {
-		s.writeError(w, r, invalidRequest(fmt.Sprintf("region %q: paas has one region, %q; leave region out", req.Region, api.LocalRegion.Name)))
-		return
+		return reply{}, invalidRequest(fmt.Sprintf("region %q: paas has one region, %q; leave region out", req.Region, api.LocalRegion.Name))
 	}
 	if req.Stack != "" && req.Stack != api.ContainerStack.Name && req.Stack != api.ContainerStack.ID {
-		s.writeError(w, r, invalidRequest(fmt.Sprintf("stack %q: paas has one stack, %q; leave stack out", req.Stack, api.ContainerStack.Name)))
-		return
+		return reply{}, invalidRequest(fmt.Sprintf("stack %q: paas has one stack, %q; leave stack out", req.Stack, api.ContainerStack.Name))
 	}
 	if req.Name == "" {
 		req.Name = generatedAppName()
 	}
 	app, err := s.p.CreateApp(r.Context(), req.Name)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	w.Header().Set("Location", "/apps/"+url.PathEscape(app.Name))
-	writeJSON(w, http.StatusCreated, normalizeApp(app))
+	return reply{http.StatusCreated, normalizeApp(app)}, nil
 }
 
-func (s *server) getApp(w http.ResponseWriter, r *http.Request) {
+func (s *server) getApp(w http.ResponseWriter, r *http.Request) (reply, error) {
 	app, err := s.p.App(r.Context(), mux.Vars(r)["app"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, normalizeApp(app))
+	return reply{http.StatusOK, normalizeApp(app)}, nil
 }
 
-func (s *server) updateApp(w http.ResponseWriter, r *http.Request) {
+func (s *server) updateApp(w http.ResponseWriter, r *http.Request) (reply, error) {
 	var u api.AppUpdate
 	if e := decodeLenient(w, r, &u, updateAppExample); e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	app, err := s.p.UpdateApp(r.Context(), mux.Vars(r)["app"], u)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, normalizeApp(app))
+	return reply{http.StatusOK, normalizeApp(app)}, nil
 }
 
 // destroyApp answers with the app as it was, as Heroku does.
-func (s *server) destroyApp(w http.ResponseWriter, r *http.Request) {
+func (s *server) destroyApp(w http.ResponseWriter, r *http.Request) (reply, error) {
 	name := mux.Vars(r)["app"]
 	app, err := s.p.App(r.Context(), name)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	if err := s.p.DestroyApp(r.Context(), name); err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, normalizeApp(app))
+	return reply{http.StatusOK, normalizeApp(app)}, nil
 }
 
-func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
+func (s *server) getAccount(w http.ResponseWriter, r *http.Request) (reply, error) {
 	a, err := s.p.Account(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, a)
+	return reply{http.StatusOK, a}, nil
 }
 
 // normalizeApp sends an empty process list as [], never null, as the spec says.

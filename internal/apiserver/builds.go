@@ -33,57 +33,50 @@ func withOutputURL(r *http.Request, b api.Build) api.Build {
 // createBuild is Heroku's POST /apps/{app}/builds: the source blob is
 // fetched, built and released as a git push of its tree would be. The
 // answer comes at once, 201 with the pending build.
-func (s *server) createBuild(w http.ResponseWriter, r *http.Request) {
+func (s *server) createBuild(w http.ResponseWriter, r *http.Request) (reply, error) {
 	var req api.BuildRequest
 	if e := decodeLenient(w, r, &req, buildExample); e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	if req.SourceBlob.URL == "" {
-		s.writeError(w, r, invalidBody(`"source_blob.url" is missing: give the URL of a gzip-compressed tar archive of the source`, buildExample))
-		return
+		return reply{}, invalidBody(`"source_blob.url" is missing: give the URL of a gzip-compressed tar archive of the source`, buildExample)
 	}
 	app := mux.Vars(r)["app"]
 	b, err := s.p.CreateBuild(r.Context(), app, req.SourceBlob)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	w.Header().Set("Location", api.AppPath(app)+"/builds/"+b.ID)
-	writeJSON(w, http.StatusCreated, withOutputURL(r, b))
+	return reply{http.StatusCreated, withOutputURL(r, b)}, nil
 }
 
-func (s *server) listBuilds(w http.ResponseWriter, r *http.Request) {
+func (s *server) listBuilds(w http.ResponseWriter, r *http.Request) (reply, error) {
 	bs, err := s.p.Builds(r.Context(), mux.Vars(r)["app"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	for i := range bs {
 		bs[i] = withOutputURL(r, bs[i])
 	}
 	page, status, err := paginate(w, r, bs, buildKeys...)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, status, page)
+	return reply{status, page}, nil
 }
 
-func (s *server) getBuild(w http.ResponseWriter, r *http.Request) {
+func (s *server) getBuild(w http.ResponseWriter, r *http.Request) (reply, error) {
 	vars := mux.Vars(r)
 	bs, err := s.p.Builds(r.Context(), vars["app"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	for _, b := range bs {
 		if strings.EqualFold(b.ID, vars["build"]) {
-			writeJSON(w, http.StatusOK, withOutputURL(r, b))
-			return
+			return reply{http.StatusOK, withOutputURL(r, b)}, nil
 		}
 	}
-	s.fail(w, r, fmt.Errorf("build %s of %s: %w", vars["build"], vars["app"], releases.ErrNotFound))
+	return reply{}, fmt.Errorf("build %s of %s: %w", vars["build"], vars["app"], releases.ErrNotFound)
 }
 
 // buildOutput streams a build's output, plain text, until the build ends.

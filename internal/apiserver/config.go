@@ -17,67 +17,60 @@ import (
 
 const configUpdateExample = `{"FOO": "bar", "OLD_KEY": null}`
 
-func (s *server) getConfig(w http.ResponseWriter, r *http.Request) {
+func (s *server) getConfig(w http.ResponseWriter, r *http.Request) (reply, error) {
 	vars, err := s.p.Config(r.Context(), mux.Vars(r)["app"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeConfig(w, vars)
+	return configReply(vars), nil
 }
 
-func (s *server) updateConfig(w http.ResponseWriter, r *http.Request) {
+func (s *server) updateConfig(w http.ResponseWriter, r *http.Request) (reply, error) {
 	// Raw values first, so that a value of the wrong type can be named by
 	// its key: encoding/json does not say which map entry it failed on.
 	var raw map[string]json.RawMessage
 	if e := decodeBody(w, r, &raw, configUpdateExample); e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	changes, e := configUpdateOf(raw)
 	if e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	app := mux.Vars(r)["app"]
 	rel, err := s.p.UpdateConfig(r.Context(), app, changes, actorOf(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	// The answer is the release's whole config, as Heroku's is; which
 	// release the change made is told in headers of paas's own.
 	vars, err := s.p.ReleaseConfig(r.Context(), app, rel.Version)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	w.Header().Set(api.ReleaseVersionHeader, strconv.Itoa(rel.Version))
 	w.Header().Set(api.ReleaseIDHeader, rel.ID)
-	writeConfig(w, vars)
+	return configReply(vars), nil
 }
 
 // getReleaseConfig answers a release's config vars.
-func (s *server) getReleaseConfig(w http.ResponseWriter, r *http.Request) {
+func (s *server) getReleaseConfig(w http.ResponseWriter, r *http.Request) (reply, error) {
 	app := mux.Vars(r)["app"]
 	version, err := s.releaseVersion(r, app, mux.Vars(r)["release"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	vars, err := s.p.ReleaseConfig(r.Context(), app, version)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeConfig(w, vars)
+	return configReply(vars), nil
 }
 
-func writeConfig(w http.ResponseWriter, vars api.ConfigVars) {
+func configReply(vars api.ConfigVars) reply {
 	if vars == nil {
 		vars = api.ConfigVars{} // {}, never null
 	}
-	writeJSON(w, http.StatusOK, vars)
+	return reply{http.StatusOK, vars}
 }
 
 // releaseVersion finds the release ident names: its version ("3" or "v3")

@@ -58,18 +58,16 @@ func domainOf(a api.App, host, kind, own string) api.Domain {
 	return d
 }
 
-func (s *server) listDomains(w http.ResponseWriter, r *http.Request) {
+func (s *server) listDomains(w http.ResponseWriter, r *http.Request) (reply, error) {
 	_, all, err := s.domains(r, mux.Vars(r)["app"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	page, status, err := paginate(w, r, all, domainKeys...)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, status, page)
+	return reply{status, page}, nil
 }
 
 // findDomain finds one of the app's domains by host name or id.
@@ -87,40 +85,34 @@ func (s *server) findDomain(r *http.Request, app, ident string) (api.Domain, err
 	return all[i], nil
 }
 
-func (s *server) getDomain(w http.ResponseWriter, r *http.Request) {
+func (s *server) getDomain(w http.ResponseWriter, r *http.Request) (reply, error) {
 	vars := mux.Vars(r)
 	d, err := s.findDomain(r, vars["app"], vars["domain"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, d)
+	return reply{http.StatusOK, d}, nil
 }
 
-func (s *server) addDomain(w http.ResponseWriter, r *http.Request) {
+func (s *server) addDomain(w http.ResponseWriter, r *http.Request) (reply, error) {
 	var req api.AddDomainRequest
 	if e := decodeLenient(w, r, &req, addDomainExample); e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	if req.Hostname == "" {
-		s.writeError(w, r, invalidBody(`the field "hostname" is missing or empty`, addDomainExample))
-		return
+		return reply{}, invalidBody(`the field "hostname" is missing or empty`, addDomainExample)
 	}
 	if req.SNIEndpoint != nil && *req.SNIEndpoint != "" {
-		s.writeError(w, r, invalidRequest(`"sni_endpoint" must be null: paas's router serves every domain its certificate covers`))
-		return
+		return reply{}, invalidRequest(`"sni_endpoint" must be null: paas's router serves every domain its certificate covers`)
 	}
 	app := mux.Vars(r)["app"]
 	before, err := s.p.Domains(r.Context(), app)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	after, err := s.p.AddDomain(r.Context(), app, req.Hostname)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	// The platform stores the name normalized (lowercase, no final dot):
 	// the added one is the one that was not there before.
@@ -132,28 +124,24 @@ func (s *server) addDomain(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := s.findDomain(r, app, added)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	w.Header().Set("Location", api.DomainPath(app, d.Hostname))
-	writeJSON(w, http.StatusCreated, d)
+	return reply{http.StatusCreated, d}, nil
 }
 
 // removeDomain answers with the domain as it was, as Heroku does.
-func (s *server) removeDomain(w http.ResponseWriter, r *http.Request) {
+func (s *server) removeDomain(w http.ResponseWriter, r *http.Request) (reply, error) {
 	vars := mux.Vars(r)
 	d, err := s.findDomain(r, vars["app"], vars["domain"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	if d.Kind != api.DomainKindCustom {
-		s.writeError(w, r, invalidRequest(fmt.Sprintf("%s is the app's own host name, which it keeps: only custom domains can be removed", d.Hostname)))
-		return
+		return reply{}, invalidRequest(fmt.Sprintf("%s is the app's own host name, which it keeps: only custom domains can be removed", d.Hostname))
 	}
 	if _, err := s.p.RemoveDomain(r.Context(), vars["app"], d.Hostname); err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, d)
+	return reply{http.StatusOK, d}, nil
 }

@@ -44,8 +44,8 @@ func RegisterDrains(r *mux.Router, s DrainStore, apps AppFinder, logger *slog.Lo
 	}
 	h := &drainsHandler{s: s, apps: apps, srv: &server{log: logger}}
 	r.Handle("/apps/{app}/log-drains", h.srv.byMethod(methods{
-		http.MethodGet: h.list, http.MethodPost: h.add, http.MethodDelete: h.removeByURL}))
-	r.Handle("/apps/{app}/log-drains/{drain}", h.srv.byMethod(methods{http.MethodGet: h.get, http.MethodDelete: h.remove}))
+		http.MethodGet: h.srv.handle(h.list), http.MethodPost: h.srv.handle(h.add), http.MethodDelete: h.srv.handle(h.removeByURL)}))
+	r.Handle("/apps/{app}/log-drains/{drain}", h.srv.byMethod(methods{http.MethodGet: h.srv.handle(h.get), http.MethodDelete: h.srv.handle(h.remove)}))
 }
 
 type drainsHandler struct {
@@ -96,86 +96,77 @@ func (h *drainsHandler) find(r *http.Request, ident string) (api.App, api.Drain,
 		Message: fmt.Sprintf("app %s has no log drain %s: run paasctl drains -a %s to list them", a.Name, ident, a.Name)}
 }
 
-func (h *drainsHandler) list(w http.ResponseWriter, r *http.Request) {
+func (h *drainsHandler) list(w http.ResponseWriter, r *http.Request) (reply, error) {
 	_, ds, err := h.drains(r)
 	if err != nil {
-		h.srv.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	page, status, err := paginate(w, r, ds, drainKeys...)
 	if err != nil {
-		h.srv.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, status, page)
+	return reply{status, page}, nil
 }
 
-func (h *drainsHandler) get(w http.ResponseWriter, r *http.Request) {
+func (h *drainsHandler) get(w http.ResponseWriter, r *http.Request) (reply, error) {
 	_, d, err := h.find(r, mux.Vars(r)["drain"])
 	if err != nil {
-		h.srv.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, d)
+	return reply{http.StatusOK, d}, nil
 }
 
-func (h *drainsHandler) add(w http.ResponseWriter, r *http.Request) {
+func (h *drainsHandler) add(w http.ResponseWriter, r *http.Request) (reply, error) {
 	a, err := h.apps.App(r.Context(), mux.Vars(r)["app"])
 	if err != nil {
-		h.srv.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	var req api.CreateDrainRequest
 	if e := decodeLenient(w, r, &req, `{"url": "syslog+tls://logs.example.com:6514"}`); e != nil {
-		h.srv.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	d, err := h.s.AddDrain(r.Context(), a.Name, req.URL)
 	if err != nil {
-		h.srv.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	d = withIdentity(a, d)
 	w.Header().Set("Location", api.DrainPath(a.Name, d.ID))
-	writeJSON(w, http.StatusCreated, d)
+	return reply{http.StatusCreated, d}, nil
 }
 
-func (h *drainsHandler) remove(w http.ResponseWriter, r *http.Request) {
-	h.removeDrain(w, r, mux.Vars(r)["drain"])
+func (h *drainsHandler) remove(w http.ResponseWriter, r *http.Request) (reply, error) {
+	return h.removeDrain(r, mux.Vars(r)["drain"])
 }
 
 // removeByURL takes the drain's URL from the query: a URL has slashes,
 // which a path segment cannot hold unescaped.
-func (h *drainsHandler) removeByURL(w http.ResponseWriter, r *http.Request) {
+func (h *drainsHandler) removeByURL(w http.ResponseWriter, r *http.Request) (reply, error) {
 	q := r.URL.Query()
 	u := q.Get("url")
 	if u == "" || len(q) != 1 {
-		h.srv.writeError(w, r, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDBadRequest,
-			Message: "DELETE " + r.URL.Path + " needs the drain's URL as ?url=...; or use DELETE " + r.URL.Path + "/ID"})
-		return
+		return reply{}, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDBadRequest,
+			Message: "DELETE " + r.URL.Path + " needs the drain's URL as ?url=...; or use DELETE " + r.URL.Path + "/ID"}
 	}
-	h.removeDrain(w, r, u)
+	return h.removeDrain(r, u)
 }
 
 // removeDrain answers with the drain as it was, as Heroku does. A URL
 // given in full (with the credentials the list hides) goes to the store
 // as it is.
-func (h *drainsHandler) removeDrain(w http.ResponseWriter, r *http.Request, ident string) {
+func (h *drainsHandler) removeDrain(r *http.Request, ident string) (reply, error) {
 	a, d, err := h.find(r, ident)
 	target := d.Token
 	if err != nil {
 		if a.ID == "" || !strings.Contains(ident, "://") { // no such app, or no such drain
-			h.srv.fail(w, r, err)
-			return
+			return reply{}, err
 		}
 		target = ident
 	}
 	if err := h.s.RemoveDrain(r.Context(), a.Name, target); err != nil {
-		h.srv.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	if d.ID == "" {
 		d = withIdentity(a, api.Drain{URL: ident})
 	}
-	writeJSON(w, http.StatusOK, d)
+	return reply{http.StatusOK, d}, nil
 }

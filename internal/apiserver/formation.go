@@ -67,18 +67,16 @@ func (s *server) formation(r *http.Request, app string) ([]api.FormationEntry, e
 	return out, nil
 }
 
-func (s *server) listFormation(w http.ResponseWriter, r *http.Request) {
+func (s *server) listFormation(w http.ResponseWriter, r *http.Request) (reply, error) {
 	entries, err := s.formation(r, mux.Vars(r)["app"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	page, status, err := paginate(w, r, entries, formationKeys...)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, status, page)
+	return reply{status, page}, nil
 }
 
 // formationEntry finds one process type by its type or its id.
@@ -95,37 +93,32 @@ func (s *server) formationEntry(r *http.Request, app, ident string) (api.Formati
 	return api.FormationEntry{}, fmt.Errorf("process type %s of %s: %w (see the Procfile)", ident, app, releases.ErrNotFound)
 }
 
-func (s *server) getFormationType(w http.ResponseWriter, r *http.Request) {
+func (s *server) getFormationType(w http.ResponseWriter, r *http.Request) (reply, error) {
 	vars := mux.Vars(r)
 	e, err := s.formationEntry(r, vars["app"], vars["type"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, e)
+	return reply{http.StatusOK, e}, nil
 }
 
 // updateFormation is Heroku's batch update: every update names its type.
-func (s *server) updateFormation(w http.ResponseWriter, r *http.Request) {
+func (s *server) updateFormation(w http.ResponseWriter, r *http.Request) (reply, error) {
 	var batch api.FormationBatchUpdate
 	if e := decodeLenient(w, r, &batch, formationBatchExample); e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	if len(batch.Updates) == 0 {
-		s.writeError(w, r, invalidBody(`"updates" is missing or empty: give at least one process type`, formationBatchExample))
-		return
+		return reply{}, invalidBody(`"updates" is missing or empty: give at least one process type`, formationBatchExample)
 	}
 	app := mux.Vars(r)["app"]
 	changed, err := s.applyFormation(r, app, batch.Updates, formationBatchExample)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	entries, err := s.formation(r, app)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	out := []api.FormationEntry{}
 	for _, e := range entries {
@@ -133,33 +126,29 @@ func (s *server) updateFormation(w http.ResponseWriter, r *http.Request) {
 			out = append(out, e)
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	return reply{http.StatusOK, out}, nil
 }
 
 // updateFormationType changes the one process type the path names.
-func (s *server) updateFormationType(w http.ResponseWriter, r *http.Request) {
+func (s *server) updateFormationType(w http.ResponseWriter, r *http.Request) (reply, error) {
 	var u api.FormationUpdate
 	if e := decodeLenient(w, r, &u, formationTypeExample); e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	vars := mux.Vars(r)
 	cur, err := s.formationEntry(r, vars["app"], vars["type"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	u.Type = cur.Type
 	if _, err := s.applyFormation(r, vars["app"], []api.FormationUpdate{u}, formationTypeExample); err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	e, err := s.formationEntry(r, vars["app"], cur.Type)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, e)
+	return reply{http.StatusOK, e}, nil
 }
 
 // applyFormation checks every update before it changes anything, then

@@ -14,38 +14,34 @@ import (
 
 const limitsExample = `{"web": "512m", "worker": "1g,pids=256,cpu=512"}`
 
-func (s *server) getLimits(w http.ResponseWriter, r *http.Request) {
+func (s *server) getLimits(w http.ResponseWriter, r *http.Request) (reply, error) {
 	l, err := s.p.Limits(r.Context(), mux.Vars(r)["app"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	if l == nil {
 		l = api.Limits{} // {}, never null
 	}
-	writeJSON(w, http.StatusOK, l)
+	return reply{http.StatusOK, l}, nil
 }
 
-func (s *server) setLimits(w http.ResponseWriter, r *http.Request) {
+func (s *server) setLimits(w http.ResponseWriter, r *http.Request) (reply, error) {
 	var raw map[string]json.RawMessage
 	if e := decodeBody(w, r, &raw, limitsExample); e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	change, e := limitsOf(raw)
 	if e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	l, err := s.p.SetLimits(r.Context(), mux.Vars(r)["app"], change)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	if l == nil {
 		l = api.Limits{}
 	}
-	writeJSON(w, http.StatusOK, l)
+	return reply{http.StatusOK, l}, nil
 }
 
 // limitsOf checks every type's name and size.

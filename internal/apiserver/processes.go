@@ -18,93 +18,79 @@ var processKeys = []sortKey[api.Process]{
 	{name: "id", value: func(p api.Process) string { return p.ID }},
 }
 
-func (s *server) listProcesses(w http.ResponseWriter, r *http.Request) {
+func (s *server) listProcesses(w http.ResponseWriter, r *http.Request) (reply, error) {
 	procs, err := s.p.Processes(r.Context(), mux.Vars(r)["app"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	page, status, err := paginate(w, r, procs, processKeys...)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, status, page)
+	return reply{status, page}, nil
 }
 
 // getProcess finds one process by its name ("web.1") or its id.
-func (s *server) getProcess(w http.ResponseWriter, r *http.Request) {
+func (s *server) getProcess(w http.ResponseWriter, r *http.Request) (reply, error) {
 	vars := mux.Vars(r)
 	procs, err := s.p.Processes(r.Context(), vars["app"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	for _, p := range procs {
 		if p.Name == vars["dyno"] || strings.EqualFold(p.ID, vars["dyno"]) {
-			writeJSON(w, http.StatusOK, p)
-			return
+			return reply{http.StatusOK, p}, nil
 		}
 	}
-	s.fail(w, r, fmt.Errorf("process %s of %s: %w: run paasctl ps to list them", vars["dyno"], vars["app"], releases.ErrNotFound))
+	return reply{}, fmt.Errorf("process %s of %s: %w: run paasctl ps to list them", vars["dyno"], vars["app"], releases.ErrNotFound)
 }
 
 // restartAll is Heroku's DELETE /apps/{app}/dynos: every process replaced
 // by a fresh one, without downtime. The answer is {}, as Heroku's.
-func (s *server) restartAll(w http.ResponseWriter, r *http.Request) {
+func (s *server) restartAll(w http.ResponseWriter, r *http.Request) (reply, error) {
 	if err := s.p.Restart(r.Context(), mux.Vars(r)["app"], ""); err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, struct{}{})
+	return reply{http.StatusOK, struct{}{}}, nil
 }
 
 // restartType is Heroku's DELETE /apps/{app}/formations/{type}.
-func (s *server) restartType(w http.ResponseWriter, r *http.Request) {
+func (s *server) restartType(w http.ResponseWriter, r *http.Request) (reply, error) {
 	vars := mux.Vars(r)
 	if err := api.ValidateProcessType(vars["type"]); err != nil {
-		s.writeError(w, r, invalidRequest(err.Error()))
-		return
+		return reply{}, invalidRequest(err.Error())
 	}
 	if err := s.p.Restart(r.Context(), vars["app"], vars["type"]); err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, struct{}{})
+	return reply{http.StatusOK, struct{}{}}, nil
 }
 
 // createDyno is Heroku's one-off dyno, run detached: it answers 201 with
 // the process once it started; its output goes to the log stream.
-func (s *server) createDyno(w http.ResponseWriter, r *http.Request) {
+func (s *server) createDyno(w http.ResponseWriter, r *http.Request) (reply, error) {
 	var req api.CreateDynoRequest
 	if e := decodeLenient(w, r, &req, createDynoExample); e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	app := mux.Vars(r)["app"]
 	switch {
 	case strings.TrimSpace(req.Command) == "":
-		s.writeError(w, r, invalidBody(`"command" is missing or empty`, createDynoExample))
-		return
+		return reply{}, invalidBody(`"command" is missing or empty`, createDynoExample)
 	case req.Attach:
-		s.writeError(w, r, invalidRequest("an attached one-off runs over paas's run protocol: POST "+api.AppPath(app)+"/runs (paasctl run does), or send attach false to run it in the background"))
-		return
+		return reply{}, invalidRequest("an attached one-off runs over paas's run protocol: POST " + api.AppPath(app) + "/runs (paasctl run does), or send attach false to run it in the background")
 	case len(req.Env) > 0:
-		s.writeError(w, r, invalidRequest(`"env" is not supported: a one-off runs with the app's config vars; set more with PATCH `+api.AppPath(app)+"/config-vars"))
-		return
+		return reply{}, invalidRequest(`"env" is not supported: a one-off runs with the app's config vars; set more with PATCH ` + api.AppPath(app) + "/config-vars")
 	case req.Size != "":
-		s.writeError(w, r, invalidRequest(`"size" is not supported: a one-off gets the "run" limits; change them with paasctl ps:limit run=SIZE`))
-		return
+		return reply{}, invalidRequest(`"size" is not supported: a one-off gets the "run" limits; change them with paasctl ps:limit run=SIZE`)
 	}
 	res, err := s.p.Run(r.Context(), app, api.RunRequest{Command: req.Command}, nil, nil, nil)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	procs, err := s.p.Processes(r.Context(), app)
 	if err != nil {
-		s.fail(w, r, fmt.Errorf("the one-off %s started, but listing it failed: %w", res.Process, err))
-		return
+		return reply{}, fmt.Errorf("the one-off %s started, but listing it failed: %w", res.Process, err)
 	}
 	out := api.Process{Name: res.Process, Type: "run", State: "starting", Command: req.Command} // if it ended already
 	for _, p := range procs {
@@ -113,38 +99,34 @@ func (s *server) createDyno(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("Location", api.AppPath(app)+"/dynos/"+res.Process)
-	writeJSON(w, http.StatusCreated, out)
+	return reply{http.StatusCreated, out}, nil
 }
 
 // restartProcess is Heroku's DELETE /apps/{app}/dynos/{dyno}: one process
 // replaced, without downtime. The answer is {}.
-func (s *server) restartProcess(w http.ResponseWriter, r *http.Request) {
+func (s *server) restartProcess(w http.ResponseWriter, r *http.Request) (reply, error) {
 	vars := mux.Vars(r)
 	name, err := s.processName(r, vars["app"], vars["dyno"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	if err := s.p.RestartProcess(r.Context(), vars["app"], name); err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, struct{}{})
+	return reply{http.StatusOK, struct{}{}}, nil
 }
 
 // stopProcess is Heroku's POST /apps/{app}/dynos/{dyno}/actions/stop.
-func (s *server) stopProcess(w http.ResponseWriter, r *http.Request) {
+func (s *server) stopProcess(w http.ResponseWriter, r *http.Request) (reply, error) {
 	vars := mux.Vars(r)
 	name, err := s.processName(r, vars["app"], vars["dyno"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	if err := s.p.StopProcess(r.Context(), vars["app"], name); err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, struct{}{})
+	return reply{http.StatusOK, struct{}{}}, nil
 }
 
 // processName finds a process's name from its name or its id.

@@ -18,80 +18,71 @@ var releaseKeys = []sortKey[api.Release]{
 	{name: "id", value: func(r api.Release) string { return r.ID }},
 }
 
-func (s *server) listReleases(w http.ResponseWriter, r *http.Request) {
+func (s *server) listReleases(w http.ResponseWriter, r *http.Request) (reply, error) {
 	rels, err := s.p.Releases(r.Context(), mux.Vars(r)["app"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	for i := range rels {
 		rels[i] = normalizeRelease(rels[i])
 	}
 	page, status, err := paginate(w, r, rels, releaseKeys...)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, status, page)
+	return reply{status, page}, nil
 }
 
 // rollback is Heroku's POST /apps/{app}/releases with "release": a new
 // release with that one's build and config.
-func (s *server) rollback(w http.ResponseWriter, r *http.Request) {
+func (s *server) rollback(w http.ResponseWriter, r *http.Request) (reply, error) {
 	var req api.RollbackRequest
 	if e := decodeLenient(w, r, &req, rollbackExample); e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	app := mux.Vars(r)["app"]
 	if req.Slug != "" {
-		s.writeError(w, r, invalidRequest(`a release of a slug is not made on paas: deploy with git push, or with POST `+api.AppPath(app)+`/builds; roll back with {"release": "3"}`))
-		return
+		return reply{}, invalidRequest(`a release of a slug is not made on paas: deploy with git push, or with POST ` + api.AppPath(app) + `/builds; roll back with {"release": "3"}`)
 	}
 	version := 0
 	if req.Release != "" {
 		v, err := s.releaseVersion(r, app, req.Release)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return reply{}, err
 		}
 		version = v
 	}
 	rel, err := s.p.Rollback(r.Context(), app, version, actorOf(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	w.Header().Set("Location", api.ReleasePath(app, rel.Version))
-	writeJSON(w, http.StatusCreated, normalizeRelease(rel))
+	return reply{http.StatusCreated, normalizeRelease(rel)}, nil
 }
 
-func (s *server) getRelease(w http.ResponseWriter, r *http.Request) {
+func (s *server) getRelease(w http.ResponseWriter, r *http.Request) (reply, error) {
 	vars := mux.Vars(r)
 	version, err := s.releaseVersion(r, vars["app"], vars["release"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	rel, err := s.p.Release(r.Context(), vars["app"], version)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, normalizeRelease(rel))
+	return reply{http.StatusOK, normalizeRelease(rel)}, nil
 }
 
-func (s *server) verifyReleases(w http.ResponseWriter, r *http.Request) {
+func (s *server) verifyReleases(w http.ResponseWriter, r *http.Request) (reply, error) {
 	v, err := s.p.VerifyReleases(r.Context(), mux.Vars(r)["app"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
 	// 200 either way: the request worked, and the body says whether the chain did.
-	writeJSON(w, http.StatusOK, v)
+	return reply{http.StatusOK, v}, nil
 }
 
-func (s *server) diffReleases(w http.ResponseWriter, r *http.Request) {
+func (s *server) diffReleases(w http.ResponseWriter, r *http.Request) (reply, error) {
 	app := mux.Vars(r)["app"]
 	example := api.ReleasesPath(app) + "/diff?from=v1&to=v3"
 	query := r.URL.Query()
@@ -99,24 +90,21 @@ func (s *server) diffReleases(w http.ResponseWriter, r *http.Request) {
 	for i, name := range []string{"from", "to"} {
 		raw := query.Get(name)
 		if raw == "" {
-			s.writeError(w, r, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDBadRequest,
-				Message: fmt.Sprintf("the query parameter %q is missing: give both versions, as in %s", name, example)})
-			return
+			return reply{}, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDBadRequest,
+				Message: fmt.Sprintf("the query parameter %q is missing: give both versions, as in %s", name, example)}
 		}
 		v, err := api.ParseVersion(raw)
 		if err != nil {
-			s.writeError(w, r, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDBadRequest,
-				Message: fmt.Sprintf("query parameter %q: %v, as in %s", name, err, example)})
-			return
+			return reply{}, &api.Error{StatusCode: http.StatusBadRequest, ID: api.IDBadRequest,
+				Message: fmt.Sprintf("query parameter %q: %v, as in %s", name, err, example)}
 		}
 		versions[i] = v
 	}
 	d, err := s.p.DiffReleases(r.Context(), app, versions[0], versions[1])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, normalizeDiff(d))
+	return reply{http.StatusOK, normalizeDiff(d)}, nil
 }
 
 // normalizeRelease sends empty lists as [], never null, as the spec says.

@@ -135,34 +135,34 @@ func Register(r *mux.Router, p Platform, logger *slog.Logger) {
 }
 
 func (s *server) routes(r *mux.Router) {
-	r.Handle("/account", s.byMethod(methods{http.MethodGet: s.getAccount}))
-	r.Handle("/apps", s.byMethod(methods{http.MethodGet: s.listApps, http.MethodPost: s.createApp}))
-	r.Handle("/apps/{app}", s.byMethod(methods{http.MethodGet: s.getApp, http.MethodPatch: s.updateApp, http.MethodDelete: s.destroyApp}))
-	r.Handle("/apps/{app}/config-vars", s.byMethod(methods{http.MethodGet: s.getConfig, http.MethodPatch: s.updateConfig}))
-	r.Handle("/apps/{app}/formation", s.byMethod(methods{http.MethodGet: s.listFormation, http.MethodPatch: s.updateFormation}))
-	r.Handle("/apps/{app}/formation/{type}", s.byMethod(methods{http.MethodGet: s.getFormationType, http.MethodPatch: s.updateFormationType}))
-	r.Handle("/apps/{app}/dynos", s.byMethod(methods{http.MethodGet: s.listProcesses, http.MethodPost: s.createDyno, http.MethodDelete: s.restartAll}))
-	r.Handle("/apps/{app}/dynos/{dyno}", s.byMethod(methods{http.MethodGet: s.getProcess, http.MethodDelete: s.restartProcess}))
-	r.Handle("/apps/{app}/dynos/{dyno}/actions/stop", s.byMethod(methods{http.MethodPost: s.stopProcess}))
-	r.Handle("/apps/{app}/formations/{type}", s.byMethod(methods{http.MethodDelete: s.restartType}))
+	r.Handle("/account", s.byMethod(methods{http.MethodGet: s.handle(s.getAccount)}))
+	r.Handle("/apps", s.byMethod(methods{http.MethodGet: s.handle(s.listApps), http.MethodPost: s.handle(s.createApp)}))
+	r.Handle("/apps/{app}", s.byMethod(methods{http.MethodGet: s.handle(s.getApp), http.MethodPatch: s.handle(s.updateApp), http.MethodDelete: s.handle(s.destroyApp)}))
+	r.Handle("/apps/{app}/config-vars", s.byMethod(methods{http.MethodGet: s.handle(s.getConfig), http.MethodPatch: s.handle(s.updateConfig)}))
+	r.Handle("/apps/{app}/formation", s.byMethod(methods{http.MethodGet: s.handle(s.listFormation), http.MethodPatch: s.handle(s.updateFormation)}))
+	r.Handle("/apps/{app}/formation/{type}", s.byMethod(methods{http.MethodGet: s.handle(s.getFormationType), http.MethodPatch: s.handle(s.updateFormationType)}))
+	r.Handle("/apps/{app}/dynos", s.byMethod(methods{http.MethodGet: s.handle(s.listProcesses), http.MethodPost: s.handle(s.createDyno), http.MethodDelete: s.handle(s.restartAll)}))
+	r.Handle("/apps/{app}/dynos/{dyno}", s.byMethod(methods{http.MethodGet: s.handle(s.getProcess), http.MethodDelete: s.handle(s.restartProcess)}))
+	r.Handle("/apps/{app}/dynos/{dyno}/actions/stop", s.byMethod(methods{http.MethodPost: s.handle(s.stopProcess)}))
+	r.Handle("/apps/{app}/formations/{type}", s.byMethod(methods{http.MethodDelete: s.handle(s.restartType)}))
 	// paas's own: an attached one-off over the run protocol.
 	r.Handle("/apps/{app}/runs", s.byMethod(methods{http.MethodPost: s.createRun}))
-	r.Handle("/apps/{app}/domains", s.byMethod(methods{http.MethodGet: s.listDomains, http.MethodPost: s.addDomain}))
-	r.Handle("/apps/{app}/domains/{domain}", s.byMethod(methods{http.MethodGet: s.getDomain, http.MethodDelete: s.removeDomain}))
-	r.Handle("/apps/{app}/builds", s.byMethod(methods{http.MethodGet: s.listBuilds, http.MethodPost: s.createBuild}))
-	r.Handle("/apps/{app}/builds/{build}", s.byMethod(methods{http.MethodGet: s.getBuild}))
+	r.Handle("/apps/{app}/domains", s.byMethod(methods{http.MethodGet: s.handle(s.listDomains), http.MethodPost: s.handle(s.addDomain)}))
+	r.Handle("/apps/{app}/domains/{domain}", s.byMethod(methods{http.MethodGet: s.handle(s.getDomain), http.MethodDelete: s.handle(s.removeDomain)}))
+	r.Handle("/apps/{app}/builds", s.byMethod(methods{http.MethodGet: s.handle(s.listBuilds), http.MethodPost: s.handle(s.createBuild)}))
+	r.Handle("/apps/{app}/builds/{build}", s.byMethod(methods{http.MethodGet: s.handle(s.getBuild)}))
 	r.Handle(api.BuildOutputPath+"{secret}", s.byMethod(methods{http.MethodGet: s.buildOutput}))
-	r.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.listReleases, http.MethodPost: s.rollback}))
+	r.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.handle(s.listReleases), http.MethodPost: s.handle(s.rollback)}))
 	// Before {release}, which would otherwise take "verify" and "diff" as
 	// releases: paas's own, the digest chain and what changed between two.
-	r.Handle("/apps/{app}/releases/verify", s.byMethod(methods{http.MethodGet: s.verifyReleases}))
-	r.Handle("/apps/{app}/releases/diff", s.byMethod(methods{http.MethodGet: s.diffReleases}))
-	r.Handle("/apps/{app}/releases/{release}", s.byMethod(methods{http.MethodGet: s.getRelease}))
-	r.Handle("/apps/{app}/releases/{release}/config-vars", s.byMethod(methods{http.MethodGet: s.getReleaseConfig}))
+	r.Handle("/apps/{app}/releases/verify", s.byMethod(methods{http.MethodGet: s.handle(s.verifyReleases)}))
+	r.Handle("/apps/{app}/releases/diff", s.byMethod(methods{http.MethodGet: s.handle(s.diffReleases)}))
+	r.Handle("/apps/{app}/releases/{release}", s.byMethod(methods{http.MethodGet: s.handle(s.getRelease)}))
+	r.Handle("/apps/{app}/releases/{release}/config-vars", s.byMethod(methods{http.MethodGet: s.handle(s.getReleaseConfig)}))
 
 	// paas's own, beside Heroku's resources: limits and settings of an app.
-	r.Handle("/apps/{app}/limits", s.byMethod(methods{http.MethodGet: s.getLimits, http.MethodPatch: s.setLimits}))
-	r.Handle("/apps/{app}/settings", s.byMethod(methods{http.MethodGet: s.getSettings, http.MethodPatch: s.updateSettings}))
+	r.Handle("/apps/{app}/limits", s.byMethod(methods{http.MethodGet: s.handle(s.getLimits), http.MethodPatch: s.handle(s.setLimits)}))
+	r.Handle("/apps/{app}/settings", s.byMethod(methods{http.MethodGet: s.handle(s.getSettings), http.MethodPatch: s.handle(s.updateSettings)}))
 	r.Handle("/openapi.yaml", s.byMethod(methods{http.MethodGet: serveSpec}))
 }
 
@@ -237,4 +237,28 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, e *api.Error) {
 	s.log.Debug("api request refused", "method", r.Method, "path", r.URL.Path, "status", e.StatusCode, "id", e.ID)
 	writeJSON(w, e.StatusCode, e)
+}
+
+// reply is what an endpoint answers: a status and a body written as JSON.
+type reply struct {
+	status int
+	body   any
+}
+
+// endpoint does one route's work and returns its reply, or an error that
+// handle maps to the API's error answer: the one place that writes JSON and
+// maps errors for every route but the streaming ones (logs, runs, build
+// output).
+type endpoint func(w http.ResponseWriter, r *http.Request) (reply, error)
+
+// handle adapts an endpoint to an http.HandlerFunc.
+func (s *server) handle(e endpoint) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rep, err := e(w, r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, rep.status, rep.body)
+	}
 }

@@ -10,35 +10,30 @@ import (
 
 const settingsExample = `{"auto-rollback": "on", "health-path": "/health", "boot-timeout": "90s"}`
 
-func (s *server) getSettings(w http.ResponseWriter, r *http.Request) {
+func (s *server) getSettings(w http.ResponseWriter, r *http.Request) (reply, error) {
 	st, err := s.p.Settings(r.Context(), mux.Vars(r)["app"])
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, st)
+	return reply{http.StatusOK, st}, nil
 }
 
-func (s *server) updateSettings(w http.ResponseWriter, r *http.Request) {
+func (s *server) updateSettings(w http.ResponseWriter, r *http.Request) (reply, error) {
 	var raw map[string]json.RawMessage
 	if e := decodeBody(w, r, &raw, settingsExample); e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	if len(raw) == 0 {
-		s.writeError(w, r, invalidBody("nothing to change: give at least one setting", settingsExample))
-		return
+		return reply{}, invalidBody("nothing to change: give at least one setting", settingsExample)
 	}
 	// The names and values of settings are the platform's to check.
 	values, e := stringsOf(raw, "settings", settingsExample)
 	if e != nil {
-		s.writeError(w, r, e)
-		return
+		return reply{}, e
 	}
 	st, err := s.p.UpdateSettings(r.Context(), mux.Vars(r)["app"], api.SettingsUpdate(values))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return reply{}, err
 	}
-	writeJSON(w, http.StatusOK, st)
+	return reply{http.StatusOK, st}, nil
 }
