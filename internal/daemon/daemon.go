@@ -148,7 +148,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	plat.SetRepos(git)
 	plat.SetSources(git)
 
-	handler := apiHandler(token, plat, git, logs.Streamer(plat.AppExists), logs.DrainStore(), log)
+	handler := apiHandler(token, plat, git, apiserver.LogsFrom(logs, plat.AppExists), apiserver.DrainsFrom(logs), log)
 	apiSrv := newAPIServer(handler, log)
 	socketSrv := newAPIServer(socketHandler(token, apiLn.Addr(), handler), log)
 	routerSrv := NewRouterServer(rt, log)

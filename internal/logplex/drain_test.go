@@ -1,7 +1,6 @@
 package logplex
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -16,12 +15,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/gorilla/mux"
-
-	"github.com/paas-dev/paas/api"
-	"github.com/paas-dev/paas/internal/apiserver"
-	"github.com/paas-dev/paas/internal/apiserver/apiservertest"
 )
 
 func TestDrainURLValidation(t *testing.T) {
@@ -408,54 +401,4 @@ func TestForgetRemovesDrains(t *testing.T) {
 // hasMessage reports whether srv got a message ending in text.
 func hasMessage(srv *syslogServer, text string) bool {
 	return slices.ContainsFunc(srv.messages(), func(m string) bool { return strings.HasSuffix(m, " - - "+text) })
-}
-
-// The API's drains routes served by a Logplex: what paasd wires.
-func TestDrainStoreServesTheDrainsRoutes(t *testing.T) {
-	p := newLogplex(t, Options{AllowPrivateDrains: true})
-	fastDrains(p)
-	r := mux.NewRouter()
-	apiserver.RegisterDrains(r, p.DrainStore(), apiservertest.NewPlatform("hello"), quietLogger())
-	srv := httptest.NewServer(r)
-	t.Cleanup(srv.Close)
-	c := api.NewClient(srv.URL, "")
-	ctx := context.Background()
-
-	d, err := c.AddDrain(ctx, "hello", "https://ada:s3cret@127.0.0.1:1/in")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.URL != "https://xxxxx@127.0.0.1:1/in" || !strings.HasPrefix(d.Token, "d.") || d.ID == "" {
-		t.Errorf("added %+v", d)
-	}
-	status := func(err error) int {
-		var e *api.Error
-		if errors.As(err, &e) {
-			return e.StatusCode
-		}
-		return 0
-	}
-	_, err = c.AddDrain(ctx, "hello", "https://ada:s3cret@127.0.0.1:1/in")
-	if status(err) != http.StatusConflict || strings.Contains(err.Error(), "s3cret") {
-		t.Errorf("the same again: %v", err)
-	}
-	if _, err := c.AddDrain(ctx, "hello", "ftp://x"); status(err) != http.StatusUnprocessableEntity || !strings.Contains(err.Error(), "syslog+tls://HOST:PORT") {
-		t.Errorf("invalid: %v", err)
-	}
-	if _, err := c.AddDrain(ctx, "nobody", "https://127.0.0.1:1/in"); status(err) != http.StatusNotFound {
-		t.Errorf("unknown app: %v", err)
-	}
-	waitFor(t, "the failure", func() bool {
-		drains, err := c.Drains(ctx, "hello")
-		return err == nil && len(drains) == 1 && drains[0].LastErrorAt != nil && drains[0].LastError != ""
-	})
-	if err := c.RemoveDrain(ctx, "hello", "d.nothing"); status(err) != http.StatusNotFound {
-		t.Errorf("unknown drain: %v", err)
-	}
-	if err := c.RemoveDrain(ctx, "hello", "https://ada:s3cret@127.0.0.1:1/in"); err != nil {
-		t.Fatal(err)
-	}
-	if drains, err := c.Drains(ctx, "hello"); err != nil || len(drains) != 0 {
-		t.Errorf("after removal: %v %v", drains, err)
-	}
 }

@@ -300,8 +300,9 @@ func (p *Logplex) Know(app string) {
 	delete(p.forgotten, app)
 }
 
-// isForgotten reports whether app was forgotten and not created again.
-func (p *Logplex) isForgotten(app string) bool {
+// Forgotten reports whether app was forgotten and not created again: a
+// drain added for it now would outlive its destroy.
+func (p *Logplex) Forgotten(app string) bool {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	return p.forgotten[app]
