@@ -33,11 +33,7 @@ in the shell's history and the process list.`,
 }
 
 func runLogin(cmd *cobra.Command) error {
-	creds, err := loadCredentials()
-	if err != nil {
-		return err
-	}
-	u, err := serverURL(creds)
+	_, u, err := savedServer()
 	if err != nil {
 		return err
 	}
@@ -90,11 +86,7 @@ they are.`,
 }
 
 func runLogout(cmd *cobra.Command) error {
-	creds, err := loadCredentials()
-	if err != nil {
-		return err
-	}
-	u, err := serverURL(creds)
+	creds, u, err := savedServer()
 	if err != nil {
 		return err
 	}

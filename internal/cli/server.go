@@ -73,6 +73,17 @@ func localSocket() (string, error) {
 	return path, nil
 }
 
+// savedServer reads the saved credentials and the URL of the daemon paasctl
+// talks to, as serverURL picks it.
+func savedServer() (*credentials, string, error) {
+	creds, err := loadCredentials()
+	if err != nil {
+		return nil, "", err
+	}
+	u, err := serverURL(creds)
+	return creds, u, err
+}
+
 // serverURL is $PAAS_URL, else the URL paasctl login saved, else the local
 // default.
 func serverURL(creds *credentials) (string, error) {

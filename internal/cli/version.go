@@ -46,7 +46,7 @@ func newVersionCommand() *cobra.Command {
 
 func runVersion(cmd *cobra.Command, opts *versionOptions) error {
 	r := versionReport{Client: version.Get()}
-	if u, err := versionServerURL(); err != nil {
+	if _, u, err := savedServer(); err != nil {
 		r.ServerError = err.Error()
 	} else {
 		r.ServerURL = u
@@ -71,13 +71,4 @@ func runVersion(cmd *cobra.Command, opts *versionOptions) error {
 		fmt.Fprintf(out, "paasd   unknown: %s\n", r.ServerError)
 	}
 	return nil
-}
-
-// versionServerURL is the daemon other commands would talk to.
-func versionServerURL() (string, error) {
-	creds, err := loadCredentials()
-	if err != nil {
-		return "", err
-	}
-	return serverURL(creds)
 }
