@@ -1,30 +1,19 @@
 package apiserver
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"mime"
 	"net/http"
 	"regexp"
 	"strings"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/releases"
 )
 
 // requestIDPattern is what paasd echoes of a client's Request-Id: enough
 // for a UUID or a chain of them, nothing that could break a header or a log
 // line.
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._,:=-]{1,200}$`)
-
-// newRequestID is a random UUID (version 4).
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
 
 // conventions applies what every response of the Platform API shares:
 // Request-Id echoed (or made), and the API version the client asks for
@@ -33,7 +22,7 @@ func conventions(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("Request-Id")
 		if !requestIDPattern.MatchString(id) {
-			id = newRequestID()
+			id = releases.NewID()
 		}
 		w.Header().Set("Request-Id", id)
 		if err := checkAccept(r.Header.Get("Accept")); err != nil {

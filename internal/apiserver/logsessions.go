@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/releases"
 )
 
 // LogSessionPath is where a log session's URL streams. It takes no token:
@@ -97,7 +98,7 @@ func (h *logsHandler) createSession(w http.ResponseWriter, r *http.Request) {
 	created := time.Now().UTC()
 	secret := h.sessions.add(logSession{app: app, q: q, expires: created.Add(logSessionTTL)})
 	writeJSON(w, http.StatusCreated, api.LogSession{
-		ID:         newRequestID(),
+		ID:         releases.NewID(),
 		LogplexURL: baseURL(r) + LogSessionPath + secret,
 		CreatedAt:  created, UpdatedAt: created,
 	})

@@ -7,16 +7,19 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// newAppID returns a random id, UUID-shaped, for an app being created: a name
-// can be reused after apps:destroy, an id never is, so work started for one
-// app can tell that the app of the same name it finds later is another.
-func newAppID() string {
+// NewID returns a random id, a version 4 UUID.
+func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])  // crypto/rand.Read never fails
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
 	return formatUUID(b)
 }
+
+// newAppID returns the id of an app being created: a name can be reused
+// after apps:destroy, an id never is, so work started for one app can tell
+// that the app of the same name it finds later is another.
+func newAppID() string { return NewID() }
 
 // assignAppIDs gives an id to every app recorded before apps had one. Only
 // the id is added: the rest of the record is written back as read, and no
