@@ -33,15 +33,19 @@ func TestAutoRollbackOnCrashLoop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The rollback's release is recorded pending before it goes live,
+		// so wait for it to be current rather than merely present.
 		if len(rels) == 3 {
-			if !rels[0].Current || !strings.HasPrefix(rels[0].Description, "Rollback to v1 (auto: v2 web.1 restarted 2 times)") ||
+			if !strings.HasPrefix(rels[0].Description, "Rollback to v1 (auto: v2 web.1 restarted 2 times)") ||
 				rels[0].CreatedBy != "paasd (auto-rollback)" {
 				t.Fatalf("auto-rollback release = %+v", rels[0])
 			}
-			break
+			if rels[0].Current {
+				break
+			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no auto-rollback within 5s: %+v", rels)
+			t.Fatalf("no live auto-rollback within 5s: %+v", rels)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
