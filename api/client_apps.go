@@ -29,7 +29,7 @@ func (c *Client) App(ctx context.Context, ident string) (App, error) {
 	return app, err
 }
 
-// UpdateApp changes what u gives of an app: its maintenance mode.
+// UpdateApp changes what u gives of an app: its name, its maintenance mode.
 func (c *Client) UpdateApp(ctx context.Context, ident string, u AppUpdate) (App, error) {
 	var app App
 	err := c.do(ctx, http.MethodPatch, AppPath(ident), u, &app)

@@ -206,6 +206,14 @@ func (d *daemon) createApp(cli *client.Client) string {
 	if !strings.Contains(out, app) {
 		d.t.Fatalf("apps:create output lacks the app name:\n%s", out)
 	}
+	d.cleanUpApp(cli, app)
+	return app
+}
+
+// cleanUpApp removes, when the test ends, what the daemon made for the app
+// called app: its containers and images. A test that renames an app calls
+// it for the new name too.
+func (d *daemon) cleanUpApp(cli *client.Client, app string) {
 	d.t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -217,7 +225,6 @@ func (d *daemon) createApp(cli *client.Client) string {
 			_, _ = cli.ImageRemove(ctx, img, image.RemoveOptions{Force: true, PruneChildren: true})
 		}
 	})
-	return app
 }
 
 // appImages lists the images paasd tagged for app (paas-<daemon id>/<app>:<commit>).

@@ -212,7 +212,60 @@ func TestHerokuGoDrivesAnApp(t *testing.T) {
 	if err != nil || drain.Token == "" {
 		t.Fatalf("LogDrainCreate = %+v, %v", drain, err)
 	}
-	if gone, err := h.LogDrainDelete(ctx, app, drain.ID); err != nil || gone.ID != drain.ID {
+
+	// A rename keeps everything but the name: the app's id, releases,
+	// formation, custom domain, log history and drain; its processes run
+	// again under the new host, its repository takes pushes under the new
+	// remote, and the old host is unknown.
+	before, err := h.AppInfo(ctx, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed := app + "-b"
+	d.cleanUpApp(cli, renamed)
+	after, err := h.AppUpdate(ctx, app, heroku.AppUpdateOpts{Name: &renamed})
+	if err != nil || after.ID != before.ID || after.Name != renamed || after.WebURL == nil || !strings.Contains(*after.WebURL, renamed) {
+		t.Fatalf("AppUpdate name = %+v, %v", after, err)
+	}
+	assertServes(t, d, renamed, "v1\n")
+	if code, _, err := d.get(app, "/"); err != nil || code != http.StatusNotFound {
+		t.Errorf("GET the old host: %d %v, want 404", code, err)
+	}
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("GET through the custom domain after the rename: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if rels, err := h.ReleaseList(ctx, before.ID, nil); err != nil || len(rels) != 3 || rels[2].App.Name != renamed {
+		t.Errorf("ReleaseList by id after the rename = %+v, %v", rels, err)
+	}
+	if dynos, err := h.DynoList(ctx, renamed, nil); err != nil || len(dynos) != 2 {
+		t.Errorf("DynoList after the rename = %+v, %v; want web.1 and worker.1", dynos, err)
+	}
+	if drains, err := h.LogDrainList(ctx, renamed, nil); err != nil || len(drains) != 1 || drains[0].ID != drain.ID {
+		t.Errorf("LogDrainList after the rename = %+v, %v", drains, err)
+	}
+	sess, err = h.LogSessionCreate(ctx, renamed, heroku.LogSessionCreateOpts{Lines: &lines, Tail: &tail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err = http.Get(sess.LogplexURL); err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "Release v3 created") || !strings.Contains(string(body), "Renamed from "+app+" to "+renamed) {
+		t.Errorf("the log after the rename lacks the history or the rename:\n%s", body)
+	}
+	d.mustPaasctl(repo.dir, "git:remote", "-a", renamed)
+	repo.write("index.html", "v2\n")
+	repo.commit("v2")
+	if out, err := repo.push(); err != nil {
+		t.Fatalf("push to the renamed app: %v\n%s", err, out)
+	}
+	assertServes(t, d, renamed, "v2\n")
+
+	if gone, err := h.LogDrainDelete(ctx, renamed, drain.ID); err != nil || gone.ID != drain.ID {
 		t.Fatalf("LogDrainDelete = %+v, %v", gone, err)
 	}
 }

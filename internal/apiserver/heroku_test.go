@@ -70,12 +70,28 @@ func TestHerokuGoApps(t *testing.T) {
 		t.Errorf("the platform got %+v, want maintenance on for fresh (the id resolved to the name)", got)
 	}
 
-	deleted, err := h.AppDelete(ctx, "fresh")
+	renamed := "renamed"
+	updated, err = h.AppUpdate(ctx, app.ID, heroku.AppUpdateOpts{Name: &renamed})
+	if err != nil || updated.Name != "renamed" || updated.ID != app.ID {
+		t.Fatalf("AppUpdate name = %+v, %v", updated, err)
+	}
+	taken := "hello"
+	_, err = h.AppUpdate(ctx, "renamed", heroku.AppUpdateOpts{Name: &taken})
+	var herr heroku.Error
+	if !errors.As(err, &herr) || herr.StatusCode != http.StatusConflict || herr.ID != api.IDConflict {
+		t.Fatalf("rename to a name taken: %#v, want a 409 conflict", err)
+	}
+	bad := "Bad_Name"
+	_, err = h.AppUpdate(ctx, "renamed", heroku.AppUpdateOpts{Name: &bad})
+	if !errors.As(err, &herr) || herr.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(herr.Error(), "lowercase") {
+		t.Fatalf("rename to an invalid name: %#v, want a 422 saying what a name may hold", err)
+	}
+
+	deleted, err := h.AppDelete(ctx, "renamed")
 	if err != nil || deleted.ID != app.ID {
 		t.Fatalf("AppDelete = %+v, %v", deleted, err)
 	}
-	_, err = h.AppInfo(ctx, "fresh")
-	var herr heroku.Error
+	_, err = h.AppInfo(ctx, "renamed")
 	if !errors.As(err, &herr) || herr.StatusCode != http.StatusNotFound || herr.ID != api.IDNotFound {
 		t.Fatalf("AppInfo after delete: %#v, want a 404 not_found", err)
 	}

@@ -180,6 +180,40 @@ func (g *GitServer) RemoveRepo(ctx context.Context, app string) error {
 	return nil
 }
 
+// ErrPushUnderway is RenameRepo's refusal while a push to the app deploys.
+var ErrPushUnderway = errors.New("a push is under way")
+
+// RenameRepo moves the repository of app old to the name new (apps:rename),
+// replacing what an app destroyed under the name new may have left. It does
+// not wait for a push under way to either name, whose deploy may be waiting
+// for the caller's own lock: it fails with ErrPushUnderway instead.
+func (g *GitServer) RenameRepo(old, new string) error {
+	from, err := g.repoDir(old)
+	if err != nil {
+		return err
+	}
+	to, err := g.repoDir(new)
+	if err != nil {
+		return err
+	}
+	for _, app := range []string{old, new} {
+		unlock, ok := g.pushing.TryLock(app)
+		if !ok {
+			return fmt.Errorf("rename repository of %s: %w to %s: rename the app once it has finished", old, ErrPushUnderway, app)
+		}
+		defer unlock()
+	}
+	g.mu.Lock() // no repository opened meanwhile
+	defer g.mu.Unlock()
+	if err := os.RemoveAll(to); err != nil {
+		return fmt.Errorf("rename repository of %s: remove the leftover repository %s: %w", old, to, err)
+	}
+	if err := os.Rename(from, to); err != nil && !errors.Is(err, fs.ErrNotExist) { // none before the first push
+		return fmt.Errorf("rename repository of %s: %w", old, err)
+	}
+	return nil
+}
+
 // repoDir is the only place a path is built from an app name, after the name
 // is validated.
 func (g *GitServer) repoDir(app string) (string, error) {

@@ -121,3 +121,39 @@ func TestMaintenance(t *testing.T) {
 	}
 	paasctl(t, "", "maintenance:on", "-a", "nope").mustFail(t, "not found", "paasctl apps")
 }
+
+func TestAppsRename(t *testing.T) {
+	fake := apiservertest.NewPlatform("hello", "taken")
+	startDaemon(t, fake)
+	dir := gitRepo(t)
+	runGit(t, dir, "remote", "add", "paas", "http://127.0.0.1:7070/git/hello.git")
+
+	// The app comes from the remote, which is updated to the new name.
+	out := paasctl(t, "", "apps:rename", "world").mustSucceed(t)
+	for _, want := range []string{"Renaming hello to world... done", "http://world.localhost:8080/", "Git remote paas updated"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apps:rename output lacks %q:\n%s", want, out)
+		}
+	}
+	remote := strings.TrimSpace(runGit(t, dir, "remote", "get-url", "paas"))
+	if remote != "http://127.0.0.1:7070/git/world.git" {
+		t.Errorf("remote after rename = %q", remote)
+	}
+	if fake.Has("hello") || !fake.Has("world") {
+		t.Error("the platform did not rename the app")
+	}
+
+	// A remote pointing at another app is left alone.
+	out = paasctl(t, "", "apps:rename", "third", "-a", "taken").mustSucceed(t)
+	if !strings.Contains(out, "Update the git remote of each checkout of third") {
+		t.Errorf("apps:rename of another app:\n%s", out)
+	}
+	if got := strings.TrimSpace(runGit(t, dir, "remote", "get-url", "paas")); got != remote {
+		t.Errorf("remote of another app changed to %q", got)
+	}
+
+	paasctl(t, "", "apps:rename", "third", "-a", "world").mustFail(t, "already exists", "choose another name")
+	paasctl(t, "", "apps:rename", "Bad_Name", "-a", "world").mustFail(t, "lowercase letters")
+	paasctl(t, "", "apps:rename", "fresh", "-a", "nope").mustFail(t, "not found", "paasctl apps")
+	paasctl(t, "", "apps:rename", "-a", "world").mustFail(t, "usage: paasctl apps:rename NEWNAME")
+}

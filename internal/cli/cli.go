@@ -102,6 +102,7 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		newAppsCreateCommand(),
 		newAppsInfoCommand(g),
 		newAppsDestroyCommand(g),
+		newAppsRenameCommand(g),
 		newAppsSettingsCommand(g),
 		newMaintenanceCommand(g),
 		newMaintenanceSetCommand(g, true),

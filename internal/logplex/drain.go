@@ -383,22 +383,30 @@ type drainsFileContent struct {
 // save writes the drains file as it is with app's drains replaced by
 // drains. Called under persist.
 func (s *drainSet) save(app string, drains []*drain) error {
+	return s.saveApps(map[string][]*drain{app: drains})
+}
+
+// saveApps writes the drains file as it is with the drains of each app in
+// changes replaced. Called under persist.
+func (s *drainSet) saveApps(changes map[string][]*drain) error {
 	if s.path == "" {
 		return nil
 	}
 	var content drainsFileContent
 	s.mu.RLock()
-	apps := make([]string, 0, len(s.apps)+1)
+	apps := make([]string, 0, len(s.apps)+len(changes))
 	for a := range s.apps {
 		apps = append(apps, a)
 	}
-	if _, ok := s.apps[app]; !ok {
-		apps = append(apps, app)
+	for a := range changes {
+		if _, ok := s.apps[a]; !ok {
+			apps = append(apps, a)
+		}
 	}
 	slices.Sort(apps)
 	for _, a := range apps {
-		list := drains
-		if a != app {
+		list, ok := changes[a]
+		if !ok {
 			list = s.apps[a].drains
 		}
 		for _, d := range list {

@@ -39,6 +39,10 @@ type drain struct {
 	cfg   drainConfig
 	sink  sink
 	added time.Time
+	// after, when set, ends when the drain this one replaces (see Rename)
+	// has ended: only then does this one send, so that the destination
+	// gets the lines in order and from one sender at a time.
+	after <-chan struct{}
 
 	mu           sync.Mutex // protects the queue and the status below
 	queue        []Line     // queue[off:] wait
@@ -202,6 +206,15 @@ func (d *drain) run() {
 	defer d.set.senders.Done()
 	defer d.sink.close()
 	defer d.cancel()
+
+	if d.after != nil {
+		select {
+		case <-d.after:
+		case <-d.ctx.Done():
+			d.unsent()
+			return
+		}
+	}
 
 	var failingSince, lastFailureNote, lastReport time.Time
 	noted := false // the stream was told of this failure

@@ -71,8 +71,8 @@ type Logplex struct {
 	apps      map[string]*appLog
 	following map[string]*collector // by container ID
 	closed    bool
-	// forgotten are the apps destroyed since the start, until one of the
-	// same name is created (Know): lines that come for them late, from a
+	// forgotten are the apps destroyed (or renamed) since the start, until
+	// one of the same name is created (Know): lines that come for them late, from a
 	// build or a process being stopped, are dropped rather than starting a
 	// new spool, and no drain is added to them.
 	forgotten map[string]bool
@@ -228,7 +228,7 @@ func (p *Logplex) RouterLine(app, line string) {
 // follow, a channel of the matching lines published from then on. The backlog
 // is read and the channel subscribed under one lock, so no line is missed or
 // repeated between them. The channel closes when ctx ends (or on Forget,
-// EndTails and Close).
+// Rename of the app, EndTails and Close).
 //
 // A reader that falls behind by more than Options.TailBuffer lines loses
 // lines rather than holding up anyone; before its next line it receives a

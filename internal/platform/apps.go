@@ -68,17 +68,20 @@ func (p *Platform) Account(context.Context) (api.Account, error) {
 	return p.opts.Account, nil
 }
 
-// UpdateApp changes what u gives of the app: its maintenance mode. A new
-// name is refused: every part of paas keys an app by its name today.
+// UpdateApp changes what u gives of the app: its name (see RenameApp), then
+// its maintenance mode.
 func (p *Platform) UpdateApp(ctx context.Context, name string, u api.AppUpdate) (api.App, error) {
 	if err := releases.ValidateAppName(name); err != nil {
 		return api.App{}, err
 	}
-	if u.Name != nil && *u.Name != name {
-		return api.App{}, fmt.Errorf("%w: renaming an app is not supported yet: create an app with the new name, push to it, and destroy this one", releases.ErrInvalid)
-	}
 	if u.BuildStack != nil && *u.BuildStack != api.ContainerStack.Name {
 		return api.App{}, fmt.Errorf("%w: build_stack %q: paas has one stack, %q", releases.ErrInvalid, *u.BuildStack, api.ContainerStack.Name)
+	}
+	if u.Name != nil && *u.Name != name {
+		if err := p.RenameApp(ctx, name, *u.Name); err != nil {
+			return api.App{}, err
+		}
+		name = *u.Name
 	}
 	if u.Maintenance != nil {
 		unlock, err := p.lockApp(ctx, name)

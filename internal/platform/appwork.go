@@ -9,7 +9,7 @@ import (
 
 // errAppReplaced fails work started for an app that was destroyed before it
 // finished, whether or not an app of the same name exists since.
-var errAppReplaced = errors.New("the app was destroyed")
+var errAppReplaced = errors.New("the app was destroyed or renamed")
 
 // appWork holds one context per app id, ended by apps:destroy, so that the
 // app's builds and pending work stop with it. Keyed by id, not by name: the
@@ -69,5 +69,5 @@ func withApp(ctx, appCtx context.Context) (context.Context, context.CancelFunc) 
 
 // replacedError says what happened to a push whose app went away.
 func replacedError(app string) error {
-	return fmt.Errorf("deploy to %s: %w while this push was under way (an app of that name may exist again since); nothing was deployed: push again to deploy to the app now called %s", app, errAppReplaced, app)
+	return fmt.Errorf("deploy to %s: %w while this push was under way (an app of that name may exist again since); nothing was deployed: push again to deploy to the app now called %s, or to the app's new name if it was renamed", app, errAppReplaced, app)
 }

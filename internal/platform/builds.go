@@ -64,7 +64,7 @@ type buildRun struct {
 // builds holds the source-blob builds started since paasd started, by app.
 type builds struct {
 	mu   sync.Mutex
-	runs map[string][]*buildRun
+	runs map[string][]*buildRun // by app id: they stay with an app renamed, and go with one destroyed
 }
 
 // CreateBuild starts building and releasing a source blob and answers at
@@ -99,7 +99,7 @@ func (p *Platform) CreateBuild(ctx context.Context, app string, src api.SourceBl
 	if p.builds.runs == nil {
 		p.builds.runs = map[string][]*buildRun{}
 	}
-	p.builds.runs[a.Name] = append(p.builds.runs[a.Name], b)
+	p.builds.runs[a.ID] = append(p.builds.runs[a.ID], b)
 	p.builds.mu.Unlock()
 
 	p.background.Add(1)
@@ -286,7 +286,7 @@ func (p *Platform) Builds(_ context.Context, app string) ([]api.Build, error) {
 		return nil, err
 	}
 	p.builds.mu.Lock()
-	runs := slices.Clone(p.builds.runs[a.Name])
+	runs := slices.Clone(p.builds.runs[a.ID])
 	p.builds.mu.Unlock()
 	covered := map[int]bool{}
 	var out []api.Build

@@ -44,6 +44,21 @@ func workRepo(t *testing.T, home, marker string) string {
 	return dir
 }
 
+// serveGit serves the platform's apps over git's smart HTTP on 127.0.0.1,
+// with a real git server keeping its repositories in reposDir; pushes go to
+// gitURL + "/<app>.git".
+func (f *fixture) serveGit(t *testing.T) (gitURL, reposDir string) {
+	t.Helper()
+	reposDir = filepath.Join(t.TempDir(), "repos")
+	git := builder.NewGitServer(reposDir, f.p, f.p, nil)
+	f.p.SetRepos(git)
+	r := mux.NewRouter()
+	git.Register(r)
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/git", reposDir
+}
+
 // The finding, through the real git client and git server: an app destroyed
 // during its build and created again under its name. The old push must
 // not deploy into the new app, and the new app's repository must take pushes.
@@ -54,14 +69,8 @@ func TestDestroyDuringBuildThenRecreateWithRealGit(t *testing.T) {
 	f := newFixture(t, 10)
 	gb := &gatedBuilder{started: make(chan struct{}), release: make(chan struct{}), honourCtx: true}
 	f.p.builder = gb
-	reposDir := filepath.Join(t.TempDir(), "repos")
-	git := builder.NewGitServer(reposDir, f.p, f.p, nil)
-	f.p.SetRepos(git)
-	r := mux.NewRouter()
-	git.Register(r)
-	srv := httptest.NewServer(r) // 127.0.0.1
-	t.Cleanup(srv.Close)
-	remote := srv.URL + "/git/hello.git"
+	gitURL, reposDir := f.serveGit(t)
+	remote := gitURL + "/hello.git"
 	home := t.TempDir()
 
 	f.createApp(t, "hello")

@@ -72,6 +72,13 @@ func (l *recordingLogs) Forget(string) {}
 
 func (l *recordingLogs) Know(string) {}
 
+func (l *recordingLogs) Rename(old, new string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, "renamed "+old+" to "+new)
+	return nil
+}
+
 func (l *recordingLogs) all() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()

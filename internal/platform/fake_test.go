@@ -82,6 +82,7 @@ type fakeRunner struct {
 	oneOffs   []runner.OneOff
 	exitCode  int
 	restarted []string // processes RestartProcess was given
+	stopped   []string // apps StopApp was given
 }
 
 func (r *fakeRunner) Deploy(_ context.Context, spec runner.Spec, _ io.Writer) error {
@@ -128,7 +129,12 @@ func (r *fakeRunner) StopOneOff(_ context.Context, _, name string) error {
 	return fmt.Errorf("stop %s: %w", name, runner.ErrNoSuchProcess)
 }
 
-func (r *fakeRunner) StopApp(context.Context, string) error { return nil }
+func (r *fakeRunner) StopApp(_ context.Context, app string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = append(r.stopped, app)
+	return nil
+}
 
 func (r *fakeRunner) Restore(context.Context, []runner.Spec) error { return nil }
 
@@ -181,6 +187,13 @@ func (l *fakeLogs) Platform(app, process, message string) {
 func (l *fakeLogs) Forget(string) {}
 
 func (l *fakeLogs) Know(string) {}
+
+func (l *fakeLogs) Rename(old, new string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, "renamed "+old+" to "+new)
+	return nil
+}
 
 func (l *fakeLogs) all() string {
 	l.mu.Lock()

@@ -54,6 +54,9 @@ type Logs interface {
 	// Know takes a name in again after Forget, on create: until then
 	// late lines of the destroyed app are dropped.
 	Know(app string)
+	// Rename moves the app's history and drains to its new name, after
+	// its processes stopped under the old one, which is then forgotten.
+	Rename(old, new string) error
 }
 
 // Routes is the router's app table.
@@ -72,6 +75,9 @@ type Repos interface {
 	// destroy has ended its build) so none writes into a removed, or a
 	// new app's, repository.
 	RemoveRepo(ctx context.Context, app string) error
+	// RenameRepo moves the app's repository to its new name; it fails at
+	// once, with builder.ErrPushUnderway, while a push to either deploys.
+	RenameRepo(old, new string) error
 }
 
 // Options are the daemon's settings the platform needs to describe apps.

@@ -16,18 +16,33 @@ type App struct {
 	Name           string    `json:"name"`
 	CreatedAt      time.Time `json:"created_at"`
 	CurrentVersion int       `json:"current_version"` // version of the release now live; 0 = none yet
+	// FormerNames are the app's earlier names, oldest first. A release
+	// record keeps the name it was sealed under, so Verify checks each
+	// record against the name the app had then.
+	FormerNames []FormerName `json:"former_names,omitempty"`
+}
+
+// FormerName is a name an app had until RenameApp: its releases up to UpTo
+// (and after the name before it) were sealed under Name.
+type FormerName struct {
+	Name string `json:"name"`
+	UpTo int    `json:"up_to"`
+}
+
+// nameAt is the name a's release version was sealed under.
+func (a App) nameAt(version int) string {
+	for _, f := range a.FormerNames {
+		if version <= f.UpTo {
+			return f.Name
+		}
+	}
+	return a.Name
 }
 
 // CreateApp registers name, with its empty build, release and status logs.
 func (s *Store) CreateApp(name string) (App, error) {
-	if err := ValidateAppName(name); err != nil {
+	if err := validateNewAppName(name); err != nil {
 		return App{}, fmt.Errorf("create app: %w", err)
-	}
-	if strings.HasSuffix(name, "-") {
-		// Checked here, not in ValidateAppName, so that an app created
-		// before this rule can still be reached and destroyed.
-		return App{}, fmt.Errorf("create app: %w app name %q: end it with a letter or digit; it becomes the host name %s.<domain>, and a DNS label cannot end with a dash",
-			ErrInvalid, name, name)
 	}
 	app := App{ID: newAppID(), Name: name, CreatedAt: time.Now().UTC()}
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -48,6 +63,21 @@ func (s *Store) CreateApp(name string) (App, error) {
 		return App{}, fmt.Errorf("create app: %w", err)
 	}
 	return app, nil
+}
+
+// validateNewAppName is ValidateAppName and the rules for names given from
+// now on.
+func validateNewAppName(name string) error {
+	if err := ValidateAppName(name); err != nil {
+		return err
+	}
+	if strings.HasSuffix(name, "-") {
+		// Checked here, not in ValidateAppName, so that an app created
+		// before this rule can still be reached and destroyed.
+		return fmt.Errorf("%w app name %q: end it with a letter or digit; it becomes the host name %s.<domain>, and a DNS label cannot end with a dash",
+			ErrInvalid, name, name)
+	}
+	return nil
 }
 
 // App returns the app called name.

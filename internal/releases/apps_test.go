@@ -2,6 +2,7 @@ package releases
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -16,7 +17,7 @@ func TestCreateApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != a {
+	if !reflect.DeepEqual(got, a) {
 		t.Errorf("App = %+v, want %+v", got, a)
 	}
 	if _, err := s.CreateApp("hello"); !errors.Is(err, ErrExists) {

@@ -192,7 +192,7 @@ func (s *Store) Releases(app string) ([]Release, error) {
 		}
 		c := rels.Cursor()
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			rel, err := readRelease(statuses, v)
+			rel, err := readRelease(app, statuses, v)
 			if err != nil {
 				return err
 			}
@@ -215,7 +215,7 @@ func getRelease(tx *bolt.Tx, app string, version int) (Release, error) {
 	if data == nil {
 		return Release{}, fmt.Errorf("app %q release v%d: %w", app, version, ErrNotFound)
 	}
-	return readRelease(statuses, data)
+	return readRelease(app, statuses, data)
 }
 
 // current returns a's live release, nil if none has gone live yet.
@@ -238,8 +238,10 @@ func releaseBuckets(tx *bolt.Tx, app string) (rels, statuses *bolt.Bucket, err e
 	return rels, statuses, nil
 }
 
-// readRelease decodes a stored record and joins it with its status.
-func readRelease(statuses *bolt.Bucket, data []byte) (Release, error) {
+// readRelease decodes a stored record of app and joins it with its status.
+// The release is given the app's name now: a record sealed before a rename
+// keeps the name it had (see App.FormerNames).
+func readRelease(app string, statuses *bolt.Bucket, data []byte) (Release, error) {
 	var rec record
 	if err := decode(data, &rec); err != nil {
 		return Release{}, err
@@ -248,5 +250,7 @@ func readRelease(statuses *bolt.Bucket, data []byte) (Release, error) {
 	if st == nil {
 		return Release{}, fmt.Errorf("release v%d has no status record: the ledger is damaged", rec.Version)
 	}
-	return rec.release(Status(st)), nil
+	rel := rec.release(Status(st))
+	rel.App = app
+	return rel, nil
 }

@@ -58,8 +58,10 @@ var (
 )
 
 // schemaVersion is the ledger layout this code reads and writes: 2 keys the
-// release digests with the ledger key.
-const schemaVersion = 2
+// release digests with the ledger key; 3 lets an app be renamed, its
+// release records keeping the name they were sealed under (App.FormerNames),
+// which a paasd of schema 2 would take for damage.
+const schemaVersion = 3
 
 // perApp are the top-level buckets that hold one sub-bucket per app.
 var perApp = [][]byte{bucketBuilds, bucketReleases, bucketStatus}
@@ -135,15 +137,23 @@ func OpenWithKey(path string, key []byte, fresh bool) (*Store, error) {
 }
 
 // checkSchema checks the ledger's schema and key, and brings a ledger of
-// schema 1 to schema 2.
+// an older schema to this one.
 func (s *Store) checkSchema(tx *bolt.Tx, fresh bool) error {
 	meta := tx.Bucket(bucketMeta)
 	switch v := string(meta.Get(metaSchema)); v {
 	case "":
 		return s.sealWithKey(tx, fresh)
-	case strconv.Itoa(schemaVersion):
+	case "2", strconv.Itoa(schemaVersion):
 		if !hmac.Equal(meta.Get(metaKeyCheck), []byte(keyCheck(s.key))) {
 			return ErrWrongKey
+		}
+		if v == strconv.Itoa(schemaVersion) {
+			return nil
+		}
+		// Schema 2 to 3 adds a field no schema 2 record has: only the
+		// version changes.
+		if err := meta.Put(metaSchema, []byte(strconv.Itoa(schemaVersion))); err != nil {
+			return fmt.Errorf("record schema version: %w", err)
 		}
 		return nil
 	default:

@@ -81,7 +81,7 @@ func walkChain(tx *bolt.Tx, a App, key []byte, intact func(k []byte, rec record)
 	want, prevDigest := 1, ""
 	c := rels.Cursor()
 	for k, data := c.First(); k != nil; k, data = c.Next() {
-		rec, bad, problem := checkRelease(a.Name, want, prevDigest, k, data, statuses, key)
+		rec, bad, problem := checkRelease(a.nameAt(want), want, prevDigest, k, data, statuses, key)
 		if bad != 0 {
 			v.FirstBad, v.Problem = bad, problem
 			return v, nil
@@ -104,7 +104,7 @@ func walkChain(tx *bolt.Tx, a App, key []byte, intact func(k []byte, rec record)
 }
 
 // checkRelease checks the record stored under key k, which should be version
-// want and follow a release whose digest is prevDigest, digests keyed with
+// want of the app called app when it was sealed, and follow a release whose digest is prevDigest, digests keyed with
 // key. It returns the record, or the version to name as bad (non-zero) and
 // why. Problems never quote the record: it holds config values.
 func checkRelease(app string, want int, prevDigest string, k, data []byte, statuses *bolt.Bucket, key []byte) (rec record, bad int, problem string) {

@@ -275,8 +275,8 @@ func (p *Platform) App(_ context.Context, ident string) (api.App, error) {
 	return p.apps[ident], nil
 }
 
-// UpdateApp turns maintenance mode on or off; a new name is refused, as the
-// platform refuses it.
+// UpdateApp renames the app (everything the fake keeps of it moves), then
+// turns maintenance mode on or off. A name taken is ErrExists.
 func (p *Platform) UpdateApp(_ context.Context, app string, u api.AppUpdate) (api.App, error) {
 	err := p.enter(Call{Method: "UpdateApp", App: app, Update: u})
 	defer p.mu.Unlock()
@@ -284,7 +284,14 @@ func (p *Platform) UpdateApp(_ context.Context, app string, u api.AppUpdate) (ap
 		return api.App{}, err
 	}
 	if u.Name != nil && *u.Name != app {
-		return api.App{}, fmt.Errorf("%w: renaming an app is not supported yet", releases.ErrInvalid)
+		if err := releases.ValidateAppName(*u.Name); err != nil {
+			return api.App{}, err
+		}
+		if _, ok := p.apps[*u.Name]; ok {
+			return api.App{}, fmt.Errorf("app %q: %w", *u.Name, releases.ErrExists)
+		}
+		p.rename(app, *u.Name)
+		app = *u.Name
 	}
 	a := p.apps[app]
 	if u.Maintenance != nil {
@@ -292,6 +299,29 @@ func (p *Platform) UpdateApp(_ context.Context, app string, u api.AppUpdate) (ap
 	}
 	p.apps[app] = a
 	return a, nil
+}
+
+// rename moves what the fake keeps under old to new.
+func (p *Platform) rename(old, new string) {
+	a, n := p.apps[old], App(new)
+	a.Name, a.WebURL, a.GitURL = n.Name, n.WebURL, n.GitURL
+	p.apps[new] = a
+	delete(p.apps, old)
+	moveKey(p.config, old, new)
+	moveKey(p.releases, old, new)
+	moveKey(p.relConfig, old, new)
+	moveKey(p.formations, old, new)
+	moveKey(p.limits, old, new)
+	moveKey(p.settings, old, new)
+	moveKey(p.domains, old, new)
+	moveKey(p.builds, old, new)
+}
+
+func moveKey[V any](m map[string]V, old, new string) {
+	if v, ok := m[old]; ok {
+		m[new] = v
+		delete(m, old)
+	}
 }
 
 func (p *Platform) Account(context.Context) (api.Account, error) {
