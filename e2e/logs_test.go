@@ -98,7 +98,9 @@ func TestLogStream(t *testing.T) {
 			select {
 			case l := <-lines:
 				if strings.Contains(l, marker) {
-					if took := time.Since(sent); took > time.Second {
+					// A bound far above the expected milliseconds: a busy CI
+					// machine must not fail it, a tail that batches must.
+					if took := time.Since(sent); took > 5*time.Second {
 						t.Errorf("router line reached the tail after %s", took)
 					}
 					return

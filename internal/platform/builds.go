@@ -43,7 +43,8 @@ const (
 )
 
 // buildRun is a build from a source blob this paasd started: its state
-// and output, kept in memory (what went live is in the ledger as well).
+// and output, kept in memory while it runs and for buildOutputKeep after.
+// The ledger records it too (releases.SourceBuild), from its start.
 type buildRun struct {
 	id      string
 	app     string
@@ -61,10 +62,36 @@ type buildRun struct {
 	buildID int // the ledger's build, once live
 }
 
-// builds holds the source-blob builds started since paasd started, by app.
+// builds holds the source-blob builds whose output is still kept, by app.
 type builds struct {
 	mu   sync.Mutex
 	runs map[string][]*buildRun // by app id: they stay with an app renamed, and go with one destroyed
+}
+
+// add keeps b, and lets go of the runs whose output has expired, so that
+// memory does not grow with every build a paasd ever ran.
+func (bs *builds) add(b *buildRun) {
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	if bs.runs == nil {
+		bs.runs = map[string][]*buildRun{}
+	}
+	for app, runs := range bs.runs {
+		runs = slices.DeleteFunc(runs, (*buildRun).expired)
+		if len(runs) == 0 {
+			delete(bs.runs, app)
+		} else {
+			bs.runs[app] = runs
+		}
+	}
+	bs.runs[b.appID] = append(bs.runs[b.appID], b)
+}
+
+// expired says whether b ended more than buildOutputKeep ago.
+func (b *buildRun) expired() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.status != api.BuildPending && time.Since(b.updated) > buildOutputKeep
 }
 
 // CreateBuild starts building and releasing a source blob and answers at
@@ -89,18 +116,19 @@ func (p *Platform) CreateBuild(ctx context.Context, app string, src api.SourceBl
 	}
 	var secret [32]byte
 	_, _ = rand.Read(secret[:]) // crypto/rand.Read never fails
-	now := time.Now().UTC()
+	rec, err := p.store.AddSourceBuild(a.Name, releases.SourceBuild{
+		ID: releases.ChildID(a.ID, releases.KindBuild, "source-"+releases.NewID()), URL: src.URL,
+		Checksum: deref(src.Checksum), Version: deref(src.Version), VersionDescription: deref(src.VersionDescription),
+	})
+	if err != nil {
+		return api.Build{}, err
+	}
 	b := &buildRun{
-		id: releases.ChildID(a.ID, releases.KindBuild, "source-"+hex.EncodeToString(secret[:8])), app: a.Name, appID: a.ID,
-		source: src, secret: hex.EncodeToString(secret[:]), created: now, status: api.BuildPending, updated: now,
+		id: rec.ID, app: a.Name, appID: a.ID,
+		source: src, secret: hex.EncodeToString(secret[:]), created: rec.CreatedAt, status: api.BuildPending, updated: rec.UpdatedAt,
 	}
 	b.out.init()
-	p.builds.mu.Lock()
-	if p.builds.runs == nil {
-		p.builds.runs = map[string][]*buildRun{}
-	}
-	p.builds.runs[a.ID] = append(p.builds.runs[a.ID], b)
-	p.builds.mu.Unlock()
+	p.builds.add(b)
 
 	p.background.Add(1)
 	go func() {
@@ -133,7 +161,35 @@ func (p *Platform) runBuild(b *buildRun, u *url.URL, want []byte) {
 	} else {
 		fmt.Fprintf(&b.out, "-----> Build %s succeeded\n", b.id)
 	}
+	p.recordBuild(b)
 	b.out.finish()
+}
+
+// recordBuild writes how b ended into the ledger, under the app's name now
+// (it may have been renamed meanwhile); an app destroyed took it along.
+func (p *Platform) recordBuild(b *buildRun) {
+	b.mu.Lock()
+	status, commit, release, buildID := b.status, b.commit, b.release, b.buildID
+	b.mu.Unlock()
+	a, err := p.store.AppByID(b.appID)
+	if errors.Is(err, releases.ErrNotFound) {
+		return
+	}
+	if err == nil {
+		err = p.store.UpdateSourceBuild(a.Name, b.id, func(sb *releases.SourceBuild) {
+			sb.Status, sb.Commit, sb.Release, sb.BuildID = status, commit, release, buildID
+		})
+	}
+	if err != nil {
+		p.log.Error("record how a build from source ended: it shows as failed after a restart", "build", b.id, "err", err)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func (p *Platform) fetchAndDeploy(ctx context.Context, b *buildRun, u *url.URL, want []byte) error {
@@ -273,11 +329,15 @@ func redactErr(err error, u *url.URL) error {
 	return err
 }
 
-// Builds lists the app's builds: those made from source blobs since paasd
-// started, then those the ledger keeps (every build that went live, from a
-// push or a blob), oldest first.
+// Builds lists the app's builds, oldest first: those of source blobs, as
+// the ledger records them from their start, and the ledger's builds from
+// pushes (every build that went live; a failed push's build is not kept).
 func (p *Platform) Builds(_ context.Context, app string) ([]api.Build, error) {
 	a, err := p.findApp(app)
+	if err != nil {
+		return nil, err
+	}
+	sources, err := p.store.SourceBuilds(a.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -286,19 +346,20 @@ func (p *Platform) Builds(_ context.Context, app string) ([]api.Build, error) {
 		return nil, err
 	}
 	p.builds.mu.Lock()
-	runs := slices.Clone(p.builds.runs[a.ID])
+	runs := map[string]*buildRun{}
+	for _, b := range p.builds.runs[a.ID] {
+		runs[b.id] = b
+	}
 	p.builds.mu.Unlock()
 	covered := map[int]bool{}
-	var out []api.Build
-	for _, b := range runs {
-		if b.appID != a.ID {
-			continue // of a destroyed app of the same name
+	out := make([]api.Build, 0, len(sources)+len(ledger))
+	for _, sb := range sources {
+		if b, ok := runs[sb.ID]; ok && !b.expired() {
+			out = append(out, p.describeBuild(b)) // as it is now, with its output URL
+		} else {
+			out = append(out, p.describeSourceBuild(a.ID, sb))
 		}
-		d := p.describeBuild(b)
-		b.mu.Lock()
-		covered[b.buildID] = true
-		b.mu.Unlock()
-		out = append(out, d)
+		covered[sb.BuildID] = sb.BuildID > 0
 	}
 	for _, lb := range ledger {
 		if covered[lb.ID] {
@@ -319,18 +380,37 @@ func (p *Platform) Builds(_ context.Context, app string) ([]api.Build, error) {
 func (p *Platform) describeBuild(b *buildRun) api.Build {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	out := p.describeSourceBuild(b.appID, releases.SourceBuild{
+		ID: b.id, Status: b.status, Commit: b.commit, BuildID: b.buildID, Release: b.release,
+		CreatedAt: b.created, UpdatedAt: b.updated,
+	})
+	out.SourceBlob = b.source
+	out.OutputStreamURL = api.BuildOutputPath + b.secret
+	return out
+}
+
+// describeSourceBuild is sb as the API shows it; its output is no longer
+// kept.
+func (p *Platform) describeSourceBuild(appID string, sb releases.SourceBuild) api.Build {
 	out := api.Build{
-		ID: b.id, App: api.IDRef{ID: b.appID}, Status: b.status,
-		OutputStreamURL: api.BuildOutputPath + b.secret, SourceBlob: b.source,
-		Stack: api.ContainerStack.Name, Buildpacks: []struct{}{},
+		ID: sb.ID, App: api.IDRef{ID: appID}, Status: sb.Status,
+		SourceBlob: api.SourceBlob{URL: sb.URL, Checksum: optional(sb.Checksum), Version: optional(sb.Version), VersionDescription: optional(sb.VersionDescription)},
+		Stack:      api.ContainerStack.Name, Buildpacks: []struct{}{},
 		User:      api.AccountRef{ID: p.opts.Account.ID, Email: p.opts.Account.Email},
-		CreatedAt: b.created, UpdatedAt: b.updated, Commit: b.commit,
+		CreatedAt: sb.CreatedAt, UpdatedAt: sb.UpdatedAt, Commit: sb.Commit,
 	}
-	if b.release > 0 {
-		out.Release = &api.IDRef{ID: releases.ChildID(b.appID, releases.KindRelease, strconv.Itoa(b.release))}
-		out.Slug = &api.IDRef{ID: releases.ChildID(b.appID, releases.KindBuild, strconv.Itoa(b.buildID))}
+	if sb.Release > 0 {
+		out.Release = &api.IDRef{ID: releases.ChildID(appID, releases.KindRelease, strconv.Itoa(sb.Release))}
+		out.Slug = &api.IDRef{ID: releases.ChildID(appID, releases.KindBuild, strconv.Itoa(sb.BuildID))}
 	}
 	return out
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // BuildOutput streams the output of the build whose output URL ends in
@@ -350,10 +430,7 @@ func (p *Platform) BuildOutput(ctx context.Context, secret string, w io.Writer, 
 	if found == nil {
 		return false
 	}
-	found.mu.Lock()
-	expired := found.status != api.BuildPending && time.Since(found.updated) > buildOutputKeep
-	found.mu.Unlock()
-	if expired {
+	if found.expired() {
 		return false
 	}
 	found.out.stream(ctx, w, flush)

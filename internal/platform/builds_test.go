@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/releases"
 )
 
@@ -89,4 +94,63 @@ func TestOutputLog(t *testing.T) {
 	if !o2.dropped {
 		t.Error("output past the cap was kept")
 	}
+}
+
+// A build of a source blob is in the ledger from its start: after a
+// restart it is listed with the same id and outcome, a failure too, without
+// its output, which was only kept in memory.
+func TestSourceBuildsOutliveARestart(t *testing.T) {
+	f := newFixture(t, 10)
+	f.p.opts.AllowPrivateSources = true
+	f.p.SetSources(sourcesFunc(func() error { return errBoom }))
+	blob := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("not a tarball")) }))
+	t.Cleanup(blob.Close)
+	f.createApp(t, "hello")
+	ctx := context.Background()
+	b, err := f.p.CreateBuild(ctx, "hello", api.SourceBlob{URL: blob.URL + "/app.tgz"})
+	if err != nil || b.Status != api.BuildPending || b.OutputStreamURL == "" {
+		t.Fatalf("CreateBuild = %+v, %v", b, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list, err := f.p.Builds(ctx, "hello")
+		if err != nil || len(list) != 1 || list[0].ID != b.ID {
+			t.Fatalf("Builds = %+v, %v", list, err)
+		}
+		if list[0].Status == api.BuildFailed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the build did not fail within 10s: %+v", list[0])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	restarted := New(f.store, f.builder, f.images, f.runner, fakeRoutes{}, f.p.opts)
+	t.Cleanup(restarted.Close)
+	list, err := restarted.Builds(ctx, "hello")
+	if err != nil || len(list) != 1 || list[0].ID != b.ID || list[0].Status != api.BuildFailed ||
+		list[0].OutputStreamURL != "" || list[0].SourceBlob.URL != blob.URL+"/app.tgz" {
+		t.Fatalf("Builds after a restart = %+v, %v", list, err)
+	}
+}
+
+// Runs whose output expired are let go when the next build starts.
+func TestExpiredBuildRunsAreDropped(t *testing.T) {
+	var bs builds
+	old := &buildRun{appID: "a", status: api.BuildFailed, updated: time.Now().Add(-2 * buildOutputKeep)}
+	running := &buildRun{appID: "a", status: api.BuildPending, updated: time.Now().Add(-2 * buildOutputKeep)}
+	bs.add(old)
+	bs.add(running)
+	bs.add(&buildRun{appID: "b", status: api.BuildPending})
+	if got := bs.runs["a"]; len(got) != 1 || got[0] != running {
+		t.Errorf("runs of a = %v, want only the running one", got)
+	}
+}
+
+// sourcesFunc is a Sources whose every deploy ends with what f returns.
+type sourcesFunc func() error
+
+func (s sourcesFunc) DeploySource(context.Context, string, string, io.Reader, string, io.Writer) (string, error) {
+	return "", s()
 }

@@ -8,7 +8,7 @@ import (
 
 // RenameApp gives the app called old the name new, in one transaction: its
 // app record (same id; old joins FormerNames), builds, releases, statuses,
-// formation, settings and custom domains move under new. Release records are
+// source builds, formation, settings and custom domains move under new. Release records are
 // moved as they are, sealed under the name they were made with, so their
 // digests and chain still verify; builds are recorded under new.
 func (s *Store) RenameApp(old, new string) (App, error) {
@@ -27,7 +27,7 @@ func (s *Store) RenameApp(old, new string) (App, error) {
 		if err := moveBuilds(tx, old, new); err != nil {
 			return err
 		}
-		for _, top := range [][]byte{bucketReleases, bucketStatus} {
+		for _, top := range [][]byte{bucketReleases, bucketStatus, bucketSourceBuilds} {
 			if err := moveSub(tx, top, old, new); err != nil {
 				return err
 			}

@@ -52,12 +52,15 @@ func (s *Store) SetStatus(app string, version int, st Status) error {
 	return nil
 }
 
-// FailPending marks every pending release failed and returns how many there
-// were. The daemon calls it at start-up: nothing is deploying then, so a
-// pending release is one a crash interrupted.
+// FailPending marks every pending release and source build failed and
+// returns how many releases there were. The daemon calls it at start-up:
+// nothing is deploying then, so a pending one is one a crash interrupted.
 func (s *Store) FailPending() (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := failPendingSourceBuilds(tx); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketStatus).ForEachBucket(func(app []byte) error {
 			statuses := tx.Bucket(bucketStatus).Bucket(app)
 			var pending [][]byte

@@ -1,8 +1,8 @@
 // Package releases is the ledger: apps, builds and the append-only, numbered
 // releases, kept in one bbolt file.
 //
-// Layout: top-level buckets apps (name -> App JSON); builds, releases and
-// status, each holding one sub-bucket per app keyed by big-endian uint64 so
+// Layout: top-level buckets apps (name -> App JSON); builds, releases,
+// status and sourcebuilds, each holding one sub-bucket per app keyed by big-endian uint64 so
 // that cursor order is numeric order; formation and settings (app name ->
 // JSON), the mutable per-app state that is no part of any release; domains
 // (custom domain -> owning app); and meta. docs/architecture.md lists the
@@ -43,6 +43,9 @@ var (
 	// Custom domains, keyed by domain with the owning app as the value, so
 	// that a domain belongs to one app at most.
 	bucketDomains = []byte("domains")
+	// Builds of source blobs, one sub-bucket per app keyed by sequence:
+	// see SourceBuild.
+	bucketSourceBuilds = []byte("sourcebuilds")
 	// The ledger's own facts: metaSchema and metaKeyCheck.
 	bucketMeta = []byte("meta")
 )
@@ -64,7 +67,7 @@ var (
 const schemaVersion = 3
 
 // perApp are the top-level buckets that hold one sub-bucket per app.
-var perApp = [][]byte{bucketBuilds, bucketReleases, bucketStatus}
+var perApp = [][]byte{bucketBuilds, bucketReleases, bucketStatus, bucketSourceBuilds}
 
 // openTimeout bounds the wait for the file lock, so a second daemon on the
 // same data directory fails at once instead of hanging.
@@ -127,6 +130,9 @@ func OpenWithKey(path string, key []byte, fresh bool) (*Store, error) {
 		if err := assignAppIDs(tx); err != nil {
 			return err
 		}
+		if err := addPerAppBuckets(tx); err != nil {
+			return err
+		}
 		return s.checkSchema(tx, fresh)
 	})
 	if err != nil {
@@ -159,6 +165,19 @@ func (s *Store) checkSchema(tx *bolt.Tx, fresh bool) error {
 	default:
 		return fmt.Errorf("the ledger has schema version %s, and this paasd knows version %d at most: run the paasd that wrote it, or a newer one", v, schemaVersion)
 	}
+}
+
+// addPerAppBuckets gives every app the per-app sub-buckets a newer paasd
+// added (sourcebuilds, in schema 3), empty.
+func addPerAppBuckets(tx *bolt.Tx) error {
+	return tx.Bucket(bucketApps).ForEach(func(name, _ []byte) error {
+		for _, top := range perApp {
+			if _, err := tx.Bucket(top).CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("%s bucket of app %q: %w", top, name, err)
+			}
+		}
+		return nil
+	})
 }
 
 // Close releases the file and its lock.

@@ -65,18 +65,16 @@ func TestDockerRunOneOffDetached(t *testing.T) {
 	ctx := context.Background()
 	app := "app-" + dockertest.RandomSuffix()
 	r := env.runnerWith(t, &fakeRoutes{ev: &events{}}, Options{DetachedKeep: 100 * time.Millisecond})
-	began := time.Now()
-	res, err := r.RunOneOff(ctx, OneOff{Release: env.release(app, 1, httpdWeb("v1")), Type: "run", Command: "sleep 1; echo done", Detach: true})
+	// The process outlives the call by far: finding it still up once the
+	// call returned shows the call did not wait for it, without timing.
+	res, err := r.RunOneOff(ctx, OneOff{Release: env.release(app, 1, httpdWeb("v1")), Type: "run", Command: "sleep 8; echo done", Detach: true})
 	if err != nil || res.ExitCode != 0 || res.Process != "run.1" {
 		t.Fatalf("RunOneOff = %+v, %v", res, err)
 	}
-	if took := time.Since(began); took > 900*time.Millisecond {
-		t.Errorf("a detached run took %s to return: it must not wait for the process", took)
-	}
 	if p := process(t, r, app, "run.1"); p.State != StateUp {
-		t.Errorf("run.1 = %+v, want up while it runs", p)
+		t.Errorf("run.1 = %+v, want up while it runs: a detached run must not wait for the process", p)
 	}
-	if !eventually(t, 15*time.Second, func() bool { return len(env.ids(t, app)) == 0 }) {
+	if !eventually(t, 40*time.Second, func() bool { return len(env.ids(t, app)) == 0 }) {
 		t.Errorf("the detached container did not remove itself: %v", env.ids(t, app))
 	}
 	if !eventually(t, 5*time.Second, func() bool { return logOf(r).has(app + " run.1: Process exited with status 0") }) {
