@@ -17,7 +17,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Tests that need Docker fail rather than skip under `make test`.
 export PAAS_REQUIRE_DOCKER := 1
 
-.PHONY: all build run test unit lint bench deps check-deps busybox-image clean faults
+.PHONY: all build run test unit lint bench deps check-deps busybox-image clean faults stacks
 
 # How many times make faults kills paasd; make test runs 10.
 FAULTS ?= 100
@@ -33,8 +33,14 @@ build:
 run: deps build
 	./$(BIN)/paasd
 
+# Makes the stack images apps without a Dockerfile build on (Debian
+# bookworm by debootstrap, and each language's toolchain from Debian's
+# packages), once per machine; a push makes the ones it needs otherwise.
+stacks: deps build
+	./$(BIN)/paasd stacks
+
 # Installs what is missing (git, busybox-static, shellcheck, bash-completion,
-# docker.io) and starts dockerd: needs root or sudo.
+# debootstrap, docker.io) and starts dockerd: needs root or sudo.
 deps:
 	./scripts/host-deps.sh
 

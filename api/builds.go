@@ -51,3 +51,19 @@ const (
 // BuildOutputPath is where a build's output streams, by the secret in its
 // output_stream_url; it takes no token.
 const BuildOutputPath = "/build-output/"
+
+// GeneratedDockerfile is what GET /apps/{app}/dockerfile answers, paas's
+// own: how the app's deployed commit is built, and the Dockerfile for it,
+// which a user can add to the repository to own the build (eject).
+type GeneratedDockerfile struct {
+	Commit string `json:"commit"`
+	// Builder is the language ("go", "node", "python", "static"), or
+	// "dockerfile" when the app builds from its own, which Dockerfile is.
+	Builder    string `json:"builder"`
+	Name       string `json:"name"`    // as the push shows it: "Go"
+	Version    string `json:"version"` // the toolchain's, "" when none
+	Dockerfile string `json:"dockerfile"`
+}
+
+// DockerfilePath is where an app's GeneratedDockerfile is.
+func DockerfilePath(app string) string { return AppPath(app) + "/dockerfile" }

@@ -237,11 +237,16 @@ type Settings struct {
 	HealthPath  string `json:"health_path"`
 	BootTimeout string `json:"boot_timeout"` // how long new processes get to become healthy
 	StopTimeout string `json:"stop_timeout"` // from SIGTERM to SIGKILL
+	// Builder is how pushes are built: "auto" detects it from the app's
+	// files (a Dockerfile first); "dockerfile", "go", "node", "python" or
+	// "static" forces it.
+	Builder string `json:"builder"`
 }
 
 // SettingsUpdate is the body of PATCH /apps/{app}/settings: values by the
 // names paasctl apps:settings uses, "auto-rollback" (on or off),
-// "auto-rollback-window", "health-path", "boot-timeout", "stop-timeout".
+// "auto-rollback-window", "health-path", "boot-timeout", "stop-timeout",
+// "builder".
 type SettingsUpdate map[string]string
 
 // RunRequest is the body of POST /apps/{app}/runs, paas's own one-off run.

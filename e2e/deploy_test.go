@@ -67,12 +67,14 @@ func TestGitPushDeploy(t *testing.T) {
 		assertServes(t, d, app, "hello v2\n")
 	})
 
-	t.Run("no Dockerfile is refused", func(t *testing.T) {
+	t.Run("a tree paas cannot build is refused", func(t *testing.T) {
 		repo.remove("Dockerfile")
-		repo.commit("no dockerfile")
+		repo.remove("index.html") // else it builds as a static site
+		repo.write("README.md", "no app here\n")
+		repo.commit("nothing to build")
 		out, err := repo.push()
-		if err == nil || !strings.Contains(out, "no Dockerfile") {
-			t.Fatalf("push without a Dockerfile: err=%v\n%s", err, out)
+		if err == nil || !strings.Contains(out, "Dockerfile") || !strings.Contains(out, "index.html") {
+			t.Fatalf("push of a tree paas cannot build: err=%v\n%s", err, out)
 		}
 		assertServes(t, d, app, "hello v2\n")
 	})

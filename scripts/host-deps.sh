@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes what paasd and its tests need available on a Debian machine: a running
-# Docker Engine, git, shellcheck (make lint), bash-completion, and a static busybox (the tests'
+# Docker Engine, git, shellcheck (make lint), bash-completion, debootstrap (the
+# stack images), and a static busybox (the tests'
 # base image is built from it, since no registry can be reached). Installs
 # only what is missing.
 #
@@ -26,6 +27,8 @@ command -v busybox >/dev/null 2>&1 || need+=(busybox-static)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 # paasctl completion bash needs it, as every cobra tool's does; a test runs it.
 [ -f /usr/share/bash-completion/bash_completion ] || need+=(bash-completion)
+# paasd makes the stack images of apps without a Dockerfile with it.
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v docker >/dev/null 2>&1 || need+=(docker.io)
 if $bench; then
   command -v wrk >/dev/null 2>&1 || need+=(wrk)

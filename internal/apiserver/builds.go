@@ -98,3 +98,11 @@ func (s *server) buildOutput(w http.ResponseWriter, r *http.Request) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func (s *server) getDockerfile(w http.ResponseWriter, r *http.Request) (reply, error) {
+	df, err := s.p.Dockerfile(r.Context(), mux.Vars(r)["app"])
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{http.StatusOK, df}, nil
+}

@@ -40,6 +40,9 @@ type Platform interface {
 	// build ends or ctx does, and says false for an unknown secret.
 	CreateBuild(ctx context.Context, app string, src api.SourceBlob) (api.Build, error)
 	Builds(ctx context.Context, app string) ([]api.Build, error)
+	// Dockerfile is how the app's deployed commit is built: the
+	// Dockerfile paas generates for it, or the app's own.
+	Dockerfile(ctx context.Context, app string) (api.GeneratedDockerfile, error)
 	BuildOutput(ctx context.Context, secret string, w io.Writer, flush func()) bool
 
 	// Config is the app's config vars; UpdateConfig applies changes (a nil
@@ -151,6 +154,7 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/apps/{app}/domains/{domain}", s.byMethod(methods{http.MethodGet: s.handle(s.getDomain), http.MethodDelete: s.handle(s.removeDomain)}))
 	r.Handle("/apps/{app}/builds", s.byMethod(methods{http.MethodGet: s.handle(s.listBuilds), http.MethodPost: s.handle(s.createBuild)}))
 	r.Handle("/apps/{app}/builds/{build}", s.byMethod(methods{http.MethodGet: s.handle(s.getBuild)}))
+	r.Handle("/apps/{app}/dockerfile", s.byMethod(methods{http.MethodGet: s.handle(s.getDockerfile)}))
 	r.Handle(api.BuildOutputPath+"{secret}", s.byMethod(methods{http.MethodGet: s.buildOutput}))
 	r.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.handle(s.listReleases), http.MethodPost: s.handle(s.rollback)}))
 	// Before {release}, which would otherwise take "verify" and "diff" as

@@ -17,9 +17,12 @@ import (
 // repository.
 const dockerfileName = "Dockerfile"
 
-// BuildOptions name the built image.
+// BuildOptions name the built image and its Dockerfile.
 type BuildOptions struct {
 	Tag string
+	// Dockerfile is the Dockerfile's path in the build context: "" is the
+	// app's own, at the root.
+	Dockerfile string
 }
 
 // ImageBuildClient is the one Docker call the builder needs (*client.Client).
@@ -60,9 +63,13 @@ func (b *ImageBuilder) Build(ctx context.Context, buildContext io.Reader, opts B
 	if opts.Tag == "" {
 		return "", errors.New("build image: no tag given")
 	}
+	dockerfile := opts.Dockerfile
+	if dockerfile == "" {
+		dockerfile = dockerfileName
+	}
 	resp, err := b.cli.ImageBuild(ctx, buildContext, build.ImageBuildOptions{
 		Tags:        []string{opts.Tag},
-		Dockerfile:  dockerfileName,
+		Dockerfile:  dockerfile,
 		Remove:      true,
 		ForceRemove: true,
 		PullParent:  false,

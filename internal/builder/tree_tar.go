@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,6 +81,13 @@ func (p Push) walkSizes(tree *object.Tree, dir string, depth int, size *int64, f
 // checkout: the Docker build context. Executable bits and symlinks are kept;
 // submodules are skipped, since their commits are not in this repository.
 func (p Push) WriteTar(w io.Writer) error {
+	return p.WriteTarWith(w, nil)
+}
+
+// WriteTarWith is WriteTar with extra files added after the tree (a
+// generated Dockerfile); an extra file replaces one of the tree at its path,
+// since the later entry of a tar wins when it is unpacked.
+func (p Push) WriteTarWith(w io.Writer, extra map[string][]byte) error {
 	tree, mtime, err := p.tree()
 	if err != nil {
 		return err
@@ -86,6 +95,15 @@ func (p Push) WriteTar(w io.Writer) error {
 	tw := tar.NewWriter(w)
 	if err := p.writeTree(tw, tree, "", mtime, 0); err != nil {
 		return fmt.Errorf("tar commit %s: %w", p.short(), err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(extra)) {
+		hdr := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(extra[name])), ModTime: mtime, Typeflag: tar.TypeReg}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return fmt.Errorf("tar commit %s: %w", p.short(), err)
+		}
+		if _, err := tw.Write(extra[name]); err != nil {
+			return fmt.Errorf("tar commit %s: %w", p.short(), err)
+		}
 	}
 	if err := tw.Close(); err != nil {
 		return fmt.Errorf("tar commit %s: %w", p.short(), err)

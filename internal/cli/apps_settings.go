@@ -32,6 +32,9 @@ func newAppsSettingsCommand(g *globals) *cobra.Command {
   boot-timeout          how long new processes get to become healthy before
                         a deploy fails, e.g. 90s
   stop-timeout          how long a process gets from SIGTERM to SIGKILL
+  builder               how pushes are built: auto (detect: a Dockerfile,
+                        then Go, Node.js, Python, a static site), or one of
+                        dockerfile, go, node, python, static
 
 They apply from the next deploy, restart or scale on.`,
 		Example: "  paasctl apps:settings -a hello\n  paasctl apps:settings auto-rollback=on health-path=/health boot-timeout=90s\n  paasctl apps:settings health-path=",
@@ -106,6 +109,7 @@ func printSettings(w io.Writer, app string, st api.Settings) {
 		{"auto-rollback", autoRollback},
 		{"auto-rollback-window", st.AutoRollbackWindow},
 		{"boot-timeout", st.BootTimeout},
+		{"builder", st.Builder},
 		{"health-path", healthPath},
 		{"stop-timeout", st.StopTimeout},
 	}

@@ -103,6 +103,7 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		newAppsInfoCommand(g),
 		newAppsDestroyCommand(g),
 		newAppsRenameCommand(g),
+		newBuildsDockerfileCommand(g),
 		newAppsSettingsCommand(g),
 		newMaintenanceCommand(g),
 		newMaintenanceSetCommand(g, true),

@@ -192,6 +192,7 @@ func TestAppsSettings(t *testing.T) {
 auto-rollback:        off
 auto-rollback-window: 2m0s
 boot-timeout:         1m0s
+builder:              auto
 health-path:          none (a TCP check of the port)
 stop-timeout:         30s
 `
@@ -204,6 +205,7 @@ stop-timeout:         30s
 auto-rollback:        on
 auto-rollback-window: 2m0s
 boot-timeout:         90s
+builder:              auto
 health-path:          /health
 stop-timeout:         30s
 `

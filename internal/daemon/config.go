@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -72,6 +73,11 @@ type Config struct {
 	// LedgerKeyFile (PAAS_LEDGER_KEY_FILE) holds the key of the release
 	// digests; "" is ledger.key in the data dir.
 	LedgerKeyFile string
+	// StackImage (PAAS_STACK_IMAGE) is a Debian bookworm image to build the
+	// stack on; "" makes one with debootstrap. StackMirror
+	// (PAAS_STACK_MIRROR) is the Debian mirror the stack's packages come
+	// from.
+	StackImage, StackMirror string
 }
 
 var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -193,8 +199,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.SourceAllowPrivate = b
 	}
 	c.LedgerKeyFile = getenv("PAAS_LEDGER_KEY_FILE")
+	c.StackImage = getenv("PAAS_STACK_IMAGE")
+	if c.StackImage != "" && !imageRefPattern.MatchString(c.StackImage) {
+		return Config{}, fmt.Errorf("check PAAS_STACK_IMAGE: %q is not an image reference (example: debian:bookworm-slim)", c.StackImage)
+	}
+	c.StackMirror = or(getenv("PAAS_STACK_MIRROR"), builder.DefaultMirror)
+	if u, err := url.Parse(c.StackMirror); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		strings.ContainsAny(c.StackMirror, " '\"\\\n") {
+		return Config{}, fmt.Errorf("check PAAS_STACK_MIRROR: %q is not an http:// or https:// URL (default %s)", c.StackMirror, builder.DefaultMirror)
+	}
 	return c, nil
 }
+
+// imageRefPattern is a Docker image reference: [host[:port]/]path[:tag][@digest].
+var imageRefPattern = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._/-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
 
 // routerTLSEnv are the variables of the router's HTTPS listener, which only
 // work together.

@@ -21,7 +21,8 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{DataDir: "/tmp/x", APIAddr: DefaultAPIAddr, RouterAddr: DefaultRouterAddr, Domain: "localhost",
-		BootTimeout: runner.DefaultBootTimeout, StopTimeout: runner.DefaultStopTimeout, KeepReleases: platform.DefaultKeepReleases, Memory: runner.DefaultMemory, PIDs: runner.DefaultPIDs, CPUShares: runner.DefaultCPUShares, MaxConnsPerAddr: connguard.DefaultPerAddr, BuildContextMax: builder.DefaultMaxContextBytes, BuildContextMaxFiles: builder.DefaultMaxContextFiles, LogLines: logplex.DefaultBufferLines, RouterTimeout: router.DefaultTimeout}
+		BootTimeout: runner.DefaultBootTimeout, StopTimeout: runner.DefaultStopTimeout, KeepReleases: platform.DefaultKeepReleases, Memory: runner.DefaultMemory, PIDs: runner.DefaultPIDs, CPUShares: runner.DefaultCPUShares, MaxConnsPerAddr: connguard.DefaultPerAddr, BuildContextMax: builder.DefaultMaxContextBytes, BuildContextMaxFiles: builder.DefaultMaxContextFiles, LogLines: logplex.DefaultBufferLines, RouterTimeout: router.DefaultTimeout,
+		StackMirror: builder.DefaultMirror}
 	if c != want {
 		t.Fatalf("got %+v, want %+v", c, want)
 	}
@@ -56,6 +57,10 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"PAAS_MEMORY_LIMIT", "lots", "PAAS_MEMORY_LIMIT"},
 		{"PAAS_LOG_LINES", "5", "from 100 to 1000000"},
 		{"PAAS_ROUTER_TIMEOUT", "soon", "PAAS_ROUTER_TIMEOUT"},
+		{"PAAS_STACK_IMAGE", "Debian Bookworm", "not an image reference"},
+		{"PAAS_STACK_IMAGE", "debian:bookworm;id", "not an image reference"},
+		{"PAAS_STACK_MIRROR", "ftp://deb.debian.org/debian", "http:// or https://"},
+		{"PAAS_STACK_MIRROR", "http://deb.debian.org/debian main'", "http:// or https://"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.val, func(t *testing.T) {
@@ -64,5 +69,12 @@ func TestConfigRejectsBadValues(t *testing.T) {
 				t.Fatalf("err = %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestConfigStack(t *testing.T) {
+	c, err := ConfigFromEnv(env(map[string]string{"PAAS_STACK_IMAGE": "registry.example.com:5000/debian:bookworm-slim", "PAAS_STACK_MIRROR": "https://mirror.example.com/debian"}))
+	if err != nil || c.StackImage != "registry.example.com:5000/debian:bookworm-slim" || c.StackMirror != "https://mirror.example.com/debian" {
+		t.Fatalf("ConfigFromEnv = %+v, %v", c, err)
 	}
 }

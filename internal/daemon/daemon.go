@@ -147,6 +147,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	git.SetLimits(builder.GitServerOptions{MaxContextBytes: cfg.BuildContextMax, MaxContextFiles: cfg.BuildContextMaxFiles})
 	plat.SetRepos(git)
 	plat.SetSources(git)
+	plat.SetStacks(stacksFor(cfg, docker))
 
 	handler := apiHandler(token, plat, git, apiserver.LogsFrom(logs, plat.AppExists), apiserver.DrainsFrom(logs), log)
 	apiSrv := newAPIServer(handler, log)

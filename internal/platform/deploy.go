@@ -44,6 +44,14 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 	if err != nil {
 		return err
 	}
+	det, err := p.detect(push)
+	if err != nil {
+		return err
+	}
+	step(out, "%s app detected", det.Name)
+	if procs, err = defaultProcesses(det, procs); err != nil {
+		return err
+	}
 	// Build outside the app's lock: config changes and rollbacks need not
 	// wait minutes behind a build. (The git server runs one push per app.)
 	source, by := "git push of "+push.Branch, "git push"
@@ -52,7 +60,7 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 	}
 	emit("build", fmt.Sprintf("Build started by %s (commit %s)", source, short))
 	tag := p.imageTag(push)
-	imageID, err := p.buildImage(ctx, push, tag, out)
+	imageID, err := p.buildImage(ctx, push, det, tag, out)
 	if appCtx.Err() != nil {
 		if err == nil {
 			_ = p.images.Remove(context.WithoutCancel(ctx), tag, imageID)
@@ -141,23 +149,26 @@ func (p *Platform) setStatus(rel releases.Release, st releases.Status) {
 	}
 }
 
-func (p *Platform) buildImage(ctx context.Context, push builder.Push, tag string, out io.Writer) (string, error) {
-	ok, err := push.HasFile("Dockerfile")
-	if err != nil {
-		return "", fmt.Errorf("look for a Dockerfile: %w", err)
-	}
-	if !ok {
-		return "", errors.New("no Dockerfile at the root of the repository: add one, paas builds every app from its Dockerfile")
-	}
+func (p *Platform) buildImage(ctx context.Context, push builder.Push, det builder.Detection, tag string, out io.Writer) (string, error) {
 	if err := push.CheckContext(); err != nil {
 		return "", err
 	}
+	opts := builder.BuildOptions{Tag: tag}
+	var extra map[string][]byte
+	if det.Language != builder.LangDockerfile {
+		dockerfile, err := p.generateDockerfile(ctx, det, out)
+		if err != nil {
+			return "", err
+		}
+		opts.Dockerfile = generatedDockerfile
+		extra = map[string][]byte{generatedDockerfile: dockerfile}
+	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(push.WriteTar(pw)) }()
+	go func() { pw.CloseWithError(push.WriteTarWith(pw, extra)) }()
 	defer pr.Close()
 	// No build labels: the classic builder adds a step per label, a second
 	// each. The ledger records every image it builds instead.
-	imageID, err := p.builder.Build(ctx, pr, builder.BuildOptions{Tag: tag}, out)
+	imageID, err := p.builder.Build(ctx, pr, opts, out)
 	if err != nil {
 		return "", fmt.Errorf("build failed: %w", err)
 	}

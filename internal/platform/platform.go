@@ -78,6 +78,9 @@ type Repos interface {
 	// RenameRepo moves the app's repository to its new name; it fails at
 	// once, with builder.ErrPushUnderway, while a push to either deploys.
 	RenameRepo(old, new string) error
+	// Commit is a commit of the app's repository, to read files from;
+	// builder.ErrNoCommit when the repository lacks it.
+	Commit(app, hash string) (builder.Push, error)
 }
 
 // Options are the daemon's settings the platform needs to describe apps.
@@ -125,6 +128,7 @@ type Platform struct {
 	routes  Routes
 	repos   Repos
 	sources Sources
+	stacks  Stacks
 	builds  builds
 	opts    Options
 	log     *slog.Logger

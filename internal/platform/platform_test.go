@@ -37,8 +37,8 @@ func TestDeployRefusesBadInput(t *testing.T) {
 	f := newFixture(t, 10)
 	f.createApp(t, "hello")
 	for name, files := range map[string]map[string]string{
-		"no Dockerfile": {"index.html": "x"},
-		"line 2":        {"Dockerfile": "FROM scratch\n", "Procfile": "web: a\nbroken\n"},
+		"paas looks for": {"README.md": "x"},
+		"line 2":         {"Dockerfile": "FROM scratch\n", "Procfile": "web: a\nbroken\n"},
 	} {
 		err := f.push(t, "hello", files)
 		if err == nil || !strings.Contains(err.Error(), name) {

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/releases"
 )
 
@@ -31,7 +33,7 @@ func (p *Platform) Settings(_ context.Context, app string) (api.Settings, error)
 
 // settingKeys are the names UpdateSettings takes, as paasctl apps:settings
 // spells them.
-var settingKeys = []string{"auto-rollback", "auto-rollback-window", "boot-timeout", "health-path", "stop-timeout"}
+var settingKeys = []string{"auto-rollback", "auto-rollback-window", "boot-timeout", "builder", "health-path", "stop-timeout"}
 
 // UpdateSettings changes settings by name; all or nothing.
 func (p *Platform) UpdateSettings(_ context.Context, app string, u api.SettingsUpdate) (api.Settings, error) {
@@ -85,6 +87,15 @@ func applySetting(st *releases.Settings, key, value string) error {
 			return err
 		}
 		st.StopTimeout = d
+	case "builder":
+		switch {
+		case value == "" || value == "auto":
+			st.Builder = ""
+		case slices.Contains(builder.Languages, builder.Language(value)):
+			st.Builder = value
+		default:
+			return fmt.Errorf("builder=%q: use one of %s, or auto to detect it from the app's files", value, languageNames())
+		}
 	case "health-path":
 		if value != "" && (!strings.HasPrefix(value, "/") || len(value) > 200 || strings.ContainsAny(value, " \t\r\n#")) {
 			return fmt.Errorf("health-path=%q: use a URL path such as /health (empty: check that the port accepts connections)", value)
@@ -113,6 +124,7 @@ func (p *Platform) toAPISettings(st releases.Settings) api.Settings {
 		AutoRollback:       st.AutoRollback,
 		AutoRollbackWindow: window.String(),
 		HealthPath:         st.HealthPath,
+		Builder:            cmp.Or(st.Builder, "auto"),
 		BootTimeout:        or(st.BootTimeout, p.opts.BootTimeout).String(),
 		StopTimeout:        or(st.StopTimeout, p.opts.StopTimeout).String(),
 	}

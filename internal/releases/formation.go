@@ -80,6 +80,9 @@ type Settings struct {
 	AutoRollbackWindow time.Duration    `json:"auto_rollback_window,omitempty"`
 	// Maintenance has the router answer every request with 503 (H80).
 	Maintenance bool `json:"maintenance,omitempty"`
+	// Builder forces how pushes are built (a builder.Language); "" detects
+	// it from the app's files.
+	Builder string `json:"builder,omitempty"`
 }
 
 // Settings returns the app's settings; zero values mean the daemon's defaults.
