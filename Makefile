@@ -49,7 +49,7 @@ check-deps:
 	./scripts/host-deps.sh --check
 
 test: check-deps lint
-	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(MAKE) faults FAULTS=10
 
 # The fault suite: kill -9 of paasd at random points of pushes, config

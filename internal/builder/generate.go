@@ -7,14 +7,14 @@ import (
 )
 
 // StackImages name the images generated Dockerfiles build FROM (see Stacks).
-// Their working directory is /app (/src for Go's build), and their PATH and
-// environment are the language's: the generated Dockerfiles rely on it.
+// Their working directory is /app (/src for Go, whose binaries go to
+// /app/bin), and their PATH and environment are the language's: the
+// generated Dockerfiles rely on it.
 type StackImages struct {
 	Go     string // Debian's Go, with paas-go-toolchain
 	Node   string // Debian's nodejs and npm
 	Python string // Debian's python3 and python3-venv
 	Static string // Debian's busybox
-	Run    string // what Go binaries run on: Debian with ca-certificates
 }
 
 // GenerateDockerfile writes the Dockerfile that builds an app as d says,
@@ -35,10 +35,12 @@ func GenerateDockerfile(d Detection, s StackImages) ([]byte, error) {
 	}
 	switch d.Language {
 	case LangGo:
-		if s.Go == "" || s.Run == "" {
+		if s.Go == "" {
 			return nil, errors.New("generate a Dockerfile: no Go stack images named")
 		}
-		line("FROM %s AS build", s.Go)
+		// One stage: a second would leave the first's image behind,
+		// dangling, at every build (the classic builder keeps it).
+		line("FROM %s", s.Go)
 		line("RUN paas-go-toolchain %s", d.Version)
 		copyDeps("go.mod")
 		flags := ""
@@ -48,10 +50,7 @@ func GenerateDockerfile(d Detection, s StackImages) ([]byte, error) {
 			line("RUN go mod download")
 		}
 		line("COPY . .")
-		line("RUN go build -trimpath%s -o /app/bin/ ./...", flags)
-		line("")
-		line("FROM %s", s.Run)
-		line("COPY --from=build /app/bin /app/bin")
+		line("RUN go build -trimpath%s -o /app/bin/ ./... && go clean -cache", flags)
 	case LangNode:
 		if s.Node == "" {
 			return nil, errors.New("generate a Dockerfile: no Node.js stack image named")

@@ -50,7 +50,7 @@ func (t tree) ListDir(dir string) ([]string, error) {
 	return slices.Sorted(maps.Keys(seen)), nil
 }
 
-var testStack = StackImages{Go: "paas-stack/go:test", Node: "paas-stack/node:test", Python: "paas-stack/python:test", Static: "paas-stack/static:test", Run: "paas-stack/run:test"}
+var testStack = StackImages{Go: "paas-stack/go:test", Node: "paas-stack/node:test", Python: "paas-stack/python:test", Static: "paas-stack/static:test"}
 
 const goMain = "package main\n\nfunc main() {}\n"
 

@@ -97,14 +97,12 @@ const stackPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 // steps of their own (WORKDIR, ENV, the virtualenv): on a slow storage
 // driver every step of a build costs seconds.
 var stackImages = map[string]stackImage{
-	"run": {name: "run", title: "the run image", dockerfile: "FROM {{BASE}}\n" + apt("ca-certificates tzdata") +
-		"ENV PATH=/app/bin:" + stackPath + "\nWORKDIR /app\n"},
 	"go": {name: "go", title: "the Go image", dockerfile: "FROM {{BASE}}\n" +
 		"RUN echo 'deb {{MIRROR}} " + StackRelease + "-backports main' > /etc/apt/sources.list.d/backports.list && " +
 		"apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -t " + StackRelease + "-backports golang-1.23-go && " +
 		"DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates git && rm -rf /var/lib/apt/lists/*\n" +
 		"COPY paas-go-toolchain /usr/local/bin/paas-go-toolchain\n" +
-		"ENV PATH=/usr/local/go/bin:" + stackPath + " GOTOOLCHAIN=local CGO_ENABLED=0\nWORKDIR /src\n",
+		"ENV PATH=/app/bin:/usr/local/go/bin:" + stackPath + " GOTOOLCHAIN=local CGO_ENABLED=0\nWORKDIR /src\n",
 		files: map[string]string{"paas-go-toolchain": goToolchainScript}},
 	"node": {name: "node", title: "the Node.js image", dockerfile: "FROM {{BASE}}\n" + apt("ca-certificates nodejs npm") +
 		"ENV NODE_ENV=production\nWORKDIR /app\n"},
@@ -138,7 +136,7 @@ ln -sfn "$(GOTOOLCHAIN="go$v" "$stack/bin/go" env GOROOT)" /usr/local/go
 
 // imagesFor are the stack images a language's generated Dockerfile uses.
 var imagesFor = map[Language][]string{
-	LangGo:     {"go", "run"},
+	LangGo:     {"go"},
 	LangNode:   {"node"},
 	LangPython: {"python"},
 	LangStatic: {"static"},
@@ -157,8 +155,6 @@ func (s *Stacks) Names(lang Language) (StackImages, error) {
 		switch n {
 		case "go":
 			imgs.Go = ref
-		case "run":
-			imgs.Run = ref
 		case "node":
 			imgs.Node = ref
 		case "python":

@@ -44,7 +44,7 @@ func (b *contextBuilder) Build(_ context.Context, buildContext io.Reader, opts b
 type fakeStacks struct{ asked []builder.Language }
 
 func (s *fakeStacks) Names(builder.Language) (builder.StackImages, error) {
-	return builder.StackImages{Go: "stack/go", Node: "stack/node", Python: "stack/python", Static: "stack/static", Run: "stack/run"}, nil
+	return builder.StackImages{Go: "stack/go", Node: "stack/node", Python: "stack/python", Static: "stack/static"}, nil
 }
 
 func (s *fakeStacks) Images(_ context.Context, lang builder.Language, _ io.Writer) (builder.StackImages, error) {
