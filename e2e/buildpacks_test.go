@@ -42,7 +42,7 @@ func prepareStacks(t *testing.T) {
 func TestPushWithoutADockerfile(t *testing.T) {
 	cli := dockertest.Client(t) // fails, never skips, where Docker is required
 	prepareStacks(t)
-	d := startDaemon(t, daemonOptions{})
+	d := startDaemon(t, daemonOptions{env: []string{"PAAS_BUILD_CONCURRENCY=4"}}) // side by side, as before the queue
 	for _, tt := range []struct {
 		name     string
 		files    map[string]string

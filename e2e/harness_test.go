@@ -76,6 +76,7 @@ type daemon struct {
 type daemonOptions struct {
 	dataDir string
 	env     []string
+	token   string // "" makes one
 }
 
 func startDaemon(t *testing.T, opts daemonOptions) *daemon {
@@ -88,10 +89,13 @@ func startDaemon(t *testing.T, opts daemonOptions) *daemon {
 		dataDir:    opts.dataDir,
 		apiURL:     "http://" + freeAddr(t),
 		routerAddr: freeAddr(t),
-		token:      "e2e-token-" + randomHex(t),
+		token:      opts.token,
 		home:       t.TempDir(),
 		logs:       &syncBuffer{},
 		exited:     make(chan error, 1),
+	}
+	if d.token == "" {
+		d.token = "e2e-token-" + randomHex(t)
 	}
 	d.cmd = exec.Command(filepath.Join(binDir, "paasd"))
 	d.cmd.Env = append(os.Environ(),

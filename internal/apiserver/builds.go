@@ -10,7 +10,7 @@ import (
 	"github.com/paas-dev/paas/internal/releases"
 )
 
-const buildExample = `{"source_blob": {"url": "https://example.com/app.tar.gz", "checksum": "SHA256:...", "version": "v1.2"}}`
+const buildExample = `{"source_blob": {"url": "https://example.com/app.tar.gz", "checksum": "SHA256:...", "version": "v1.2"}} or {"image": "myimage:1.0"}`
 
 // buildKeys are what GET /apps/{app}/builds can be ranged by.
 var buildKeys = []sortKey[api.Build]{
@@ -38,11 +38,14 @@ func (s *server) createBuild(w http.ResponseWriter, r *http.Request) (reply, err
 	if e := decodeLenient(w, r, &req, buildExample); e != nil {
 		return reply{}, e
 	}
-	if req.SourceBlob.URL == "" {
-		return reply{}, invalidBody(`"source_blob.url" is missing: give the URL of a gzip-compressed tar archive of the source`, buildExample)
+	switch {
+	case req.SourceBlob.URL == "" && req.Image == "":
+		return reply{}, invalidBody(`"source_blob.url" is missing: give the URL of a gzip-compressed tar archive of the source, or "image" to release an image the Docker Engine has`, buildExample)
+	case req.SourceBlob.URL != "" && req.Image != "":
+		return reply{}, invalidBody(`give "source_blob" or "image", not both`, buildExample)
 	}
 	app := mux.Vars(r)["app"]
-	b, err := s.p.CreateBuild(r.Context(), app, req.SourceBlob)
+	b, err := s.p.CreateBuild(r.Context(), app, req)
 	if err != nil {
 		return reply{}, err
 	}
@@ -93,6 +96,53 @@ func (s *server) buildOutput(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &api.Error{StatusCode: http.StatusNotFound, ID: api.IDNotFound,
 			Message: "no such build output, or it expired: see the build with GET /apps/{app}/builds/{build}"})
 	}
+}
+
+// streamBuildOutput is paas's own GET /apps/{app}/builds/{build}/output:
+// the build's output, plain text, following a build still running; build
+// "latest" is the newest.
+func (s *server) streamBuildOutput(w http.ResponseWriter, r *http.Request) {
+	vars := mux.Vars(r)
+	build := vars["build"]
+	if build == "latest" {
+		build = ""
+	}
+	rc := http.NewResponseController(w)
+	started := false
+	err := s.p.StreamBuildOutput(r.Context(), vars["app"], build, writerFunc(func(p []byte) (int, error) {
+		if !started {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			started = true
+		}
+		return w.Write(p)
+	}), func() { _ = rc.Flush() })
+	if err != nil && !started {
+		s.fail(w, r, err)
+		return
+	}
+	if err != nil {
+		s.log.Warn("stream build output", "app", vars["app"], "build", build, "err", err)
+	}
+	if !started { // an empty output
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+// cancelBuild is paas's own POST /apps/{app}/builds/{build}/actions/cancel;
+// build "latest" is the newest pending or building one.
+func (s *server) cancelBuild(w http.ResponseWriter, r *http.Request) (reply, error) {
+	vars := mux.Vars(r)
+	build := vars["build"]
+	if build == "latest" {
+		build = ""
+	}
+	b, err := s.p.CancelBuild(r.Context(), vars["app"], build)
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{http.StatusAccepted, withOutputURL(r, b)}, nil
 }
 
 type writerFunc func([]byte) (int, error)

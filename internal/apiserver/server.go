@@ -34,12 +34,17 @@ type Platform interface {
 	// Account is the API token's owner.
 	Account(ctx context.Context) (api.Account, error)
 
-	// CreateBuild starts building and releasing a source blob and returns
-	// the pending build; Builds lists the app's builds, oldest first;
-	// BuildOutput streams a build's output to w (flushing it) until the
-	// build ends or ctx does, and says false for an unknown secret.
-	CreateBuild(ctx context.Context, app string, src api.SourceBlob) (api.Build, error)
+	// CreateBuild starts building and releasing a source blob, or
+	// releasing an image, and returns the pending build; Builds lists the
+	// app's builds, oldest first; BuildOutput streams a build's output to
+	// w (flushing it) until the build ends or ctx does, and says false for
+	// an unknown secret. StreamBuildOutput does so for a build by its id
+	// (or the start of it; "" for the newest), whenever it ran;
+	// CancelBuild ends a pending or building one ("" for the newest).
+	CreateBuild(ctx context.Context, app string, req api.BuildRequest) (api.Build, error)
 	Builds(ctx context.Context, app string) ([]api.Build, error)
+	StreamBuildOutput(ctx context.Context, app, build string, w io.Writer, flush func()) error
+	CancelBuild(ctx context.Context, app, build string) (api.Build, error)
 	// Dockerfile is how the app's deployed commit is built: the
 	// Dockerfile paas generates for it, or the app's own.
 	Dockerfile(ctx context.Context, app string) (api.GeneratedDockerfile, error)
@@ -154,6 +159,9 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/apps/{app}/domains/{domain}", s.byMethod(methods{http.MethodGet: s.handle(s.getDomain), http.MethodDelete: s.handle(s.removeDomain)}))
 	r.Handle("/apps/{app}/builds", s.byMethod(methods{http.MethodGet: s.handle(s.listBuilds), http.MethodPost: s.handle(s.createBuild)}))
 	r.Handle("/apps/{app}/builds/{build}", s.byMethod(methods{http.MethodGet: s.handle(s.getBuild)}))
+	// paas's own: a build's output whenever it ran, and its cancel.
+	r.Handle("/apps/{app}/builds/{build}/output", s.byMethod(methods{http.MethodGet: s.streamBuildOutput}))
+	r.Handle("/apps/{app}/builds/{build}/actions/cancel", s.byMethod(methods{http.MethodPost: s.handle(s.cancelBuild)}))
 	r.Handle("/apps/{app}/dockerfile", s.byMethod(methods{http.MethodGet: s.handle(s.getDockerfile)}))
 	r.Handle(api.BuildOutputPath+"{secret}", s.byMethod(methods{http.MethodGet: s.buildOutput}))
 	r.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.handle(s.listReleases), http.MethodPost: s.handle(s.rollback)}))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/docker/docker/api/types/build"
@@ -23,6 +24,8 @@ type BuildOptions struct {
 	// Dockerfile is the Dockerfile's path in the build context: "" is the
 	// app's own, at the root.
 	Dockerfile string
+	// Memory caps each step's memory, swap included; 0 is no cap.
+	Memory int64
 }
 
 // ImageBuildClient is the one Docker call the builder needs (*client.Client).
@@ -74,19 +77,65 @@ func (b *ImageBuilder) Build(ctx context.Context, buildContext io.Reader, opts B
 		ForceRemove: true,
 		PullParent:  false,
 		Version:     build.BuilderV1,
+		Memory:      opts.Memory,
+		MemorySwap:  opts.Memory,
 	})
 	if err != nil {
 		return "", fmt.Errorf("start image build: %w", err)
 	}
 	defer resp.Body.Close()
-	id, err := copyBuildOutput(resp.Body, out)
+	steps := &stepImages{w: out}
+	id, err := copyBuildOutput(resp.Body, steps)
 	if err != nil {
+		b.removeDangling(context.WithoutCancel(ctx), steps.last)
 		return "", err
 	}
 	if id == "" {
 		return b.inspectID(ctx, opts.Tag)
 	}
 	return id, nil
+}
+
+// stepImages passes a build's output on, noting the image each step made
+// (" ---> 1a2b3c4d5e6f").
+type stepImages struct {
+	w    io.Writer
+	last string
+}
+
+var stepImage = regexp.MustCompile(`(?m)^ ---> ([0-9a-f]{12})$`)
+
+func (s *stepImages) Write(p []byte) (int, error) {
+	if m := stepImage.FindAllSubmatch(p, -1); len(m) > 0 {
+		s.last = string(m[len(m)-1][1])
+	}
+	return s.w.Write(p)
+}
+
+// imageRemover is used, when the client has it, to remove what a failed
+// build leaves.
+type imageRemover interface {
+	imageInspector
+	ImageRemove(ctx context.Context, imageID string, options image.RemoveOptions) ([]image.DeleteResponse, error)
+}
+
+// removeDangling removes the image of a failed build's last step that
+// succeeded, and the untagged images under it, when nothing else holds
+// them: no tag (a FROM image has one), no child image (a cache a build
+// that went live still uses), no container. The classic builder keeps
+// them as a cache, which would dangle until a push built the same steps.
+func (b *ImageBuilder) removeDangling(ctx context.Context, id string) {
+	rm, ok := b.cli.(imageRemover)
+	if id == "" || !ok {
+		return
+	}
+	img, err := rm.ImageInspect(ctx, id)
+	if err != nil || len(img.RepoTags) > 0 {
+		return
+	}
+	// Not forced: an image with children or containers is refused, and
+	// kept.
+	_, _ = rm.ImageRemove(ctx, img.ID, image.RemoveOptions{PruneChildren: true})
 }
 
 // buildMessage is one message of the JSON stream /build answers with.

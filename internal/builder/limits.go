@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// formatSize writes a byte count for people: "200 MiB", "1.5 KiB", "12 bytes".
-func formatSize(n int64) string {
+// FormatSize writes a byte count for people: "200 MiB", "1.5 KiB", "12 bytes".
+func FormatSize(n int64) string {
 	if n < 1024 {
 		return strconv.FormatInt(n, 10) + " bytes"
 	}
@@ -19,11 +19,11 @@ func formatSize(n int64) string {
 	return strings.TrimSuffix(strconv.FormatFloat(f, 'f', 1, 64), ".0") + " " + units[i]
 }
 
-// sizesApart formats a size and the limit it exceeds so that they read as
+// SizesApart formats a size and the limit it exceeds so that they read as
 // different numbers, falling back to exact byte counts when rounding would
 // make them look equal.
-func sizesApart(size, limit int64) (string, string) {
-	s, l := formatSize(size), formatSize(limit)
+func SizesApart(size, limit int64) (string, string) {
+	s, l := FormatSize(size), FormatSize(limit)
 	if s == l {
 		return strconv.FormatInt(size, 10) + " bytes", strconv.FormatInt(limit, 10) + " bytes"
 	}

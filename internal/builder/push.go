@@ -1,5 +1,7 @@
-// Package builder receives git pushes over smart HTTP and turns a pushed
-// commit into a Docker image: the build stage of build, release, run.
+// Package builder turns a pushed commit into a Docker image, the build stage
+// of build, release, run: the build context read from the commit's objects,
+// detection of how to build it, generated Dockerfiles, the stack images they
+// build FROM, and the image build.
 package builder
 
 import (
@@ -25,6 +27,9 @@ type Push struct {
 	Branch string // "main" or "master"; "" for a build of a source blob (DeploySource)
 	Commit string // 40-hex
 	Repo   *git.Repository
+	// BuildRun is the deployer's id of the build a source blob's deploy
+	// is part of, which the deployer started; "" for a push.
+	BuildRun string
 	// MaxContextBytes and MaxContextFiles bound the build context
 	// (CheckContext); 0 = no bound.
 	MaxContextBytes int64
@@ -127,7 +132,7 @@ func (p Push) readBlob(h plumbing.Hash, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
 	if size > limit {
-		s, l := sizesApart(size, limit)
+		s, l := SizesApart(size, limit)
 		return nil, fmt.Errorf("%w: %s, over the limit of %s", ErrTooLarge, s, l)
 	}
 	blob, err := p.Repo.BlobObject(h)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paas-dev/paas/internal/gittest"
+
 	"github.com/go-git/go-git/v5"
 )
 
@@ -18,25 +20,25 @@ import (
 // and a submodule entry, and returns it as a Push.
 func commitFixture(t *testing.T) Push {
 	t.Helper()
-	g := newGitEnv(t)
-	dir := g.newWorkRepo()
-	writeFile(t, dir, "app/main.sh", "#!/bin/sh\necho hi\n")
+	g := gittest.New(t)
+	dir := g.NewWorkRepo()
+	gittest.WriteFile(t, dir, "app/main.sh", "#!/bin/sh\necho hi\n")
 	if err := os.Chmod(filepath.Join(dir, "app/main.sh"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, dir, "app/conf/settings.txt", "a=1\n")
+	gittest.WriteFile(t, dir, "app/conf/settings.txt", "a=1\n")
 	if err := os.Symlink("app/main.sh", filepath.Join(dir, "start")); err != nil {
 		t.Fatal(err)
 	}
-	g.must(dir, "add", ".")
+	g.Must(dir, "add", ".")
 	// A gitlink as a submodule leaves it: its commit is not in this repo.
-	g.must(dir, "update-index", "--add", "--cacheinfo", "160000,1111111111111111111111111111111111111111,vendor/lib")
-	g.must(dir, "commit", "-q", "-m", "fixture")
+	g.Must(dir, "update-index", "--add", "--cacheinfo", "160000,1111111111111111111111111111111111111111,vendor/lib")
+	g.Must(dir, "commit", "-q", "-m", "fixture")
 	repo, err := git.PlainOpen(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Push{App: "myapp", Branch: "main", Commit: g.must(dir, "rev-parse", "HEAD"), Repo: repo}
+	return Push{App: "myapp", Branch: "main", Commit: g.Must(dir, "rev-parse", "HEAD"), Repo: repo}
 }
 
 func TestWriteTar(t *testing.T) {

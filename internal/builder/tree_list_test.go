@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"slices"
 	"testing"
+
+	"github.com/paas-dev/paas/internal/gittest"
 )
 
 func TestListDir(t *testing.T) {
@@ -25,13 +27,13 @@ func TestListDir(t *testing.T) {
 
 // Detect reads a real pushed tree.
 func TestDetectAPush(t *testing.T) {
-	g := newGitEnv(t)
-	dir := g.newWorkRepo()
-	g.must(dir, "rm", "-q", "Dockerfile", "Procfile")
-	writeFile(t, dir, "go.mod", "module example.com/pushed\n\ngo 1.22\n")
-	writeFile(t, dir, "main.go", goMain)
-	g.must(dir, "add", ".")
-	g.must(dir, "commit", "-q", "-m", "go")
+	g := gittest.New(t)
+	dir := g.NewWorkRepo()
+	g.Must(dir, "rm", "-q", "Dockerfile", "Procfile")
+	gittest.WriteFile(t, dir, "go.mod", "module example.com/pushed\n\ngo 1.22\n")
+	gittest.WriteFile(t, dir, "main.go", goMain)
+	g.Must(dir, "add", ".")
+	g.Must(dir, "commit", "-q", "-m", "go")
 	d, err := Detect(pushOf(t, g, dir), "")
 	if err != nil || d.Language != LangGo || d.Processes["web"] != "/app/bin/pushed" {
 		t.Fatalf("Detect = %+v, %v", d, err)

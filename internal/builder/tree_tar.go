@@ -15,13 +15,13 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
-// maxTreeDepth bounds the recursion over a pushed tree; real trees are far
+// MaxTreeDepth bounds the recursion over a pushed tree; real trees are far
 // shallower, a crafted one must not exhaust the stack.
-const maxTreeDepth = 256
+const MaxTreeDepth = 256
 
-// maxSymlinkTarget bounds a symlink's target, which is read into memory;
+// MaxSymlinkTarget bounds a symlink's target, which is read into memory;
 // Linux's own limit (PATH_MAX) is 4096 bytes.
-const maxSymlinkTarget = 4 << 10
+const MaxSymlinkTarget = 4 << 10
 
 // ErrContextTooLarge is wrapped by CheckContext's error for a commit whose
 // build context is over a limit.
@@ -45,8 +45,8 @@ func (p Push) CheckContext() error {
 }
 
 func (p Push) walkSizes(tree *object.Tree, dir string, depth int, size *int64, files *int) error {
-	if depth > maxTreeDepth {
-		return fmt.Errorf("tree deeper than %d levels at %s", maxTreeDepth, dir)
+	if depth > MaxTreeDepth {
+		return fmt.Errorf("tree deeper than %d levels at %s", MaxTreeDepth, dir)
 	}
 	for _, e := range tree.Entries {
 		name := path.Join(dir, e.Name)
@@ -70,7 +70,7 @@ func (p Push) walkSizes(tree *object.Tree, dir string, depth int, size *int64, f
 			}
 			if *size += n; p.MaxContextBytes > 0 && *size > p.MaxContextBytes {
 				return fmt.Errorf("%w: its files add up to more than %s (PAAS_BUILD_CONTEXT_MAX), past %s (%s): keep large files out of the repository, or raise the limit",
-					ErrContextTooLarge, formatSize(p.MaxContextBytes), name, formatSize(n))
+					ErrContextTooLarge, FormatSize(p.MaxContextBytes), name, FormatSize(n))
 			}
 		}
 	}
@@ -114,8 +114,8 @@ func (p Push) WriteTarWith(w io.Writer, extra map[string][]byte) error {
 // writeTree walks the tree itself rather than with object.TreeWalker, which
 // reports a missing subtree as the end of the walk and would truncate the tar.
 func (p Push) writeTree(tw *tar.Writer, tree *object.Tree, dir string, mtime time.Time, depth int) error {
-	if depth > maxTreeDepth {
-		return fmt.Errorf("tree deeper than %d levels at %s", maxTreeDepth, dir)
+	if depth > MaxTreeDepth {
+		return fmt.Errorf("tree deeper than %d levels at %s", MaxTreeDepth, dir)
 	}
 	for _, e := range tree.Entries {
 		if e.Name == "" || e.Name == "." || e.Name == ".." || strings.ContainsAny(e.Name, "/\x00") {
@@ -145,7 +145,7 @@ func (p Push) writeTree(tw *tar.Writer, tree *object.Tree, dir string, mtime tim
 				return err
 			}
 		case filemode.Symlink:
-			target, err := p.readBlob(e.Hash, maxSymlinkTarget)
+			target, err := p.readBlob(e.Hash, MaxSymlinkTarget)
 			if err != nil {
 				return fmt.Errorf("read symlink %s: %w", name, err)
 			}

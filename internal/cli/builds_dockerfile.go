@@ -27,7 +27,7 @@ build, save it as Dockerfile at the root of the repository and push:
 
 It builds FROM the stack images paasd makes on this machine (paas-stack/...).`,
 		Example: "  paasctl builds:dockerfile -a hello",
-		GroupID: groupApps,
+		GroupID: groupBuilds,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			name, client, err := g.appClient(cmd.Context())

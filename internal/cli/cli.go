@@ -90,6 +90,7 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 	cmd.AddGroup(
 		&cobra.Group{ID: groupApps, Title: "Apps:"},
 		&cobra.Group{ID: groupConfig, Title: "Config:"},
+		&cobra.Group{ID: groupBuilds, Title: "Builds:"},
 		&cobra.Group{ID: groupReleases, Title: "Releases:"},
 		&cobra.Group{ID: groupProcesses, Title: "Processes:"},
 		&cobra.Group{ID: groupGit, Title: "Git:"},
@@ -103,7 +104,6 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		newAppsInfoCommand(g),
 		newAppsDestroyCommand(g),
 		newAppsRenameCommand(g),
-		newBuildsDockerfileCommand(g),
 		newAppsSettingsCommand(g),
 		newMaintenanceCommand(g),
 		newMaintenanceSetCommand(g, true),
@@ -115,6 +115,12 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		newConfigGetCommand(g),
 		newConfigSetCommand(g),
 		newConfigUnsetCommand(g),
+		newBuildsCommand(g),
+		newBuildsInfoCommand(g),
+		newBuildsOutputCommand(g),
+		newBuildsCancelCommand(g),
+		newBuildsDockerfileCommand(g),
+		newDeployCommand(g),
 		newReleasesCommand(g),
 		newReleasesInfoCommand(g),
 		newReleasesVerifyCommand(g),
@@ -142,6 +148,7 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 const (
 	groupApps      = "apps"
 	groupConfig    = "config"
+	groupBuilds    = "builds"
 	groupReleases  = "releases"
 	groupProcesses = "processes"
 	groupGit       = "git"

@@ -20,6 +20,7 @@ import (
 	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/connguard"
 	"github.com/paas-dev/paas/internal/datadir"
+	"github.com/paas-dev/paas/internal/gitserver"
 	"github.com/paas-dev/paas/internal/logplex"
 	"github.com/paas-dev/paas/internal/platform"
 	"github.com/paas-dev/paas/internal/router"
@@ -55,7 +56,13 @@ type Config struct {
 	// (PAAS_BUILD_CONTEXT_MAX_FILES) bound the build context of a push.
 	BuildContextMax      int64
 	BuildContextMaxFiles int
-	LogLines             int // PAAS_LOG_LINES: lines of history kept per app
+	// BuildConcurrency (PAAS_BUILD_CONCURRENCY) is how many builds run at
+	// once; BuildMemory (PAAS_BUILD_MEMORY) caps each build step's memory
+	// and BuildTimeout (PAAS_BUILD_TIMEOUT) a build's time.
+	BuildConcurrency int
+	BuildMemory      int64
+	BuildTimeout     time.Duration
+	LogLines         int // PAAS_LOG_LINES: lines of history kept per app
 	// RouterTimeout (PAAS_ROUTER_TIMEOUT) is how long an app may take to
 	// start its response before the router answers 504 (H12).
 	RouterTimeout time.Duration
@@ -100,8 +107,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		PIDs:                 runner.DefaultPIDs,
 		CPUShares:            runner.DefaultCPUShares,
 		MaxConnsPerAddr:      connguard.DefaultPerAddr,
-		BuildContextMax:      builder.DefaultMaxContextBytes,
-		BuildContextMaxFiles: builder.DefaultMaxContextFiles,
+		BuildContextMax:      gitserver.DefaultMaxContextBytes,
+		BuildContextMaxFiles: gitserver.DefaultMaxContextFiles,
+		BuildConcurrency:     platform.DefaultBuildConcurrency,
+		BuildMemory:          platform.DefaultBuildMemory,
+		BuildTimeout:         platform.DefaultBuildTimeout,
 	}
 	if d := getenv(datadir.Env); d != "" {
 		c.DataDir = d
@@ -165,9 +175,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("PAAS_BUILD_CONTEXT_MAX_FILES"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return Config{}, fmt.Errorf("check PAAS_BUILD_CONTEXT_MAX_FILES: %q is not a whole number of 1 or more (default %d)", v, builder.DefaultMaxContextFiles)
+			return Config{}, fmt.Errorf("check PAAS_BUILD_CONTEXT_MAX_FILES: %q is not a whole number of 1 or more (default %d)", v, gitserver.DefaultMaxContextFiles)
 		}
 		c.BuildContextMaxFiles = n
+	}
+	if err := c.readBuildLimits(getenv); err != nil {
+		return Config{}, err
 	}
 	if v := getenv("PAAS_PIDS_LIMIT"); v != "" {
 		l, err := api.ParseLimit("pids=" + v)
@@ -325,4 +338,27 @@ func or(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// readBuildLimits reads the caps every build runs under.
+func (c *Config) readBuildLimits(getenv func(string) string) error {
+	if v := getenv("PAAS_BUILD_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 64 {
+			return fmt.Errorf("check PAAS_BUILD_CONCURRENCY: %q is not a number from 1 to 64 (default %d)", v, platform.DefaultBuildConcurrency)
+		}
+		c.BuildConcurrency = n
+	}
+	if v := getenv("PAAS_BUILD_MEMORY"); v != "" {
+		n, err := api.ParseMemory(v)
+		if err != nil || n < 16<<20 {
+			return fmt.Errorf("check PAAS_BUILD_MEMORY: %q is not a memory size of 16m or more (example: 2g)", v)
+		}
+		c.BuildMemory = n
+	}
+	var err error
+	if c.BuildTimeout, err = duration(getenv, "PAAS_BUILD_TIMEOUT", c.BuildTimeout); err != nil {
+		return err
+	}
+	return nil
 }

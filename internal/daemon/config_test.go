@@ -7,6 +7,7 @@ import (
 
 	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/connguard"
+	"github.com/paas-dev/paas/internal/gitserver"
 	"github.com/paas-dev/paas/internal/logplex"
 	"github.com/paas-dev/paas/internal/platform"
 	"github.com/paas-dev/paas/internal/router"
@@ -21,8 +22,8 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{DataDir: "/tmp/x", APIAddr: DefaultAPIAddr, RouterAddr: DefaultRouterAddr, Domain: "localhost",
-		BootTimeout: runner.DefaultBootTimeout, StopTimeout: runner.DefaultStopTimeout, KeepReleases: platform.DefaultKeepReleases, Memory: runner.DefaultMemory, PIDs: runner.DefaultPIDs, CPUShares: runner.DefaultCPUShares, MaxConnsPerAddr: connguard.DefaultPerAddr, BuildContextMax: builder.DefaultMaxContextBytes, BuildContextMaxFiles: builder.DefaultMaxContextFiles, LogLines: logplex.DefaultBufferLines, RouterTimeout: router.DefaultTimeout,
-		StackMirror: builder.DefaultMirror}
+		BootTimeout: runner.DefaultBootTimeout, StopTimeout: runner.DefaultStopTimeout, KeepReleases: platform.DefaultKeepReleases, Memory: runner.DefaultMemory, PIDs: runner.DefaultPIDs, CPUShares: runner.DefaultCPUShares, MaxConnsPerAddr: connguard.DefaultPerAddr, BuildContextMax: gitserver.DefaultMaxContextBytes, BuildContextMaxFiles: gitserver.DefaultMaxContextFiles, LogLines: logplex.DefaultBufferLines, RouterTimeout: router.DefaultTimeout,
+		StackMirror: builder.DefaultMirror, BuildConcurrency: platform.DefaultBuildConcurrency, BuildMemory: platform.DefaultBuildMemory, BuildTimeout: platform.DefaultBuildTimeout}
 	if c != want {
 		t.Fatalf("got %+v, want %+v", c, want)
 	}
@@ -32,13 +33,14 @@ func TestConfigFromEnv(t *testing.T) {
 	c, err := ConfigFromEnv(env(map[string]string{
 		"PAAS_API_ADDR": "0.0.0.0:7000", "PAAS_ROUTER_ADDR": ":80", "PAAS_DOMAIN": "Apps.Example.COM",
 		"PAAS_API_TOKEN": "secret-token-0123456789", "PAAS_BOOT_TIMEOUT": "5s", "PAAS_STOP_TIMEOUT": "2m",
-		"PAAS_KEEP_RELEASES": "3",
+		"PAAS_KEEP_RELEASES": "3", "PAAS_BUILD_CONCURRENCY": "2", "PAAS_BUILD_MEMORY": "512m", "PAAS_BUILD_TIMEOUT": "10m",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.APIAddr != "0.0.0.0:7000" || c.RouterAddr != ":80" || c.Domain != "apps.example.com" ||
-		c.BootTimeout != 5*time.Second || c.StopTimeout != 2*time.Minute || c.KeepReleases != 3 || c.APIToken != "secret-token-0123456789" {
+		c.BootTimeout != 5*time.Second || c.StopTimeout != 2*time.Minute || c.KeepReleases != 3 || c.APIToken != "secret-token-0123456789" ||
+		c.BuildConcurrency != 2 || c.BuildMemory != 512<<20 || c.BuildTimeout != 10*time.Minute {
 		t.Fatalf("got %+v", c)
 	}
 }
@@ -61,6 +63,11 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"PAAS_STACK_IMAGE", "debian:bookworm;id", "not an image reference"},
 		{"PAAS_STACK_MIRROR", "ftp://deb.debian.org/debian", "http:// or https://"},
 		{"PAAS_STACK_MIRROR", "http://deb.debian.org/debian main'", "http:// or https://"},
+		{"PAAS_BUILD_CONCURRENCY", "0", "from 1 to 64"},
+		{"PAAS_BUILD_CONCURRENCY", "two", "from 1 to 64"},
+		{"PAAS_BUILD_MEMORY", "1m", "16m or more"},
+		{"PAAS_BUILD_MEMORY", "much", "16m or more"},
+		{"PAAS_BUILD_TIMEOUT", "30", "positive duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.val, func(t *testing.T) {

@@ -28,6 +28,7 @@ import (
 	"github.com/paas-dev/paas/internal/auth"
 	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/connguard"
+	"github.com/paas-dev/paas/internal/gitserver"
 	"github.com/paas-dev/paas/internal/logplex"
 	"github.com/paas-dev/paas/internal/platform"
 	"github.com/paas-dev/paas/internal/releases"
@@ -141,10 +142,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			Account:             account(cfg.DataDir, daemonID, cfg.Domain),
 			AllowPrivateSources: cfg.SourceAllowPrivate,
 			MaxSourceBytes:      cfg.BuildContextMax,
+			BuildLogDir:         filepath.Join(cfg.DataDir, "builds"),
+			BuildConcurrency:    cfg.BuildConcurrency,
+			BuildMemory:         cfg.BuildMemory,
+			BuildTimeout:        cfg.BuildTimeout,
 		})
 	defer plat.Close()
-	git := builder.NewGitServer(filepath.Join(cfg.DataDir, "repos"), plat, plat, log)
-	git.SetLimits(builder.GitServerOptions{MaxContextBytes: cfg.BuildContextMax, MaxContextFiles: cfg.BuildContextMaxFiles})
+	git := gitserver.New(filepath.Join(cfg.DataDir, "repos"), plat, plat, log)
+	git.SetLimits(gitserver.Options{MaxContextBytes: cfg.BuildContextMax, MaxContextFiles: cfg.BuildContextMaxFiles})
 	plat.SetRepos(git)
 	plat.SetSources(git)
 	plat.SetStacks(stacksFor(cfg, docker))
@@ -212,7 +217,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // apiHandler serves the REST API and git, both behind the token; /healthz is
 // open so supervisors can probe the daemon.
-func apiHandler(token string, p apiserver.Platform, git *builder.GitServer, logs apiserver.LogStreamer, drains apiserver.DrainStore, log *slog.Logger) http.Handler {
+func apiHandler(token string, p apiserver.Platform, git *gitserver.Server, logs apiserver.LogStreamer, drains apiserver.DrainStore, log *slog.Logger) http.Handler {
 	r := mux.NewRouter()
 	apiserver.Register(r, p, log)
 	apiserver.RegisterLogs(r, logs, log)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -172,6 +174,10 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 	}
 	if p.opts.Logs != nil {
 		p.opts.Logs.Forget(name)
+	}
+	p.builds.forget(app.ID)
+	if err := os.RemoveAll(filepath.Join(p.buildLogDir(), app.ID)); err != nil {
+		p.log.Warn("remove the build outputs of a destroyed app", "app", name, "err", err)
 	}
 	p.log.Info("app destroyed", "app", name)
 	return nil

@@ -2,7 +2,6 @@ package platform
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -15,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/paas-dev/paas/api"
@@ -26,163 +24,88 @@ import (
 // Sources deploys a gzip-compressed tar archive as a git push of its tree
 // would; the git server is one.
 type Sources interface {
-	DeploySource(ctx context.Context, app, appID string, tgz io.Reader, version string, out io.Writer) (commit string, err error)
+	// buildRun is the id of the build run it is part of.
+	DeploySource(ctx context.Context, app, appID, buildRun string, tgz io.Reader, version string, out io.Writer) (commit string, err error)
 }
 
 // SetSources completes the wiring for builds from source blobs.
 func (p *Platform) SetSources(s Sources) { p.sources = s }
 
-const (
-	// sourceFetchTimeout bounds the download of a source blob.
-	sourceFetchTimeout = 10 * time.Minute
-	// maxBuildOutput bounds what a build's output keeps in memory.
-	maxBuildOutput = 4 << 20
-	// buildOutputKeep is how long a finished build's output stays
-	// readable at its URL.
-	buildOutputKeep = time.Hour
-)
+// sourceFetchTimeout bounds the download of a source blob.
+const sourceFetchTimeout = 10 * time.Minute
 
-// buildRun is a build from a source blob this paasd started: its state
-// and output, kept in memory while it runs and for buildOutputKeep after.
-// The ledger records it too (releases.SourceBuild), from its start.
-type buildRun struct {
-	id      string
-	app     string
-	appID   string
-	source  api.SourceBlob
-	secret  string // of its output URL
-	created time.Time
-	out     outputLog
-
-	mu      sync.Mutex
-	status  string
-	updated time.Time
-	commit  string
-	release int // the version it made, once live
-	buildID int // the ledger's build, once live
-}
-
-// builds holds the source-blob builds whose output is still kept, by app.
-type builds struct {
-	mu   sync.Mutex
-	runs map[string][]*buildRun // by app id: they stay with an app renamed, and go with one destroyed
-}
-
-// add keeps b, and lets go of the runs whose output has expired, so that
-// memory does not grow with every build a paasd ever ran.
-func (bs *builds) add(b *buildRun) {
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	if bs.runs == nil {
-		bs.runs = map[string][]*buildRun{}
-	}
-	for app, runs := range bs.runs {
-		runs = slices.DeleteFunc(runs, (*buildRun).expired)
-		if len(runs) == 0 {
-			delete(bs.runs, app)
-		} else {
-			bs.runs[app] = runs
-		}
-	}
-	bs.runs[b.appID] = append(bs.runs[b.appID], b)
-}
-
-// expired says whether b ended more than buildOutputKeep ago.
-func (b *buildRun) expired() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.status != api.BuildPending && time.Since(b.updated) > buildOutputKeep
-}
-
-// CreateBuild starts building and releasing a source blob and answers at
-// once with the pending build; its output streams at the build's output
-// URL (BuildOutput). The archive is downloaded first, in full, so that its
+// CreateBuild starts building and releasing a source blob, or releasing an
+// image the engine has (paas's own: src.Image), and answers at once with
+// the pending build; its output streams at the build's output URL
+// (BuildOutput). A source blob is downloaded first, in full, so that its
 // checksum is known before anything is built.
-func (p *Platform) CreateBuild(ctx context.Context, app string, src api.SourceBlob) (api.Build, error) {
-	if p.sources == nil {
-		return api.Build{}, errors.New("create build: builds from source blobs are not wired in this paasd")
-	}
+func (p *Platform) CreateBuild(ctx context.Context, app string, src api.BuildRequest) (api.Build, error) {
 	a, err := p.findApp(app)
 	if err != nil {
 		return api.Build{}, err
 	}
-	u, err := p.checkSourceURL(src.URL)
+	if src.Image != "" {
+		return p.createImageDeploy(ctx, a, src.Image)
+	}
+	if p.sources == nil {
+		return api.Build{}, errors.New("create build: builds from source blobs are not wired in this paasd")
+	}
+	blob := src.SourceBlob
+	u, err := p.checkSourceURL(blob.URL)
 	if err != nil {
 		return api.Build{}, err
 	}
-	want, err := parseChecksum(src.Checksum)
+	want, err := parseChecksum(blob.Checksum)
 	if err != nil {
 		return api.Build{}, err
 	}
-	var secret [32]byte
-	_, _ = rand.Read(secret[:]) // crypto/rand.Read never fails
-	rec, err := p.store.AddSourceBuild(a.Name, releases.SourceBuild{
-		ID: releases.ChildID(a.ID, releases.KindBuild, "source-"+releases.NewID()), URL: src.URL,
-		Checksum: deref(src.Checksum), Version: deref(src.Version), VersionDescription: deref(src.VersionDescription),
+	b, rec, err := p.startRun(a, releases.BuildRun{
+		Source: releases.BuildSourceBlob, URL: blob.URL,
+		Checksum: deref(blob.Checksum), Version: deref(blob.Version), VersionDescription: deref(blob.VersionDescription),
 	})
 	if err != nil {
 		return api.Build{}, err
 	}
-	b := &buildRun{
-		id: rec.ID, app: a.Name, appID: a.ID,
-		source: src, secret: hex.EncodeToString(secret[:]), created: rec.CreatedAt, status: api.BuildPending, updated: rec.UpdatedAt,
-	}
-	b.out.init()
-	p.builds.add(b)
-
 	p.background.Add(1)
 	go func() {
 		defer p.background.Done()
-		p.runBuild(b, u, want)
+		p.runBuild(a.Name, b, u, want, deref(blob.Version))
 	}()
-	return p.describeBuild(b), nil
+	return p.describeRun(a.ID, rec, b), nil
 }
 
 // runBuild downloads, checks and deploys b's source, and records how it
 // ended. It is not tied to the request that started it; a destroy of the
-// app or paasd's shutdown ends it.
-func (p *Platform) runBuild(b *buildRun, u *url.URL, want []byte) {
-	ctx := p.work.context(b.appID)
-	ctx, stop := withApp(p.ctx, ctx)
+// app, builds:cancel or paasd's shutdown ends it.
+func (p *Platform) runBuild(app string, b *buildRun, u *url.URL, want []byte, version string) {
+	ctx, stop := withApp(p.ctx, p.work.context(b.appID))
 	defer stop()
-	fmt.Fprintf(&b.out, "-----> Fetching the source blob from %s\n", redactURL(u))
-	err := p.fetchAndDeploy(ctx, b, u, want)
-	b.mu.Lock()
-	b.updated = time.Now().UTC()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	b.setCancel(cancel)
+	fmt.Fprintf(b.log, "-----> Fetching the source blob from %s\n", redactURL(u))
+	var rel releases.Release
+	err := p.withSource(ctx, u, want, func(f io.Reader) error {
+		if _, err := p.sources.DeploySource(ctx, app, b.appID, b.id, f, version, b.log); err != nil {
+			return err
+		}
+		var err error
+		rel, err = p.currentRelease(b.appID)
+		return err
+	})
 	if err != nil {
-		b.status = api.BuildFailed
-	} else {
-		b.status = api.BuildSucceeded
+		p.log.Warn("build from source failed", "app", app, "build", b.id, "err", err)
 	}
-	b.mu.Unlock()
-	if err != nil {
-		fmt.Fprintf(&b.out, " !     Build failed: %v\n", err)
-		p.log.Warn("build from source failed", "app", b.app, "build", b.id, "err", err)
-	} else {
-		fmt.Fprintf(&b.out, "-----> Build %s succeeded\n", b.id)
-	}
-	p.recordBuild(b)
-	b.out.finish()
+	p.finishRun(ctx, b, err, rel)
 }
 
-// recordBuild writes how b ended into the ledger, under the app's name now
-// (it may have been renamed meanwhile); an app destroyed took it along.
-func (p *Platform) recordBuild(b *buildRun) {
-	b.mu.Lock()
-	status, commit, release, buildID := b.status, b.commit, b.release, b.buildID
-	b.mu.Unlock()
-	a, err := p.store.AppByID(b.appID)
-	if errors.Is(err, releases.ErrNotFound) {
-		return
-	}
-	if err == nil {
-		err = p.store.UpdateSourceBuild(a.Name, b.id, func(sb *releases.SourceBuild) {
-			sb.Status, sb.Commit, sb.Release, sb.BuildID = status, commit, release, buildID
-		})
-	}
+// currentRelease is the live release of the app with id appID.
+func (p *Platform) currentRelease(appID string) (releases.Release, error) {
+	a, err := p.store.AppByID(appID)
 	if err != nil {
-		p.log.Error("record how a build from source ended: it shows as failed after a restart", "build", b.id, "err", err)
+		return releases.Release{}, err
 	}
+	return p.store.Release(a.Name, a.CurrentVersion)
 }
 
 func deref(s *string) string {
@@ -192,33 +115,16 @@ func deref(s *string) string {
 	return *s
 }
 
-func (p *Platform) fetchAndDeploy(ctx context.Context, b *buildRun, u *url.URL, want []byte) error {
+// withSource downloads and checks the source blob at u and hands it to
+// use.
+func (p *Platform) withSource(ctx context.Context, u *url.URL, want []byte, use func(io.Reader) error) error {
 	f, err := p.fetchSource(ctx, u, want)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	version := ""
-	if b.source.Version != nil {
-		version = *b.source.Version
-	}
-	commit, err := p.sources.DeploySource(ctx, b.app, b.appID, f, version, &b.out)
-	if err != nil {
-		return err
-	}
-	a, err := p.store.App(b.app)
-	if err != nil {
-		return err
-	}
-	rel, err := p.store.Release(b.app, a.CurrentVersion)
-	if err != nil {
-		return err
-	}
-	b.mu.Lock()
-	b.commit, b.release, b.buildID = commit, rel.Version, rel.BuildID
-	b.mu.Unlock()
-	return nil
+	return use(f)
 }
 
 // fetchSource downloads u into an unlinked-on-return temporary file,
@@ -329,15 +235,16 @@ func redactErr(err error, u *url.URL) error {
 	return err
 }
 
-// Builds lists the app's builds, oldest first: those of source blobs, as
-// the ledger records them from their start, and the ledger's builds from
-// pushes (every build that went live; a failed push's build is not kept).
+// Builds lists the app's builds, oldest first: every build run the ledger
+// records from its start, and the ledger's builds from pushes of a paasd
+// of schema 3 or older (every build that went live; a failed push's was
+// not kept).
 func (p *Platform) Builds(_ context.Context, app string) ([]api.Build, error) {
 	a, err := p.findApp(app)
 	if err != nil {
 		return nil, err
 	}
-	sources, err := p.store.SourceBuilds(a.Name)
+	runs, err := p.store.BuildRuns(a.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -345,21 +252,11 @@ func (p *Platform) Builds(_ context.Context, app string) ([]api.Build, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.builds.mu.Lock()
-	runs := map[string]*buildRun{}
-	for _, b := range p.builds.runs[a.ID] {
-		runs[b.id] = b
-	}
-	p.builds.mu.Unlock()
 	covered := map[int]bool{}
-	out := make([]api.Build, 0, len(sources)+len(ledger))
-	for _, sb := range sources {
-		if b, ok := runs[sb.ID]; ok && !b.expired() {
-			out = append(out, p.describeBuild(b)) // as it is now, with its output URL
-		} else {
-			out = append(out, p.describeSourceBuild(a.ID, sb))
-		}
-		covered[sb.BuildID] = sb.BuildID > 0
+	out := make([]api.Build, 0, len(runs)+len(ledger))
+	for _, r := range runs {
+		out = append(out, p.describeRun(a.ID, r, p.builds.find(a.ID, r.ID)))
+		covered[r.BuildID] = r.BuildID > 0
 	}
 	for _, lb := range ledger {
 		if covered[lb.ID] {
@@ -368,7 +265,7 @@ func (p *Platform) Builds(_ context.Context, app string) ([]api.Build, error) {
 		id := releases.ChildID(a.ID, releases.KindBuild, strconv.Itoa(lb.ID))
 		out = append(out, api.Build{
 			ID: id, App: api.IDRef{ID: a.ID}, Status: api.BuildSucceeded, Slug: &api.IDRef{ID: id},
-			Stack: api.ContainerStack.Name, Buildpacks: []struct{}{},
+			Stack: api.ContainerStack.Name, Buildpacks: []struct{}{}, Source: releases.BuildSourcePush,
 			User:      api.AccountRef{ID: p.opts.Account.ID, Email: p.opts.Account.Email},
 			CreatedAt: lb.CreatedAt, UpdatedAt: lb.CreatedAt, Commit: lb.Commit,
 		})
@@ -377,31 +274,28 @@ func (p *Platform) Builds(_ context.Context, app string) ([]api.Build, error) {
 	return out, nil
 }
 
-func (p *Platform) describeBuild(b *buildRun) api.Build {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := p.describeSourceBuild(b.appID, releases.SourceBuild{
-		ID: b.id, Status: b.status, Commit: b.commit, BuildID: b.buildID, Release: b.release,
-		CreatedAt: b.created, UpdatedAt: b.updated,
-	})
-	out.SourceBlob = b.source
-	out.OutputStreamURL = api.BuildOutputPath + b.secret
-	return out
-}
-
-// describeSourceBuild is sb as the API shows it; its output is no longer
-// kept.
-func (p *Platform) describeSourceBuild(appID string, sb releases.SourceBuild) api.Build {
+// describeRun is r as the API shows it; b, when this paasd still holds
+// the run, gives its output URL.
+func (p *Platform) describeRun(appID string, r releases.BuildRun, b *buildRun) api.Build {
 	out := api.Build{
-		ID: sb.ID, App: api.IDRef{ID: appID}, Status: sb.Status,
-		SourceBlob: api.SourceBlob{URL: sb.URL, Checksum: optional(sb.Checksum), Version: optional(sb.Version), VersionDescription: optional(sb.VersionDescription)},
-		Stack:      api.ContainerStack.Name, Buildpacks: []struct{}{},
+		ID: r.ID, App: api.IDRef{ID: appID}, Status: r.Status, Source: r.Source, Builder: r.Builder, Image: r.Image, Error: r.Error,
+		Stack: api.ContainerStack.Name, Buildpacks: []struct{}{},
 		User:      api.AccountRef{ID: p.opts.Account.ID, Email: p.opts.Account.Email},
-		CreatedAt: sb.CreatedAt, UpdatedAt: sb.UpdatedAt, Commit: sb.Commit,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Commit: r.Commit,
 	}
-	if sb.Release > 0 {
-		out.Release = &api.IDRef{ID: releases.ChildID(appID, releases.KindRelease, strconv.Itoa(sb.Release))}
-		out.Slug = &api.IDRef{ID: releases.ChildID(appID, releases.KindBuild, strconv.Itoa(sb.BuildID))}
+	if r.Source == releases.BuildSourceBlob {
+		out.SourceBlob = api.SourceBlob{URL: r.URL, Checksum: optional(r.Checksum), Version: optional(r.Version), VersionDescription: optional(r.VersionDescription)}
+	}
+	if !r.StartedAt.IsZero() {
+		t := r.StartedAt
+		out.StartedAt = &t
+	}
+	if r.Release > 0 {
+		out.Release = &api.IDRef{ID: releases.ChildID(appID, releases.KindRelease, strconv.Itoa(r.Release))}
+		out.Slug = &api.IDRef{ID: releases.ChildID(appID, releases.KindBuild, strconv.Itoa(r.BuildID))}
+	}
+	if b != nil {
+		out.OutputStreamURL = api.BuildOutputPath + b.secret
 	}
 	return out
 }
@@ -415,86 +309,49 @@ func optional(s string) *string {
 
 // BuildOutput streams the output of the build whose output URL ends in
 // secret to w, until the build ends or ctx does; false if there is no such
-// build (or its output expired).
+// build (or its output URL expired).
 func (p *Platform) BuildOutput(ctx context.Context, secret string, w io.Writer, flush func()) bool {
-	p.builds.mu.Lock()
-	var found *buildRun
-	for _, runs := range p.builds.runs {
-		for _, b := range runs {
-			if b.secret == secret {
-				found = b
-			}
-		}
-	}
-	p.builds.mu.Unlock()
-	if found == nil {
+	b := p.builds.bySecret(secret)
+	if b == nil {
 		return false
 	}
-	if found.expired() {
-		return false
+	if err := b.log.stream(ctx, w, flush); err != nil {
+		p.log.Warn("stream build output", "build", b.id, "err", err)
 	}
-	found.out.stream(ctx, w, flush)
 	return true
 }
 
-// outputLog is a build's output, written by the build and read, from the
-// start, by any number of streams.
-type outputLog struct {
-	mu      sync.Mutex
-	buf     []byte
-	done    bool
-	dropped bool
-	changed chan struct{} // closed, and replaced, at every write and at the end
-}
-
-func (o *outputLog) init() { o.changed = make(chan struct{}) }
-
-func (o *outputLog) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.buf)+len(p) > maxBuildOutput {
-		if !o.dropped {
-			o.buf = append(o.buf, "\n !     (output cut: it passed 4 MiB)\n"...)
-			o.dropped = true
-		}
-	} else {
-		o.buf = append(o.buf, p...)
+// CancelBuild ends the app's pending or building build ident (its id or
+// its start; "" for the newest unfinished one). A build past building,
+// releasing already, is not cancelled.
+func (p *Platform) CancelBuild(_ context.Context, app, ident string) (api.Build, error) {
+	a, err := p.findApp(app)
+	if err != nil {
+		return api.Build{}, err
 	}
-	close(o.changed)
-	o.changed = make(chan struct{})
-	return len(p), nil
-}
-
-func (o *outputLog) finish() {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.done = true
-	close(o.changed)
-	o.changed = make(chan struct{})
-}
-
-// stream writes the output from its start to w, then what comes, until
-// the build ends or ctx does.
-func (o *outputLog) stream(ctx context.Context, w io.Writer, flush func()) {
-	off := 0
-	for {
-		o.mu.Lock()
-		data, done, changed := o.buf[off:], o.done, o.changed
-		o.mu.Unlock()
-		if len(data) > 0 {
-			if _, err := w.Write(data); err != nil {
-				return
+	var rec releases.BuildRun
+	if ident == "" {
+		runs, err := p.store.BuildRuns(a.Name)
+		if err != nil {
+			return api.Build{}, err
+		}
+		for _, r := range runs {
+			if !r.Finished() {
+				rec = r
 			}
-			off += len(data)
-			flush()
 		}
-		if done {
-			return
+		if rec.ID == "" {
+			return api.Build{}, fmt.Errorf("%w: %s has no build pending or building", releases.ErrInvalid, a.Name)
 		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return
-		}
+	} else if rec, err = p.findRun(a, ident); err != nil {
+		return api.Build{}, err
 	}
+	if rec.Finished() {
+		return api.Build{}, fmt.Errorf("%w: build %s has %s already: only a pending or building build can be cancelled", releases.ErrInvalid, rec.ID, rec.Status)
+	}
+	b := p.builds.find(a.ID, rec.ID)
+	if b == nil || !b.cancelBuild() {
+		return api.Build{}, fmt.Errorf("%w: build %s is releasing already: it can no longer be cancelled; roll back after, if need be", releases.ErrInvalid, rec.ID)
+	}
+	return p.describeRun(a.ID, rec, b), nil
 }

@@ -65,40 +65,9 @@ func TestRedactURL(t *testing.T) {
 	}
 }
 
-// A build's output reads from its start, follows what comes, and ends
-// with the build; a reader that leaves stops at once.
-func TestOutputLog(t *testing.T) {
-	var o outputLog
-	o.init()
-	_, _ = o.Write([]byte("one\n"))
-	var got bytes.Buffer
-	done := make(chan struct{})
-	go func() {
-		o.stream(context.Background(), &got, func() {})
-		close(done)
-	}()
-	_, _ = o.Write([]byte("two\n"))
-	o.finish()
-	<-done
-	if got.String() != "one\ntwo\n" {
-		t.Errorf("streamed %q", got.String())
-	}
-	var o2 outputLog
-	o2.init()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	o2.stream(ctx, &got, func() {}) // returns: the reader is gone
-	if _, err := o2.Write(bytes.Repeat([]byte("x"), maxBuildOutput+1)); err != nil {
-		t.Fatal(err)
-	}
-	if !o2.dropped {
-		t.Error("output past the cap was kept")
-	}
-}
-
 // A build of a source blob is in the ledger from its start: after a
-// restart it is listed with the same id and outcome, a failure too, without
-// its output, which was only kept in memory.
+// restart it is listed with the same id and outcome, a failure too, and its
+// output is still there.
 func TestSourceBuildsOutliveARestart(t *testing.T) {
 	f := newFixture(t, 10)
 	f.p.opts.AllowPrivateSources = true
@@ -107,42 +76,55 @@ func TestSourceBuildsOutliveARestart(t *testing.T) {
 	t.Cleanup(blob.Close)
 	f.createApp(t, "hello")
 	ctx := context.Background()
-	b, err := f.p.CreateBuild(ctx, "hello", api.SourceBlob{URL: blob.URL + "/app.tgz"})
-	if err != nil || b.Status != api.BuildPending || b.OutputStreamURL == "" {
+	b, err := f.p.CreateBuild(ctx, "hello", api.BuildRequest{SourceBlob: api.SourceBlob{URL: blob.URL + "/app.tgz"}})
+	if err != nil || b.Status != api.BuildPending || b.OutputStreamURL == "" || b.Source != "source blob" {
 		t.Fatalf("CreateBuild = %+v, %v", b, err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		list, err := f.p.Builds(ctx, "hello")
-		if err != nil || len(list) != 1 || list[0].ID != b.ID {
-			t.Fatalf("Builds = %+v, %v", list, err)
-		}
-		if list[0].Status == api.BuildFailed {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the build did not fail within 10s: %+v", list[0])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitBuild(t, f.p, "hello", b.ID, api.BuildFailed)
 
 	restarted := New(f.store, f.builder, f.images, f.runner, fakeRoutes{}, f.p.opts)
 	t.Cleanup(restarted.Close)
 	list, err := restarted.Builds(ctx, "hello")
 	if err != nil || len(list) != 1 || list[0].ID != b.ID || list[0].Status != api.BuildFailed ||
-		list[0].OutputStreamURL != "" || list[0].SourceBlob.URL != blob.URL+"/app.tgz" {
+		list[0].OutputStreamURL != "" || list[0].SourceBlob.URL != blob.URL+"/app.tgz" || !strings.Contains(list[0].Error, "boom") {
 		t.Fatalf("Builds after a restart = %+v, %v", list, err)
+	}
+	var out bytes.Buffer
+	if err := restarted.StreamBuildOutput(ctx, "hello", b.ID[:8], &out, func() {}); err != nil ||
+		!strings.Contains(out.String(), "Fetching the source blob") || !strings.Contains(out.String(), "Build failed") {
+		t.Errorf("output after a restart = %q, %v", out.String(), err)
 	}
 }
 
-// Runs whose output expired are let go when the next build starts.
+// waitBuild waits until the app's build id has status want.
+func waitBuild(t *testing.T, p *Platform, app, id, want string) api.Build {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list, err := p.Builds(context.Background(), app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range list {
+			if b.ID == id && b.Status == want {
+				return b
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("build %s did not become %s within 10s: %+v", id, want, list)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Runs whose output URL expired are let go when the next build starts.
 func TestExpiredBuildRunsAreDropped(t *testing.T) {
 	var bs builds
-	old := &buildRun{appID: "a", status: api.BuildFailed, updated: time.Now().Add(-2 * buildOutputKeep)}
-	running := &buildRun{appID: "a", status: api.BuildPending, updated: time.Now().Add(-2 * buildOutputKeep)}
+	old := &buildRun{appID: "a", ended: time.Now().Add(-2 * buildOutputKeep)}
+	running := &buildRun{appID: "a"}
 	bs.add(old)
 	bs.add(running)
-	bs.add(&buildRun{appID: "b", status: api.BuildPending})
+	bs.add(&buildRun{appID: "b"})
 	if got := bs.runs["a"]; len(got) != 1 || got[0] != running {
 		t.Errorf("runs of a = %v, want only the running one", got)
 	}
@@ -151,6 +133,6 @@ func TestExpiredBuildRunsAreDropped(t *testing.T) {
 // sourcesFunc is a Sources whose every deploy ends with what f returns.
 type sourcesFunc func() error
 
-func (s sourcesFunc) DeploySource(context.Context, string, string, io.Reader, string, io.Writer) (string, error) {
+func (s sourcesFunc) DeploySource(context.Context, string, string, string, io.Reader, string, io.Writer) (string, error) {
 	return "", s()
 }

@@ -17,9 +17,9 @@ import (
 
 // Deploy builds the pushed commit, appends a release and runs it. It returns
 // only when the release is serving or has failed; on failure the previous
-// release keeps serving. Progress goes to out (the pusher's terminal).
+// release keeps serving. Progress goes to out (the pusher's terminal) and
+// to the build's output, which the ledger's build run names.
 func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer) error {
-	short := push.Commit[:7]
 	a, err := p.store.App(push.App)
 	if err != nil {
 		return err
@@ -30,6 +30,31 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 	if a.ID != push.AppID {
 		return replacedError(push.App)
 	}
+	if push.BuildRun != "" { // a source blob's: its run is started, and ended, by runBuild
+		run := p.builds.find(a.ID, push.BuildRun)
+		if run == nil {
+			return fmt.Errorf("deploy: build %s is not running", push.BuildRun)
+		}
+		p.updateRun(run, func(r *releases.BuildRun) { r.Commit = push.Commit })
+		_, err := p.deploy(ctx, push, run, out)
+		return err
+	}
+	run, _, err := p.startRun(a, releases.BuildRun{Source: releases.BuildSourcePush, Commit: push.Commit})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	run.setCancel(cancel)
+	// The output first: the pusher may be gone, the output is kept.
+	rel, err := p.deploy(ctx, push, run, io.MultiWriter(run.log, out))
+	p.finishRun(ctx, run, err, rel)
+	return err
+}
+
+// deploy is Deploy's work, as part of run.
+func (p *Platform) deploy(ctx context.Context, push builder.Push, run *buildRun, out io.Writer) (releases.Release, error) {
+	short := push.Commit[:7]
 	// Ended by apps:destroy: the build stops, and the ledger is not written.
 	appCtx := p.work.context(push.AppID)
 	ctx, stop := withApp(ctx, appCtx)
@@ -42,15 +67,15 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 	step(out, "Building %s from commit %s", push.App, short)
 	procs, err := readProcfile(push)
 	if err != nil {
-		return err
+		return releases.Release{}, err
 	}
 	det, err := p.detect(push)
 	if err != nil {
-		return err
+		return releases.Release{}, err
 	}
 	step(out, "%s app detected", det.Name)
 	if procs, err = defaultProcesses(det, procs); err != nil {
-		return err
+		return releases.Release{}, err
 	}
 	// Build outside the app's lock: config changes and rollbacks need not
 	// wait minutes behind a build. (The git server runs one push per app.)
@@ -58,41 +83,48 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 	if push.Branch == "" { // a build of a source blob (POST /apps/{app}/builds)
 		source, by = "a source blob", "build"
 	}
-	emit("build", fmt.Sprintf("Build started by %s (commit %s)", source, short))
 	tag := p.imageTag(push)
-	imageID, err := p.buildImage(ctx, push, det, tag, out)
+	imageID, err := p.queuedBuild(ctx, push, det, run, tag, out, func() {
+		emit("build", fmt.Sprintf("Build started by %s (commit %s)", source, short))
+	})
 	if appCtx.Err() != nil {
 		if err == nil {
 			_ = p.images.Remove(context.WithoutCancel(ctx), tag, imageID)
 		}
-		return replacedError(push.App)
+		return releases.Release{}, replacedError(push.App)
 	}
 	if err != nil {
 		emit("build", "Build failed: "+err.Error())
-		return err
+		return releases.Release{}, err
 	}
 	emit("build", fmt.Sprintf("Build succeeded: image %s", shortImage(imageID)))
-	// Not cancelled by the pusher leaving: the image is built, and from here
-	// it is either recorded in the ledger or removed, as before. Only the
-	// app's destroy ends the wait, which holds the lock.
-	unlock, err := p.lockApp(appCtx, push.App)
+	build := releases.Build{App: push.App, Commit: push.Commit, Image: imageID, Tag: tag, Procfile: procs}
+	return p.release(ctx, appCtx, push.AppID, build, by, "Deploy "+short, out)
+}
+
+// release records build in the ledger, appends a release of it and puts it
+// live. Not cancelled by the caller leaving: the image is built, and from
+// here it is either recorded in the ledger or removed, as before. Only the
+// app's destroy ends the wait, which holds the lock.
+func (p *Platform) release(ctx, appCtx context.Context, appID string, build releases.Build, by, description string, out io.Writer) (releases.Release, error) {
+	unlock, err := p.lockApp(appCtx, build.App)
 	if err != nil {
-		_ = p.images.Remove(context.WithoutCancel(ctx), tag, imageID)
-		return replacedError(push.App)
+		_ = p.images.Remove(context.WithoutCancel(ctx), build.Tag, build.Image)
+		return releases.Release{}, replacedError(build.App)
 	}
 	defer unlock()
-	if a, err := p.store.App(push.App); err != nil || a.ID != push.AppID {
-		_ = p.images.Remove(context.WithoutCancel(ctx), tag, imageID)
-		return replacedError(push.App)
+	if a, err := p.store.App(build.App); err != nil || a.ID != appID {
+		_ = p.images.Remove(context.WithoutCancel(ctx), build.Tag, build.Image)
+		return releases.Release{}, replacedError(build.App)
 	}
-	build, err := p.store.AddBuild(releases.Build{App: push.App, Commit: push.Commit, Image: imageID, Tag: tag, Procfile: procs})
+	build, err = p.store.AddBuild(build)
 	if err != nil {
-		return fmt.Errorf("record build: %w", err)
+		return releases.Release{}, fmt.Errorf("record build: %w", err)
 	}
-	rel, err := p.store.AppendRelease(push.App, func(cur *releases.Release) (releases.Release, error) {
+	rel, err := p.store.AppendRelease(build.App, func(cur *releases.Release) (releases.Release, error) {
 		next := releases.Release{
-			BuildID: build.ID, Commit: push.Commit, Image: imageID, Processes: procs,
-			Description: "Deploy " + short, CreatedBy: by, Config: map[string]string{},
+			BuildID: build.ID, Commit: build.Commit, Image: build.Image, Processes: build.Procfile,
+			Description: description, CreatedBy: by, Config: map[string]string{},
 		}
 		if cur != nil { // config set before, or by the release now live
 			next.Config = maps.Clone(cur.Config)
@@ -100,16 +132,16 @@ func (p *Platform) Deploy(ctx context.Context, push builder.Push, out io.Writer)
 		return next, nil
 	})
 	if err != nil {
-		return fmt.Errorf("append release: %w", err)
+		return releases.Release{}, fmt.Errorf("append release: %w", err)
 	}
-	p.log.Info("release created", "app", rel.App, "version", rel.Version, "commit", short)
+	p.log.Info("release created", "app", rel.App, "version", rel.Version, "build", build.ID)
 	p.emit(rel.App, "release", fmt.Sprintf("Release v%d created by %s: %s", rel.Version, rel.CreatedBy, rel.Description))
 	step(out, "Releasing v%d", rel.Version)
 	if err := p.run(ctx, rel, out); err != nil {
-		return err
+		return rel, err
 	}
 	p.watchLater(rel)
-	return nil
+	return rel, nil
 }
 
 // run puts rel live and records the outcome in the ledger. Once a release is
@@ -153,7 +185,7 @@ func (p *Platform) buildImage(ctx context.Context, push builder.Push, det builde
 	if err := push.CheckContext(); err != nil {
 		return "", err
 	}
-	opts := builder.BuildOptions{Tag: tag}
+	opts := builder.BuildOptions{Tag: tag, Memory: p.opts.BuildMemory}
 	var extra map[string][]byte
 	if det.Language != builder.LangDockerfile {
 		dockerfile, err := p.generateDockerfile(ctx, det, out)
@@ -170,7 +202,7 @@ func (p *Platform) buildImage(ctx context.Context, push builder.Push, det builde
 	// each. The ledger records every image it builds instead.
 	imageID, err := p.builder.Build(ctx, pr, opts, out)
 	if err != nil {
-		return "", fmt.Errorf("build failed: %w", err)
+		return "", p.buildFailure(ctx, err)
 	}
 	return imageID, nil
 }

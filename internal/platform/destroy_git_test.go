@@ -11,8 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
-
-	"github.com/paas-dev/paas/internal/builder"
+	"github.com/paas-dev/paas/internal/gitserver"
 )
 
 // git runs the git client in dir with a private, empty configuration.
@@ -50,7 +49,7 @@ func workRepo(t *testing.T, home, marker string) string {
 func (f *fixture) serveGit(t *testing.T) (gitURL, reposDir string) {
 	t.Helper()
 	reposDir = filepath.Join(t.TempDir(), "repos")
-	git := builder.NewGitServer(reposDir, f.p, f.p, nil)
+	git := gitserver.New(reposDir, f.p, f.p, nil)
 	f.p.SetRepos(git)
 	r := mux.NewRouter()
 	git.Register(r)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/builder"
+	"github.com/paas-dev/paas/internal/gitserver"
 	"github.com/paas-dev/paas/internal/releases"
 )
 
@@ -118,7 +119,7 @@ func (p *Platform) Dockerfile(_ context.Context, app string) (api.GeneratedDocke
 		return api.GeneratedDockerfile{}, errors.New("read the deployed commit: the git server is not wired in this paasd")
 	}
 	push, err := p.repos.Commit(a.Name, rel.Commit)
-	if errors.Is(err, builder.ErrNoCommit) {
+	if errors.Is(err, gitserver.ErrNoCommit) {
 		return api.GeneratedDockerfile{}, fmt.Errorf("%w: %w: push the app again", releases.ErrNotFound, err)
 	}
 	if err != nil {

@@ -29,14 +29,33 @@ type fakeBuilder struct {
 	mu     sync.Mutex
 	builds int
 	fail   error
+	opts   builder.BuildOptions // the last build's
+	// hold, when set, keeps every build running until it is closed or the
+	// build's context ends; started gets a value as each build starts.
+	hold    chan struct{}
+	started chan struct{}
 }
 
-func (b *fakeBuilder) Build(_ context.Context, buildContext io.Reader, opts builder.BuildOptions, out io.Writer) (string, error) {
+func (b *fakeBuilder) Build(ctx context.Context, buildContext io.Reader, opts builder.BuildOptions, out io.Writer) (string, error) {
 	if _, err := io.Copy(io.Discard, buildContext); err != nil {
 		return "", err
 	}
 	b.mu.Lock()
+	hold, started := b.hold, b.started
+	b.mu.Unlock()
+	if started != nil {
+		started <- struct{}{}
+	}
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.opts = opts
 	if b.fail != nil {
 		return "", b.fail
 	}
@@ -64,6 +83,15 @@ func (f *fakeImages) Remove(_ context.Context, _, id string) error {
 	delete(f.present, id)
 	f.removed = append(f.removed, id)
 	return nil
+}
+
+func (f *fakeImages) Tag(_ context.Context, ref, _ string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.present[ref] {
+		return "", fmt.Errorf("image %s: %w", ref, releases.ErrNotFound)
+	}
+	return ref, nil
 }
 
 func (f *fakeImages) add(id string) {
@@ -247,6 +275,12 @@ func (f *fixture) createApp(t *testing.T, name string) {
 // push deploys a commit holding files, as the git server would after a push.
 func (f *fixture) push(t *testing.T, app string, files map[string]string) error {
 	t.Helper()
+	return f.pushTo(t, app, files, io.Discard)
+}
+
+// pushTo is push with the pusher's terminal out.
+func (f *fixture) pushTo(t *testing.T, app string, files map[string]string, out io.Writer) error {
+	t.Helper()
 	repo, err := git.Init(memory.NewStorage(), memfs.New())
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +305,7 @@ func (f *fixture) push(t *testing.T, app string, files map[string]string) error 
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = f.p.Deploy(context.Background(), builder.Push{App: app, Branch: "main", Commit: hash.String(), Repo: repo}, io.Discard)
+	err = f.p.Deploy(context.Background(), builder.Push{App: app, Branch: "main", Commit: hash.String(), Repo: repo}, out)
 	if err == nil {
 		f.images.add(f.runner.last().Image)
 	}

@@ -7,12 +7,15 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
+
+	"github.com/paas-dev/paas/internal/releases"
 )
 
 // ImageAPI is the part of the Docker client that inspects and removes images.
 type ImageAPI interface {
 	ImageInspect(ctx context.Context, imageID string, opts ...client.ImageInspectOption) (image.InspectResponse, error)
 	ImageRemove(ctx context.Context, imageID string, opts image.RemoveOptions) ([]image.DeleteResponse, error)
+	ImageTag(ctx context.Context, source, target string) error
 }
 
 // DockerImages is Images on the Docker Engine.
@@ -73,4 +76,20 @@ func (d DockerImages) remove(ctx context.Context, ref string) error {
 		return fmt.Errorf("remove image %s: %w", ref, err)
 	}
 	return nil
+}
+
+// Tag names ref also as tag: a deploy of an image the user built keeps it
+// under paas's own tag, which paas may remove, and leaves the user's alone.
+func (d DockerImages) Tag(ctx context.Context, ref, tag string) (string, error) {
+	info, err := d.API.ImageInspect(ctx, ref)
+	if errdefs.IsNotFound(err) {
+		return "", fmt.Errorf("image %s: %w: the engine has no such image; build or load it there first (docker build -t %s .)", ref, releases.ErrNotFound, ref)
+	}
+	if err != nil {
+		return "", fmt.Errorf("inspect image %s: %w", ref, err)
+	}
+	if err := d.API.ImageTag(ctx, info.ID, tag); err != nil {
+		return "", fmt.Errorf("tag image %s as %s: %w", ref, tag, err)
+	}
+	return info.ID, nil
 }

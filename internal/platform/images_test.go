@@ -25,6 +25,14 @@ func (f *fakeImageAPI) ImageInspect(_ context.Context, ref string, _ ...client.I
 	return image.InspectResponse{}, errdefs.ErrNotFound
 }
 
+func (f *fakeImageAPI) ImageTag(_ context.Context, source, target string) error {
+	if _, ok := f.tags[source]; !ok {
+		return errdefs.ErrNotFound
+	}
+	f.tags[source] = append(f.tags[source], target)
+	return nil
+}
+
 func (f *fakeImageAPI) ImageRemove(_ context.Context, ref string, _ image.RemoveOptions) ([]image.DeleteResponse, error) {
 	f.removed = append(f.removed, ref)
 	for id, tags := range f.tags {

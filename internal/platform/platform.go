@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -32,6 +33,9 @@ type Images interface {
 	// Remove drops a build's tag and its image unless something else still
 	// uses it; one already gone is not an error.
 	Remove(ctx context.Context, tag, id string) error
+	// Tag names the engine's image ref also as tag and returns its ID; an
+	// image the engine lacks gives an error wrapping releases.ErrNotFound.
+	Tag(ctx context.Context, ref, tag string) (string, error)
 }
 
 // Runner runs a release's processes.
@@ -76,10 +80,10 @@ type Repos interface {
 	// new app's, repository.
 	RemoveRepo(ctx context.Context, app string) error
 	// RenameRepo moves the app's repository to its new name; it fails at
-	// once, with builder.ErrPushUnderway, while a push to either deploys.
+	// once, with gitserver.ErrPushUnderway, while a push to either deploys.
 	RenameRepo(old, new string) error
 	// Commit is a commit of the app's repository, to read files from;
-	// builder.ErrNoCommit when the repository lacks it.
+	// gitserver.ErrNoCommit when the repository lacks it.
 	Commit(app, hash string) (builder.Push, error)
 }
 
@@ -114,6 +118,17 @@ type Options struct {
 	// MaxSourceBytes bounds a source blob's download (the build context's
 	// bound, PAAS_BUILD_CONTEXT_MAX).
 	MaxSourceBytes int64
+	// BuildLogDir keeps every build's output, a directory per app id; ""
+	// is a temporary directory removed at Close (tests).
+	BuildLogDir string
+	// BuildConcurrency is how many builds run at once
+	// (PAAS_BUILD_CONCURRENCY, DefaultBuildConcurrency); the others wait.
+	BuildConcurrency int
+	// BuildMemory caps each build step's memory (PAAS_BUILD_MEMORY,
+	// DefaultBuildMemory); BuildTimeout a build's time
+	// (PAAS_BUILD_TIMEOUT, DefaultBuildTimeout).
+	BuildMemory  int64
+	BuildTimeout time.Duration
 }
 
 // DefaultKeepReleases is Options.KeepReleases when unset.
@@ -130,8 +145,12 @@ type Platform struct {
 	sources Sources
 	stacks  Stacks
 	builds  builds
+	queue   *buildQueue
 	opts    Options
 	log     *slog.Logger
+
+	logDirOnce sync.Once
+	tempLogDir string // made for BuildLogDir "", removed at Close
 
 	locks applock.Locks // by app name: see lockApp
 	work  appWork       // by app id: ended by apps:destroy
@@ -157,15 +176,24 @@ func New(store *releases.Store, b ImageBuilder, images Images, r Runner, routes 
 	if opts.DefaultCPUShares <= 0 {
 		opts.DefaultCPUShares = runner.DefaultCPUShares
 	}
+	if opts.BuildMemory <= 0 {
+		opts.BuildMemory = DefaultBuildMemory
+	}
+	if opts.BuildTimeout <= 0 {
+		opts.BuildTimeout = DefaultBuildTimeout
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Platform{store: store, builder: b, images: images, runner: r, routes: routes, opts: opts, log: log,
-		ctx: ctx, cancel: cancel}
+		queue: newBuildQueue(opts.BuildConcurrency), ctx: ctx, cancel: cancel}
 }
 
 // Close stops release watches and waits for background work to finish.
 func (p *Platform) Close() {
 	p.cancel()
 	p.background.Wait()
+	if p.tempLogDir != "" {
+		_ = os.RemoveAll(p.tempLogDir)
+	}
 }
 
 // SetRepos completes the wiring once the git server exists.

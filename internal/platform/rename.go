@@ -8,7 +8,7 @@ import (
 	"net/http"
 
 	"github.com/paas-dev/paas/api"
-	"github.com/paas-dev/paas/internal/builder"
+	"github.com/paas-dev/paas/internal/gitserver"
 	"github.com/paas-dev/paas/internal/releases"
 )
 
@@ -60,7 +60,7 @@ func (p *Platform) RenameApp(ctx context.Context, old, new string) error {
 	// under way), and the one undone if the ledger refuses.
 	if p.repos != nil {
 		if err := p.repos.RenameRepo(old, new); err != nil {
-			if errors.Is(err, builder.ErrPushUnderway) {
+			if errors.Is(err, gitserver.ErrPushUnderway) {
 				return &api.Error{StatusCode: http.StatusConflict, ID: api.IDConflict, Message: err.Error()}
 			}
 			return fmt.Errorf("rename app %s: %w", old, err)

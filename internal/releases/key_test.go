@@ -227,12 +227,12 @@ func TestOpenWithAWrongOrMissingKey(t *testing.T) {
 
 func TestOpenRefusesANewerSchema(t *testing.T) {
 	s := newStore(t)
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(metaSchema, []byte("4")) }); err != nil {
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(metaSchema, []byte("5")) }); err != nil {
 		t.Fatal(err)
 	}
 	path := s.db.Path()
 	s.Close()
-	if _, err := OpenWithKey(path, testKey, false); err == nil || !strings.Contains(err.Error(), "schema version 4") {
+	if _, err := OpenWithKey(path, testKey, false); err == nil || !strings.Contains(err.Error(), "schema version 5") {
 		t.Errorf("Open = %v", err)
 	}
 }

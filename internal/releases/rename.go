@@ -27,7 +27,7 @@ func (s *Store) RenameApp(old, new string) (App, error) {
 		if err := moveBuilds(tx, old, new); err != nil {
 			return err
 		}
-		for _, top := range [][]byte{bucketReleases, bucketStatus, bucketSourceBuilds} {
+		for _, top := range [][]byte{bucketReleases, bucketStatus, bucketBuildRuns} {
 			if err := moveSub(tx, top, old, new); err != nil {
 				return err
 			}

@@ -150,7 +150,13 @@ func TestVerifyChecksTheNameAtEachVersion(t *testing.T) {
 	}
 }
 
-func TestOpenUpgradesSchema2(t *testing.T) {
+func TestOpenUpgradesOlderSchemas(t *testing.T) {
+	for _, old := range []string{"2", "3"} {
+		t.Run("schema "+old, func(t *testing.T) { testOpenUpgrades(t, old) })
+	}
+}
+
+func testOpenUpgrades(t *testing.T, old string) {
 	path := filepath.Join(t.TempDir(), "paas.db")
 	s, err := OpenWithKey(path, testKey, true)
 	if err != nil {
@@ -158,19 +164,19 @@ func TestOpenUpgradesSchema2(t *testing.T) {
 	}
 	newApp(t, s, "hello")
 	appendN(t, s, "hello", 1)
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(metaSchema, []byte("2")) }); err != nil {
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(metaSchema, []byte(old)) }); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	s, err = OpenWithKey(path, testKey, false)
 	if err != nil {
-		t.Fatalf("open a schema 2 ledger: %v", err)
+		t.Fatalf("open a schema %s ledger: %v", old, err)
 	}
 	defer s.Close()
 	var got string
 	_ = s.db.View(func(tx *bolt.Tx) error { got = string(tx.Bucket(bucketMeta).Get(metaSchema)); return nil })
-	if got != "3" {
-		t.Errorf("schema after open = %q, want 3", got)
+	if got != "4" {
+		t.Errorf("schema after open = %q, want 4", got)
 	}
 	if v, err := s.Verify("hello"); err != nil || v.FirstBad != 0 || v.Checked != 1 {
 		t.Errorf("Verify = %+v, %v", v, err)

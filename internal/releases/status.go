@@ -52,13 +52,13 @@ func (s *Store) SetStatus(app string, version int, st Status) error {
 	return nil
 }
 
-// FailPending marks every pending release and source build failed and
+// FailPending marks every pending release and unfinished build run failed and
 // returns how many releases there were. The daemon calls it at start-up:
 // nothing is deploying then, so a pending one is one a crash interrupted.
 func (s *Store) FailPending() (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := failPendingSourceBuilds(tx); err != nil {
+		if err := failUnfinishedBuildRuns(tx); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketStatus).ForEachBucket(func(app []byte) error {

@@ -43,9 +43,9 @@ var (
 	// Custom domains, keyed by domain with the owning app as the value, so
 	// that a domain belongs to one app at most.
 	bucketDomains = []byte("domains")
-	// Builds of source blobs, one sub-bucket per app keyed by sequence:
-	// see SourceBuild.
-	bucketSourceBuilds = []byte("sourcebuilds")
+	// Build runs, one sub-bucket per app keyed by sequence: see BuildRun.
+	// Named for the first it held, of source blobs (schema 3).
+	bucketBuildRuns = []byte("sourcebuilds")
 	// The ledger's own facts: metaSchema and metaKeyCheck.
 	bucketMeta = []byte("meta")
 )
@@ -63,11 +63,13 @@ var (
 // schemaVersion is the ledger layout this code reads and writes: 2 keys the
 // release digests with the ledger key; 3 lets an app be renamed, its
 // release records keeping the name they were sealed under (App.FormerNames),
-// which a paasd of schema 2 would take for damage.
-const schemaVersion = 3
+// which a paasd of schema 2 would take for damage; 4 records every build
+// run, a push's too, with statuses (building, cancelled) a paasd of schema
+// 3 does not know.
+const schemaVersion = 4
 
 // perApp are the top-level buckets that hold one sub-bucket per app.
-var perApp = [][]byte{bucketBuilds, bucketReleases, bucketStatus, bucketSourceBuilds}
+var perApp = [][]byte{bucketBuilds, bucketReleases, bucketStatus, bucketBuildRuns}
 
 // openTimeout bounds the wait for the file lock, so a second daemon on the
 // same data directory fails at once instead of hanging.
@@ -149,15 +151,16 @@ func (s *Store) checkSchema(tx *bolt.Tx, fresh bool) error {
 	switch v := string(meta.Get(metaSchema)); v {
 	case "":
 		return s.sealWithKey(tx, fresh)
-	case "2", strconv.Itoa(schemaVersion):
+	case "2", "3", strconv.Itoa(schemaVersion):
 		if !hmac.Equal(meta.Get(metaKeyCheck), []byte(keyCheck(s.key))) {
 			return ErrWrongKey
 		}
 		if v == strconv.Itoa(schemaVersion) {
 			return nil
 		}
-		// Schema 2 to 3 adds a field no schema 2 record has: only the
-		// version changes.
+		// Schema 2 to 3 adds a field no schema 2 record has, and 3 to 4
+		// fields and statuses no schema 3 record has: only the version
+		// changes.
 		if err := meta.Put(metaSchema, []byte(strconv.Itoa(schemaVersion))); err != nil {
 			return fmt.Errorf("record schema version: %w", err)
 		}

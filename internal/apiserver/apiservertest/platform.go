@@ -37,6 +37,8 @@ type Call struct {
 	Domain      string
 	Update      api.AppUpdate
 	Source      api.SourceBlob
+	Image       string // CreateBuild of an image
+	Build       string // StreamBuildOutput, CancelBuild
 }
 
 // Platform implements the API's Platform in memory. Set its exported fields
@@ -742,13 +744,17 @@ func (p *Platform) RemoveDomain(_ context.Context, app, domain string) ([]string
 
 // CreateBuild records a pending build; the fake builds nothing. Its output
 // is "built\n", at the secret "out-<n>".
-func (p *Platform) CreateBuild(_ context.Context, app string, src api.SourceBlob) (api.Build, error) {
-	err := p.enter(Call{Method: "CreateBuild", App: app, Source: src})
+func (p *Platform) CreateBuild(_ context.Context, app string, req api.BuildRequest) (api.Build, error) {
+	src := req.SourceBlob
+	err := p.enter(Call{Method: "CreateBuild", App: app, Source: src, Image: req.Image})
 	defer p.mu.Unlock()
 	if err != nil {
 		return api.Build{}, err
 	}
-	if src.URL == "" || !strings.HasPrefix(src.URL, "http") {
+	source := "source blob"
+	if req.Image != "" {
+		source = "image"
+	} else if src.URL == "" || !strings.HasPrefix(src.URL, "http") {
 		return api.Build{}, fmt.Errorf("%w: source_blob.url must be an http:// or https:// URL", releases.ErrInvalid)
 	}
 	n := len(p.builds[app]) + 1
@@ -756,13 +762,66 @@ func (p *Platform) CreateBuild(_ context.Context, app string, src api.SourceBlob
 		ID: releases.ChildID(p.apps[app].ID, releases.KindBuild, "fake-"+strconv.Itoa(n)), App: api.IDRef{ID: p.apps[app].ID},
 		Status: api.BuildPending, OutputStreamURL: api.BuildOutputPath + "out-" + strconv.Itoa(n), SourceBlob: src,
 		Stack: api.ContainerStack.Name, CreatedAt: time.Date(2026, 11, 26, 10, n, 0, 0, time.UTC),
+		Source: source, Image: req.Image,
 	}
 	b.UpdatedAt = b.CreatedAt
+	if req.Image != "" { // released at once: the fake builds nothing
+		b.Status, b.Builder = api.BuildSucceeded, "image"
+	}
 	if p.builds == nil {
 		p.builds = map[string][]api.Build{}
 	}
 	p.builds[app] = append(p.builds[app], b)
 	return b, nil
+}
+
+// findBuild is the app's build id, or the one it starts, or the newest
+// for ""; the caller holds p.mu.
+func (p *Platform) findBuild(app, id string) (int, error) {
+	bs := p.builds[app]
+	if id == "" && len(bs) > 0 {
+		return len(bs) - 1, nil
+	}
+	for i, b := range bs {
+		if id != "" && strings.HasPrefix(b.ID, id) {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("build %s of %s: %w", id, app, releases.ErrNotFound)
+}
+
+// StreamBuildOutput writes "built\n" for a build the fake made.
+func (p *Platform) StreamBuildOutput(_ context.Context, app, build string, w io.Writer, flush func()) error {
+	err := p.enter(Call{Method: "StreamBuildOutput", App: app, Build: build})
+	defer p.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if _, err := p.findBuild(app, build); err != nil {
+		return err
+	}
+	_, _ = io.WriteString(w, "built\n")
+	flush()
+	return nil
+}
+
+// CancelBuild cancels a pending build the fake made.
+func (p *Platform) CancelBuild(_ context.Context, app, build string) (api.Build, error) {
+	err := p.enter(Call{Method: "CancelBuild", App: app, Build: build})
+	defer p.mu.Unlock()
+	if err != nil {
+		return api.Build{}, err
+	}
+	i, err := p.findBuild(app, build)
+	if err != nil {
+		return api.Build{}, err
+	}
+	b := &p.builds[app][i]
+	if b.Status != api.BuildPending && b.Status != api.BuildBuilding {
+		return api.Build{}, fmt.Errorf("%w: build %s has %s already", releases.ErrInvalid, b.ID, b.Status)
+	}
+	b.Status = api.BuildCancelled
+	return *b, nil
 }
 
 func (p *Platform) Builds(_ context.Context, app string) ([]api.Build, error) {
