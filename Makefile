@@ -17,7 +17,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Tests that need Docker fail rather than skip under `make test`.
 export PAAS_REQUIRE_DOCKER := 1
 
-.PHONY: all build run test unit lint bench deps check-deps busybox-image clean faults stacks
+.PHONY: all build run test unit lint bench bench-build deps check-deps busybox-image clean faults stacks
 
 # How many times make faults kills paasd; make test runs 10.
 FAULTS ?= 100
@@ -87,6 +87,11 @@ lint:
 bench: build
 	./scripts/host-deps.sh --bench
 	./bench/run.sh
+
+# Push-to-serving of a source-only change against docker build + run of the
+# same generated Dockerfile (bench/README.md).
+bench-build: build
+	./bench/build.sh
 
 # A 2 MB base image (paas/busybox) for trying paas without a registry.
 busybox-image: check-deps

@@ -22,6 +22,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 
 	"github.com/paas-dev/paas/internal/dockertest"
@@ -185,10 +186,15 @@ func removeContainers(t *testing.T, f filters.Args) {
 	for _, c := range cs {
 		_ = cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
 	}
-	// The apps' networks, once their containers are gone.
+	// The apps' networks, once their containers are gone, and the add-ons'
+	// volumes.
 	nets, _ := cli.NetworkList(ctx, network.ListOptions{Filters: f})
 	for _, n := range nets {
 		_ = cli.NetworkRemove(ctx, n.ID)
+	}
+	vols, _ := cli.VolumeList(ctx, volume.ListOptions{Filters: f})
+	for _, v := range vols.Volumes {
+		_ = cli.VolumeRemove(ctx, v.Name, true)
 	}
 }
 

@@ -50,6 +50,19 @@ type Platform interface {
 	Dockerfile(ctx context.Context, app string) (api.GeneratedDockerfile, error)
 	BuildOutput(ctx context.Context, secret string, w io.Writer, flush func()) bool
 
+	// CreateAddon provisions a backing service for app and attaches it;
+	// Addons lists app's ("" every app's); Addon finds one by name or id
+	// (with its URL when showURL); DestroyAddon detaches and removes it,
+	// data and all.
+	CreateAddon(ctx context.Context, app string, req api.AddonRequest, actor string) (api.Addon, error)
+	Addons(ctx context.Context, app string) ([]api.Addon, error)
+	Addon(ctx context.Context, ident string, showURL bool) (api.Addon, error)
+	DestroyAddon(ctx context.Context, ident, actor string) error
+	// AttachAddon gives app the add-on too, as <as>_URL; DetachAddon takes
+	// it away again.
+	AttachAddon(ctx context.Context, ident, app, as, actor string) (api.Addon, error)
+	DetachAddon(ctx context.Context, ident, app, actor string) (api.Addon, error)
+
 	// Config is the app's config vars; UpdateConfig applies changes (a nil
 	// value unsets its key) as one new release and puts it live.
 	Config(ctx context.Context, app string) (api.ConfigVars, error)
@@ -162,6 +175,13 @@ func (s *server) routes(r *mux.Router) {
 	// paas's own: a build's output whenever it ran, and its cancel.
 	r.Handle("/apps/{app}/builds/{build}/output", s.byMethod(methods{http.MethodGet: s.streamBuildOutput}))
 	r.Handle("/apps/{app}/builds/{build}/actions/cancel", s.byMethod(methods{http.MethodPost: s.handle(s.cancelBuild)}))
+	r.Handle("/apps/{app}/addons", s.byMethod(methods{http.MethodGet: s.handle(s.listAddons), http.MethodPost: s.handle(s.createAddon)}))
+	r.Handle("/apps/{app}/addons/{addon}", s.byMethod(methods{http.MethodGet: s.handle(s.getAddon), http.MethodDelete: s.handle(s.destroyAddon)}))
+	r.Handle("/apps/{app}/addon-attachments", s.byMethod(methods{http.MethodGet: s.handle(s.listAttachments)}))
+	r.Handle("/addon-attachments", s.byMethod(methods{http.MethodPost: s.handle(s.createAttachment)}))
+	r.Handle("/addon-attachments/{attachment}", s.byMethod(methods{http.MethodDelete: s.handle(s.deleteAttachment)}))
+	r.Handle("/addons", s.byMethod(methods{http.MethodGet: s.handle(s.listAddons)}))
+	r.Handle("/addons/{addon}", s.byMethod(methods{http.MethodGet: s.handle(s.getAddon), http.MethodDelete: s.handle(s.destroyAddon)}))
 	r.Handle("/apps/{app}/dockerfile", s.byMethod(methods{http.MethodGet: s.handle(s.getDockerfile)}))
 	r.Handle(api.BuildOutputPath+"{secret}", s.byMethod(methods{http.MethodGet: s.buildOutput}))
 	r.Handle("/apps/{app}/releases", s.byMethod(methods{http.MethodGet: s.handle(s.listReleases), http.MethodPost: s.handle(s.rollback)}))

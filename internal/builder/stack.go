@@ -111,6 +111,74 @@ var stackImages = map[string]stackImage{
 		"rm -rf /var/lib/apt/lists/* && python3 -m venv /app/.venv\n" +
 		"ENV PATH=/app/.venv/bin:" + stackPath + " PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1\nWORKDIR /app\n"},
 	"static": {name: "static", title: "the static site image", dockerfile: "FROM {{BASE}}\n" + apt("busybox") + "WORKDIR /app\n"},
+	// The add-ons' services, from Debian's packages too: their data goes on
+	// a volume at /var/lib/paas-<name>, made the service user's here so
+	// that a new volume takes that owner.
+	"postgres": {name: "postgres", title: "the Postgres service image", dockerfile: "FROM {{BASE}}\n" +
+		"RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15 && " +
+		"rm -rf /var/lib/apt/lists/* && mkdir -p /var/lib/paas-postgres && chown postgres:postgres /var/lib/paas-postgres\n" +
+		"COPY paas-postgres /usr/local/bin/paas-postgres\n" +
+		"ENV PATH=/usr/lib/postgresql/15/bin:" + stackPath + " PGDATA=/var/lib/paas-postgres/data\n" +
+		"USER postgres\nCMD [\"paas-postgres\"]\n",
+		files: map[string]string{"paas-postgres": postgresScript}},
+	"redis": {name: "redis", title: "the Redis service image", dockerfile: "FROM {{BASE}}\n" +
+		"RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server && " +
+		"rm -rf /var/lib/apt/lists/* && mkdir -p /var/lib/paas-redis && chown redis:redis /var/lib/paas-redis\n" +
+		"COPY paas-redis /usr/local/bin/paas-redis\n" +
+		"USER redis\nCMD [\"paas-redis\"]\n",
+		files: map[string]string{"paas-redis": redisScript}},
+}
+
+// postgresScript starts Postgres on its volume; the first start makes the
+// cluster, with POSTGRES_USER as its superuser (password from the
+// environment, never in argv) and the database POSTGRES_DB.
+const postgresScript = `#!/bin/sh
+set -eu
+: "${PGDATA:?}" "${POSTGRES_USER:?}" "${POSTGRES_PASSWORD:?}" "${POSTGRES_DB:?}"
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  pw=$(mktemp)
+  printf '%s' "$POSTGRES_PASSWORD" > "$pw"
+  initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile="$pw" --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 > /dev/null
+  rm -f "$pw"
+  echo "listen_addresses = '*'" >> "$PGDATA/postgresql.conf"
+  echo 'host all all all scram-sha-256' >> "$PGDATA/pg_hba.conf"
+  pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start > /dev/null
+  psql -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d postgres -c "CREATE DATABASE \"$POSTGRES_DB\""
+  pg_ctl -D "$PGDATA" -m fast -w stop > /dev/null
+fi
+unset POSTGRES_PASSWORD
+exec postgres -D "$PGDATA"
+`
+
+// redisScript starts Redis with its data on its volume, kept with an
+// append-only file, and the password from the environment in a config
+// file rather than argv.
+const redisScript = `#!/bin/sh
+set -eu
+: "${REDIS_PASSWORD:?}"
+conf=$(mktemp)
+printf 'bind 0.0.0.0\nport 6379\nprotected-mode no\ndir /var/lib/paas-redis\nappendonly yes\nrequirepass "%s"\n' "$REDIS_PASSWORD" > "$conf"
+unset REDIS_PASSWORD
+exec redis-server "$conf"
+`
+
+// ServiceImage returns the image of an add-on's service ("postgres",
+// "redis"), making it (and the base) first if the engine lacks it.
+func (s *Stacks) ServiceImage(ctx context.Context, service string, out io.Writer) (string, error) {
+	img, ok := stackImages[service]
+	if !ok || service != "postgres" && service != "redis" {
+		return "", fmt.Errorf("service image: no service %q", service)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ensureBase(ctx, out); err != nil {
+		return "", err
+	}
+	if err := s.ensure(ctx, img, out); err != nil {
+		return "", err
+	}
+	ref, _ := s.ref(img)
+	return ref, nil
 }
 
 // goToolchainScript is paas-go-toolchain VERSION: it makes /usr/local/go the

@@ -93,6 +93,7 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		&cobra.Group{ID: groupBuilds, Title: "Builds:"},
 		&cobra.Group{ID: groupReleases, Title: "Releases:"},
 		&cobra.Group{ID: groupProcesses, Title: "Processes:"},
+		&cobra.Group{ID: groupAddons, Title: "Add-ons:"},
 		&cobra.Group{ID: groupGit, Title: "Git:"},
 		&cobra.Group{ID: groupOther, Title: "Other:"},
 	)
@@ -132,6 +133,12 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		newPsLimitCommand(g),
 		newRunCommand(g),
 		newLogsCommand(g),
+		newAddonsCommand(g),
+		newAddonsCreateCommand(g),
+		newAddonsInfoCommand(g),
+		newAddonsDestroyCommand(g),
+		newAddonsAttachCommand(g),
+		newAddonsDetachCommand(g),
 		newDrainsCommand(g),
 		newDrainsAddCommand(g),
 		newDrainsRemoveCommand(g),
@@ -151,6 +158,7 @@ const (
 	groupBuilds    = "builds"
 	groupReleases  = "releases"
 	groupProcesses = "processes"
+	groupAddons    = "addons"
 	groupGit       = "git"
 	groupOther     = "other"
 )

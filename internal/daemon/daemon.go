@@ -24,6 +24,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/addons"
 	"github.com/paas-dev/paas/internal/apiserver"
 	"github.com/paas-dev/paas/internal/auth"
 	"github.com/paas-dev/paas/internal/builder"
@@ -152,7 +153,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	git.SetLimits(gitserver.Options{MaxContextBytes: cfg.BuildContextMax, MaxContextFiles: cfg.BuildContextMaxFiles})
 	plat.SetRepos(git)
 	plat.SetSources(git)
-	plat.SetStacks(stacksFor(cfg, docker))
+	stacks := stacksFor(cfg, docker)
+	plat.SetStacks(stacks)
+	plat.SetAddons(addons.NewDocker(docker, stacks, daemonID))
 
 	handler := apiHandler(token, plat, git, apiserver.LogsFrom(logs, plat.AppExists), apiserver.DrainsFrom(logs), log)
 	apiSrv := newAPIServer(handler, log)

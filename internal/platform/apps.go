@@ -156,6 +156,10 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 	// be unrouted but still listed.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), destroyTimeout)
 	defer cancel()
+	// Before its network goes with its processes.
+	if err := p.releaseAddons(ctx, app); err != nil {
+		return fmt.Errorf("destroy app %s: its add-ons: %w", name, err)
+	}
 	if err := p.runner.StopApp(ctx, name); err != nil {
 		return fmt.Errorf("destroy app %s: stop processes: %w", name, err)
 	}

@@ -144,6 +144,7 @@ type Platform struct {
 	repos   Repos
 	sources Sources
 	stacks  Stacks
+	addons  AddonEngine
 	builds  builds
 	queue   *buildQueue
 	opts    Options

@@ -81,6 +81,9 @@ func (p *Platform) RenameApp(ctx context.Context, old, new string) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), destroyTimeout)
 	defer cancel()
 	var errs []error
+	if err := p.moveAddons(ctx, a.ID, old, false); err != nil {
+		errs = append(errs, fmt.Errorf("take its add-ons off the old network: %w", err))
+	}
 	if err := p.runner.StopApp(ctx, old); err != nil {
 		errs = append(errs, fmt.Errorf("stop its processes under the old name: %w", err))
 	}
@@ -96,6 +99,9 @@ func (p *Platform) RenameApp(ctx context.Context, old, new string) error {
 		if err := p.opts.Logs.Rename(old, new); err != nil {
 			errs = append(errs, fmt.Errorf("move its logs: %w", err))
 		}
+	}
+	if err := p.moveAddons(ctx, a.ID, new, true); err != nil {
+		errs = append(errs, fmt.Errorf("put its add-ons on the new network: %w", err))
 	}
 	p.emit(new, "api", fmt.Sprintf("Renamed from %s to %s", old, new))
 	if err := p.startRenamed(ctx, new); err != nil {

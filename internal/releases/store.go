@@ -46,6 +46,8 @@ var (
 	// Build runs, one sub-bucket per app keyed by sequence: see BuildRun.
 	// Named for the first it held, of source blobs (schema 3).
 	bucketBuildRuns = []byte("sourcebuilds")
+	// Add-ons, keyed by name: see Addon.
+	bucketAddons = []byte("addons")
 	// The ledger's own facts: metaSchema and metaKeyCheck.
 	bucketMeta = []byte("meta")
 )
@@ -124,7 +126,7 @@ func OpenWithKey(path string, key []byte, fresh bool) (*Store, error) {
 	}
 	s := &Store{db: db, key: slices.Clone(key)}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range append([][]byte{bucketApps, bucketFormation, bucketSettings, bucketDomains, bucketMeta}, perApp...) {
+		for _, name := range append([][]byte{bucketApps, bucketFormation, bucketSettings, bucketDomains, bucketAddons, bucketMeta}, perApp...) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}

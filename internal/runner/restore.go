@@ -15,7 +15,8 @@ import (
 // exited ones, one-offs whose caller is gone); it removes the containers of
 // apps no spec names. The app's processes are then supervised (see
 // Supervise). Containers of other daemons, or with no daemon label, are never
-// listed and so never touched. Apps are restored concurrently, so one slow
+// listed and so never touched; nor are this daemon's containers that are no
+// app's process (no app label: add-ons' services). Apps are restored concurrently, so one slow
 // boot does not hold up the others. An instance that fails to boot is left
 // crashed, for the supervisor to retry, and reported in the error.
 func (r *Runner) Restore(ctx context.Context, specs []Spec) error {
@@ -29,6 +30,9 @@ func (r *Runner) Restore(ctx context.Context, specs []Spec) error {
 	}
 	var orphans []Container
 	for _, c := range all {
+		if c.Labels[LabelApp] == "" {
+			continue // not an app's process: an add-on's service, say
+		}
 		if !known[c.Labels[LabelApp]] {
 			orphans = append(orphans, c)
 		}

@@ -32,6 +32,9 @@ func TestRestore(t *testing.T) {
 	unlabelled := existing("unlabelled", "shop", 2, "web.1", true)
 	delete(unlabelled.Labels, LabelDaemon)
 	be.add(unlabelled)
+	addon := existing("addon", "", 0, "", true) // this daemon's, and no app's process
+	addon.Labels = map[string]string{LabelDaemon: addon.Labels[LabelDaemon], "paas.addon": "postgres-1"}
+	be.add(addon)
 
 	err := r.Restore(context.Background(), []Spec{
 		spec(release("shop", 2), "web=1 worker=1"), spec(release("blog", 3), "web=1"), spec(release("idle", 1), "web=1"),
@@ -40,11 +43,11 @@ func TestRestore(t *testing.T) {
 		t.Fatalf("Restore: %v", err)
 	}
 
-	want := []string{"foreign", "new1", "new2", "shop-detached", "shop-v2", "shop-worker", "unlabelled"}
+	want := []string{"addon", "foreign", "new1", "new2", "shop-detached", "shop-v2", "shop-worker", "unlabelled"}
 	if got := be.ids(); !slices.Equal(got, want) {
 		t.Errorf("containers = %v, want %v", got, want)
 	}
-	for _, id := range []string{"shop-v2", "shop-worker", "foreign", "unlabelled", "shop-detached"} {
+	for _, id := range []string{"shop-v2", "shop-worker", "foreign", "unlabelled", "shop-detached", "addon"} {
 		if ev.index("stop "+id) >= 0 || ev.index("remove "+id) >= 0 {
 			t.Errorf("touched %s: %v", id, ev.all())
 		}

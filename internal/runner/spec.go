@@ -114,7 +114,13 @@ func orDefault(n, def int64) int64 {
 // network is the app's own network: its processes reach each other, and
 // other apps' only through the router.
 func (r *Runner) network(app string) string {
-	return "paas-" + r.opts.DaemonID + "-" + app
+	return NetworkName(r.opts.DaemonID, app)
+}
+
+// NetworkName is the network of app's processes under the paasd daemonID;
+// an add-on attached to the app joins it.
+func NetworkName(daemonID, app string) string {
+	return "paas-" + daemonID + "-" + app
 }
 
 // containerSpec is how instance in of spec's release runs. Only web

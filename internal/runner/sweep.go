@@ -20,7 +20,7 @@ func (r *Runner) sweepUnstarted(ctx context.Context) {
 		return
 	}
 	for _, c := range cs {
-		if c.Running || !c.StartedAt.IsZero() || r.holds(c) {
+		if c.Running || !c.StartedAt.IsZero() || r.holds(c) || c.Labels[LabelApp] == "" {
 			continue
 		}
 		r.log.Info("removing a container created but never started", "container", c.Name, "app", c.Labels[LabelApp])

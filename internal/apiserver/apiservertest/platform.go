@@ -39,6 +39,8 @@ type Call struct {
 	Source      api.SourceBlob
 	Image       string // CreateBuild of an image
 	Build       string // StreamBuildOutput, CancelBuild
+	Plan        string // CreateAddon
+	Addon       string // Addon, DestroyAddon
 }
 
 // Platform implements the API's Platform in memory. Set its exported fields
@@ -71,6 +73,7 @@ type Platform struct {
 	settings   map[string]api.Settings
 	domains    map[string][]string
 	builds     map[string][]api.Build
+	addons     []api.Addon
 }
 
 // ProcessTypes are the process types of every fake app's release.

@@ -1,0 +1,63 @@
+package api
+
+import (
+	"net/url"
+	"time"
+)
+
+// Addon is a backing service an app owns, in the shape of Heroku's add-on:
+// a Postgres or a Redis that paasd runs, attached to apps through config
+// vars.
+type Addon struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// AddonService and Plan are Heroku's: paas has one plan per service.
+	AddonService NameRef `json:"addon_service"`
+	Plan         NameRef `json:"plan"`
+	App          IDRef   `json:"app"` // its owner
+	State        string  `json:"state"`
+	// ConfigVars are the vars its attachments set on the owner.
+	ConfigVars []string  `json:"config_vars"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	// paas's own: every attachment, and the URL when asked for
+	// (?show_url=1), which holds its password.
+	Attachments []AddonAttachment `json:"attachments"`
+	URL         string            `json:"url,omitempty"`
+}
+
+// AddonAttachment is an app given an add-on's URL in the config var
+// <Name>_URL.
+type AddonAttachment struct {
+	ID    string  `json:"id"`
+	Name  string  `json:"name"` // "DATABASE"
+	App   NameRef `json:"app"`
+	Addon NameRef `json:"addon"`
+}
+
+// NameRef names a resource, with its id when it has one.
+type NameRef struct {
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name"`
+}
+
+// AddonRequest is the body of POST /apps/{app}/addons: Plan names the
+// service ("postgres", "redis", or Heroku's "heroku-postgresql:mini").
+type AddonRequest struct {
+	Plan       string `json:"plan"`
+	Attachment struct {
+		Name string `json:"name,omitempty"` // the config var prefix: DATABASE
+	} `json:"attachment"`
+}
+
+// AddonsPath is the app's add-ons; AddonPath one add-on, by name or id.
+func AddonsPath(app string) string  { return AppPath(app) + "/addons" }
+func AddonPath(addon string) string { return "/addons/" + url.PathEscape(addon) }
+
+// AttachmentRequest is the body of POST /addon-attachments: the add-on (name
+// or id), the app to give it to, and the config var prefix ("" picks one).
+type AttachmentRequest struct {
+	Addon string `json:"addon"`
+	App   string `json:"app"`
+	Name  string `json:"name,omitempty"`
+}

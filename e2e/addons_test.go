@@ -1,0 +1,189 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/volume"
+
+	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/builder"
+	"github.com/paas-dev/paas/internal/dockertest"
+)
+
+// notesApp keeps notes in the database of DATABASE_URL with Debian's
+// psycopg2: GET /add/X adds X, and every GET answers the notes, sorted.
+const notesApp = `import http.server, os, psycopg2
+
+def db():
+    return psycopg2.connect(os.environ["DATABASE_URL"])
+
+if "DATABASE_URL" in os.environ:
+    with db() as c, c.cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS notes (body text)")
+
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"no database"
+        if "DATABASE_URL" in os.environ:
+            with db() as c, c.cursor() as cur:
+                if self.path.startswith("/add/"):
+                    cur.execute("INSERT INTO notes VALUES (%s)", (self.path[5:],))
+                cur.execute("SELECT body FROM notes ORDER BY body")
+                body = ",".join(r[0] for r in cur.fetchall()).encode()
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(body)
+
+http.server.HTTPServer(("", int(os.environ["PORT"])), H).serve_forever()
+`
+
+// redisPing answers PING through REDIS_URL, speaking RESP itself.
+const redisPing = `import os, socket, urllib.parse
+u = urllib.parse.urlparse(os.environ["REDIS_URL"])
+s = socket.create_connection((u.hostname, u.port), timeout=10)
+s.sendall(("AUTH %s %s\r\nPING\r\n" % (u.username, u.password)).encode())
+got = b""
+while b"PONG" not in got and b"ERR" not in got:
+    chunk = s.recv(100)
+    if not chunk:
+        break
+    got += chunk
+print(got.decode().split()[-1])
+`
+
+// A Postgres add-on, end to end with real Docker: created and attached as
+// DATABASE_URL, an app writes rows through it and reads them back through
+// the router, and they survive a redeploy, a restart of the Postgres
+// container and a restart of paasd; its URL is shown only when asked; a
+// Redis add-on answers PING from a one-off; destroying an add-on removes
+// its container and volume and unsets its var.
+func TestPostgresAndRedisAddons(t *testing.T) {
+	cli := dockertest.Client(t)
+	prepareStacks(t)
+	dataDir := t.TempDir()
+	d := startDaemon(t, daemonOptions{dataDir: dataDir})
+	app := d.createApp(cli)
+
+	if out, err := d.paasctl("", "addons:create", "mysql", "-a", app); err == nil || !strings.Contains(out, "postgres and redis") {
+		t.Errorf("addons:create mysql: %v\n%s", err, out)
+	}
+	out := d.mustPaasctl("", "addons:create", "postgres", "-a", app)
+	if !strings.Contains(out, "as DATABASE_URL") {
+		t.Fatalf("addons:create postgres:\n%s", out)
+	}
+	pg := addonOf(t, d, app, "postgres")
+
+	repo := newBareRepo(t, d)
+	repo.write("Dockerfile", "FROM "+builder.DefaultStackRepository+"/base:"+builder.StackRelease+"\n"+
+		"RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-psycopg2 && rm -rf /var/lib/apt/lists/*\n"+
+		"COPY app.py redis_ping.py /app/\nCMD [\"python3\", \"/app/app.py\"]\n")
+	repo.write("app.py", notesApp)
+	repo.write("redis_ping.py", redisPing)
+	repo.commit("notes")
+	d.mustPaasctl(repo.dir, "git:remote", "-a", app)
+	if out, err := repo.push(); err != nil {
+		t.Fatalf("push: %v\n%s", err, out)
+	}
+	assertServes(t, d, app, "")
+	assertGet(t, d, app, "/add/one", "one")
+	assertGet(t, d, app, "/add/two", "one,two")
+
+	// A redeploy, a restart of the database's container, a restart of
+	// paasd: the rows stay.
+	d.mustPaasctl("", "config:set", "REDEPLOY=1", "-a", app)
+	assertGet(t, d, app, "/", "one,two")
+	timeout := 10
+	if err := cli.ContainerRestart(context.Background(), "paas-"+d.daemonID()+"-addon-"+pg.Name, container.StopOptions{Timeout: &timeout}); err != nil {
+		t.Fatal(err)
+	}
+	assertGet(t, d, app, "/", "one,two")
+	d.stop()
+	d = startDaemon(t, daemonOptions{dataDir: dataDir, token: d.token})
+	assertGet(t, d, app, "/add/three", "one,three,two")
+
+	// One database shared by two apps: attached to a second, which reads
+	// the same rows; detached, its var goes.
+	other := d.createApp(cli)
+	if out := d.mustPaasctl("", "addons:attach", pg.Name, "-a", other); !strings.Contains(out, "as DATABASE_URL") {
+		t.Fatalf("addons:attach:\n%s", out)
+	}
+	d.mustPaasctl(repo.dir, "git:remote", "-a", other) // this paasd's URL, and the other app
+	if out, err := repo.push(); err != nil {
+		t.Fatalf("push to %s: %v\n%s", other, err, out)
+	}
+	assertGet(t, d, other, "/", "one,three,two")
+	d.mustPaasctl("", "addons:detach", pg.Name, "-a", other)
+	if cfg := d.mustPaasctl("", "config", "-a", other); strings.Contains(cfg, "DATABASE_URL") {
+		t.Errorf("%s's config after detach:\n%s", other, cfg)
+	}
+	assertGet(t, d, other, "/", "no database")
+
+	// The URL, and so the password, only when asked.
+	if info := d.mustPaasctl("", "addons:info", pg.Name); strings.Contains(info, "postgres://") || !strings.Contains(info, app+"::DATABASE_URL") {
+		t.Errorf("addons:info:\n%s", info)
+	}
+	if info := d.mustPaasctl("", "addons:info", pg.Name, "--show-url"); !strings.Contains(info, "postgres://") {
+		t.Errorf("addons:info --show-url:\n%s", info)
+	}
+
+	// Redis, from a one-off.
+	if out := d.mustPaasctl("", "addons:create", "redis", "-a", app); !strings.Contains(out, "as REDIS_URL") {
+		t.Fatalf("addons:create redis:\n%s", out)
+	}
+	if out := d.mustPaasctl("", "run", "-a", app, "python3 /app/redis_ping.py"); strings.TrimSpace(out) != "+PONG" && !strings.Contains(out, "PONG") {
+		t.Errorf("PING through REDIS_URL: %q", out)
+	}
+
+	// Destroyed: asked to confirm first; then its var, container and
+	// volume go.
+	if out, err := d.paasctl("", "addons:destroy", pg.Name); err == nil || !strings.Contains(out, "--confirm "+pg.Name) {
+		t.Errorf("addons:destroy without --confirm: %v\n%s", err, out)
+	}
+	d.mustPaasctl("", "addons:destroy", pg.Name, "--confirm", pg.Name)
+	if cfg := d.mustPaasctl("", "config", "-a", app); strings.Contains(cfg, "DATABASE_URL") || !strings.Contains(cfg, "REDIS_URL") {
+		t.Errorf("config after destroy:\n%s", cfg)
+	}
+	f := filters.NewArgs(filters.Arg("label", "paas.addon="+pg.Name))
+	if cs, _ := cli.ContainerList(context.Background(), container.ListOptions{All: true, Filters: f}); len(cs) != 0 {
+		t.Errorf("containers left of %s: %d", pg.Name, len(cs))
+	}
+	if vs, _ := cli.VolumeList(context.Background(), volume.ListOptions{Filters: f}); len(vs.Volumes) != 0 {
+		t.Errorf("volumes left of %s: %d", pg.Name, len(vs.Volumes))
+	}
+}
+
+// addonOf is the app's add-on of service.
+func addonOf(t *testing.T, d *daemon, app, service string) api.Addon {
+	t.Helper()
+	var as []api.Addon
+	if err := json.Unmarshal([]byte(d.mustPaasctl("", "addons", "-a", app, "--json")), &as); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as {
+		if a.AddonService.Name == service {
+			return a
+		}
+	}
+	t.Fatalf("%s has no %s add-on: %+v", app, service, as)
+	return api.Addon{}
+}
+
+// assertGet waits until GET path of app answers 200 with body.
+func assertGet(t *testing.T, d *daemon, app, path, want string) {
+	t.Helper()
+	var code int
+	var body string
+	var err error
+	if !eventually(30*time.Second, func() bool {
+		code, body, err = d.get(app, path)
+		return err == nil && code == 200 && body == want
+	}) {
+		t.Fatalf("GET %s of %s: %d %q %v; want 200 %q", path, app, code, body, err, want)
+	}
+}

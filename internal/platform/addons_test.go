@@ -1,0 +1,162 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/releases"
+)
+
+// fakeAddons records what the platform asks of the add-on engine.
+type fakeAddons struct {
+	mu        sync.Mutex
+	running   map[string][]string // add-on -> apps whose network it is on
+	destroyed []string
+	fail      error
+}
+
+func (f *fakeAddons) Provision(_ context.Context, a releases.Addon, app string, _ io.Writer) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
+	if f.running == nil {
+		f.running = map[string][]string{}
+	}
+	f.running[a.Name] = []string{app}
+	return nil
+}
+
+func (f *fakeAddons) Attach(_ context.Context, a releases.Addon, app string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.running[a.Name] = append(f.running[a.Name], app)
+	return nil
+}
+
+func (f *fakeAddons) Detach(_ context.Context, a releases.Addon, app string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.running[a.Name] = slices.DeleteFunc(f.running[a.Name], func(x string) bool { return x == app })
+	return nil
+}
+
+func (f *fakeAddons) Destroy(_ context.Context, a releases.Addon) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.running, a.Name)
+	f.destroyed = append(f.destroyed, a.Name)
+	return nil
+}
+
+// An add-on is provisioned and attached as DATABASE_URL, a second as its
+// own name; the URL is shown only when asked; destroying it unsets its var.
+func TestAddonLifecycle(t *testing.T) {
+	f := newFixture(t, 10)
+	engine := &fakeAddons{}
+	f.p.SetAddons(engine)
+	f.createApp(t, "hello")
+	ctx := context.Background()
+	a, err := f.p.CreateAddon(ctx, "hello", api.AddonRequest{Plan: "heroku-postgresql:mini"}, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(a.Name, "postgres-") || !slices.Equal(a.ConfigVars, []string{"DATABASE_URL"}) || a.URL != "" {
+		t.Errorf("add-on = %+v", a)
+	}
+	cfg, _ := f.p.Config(ctx, "hello")
+	if url := cfg["DATABASE_URL"]; !strings.HasPrefix(url, "postgres://") || !strings.Contains(url, "@"+a.Name+":5432/") {
+		t.Errorf("DATABASE_URL = %q", url)
+	}
+	rels, _ := f.p.Releases(ctx, "hello")
+	if len(rels) != 1 || strings.Contains(rels[0].Description, "postgres://") {
+		t.Errorf("releases = %+v", rels)
+	}
+	second, err := f.p.CreateAddon(ctx, "hello", api.AddonRequest{Plan: "postgres"}, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.ToUpper(strings.ReplaceAll(second.Name, "-", "_")) + "_URL"
+	if !slices.Equal(second.ConfigVars, []string{want}) {
+		t.Errorf("second add-on's var = %v, want %s", second.ConfigVars, want)
+	}
+	if _, err := f.p.CreateAddon(ctx, "hello", api.AddonRequest{Plan: "redis", Attachment: struct {
+		Name string `json:"name,omitempty"`
+	}{Name: "DATABASE"}}, "ada"); !errors.Is(err, releases.ErrExists) {
+		t.Errorf("an attachment name in use: %v", err)
+	}
+	if _, err := f.p.CreateAddon(ctx, "hello", api.AddonRequest{Plan: "mysql"}, "ada"); err == nil || !strings.Contains(err.Error(), "postgres and redis") {
+		t.Errorf("unknown service: %v", err)
+	}
+	// Shared with a second app, and taken away again; the owner cannot
+	// detach its own.
+	f.createApp(t, "other")
+	if _, err := f.p.AttachAddon(ctx, a.Name, "other", "", "ada"); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, _ := f.p.Config(ctx, "other"); !strings.Contains(cfg["DATABASE_URL"], "@"+a.Name+":5432/") {
+		t.Errorf("other's DATABASE_URL = %q", cfg["DATABASE_URL"])
+	}
+	if _, err := f.p.AttachAddon(ctx, a.Name, "other", "", "ada"); !errors.Is(err, releases.ErrExists) {
+		t.Errorf("attached twice: %v", err)
+	}
+	if _, err := f.p.DetachAddon(ctx, a.Name, "hello", "ada"); !errors.Is(err, releases.ErrInvalid) {
+		t.Errorf("the owner detached: %v", err)
+	}
+	if _, err := f.p.DetachAddon(ctx, a.Name, "other", "ada"); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, _ := f.p.Config(ctx, "other"); cfg["DATABASE_URL"] != "" || slices.Contains(engine.running[a.Name], "other") {
+		t.Errorf("after detach: other's config %v, networks %v", cfg, engine.running[a.Name])
+	}
+	shown, err := f.p.Addon(ctx, a.Name, true)
+	if err != nil || !strings.HasPrefix(shown.URL, "postgres://") {
+		t.Errorf("Addon with URL = %+v, %v", shown, err)
+	}
+	list, err := f.p.Addons(ctx, "hello")
+	if err != nil || len(list) != 2 {
+		t.Errorf("Addons = %+v, %v", list, err)
+	}
+	if err := f.p.DestroyAddon(ctx, a.Name, "ada"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ = f.p.Config(ctx, "hello")
+	if _, ok := cfg["DATABASE_URL"]; ok || len(engine.destroyed) != 1 {
+		t.Errorf("after destroy: config %v, destroyed %v", cfg, engine.destroyed)
+	}
+	if _, err := f.p.Addon(ctx, a.Name, false); !errors.Is(err, releases.ErrNotFound) {
+		t.Errorf("destroyed add-on found: %v", err)
+	}
+
+	// The app's destroy takes its add-ons along.
+	if err := f.p.DestroyApp(ctx, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	if all, _ := f.p.Addons(ctx, ""); len(all) != 0 || len(engine.running) != 0 {
+		t.Errorf("after the app's destroy: %+v, running %v", all, engine.running)
+	}
+}
+
+// A service that does not start leaves no record and no config var.
+func TestAddonProvisionFailure(t *testing.T) {
+	f := newFixture(t, 10)
+	f.p.SetAddons(&fakeAddons{fail: errBoom})
+	f.createApp(t, "hello")
+	ctx := context.Background()
+	if _, err := f.p.CreateAddon(ctx, "hello", api.AddonRequest{Plan: "redis"}, "ada"); !errors.Is(err, errBoom) {
+		t.Fatalf("CreateAddon = %v", err)
+	}
+	if all, _ := f.p.Addons(ctx, ""); len(all) != 0 {
+		t.Errorf("add-ons after a failure: %+v", all)
+	}
+	if cfg, _ := f.p.Config(ctx, "hello"); len(cfg) != 0 {
+		t.Errorf("config after a failure: %v", cfg)
+	}
+}
