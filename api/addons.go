@@ -24,6 +24,8 @@ type Addon struct {
 	// (?show_url=1), which holds its password.
 	Attachments []AddonAttachment `json:"attachments"`
 	URL         string            `json:"url,omitempty"`
+	// BackupAt is the time of day, UTC, of its daily backup ("" none).
+	BackupAt string `json:"backup_at,omitempty"`
 }
 
 // AddonAttachment is an app given an add-on's URL in the config var
@@ -61,3 +63,25 @@ type AttachmentRequest struct {
 	App   string `json:"app"`
 	Name  string `json:"name,omitempty"`
 }
+
+// Backup is one captured dump of a Postgres add-on (pg_dump's custom
+// format): paas's own.
+type Backup struct {
+	ID        string    `json:"id"` // "b3"
+	Addon     NameRef   `json:"addon"`
+	Size      int64     `json:"size"`
+	Duration  float64   `json:"duration_seconds"`
+	Scheduled bool      `json:"scheduled"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// BackupSchedule is the body of PUT /addons/{addon}/backup-schedule: the
+// time of day, UTC, of a daily backup ("02:00"); "" stops it.
+type BackupSchedule struct {
+	At string `json:"at"`
+}
+
+// BackupsPath is an add-on's backups; BackupPath one, by id ("b3") or
+// "latest".
+func BackupsPath(addon string) string    { return AddonPath(addon) + "/backups" }
+func BackupPath(addon, id string) string { return BackupsPath(addon) + "/" + url.PathEscape(id) }

@@ -131,6 +131,35 @@ func (c *Client) doResponse(ctx context.Context, timeout time.Duration, method, 
 	return resp.Header, nil
 }
 
+// stream copies the body of GET path into w: the answer must start within
+// the client's timeout, and its body then has none.
+func (c *Client) stream(ctx context.Context, path string, w io.Writer) error {
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	limit := time.AfterFunc(c.timeout, cancel)
+	defer limit.Stop()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL+path, nil)
+	if err != nil {
+		return fmt.Errorf("build GET %s request: %w", path, err)
+	}
+	c.setHeaders(req, false)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if parent.Err() == nil && ctx.Err() != nil {
+			return fmt.Errorf("GET %s: no answer within %s: %w", path, c.timeout, err)
+		}
+		return fmt.Errorf("reach the API: %w", err)
+	}
+	defer resp.Body.Close()
+	limit.Stop()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return readError(resp)
+	}
+	_, err = io.Copy(w, resp.Body)
+	return err
+}
+
 // maxListPages bounds how many pages listAll follows, against a server
 // whose Next-Range never ends.
 const maxListPages = 1000

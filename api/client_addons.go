@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"time"
 )
@@ -65,4 +67,42 @@ func (c *Client) DetachAddon(ctx context.Context, addon, app string) error {
 		}
 	}
 	return &Error{StatusCode: http.StatusNotFound, ID: IDNotFound, Message: "add-on " + a.Name + " is not attached to " + app + ": paasctl addons:info " + a.Name + " lists its attachments"}
+}
+
+// CaptureBackup dumps a Postgres add-on now.
+func (c *Client) CaptureBackup(ctx context.Context, addon string) (Backup, error) {
+	var b Backup
+	err := c.doWithin(ctx, addonTimeout, http.MethodPost, BackupsPath(addon), nil, &b)
+	return b, err
+}
+
+// Backups lists a Postgres add-on's backups, oldest first.
+func (c *Client) Backups(ctx context.Context, addon string) ([]Backup, error) {
+	var bs []Backup
+	err := c.do(ctx, http.MethodGet, BackupsPath(addon), nil, &bs)
+	return bs, err
+}
+
+// RestoreBackup puts a backup ("latest": the newest) back into its add-on.
+func (c *Client) RestoreBackup(ctx context.Context, addon, id string) (Backup, error) {
+	var b Backup
+	err := c.doWithin(ctx, addonTimeout, http.MethodPost, BackupPath(addon, id)+"/actions/restore", nil, &b)
+	return b, err
+}
+
+// SetBackupSchedule makes a Postgres add-on back up daily at HH:MM, UTC
+// ("" stops it).
+func (c *Client) SetBackupSchedule(ctx context.Context, addon, at string) (Addon, error) {
+	var a Addon
+	err := c.do(ctx, http.MethodPut, AddonPath(addon)+"/backup-schedule", BackupSchedule{At: at}, &a)
+	return a, err
+}
+
+// DownloadBackup copies a backup's file ("latest": the newest) into w,
+// without a time limit once it has started.
+func (c *Client) DownloadBackup(ctx context.Context, addon, id string, w io.Writer) error {
+	if err := c.stream(ctx, BackupPath(addon, id)+"/download", w); err != nil {
+		return fmt.Errorf("download the backup: %w", err)
+	}
+	return nil
 }

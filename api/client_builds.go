@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"time"
 )
 
 // Dockerfile is how the app's deployed commit is built: the Dockerfile paas
@@ -49,30 +48,7 @@ func (c *Client) CancelBuild(ctx context.Context, app, id string) (Build, error)
 // following a build still running to its end, without a time limit once
 // the answer has started.
 func (c *Client) BuildOutput(ctx context.Context, app, id string, w io.Writer) error {
-	path := BuildOutputURLPath(app, id)
-	parent := ctx
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	limit := time.AfterFunc(c.timeout, cancel)
-	defer limit.Stop()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL+path, nil)
-	if err != nil {
-		return fmt.Errorf("build GET %s request: %w", path, err)
-	}
-	c.setHeaders(req, false)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		if parent.Err() == nil && ctx.Err() != nil {
-			return fmt.Errorf("GET %s: no answer within %s: %w", path, c.timeout, err)
-		}
-		return fmt.Errorf("reach the API: %w", err)
-	}
-	defer resp.Body.Close()
-	limit.Stop()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return readError(resp)
-	}
-	if _, err := io.Copy(w, resp.Body); err != nil {
+	if err := c.stream(ctx, BuildOutputURLPath(app, id), w); err != nil {
 		return fmt.Errorf("read the build's output: %w", err)
 	}
 	return nil

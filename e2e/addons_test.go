@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +19,8 @@ import (
 )
 
 // notesApp keeps notes in the database of DATABASE_URL with Debian's
-// psycopg2: GET /add/X adds X, and every GET answers the notes, sorted.
+// psycopg2: GET /add/X adds X, GET /drop drops their table, and every other
+// GET answers the notes, sorted.
 const notesApp = `import http.server, os, psycopg2
 
 def db():
@@ -30,7 +33,11 @@ if "DATABASE_URL" in os.environ:
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         body = b"no database"
-        if "DATABASE_URL" in os.environ:
+        if self.path == "/drop":
+            with db() as c, c.cursor() as cur:
+                cur.execute("DROP TABLE notes")
+            body = b"dropped"
+        elif "DATABASE_URL" in os.environ:
             with db() as c, c.cursor() as cur:
                 if self.path.startswith("/add/"):
                     cur.execute("INSERT INTO notes VALUES (%s)", (self.path[5:],))
@@ -130,6 +137,32 @@ func TestPostgresAndRedisAddons(t *testing.T) {
 	}
 	if info := d.mustPaasctl("", "addons:info", pg.Name, "--show-url"); !strings.Contains(info, "postgres://") {
 		t.Errorf("addons:info --show-url:\n%s", info)
+	}
+
+	// A backup captured, the table dropped, the backup restored: the rows
+	// are back. A restore asks for a confirmation, which a run without a
+	// terminal can only give with --confirm.
+	if out := d.mustPaasctl("", "pg:backups:capture", "-a", app); !strings.Contains(out, "done: b1") {
+		t.Fatalf("pg:backups:capture:\n%s", out)
+	}
+	assertGet(t, d, app, "/drop", "dropped")
+	if out, err := d.paasctl("", "pg:backups:restore", "-a", app); err == nil || !strings.Contains(out, "--confirm "+app) {
+		t.Errorf("pg:backups:restore without --confirm: %v\n%s", err, out)
+	}
+	if out, err := d.paasctl("", "pg:backups:restore", "b9", "-a", app, "--confirm", app); err == nil || !strings.Contains(out, "not found") {
+		t.Errorf("pg:backups:restore of a backup that does not exist: %v\n%s", err, out)
+	}
+	if out := d.mustPaasctl("", "pg:backups:restore", "-a", app, "--confirm", app); !strings.Contains(out, "done: b1") {
+		t.Errorf("pg:backups:restore:\n%s", out)
+	}
+	assertGet(t, d, app, "/", "one,three,two")
+	if list := d.mustPaasctl("", "pg:backups", "-a", app); !strings.Contains(list, "b1") {
+		t.Errorf("pg:backups:\n%s", list)
+	}
+	dump := filepath.Join(t.TempDir(), "latest.dump")
+	d.mustPaasctl("", "pg:backups:download", "-a", app, "-o", dump)
+	if data, err := os.ReadFile(dump); err != nil || !strings.HasPrefix(string(data), "PGDMP") {
+		t.Errorf("downloaded backup: %v, starts %q", err, string(data[:min(len(data), 8)]))
 	}
 
 	// Redis, from a one-off.

@@ -62,6 +62,15 @@ type Platform interface {
 	// it away again.
 	AttachAddon(ctx context.Context, ident, app, as, actor string) (api.Addon, error)
 	DetachAddon(ctx context.Context, ident, app, actor string) (api.Addon, error)
+	// A Postgres add-on's backups: CaptureBackup dumps it now; Backups
+	// lists them, oldest first; OpenBackup opens one's file ("latest": the
+	// newest); RestoreBackup puts one back; SetBackupSchedule makes it
+	// back up daily at HH:MM UTC ("" stops).
+	CaptureBackup(ctx context.Context, addon string) (api.Backup, error)
+	Backups(ctx context.Context, addon string) ([]api.Backup, error)
+	OpenBackup(ctx context.Context, addon, id string) (io.ReadCloser, api.Backup, error)
+	RestoreBackup(ctx context.Context, addon, id string) (api.Backup, error)
+	SetBackupSchedule(ctx context.Context, addon, at string) (api.Addon, error)
 
 	// Config is the app's config vars; UpdateConfig applies changes (a nil
 	// value unsets its key) as one new release and puts it live.
@@ -180,6 +189,11 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/apps/{app}/addon-attachments", s.byMethod(methods{http.MethodGet: s.handle(s.listAttachments)}))
 	r.Handle("/addon-attachments", s.byMethod(methods{http.MethodPost: s.handle(s.createAttachment)}))
 	r.Handle("/addon-attachments/{attachment}", s.byMethod(methods{http.MethodDelete: s.handle(s.deleteAttachment)}))
+	// paas's own: a Postgres add-on's backups.
+	r.Handle("/addons/{addon}/backups", s.byMethod(methods{http.MethodGet: s.handle(s.listBackups), http.MethodPost: s.handle(s.captureBackup)}))
+	r.Handle("/addons/{addon}/backups/{backup}/download", s.byMethod(methods{http.MethodGet: s.downloadBackup}))
+	r.Handle("/addons/{addon}/backups/{backup}/actions/restore", s.byMethod(methods{http.MethodPost: s.handle(s.restoreBackup)}))
+	r.Handle("/addons/{addon}/backup-schedule", s.byMethod(methods{http.MethodPut: s.handle(s.setBackupSchedule)}))
 	r.Handle("/addons", s.byMethod(methods{http.MethodGet: s.handle(s.listAddons)}))
 	r.Handle("/addons/{addon}", s.byMethod(methods{http.MethodGet: s.handle(s.getAddon), http.MethodDelete: s.handle(s.destroyAddon)}))
 	r.Handle("/apps/{app}/dockerfile", s.byMethod(methods{http.MethodGet: s.handle(s.getDockerfile)}))

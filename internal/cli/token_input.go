@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"golang.org/x/term"
+
 	"bufio"
 	"context"
 	"errors"
@@ -56,9 +58,10 @@ func readLine(in io.Reader) (string, error) {
 	return strings.TrimSpace(line), nil
 }
 
+// isTerminal asks the terminal driver, as a mode bit would also take
+// /dev/null (a character device) for one.
 func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // stty changes the terminal's mode; the terminal is its standard input.

@@ -62,7 +62,10 @@ type Config struct {
 	BuildConcurrency int
 	BuildMemory      int64
 	BuildTimeout     time.Duration
-	LogLines         int // PAAS_LOG_LINES: lines of history kept per app
+	// BackupKeep (PAAS_BACKUP_KEEP) is how many of a Postgres add-on's
+	// newest backups are kept.
+	BackupKeep int
+	LogLines   int // PAAS_LOG_LINES: lines of history kept per app
 	// RouterTimeout (PAAS_ROUTER_TIMEOUT) is how long an app may take to
 	// start its response before the router answers 504 (H12).
 	RouterTimeout time.Duration
@@ -112,6 +115,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		BuildConcurrency:     platform.DefaultBuildConcurrency,
 		BuildMemory:          platform.DefaultBuildMemory,
 		BuildTimeout:         platform.DefaultBuildTimeout,
+		BackupKeep:           platform.DefaultBackupKeep,
 	}
 	if d := getenv(datadir.Env); d != "" {
 		c.DataDir = d
@@ -359,6 +363,13 @@ func (c *Config) readBuildLimits(getenv func(string) string) error {
 	var err error
 	if c.BuildTimeout, err = duration(getenv, "PAAS_BUILD_TIMEOUT", c.BuildTimeout); err != nil {
 		return err
+	}
+	if v := getenv("PAAS_BACKUP_KEEP"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return fmt.Errorf("check PAAS_BACKUP_KEEP: %q is not a number from 1 to 1000 (default %d)", v, platform.DefaultBackupKeep)
+		}
+		c.BackupKeep = n
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	want := Config{DataDir: "/tmp/x", APIAddr: DefaultAPIAddr, RouterAddr: DefaultRouterAddr, Domain: "localhost",
 		BootTimeout: runner.DefaultBootTimeout, StopTimeout: runner.DefaultStopTimeout, KeepReleases: platform.DefaultKeepReleases, Memory: runner.DefaultMemory, PIDs: runner.DefaultPIDs, CPUShares: runner.DefaultCPUShares, MaxConnsPerAddr: connguard.DefaultPerAddr, BuildContextMax: gitserver.DefaultMaxContextBytes, BuildContextMaxFiles: gitserver.DefaultMaxContextFiles, LogLines: logplex.DefaultBufferLines, RouterTimeout: router.DefaultTimeout,
-		StackMirror: builder.DefaultMirror, BuildConcurrency: platform.DefaultBuildConcurrency, BuildMemory: platform.DefaultBuildMemory, BuildTimeout: platform.DefaultBuildTimeout}
+		StackMirror: builder.DefaultMirror, BuildConcurrency: platform.DefaultBuildConcurrency, BuildMemory: platform.DefaultBuildMemory, BuildTimeout: platform.DefaultBuildTimeout, BackupKeep: platform.DefaultBackupKeep}
 	if c != want {
 		t.Fatalf("got %+v, want %+v", c, want)
 	}
@@ -68,6 +68,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"PAAS_BUILD_MEMORY", "1m", "16m or more"},
 		{"PAAS_BUILD_MEMORY", "much", "16m or more"},
 		{"PAAS_BUILD_TIMEOUT", "30", "positive duration"},
+		{"PAAS_BACKUP_KEEP", "0", "from 1 to 1000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.val, func(t *testing.T) {

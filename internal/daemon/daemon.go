@@ -147,6 +147,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			BuildConcurrency:    cfg.BuildConcurrency,
 			BuildMemory:         cfg.BuildMemory,
 			BuildTimeout:        cfg.BuildTimeout,
+			BackupDir:           filepath.Join(cfg.DataDir, "backups"),
+			BackupKeep:          cfg.BackupKeep,
 		})
 	defer plat.Close()
 	git := gitserver.New(filepath.Join(cfg.DataDir, "repos"), plat, plat, log)

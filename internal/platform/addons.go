@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -27,8 +29,12 @@ type AddonEngine interface {
 	Destroy(ctx context.Context, a releases.Addon) error
 }
 
-// SetAddons wires the add-ons.
-func (p *Platform) SetAddons(e AddonEngine) { p.addons = e }
+// SetAddons wires the add-ons, and starts their backup schedule.
+func (p *Platform) SetAddons(e AddonEngine) {
+	p.addons = e
+	p.background.Add(1)
+	go p.runBackupSchedule()
+}
 
 // attachmentName is a config var prefix: DATABASE for DATABASE_URL.
 var attachmentName = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,59}$`)
@@ -190,6 +196,7 @@ func (p *Platform) DestroyAddon(ctx context.Context, ident, actor string) error 
 	if err := p.store.RemoveAddon(add.Name); err != nil {
 		return err
 	}
+	p.removeBackups(add)
 	p.log.Info("add-on destroyed", "addon", add.Name)
 	return nil
 }
@@ -240,7 +247,7 @@ func (p *Platform) describeAddon(add releases.Addon, showURL bool) api.Addon {
 	out := api.Addon{
 		ID: add.ID, Name: add.Name, AddonService: api.NameRef{Name: add.Service}, Plan: api.NameRef{Name: add.Service},
 		App: api.IDRef{ID: add.AppID}, State: "provisioned", ConfigVars: []string{}, Attachments: []api.AddonAttachment{},
-		CreatedAt: add.CreatedAt, UpdatedAt: add.CreatedAt,
+		CreatedAt: add.CreatedAt, UpdatedAt: add.CreatedAt, BackupAt: add.BackupAt,
 	}
 	for _, at := range add.Attachments {
 		name := at.AppID
@@ -308,6 +315,7 @@ func (p *Platform) releaseAddons(ctx context.Context, app releases.App) error {
 		if err := p.store.RemoveAddon(add.Name); err != nil {
 			return err
 		}
+		p.removeBackups(add)
 		p.log.Info("add-on destroyed with its app", "app", app.Name, "addon", add.Name)
 	}
 	return nil
@@ -412,4 +420,12 @@ func (p *Platform) addonAndApp(verb, ident, app string) (releases.Addon, release
 		return releases.Addon{}, releases.App{}, err
 	}
 	return add, a, nil
+}
+
+// removeBackups deletes a destroyed add-on's backup files.
+func (p *Platform) removeBackups(add releases.Addon) {
+	p.stateDirs()
+	if err := os.RemoveAll(filepath.Join(p.opts.BackupDir, add.ID)); err != nil {
+		p.log.Warn("remove the backups of a destroyed add-on", "addon", add.Name, "err", err)
+	}
 }

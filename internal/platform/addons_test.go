@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/releases"
@@ -19,6 +20,7 @@ type fakeAddons struct {
 	running   map[string][]string // add-on -> apps whose network it is on
 	destroyed []string
 	fail      error
+	data      map[string]string // a Postgres's content, by add-on
 }
 
 func (f *fakeAddons) Provision(_ context.Context, a releases.Addon, app string, _ io.Writer) error {
@@ -158,5 +160,102 @@ func TestAddonProvisionFailure(t *testing.T) {
 	}
 	if cfg, _ := f.p.Config(ctx, "hello"); len(cfg) != 0 {
 		t.Errorf("config after a failure: %v", cfg)
+	}
+}
+
+// Dump writes the add-on's "database", Restore reads one back.
+func (f *fakeAddons) Dump(_ context.Context, a releases.Addon, w io.Writer) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		_, _ = io.WriteString(w, "partial")
+		return f.fail
+	}
+	_, err := io.WriteString(w, "dump of "+f.data[a.Name])
+	return err
+}
+
+func (f *fakeAddons) Restore(_ context.Context, a releases.Addon, r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.data[a.Name] = strings.TrimPrefix(string(b), "dump of ")
+	return nil
+}
+
+// Backups: captured, listed, kept to the newest BackupKeep, downloaded,
+// restored; a failed one is not kept; a schedule takes one a day.
+func TestBackups(t *testing.T) {
+	f := newFixture(t, 10)
+	engine := &fakeAddons{data: map[string]string{}}
+	f.p.SetAddons(engine)
+	f.p.opts.BackupKeep = 2
+	f.createApp(t, "hello")
+	ctx := context.Background()
+	a, err := f.p.CreateAddon(ctx, "hello", api.AddonRequest{Plan: "postgres"}, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"one", "two", "three"} {
+		engine.data[a.Name] = v
+		if _, err := f.p.CaptureBackup(ctx, a.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bs, err := f.p.Backups(ctx, a.Name)
+	if err != nil || len(bs) != 2 || bs[0].ID != "b2" || bs[1].ID != "b3" || bs[1].Size != int64(len("dump of three")) {
+		t.Fatalf("Backups = %+v, %v", bs, err)
+	}
+	engine.fail = errBoom
+	if _, err := f.p.CaptureBackup(ctx, a.Name); !errors.Is(err, errBoom) || !strings.Contains(err.Error(), "none was recorded") {
+		t.Errorf("failed capture = %v", err)
+	}
+	engine.fail = nil
+	if bs, _ := f.p.Backups(ctx, a.Name); len(bs) != 2 {
+		t.Errorf("a failed backup counted: %+v", bs)
+	}
+	rc, b, err := f.p.OpenBackup(ctx, a.Name, "latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(rc)
+	rc.Close()
+	if b.ID != "b3" || string(body) != "dump of three" {
+		t.Errorf("download of latest = %s %q", b.ID, body)
+	}
+	engine.data[a.Name] = "gone"
+	if _, err := f.p.RestoreBackup(ctx, a.Name, "b2"); err != nil || engine.data[a.Name] != "two" {
+		t.Errorf("restore of b2: %v, data %q", err, engine.data[a.Name])
+	}
+	if _, err := f.p.RestoreBackup(ctx, a.Name, "b1"); !errors.Is(err, releases.ErrNotFound) {
+		t.Errorf("restore of a pruned backup: %v", err)
+	}
+	if _, err := f.p.SetBackupSchedule(ctx, a.Name, "25:00"); !errors.Is(err, releases.ErrInvalid) {
+		t.Errorf("schedule at 25:00: %v", err)
+	}
+	if _, err := f.p.SetBackupSchedule(ctx, a.Name, "02:00"); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	f.p.backupDue(time.Date(now.Year(), now.Month(), now.Day(), 1, 59, 0, 0, time.UTC))
+	if bs, _ := f.p.Backups(ctx, a.Name); bs[len(bs)-1].Scheduled {
+		t.Error("a scheduled backup before its time")
+	}
+	later := time.Date(now.Year(), now.Month(), now.Day(), 2, 1, 0, 0, time.UTC)
+	f.p.backupDue(later)
+	f.p.backupDue(later.Add(time.Minute)) // once a day
+	bs, _ = f.p.Backups(ctx, a.Name)
+	if !bs[len(bs)-1].Scheduled || bs[len(bs)-1].ID != "b4" {
+		t.Errorf("backups after the schedule's time = %+v", bs)
+	}
+	redis, err := f.p.CreateAddon(ctx, "hello", api.AddonRequest{Plan: "redis"}, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.p.CaptureBackup(ctx, redis.Name); !errors.Is(err, releases.ErrInvalid) {
+		t.Errorf("backup of Redis: %v", err)
 	}
 }

@@ -38,18 +38,29 @@ func (p *Platform) buildLogPath(appID, runID string) string {
 }
 
 func (p *Platform) buildLogDir() string {
-	p.logDirOnce.Do(func() {
-		if p.opts.BuildLogDir != "" {
+	p.stateDirs()
+	return p.opts.BuildLogDir
+}
+
+// stateDirs fills in the directories the options left "" (tests): under a
+// temporary directory, removed at Close.
+func (p *Platform) stateDirs() {
+	p.stateOnce.Do(func() {
+		if p.opts.BuildLogDir != "" && p.opts.BackupDir != "" {
 			return
 		}
-		// No directory given (tests): a temporary one, removed at Close.
-		dir, err := os.MkdirTemp("", "paas-build-logs-")
+		dir, err := os.MkdirTemp("", "paas-platform-")
 		if err != nil {
-			dir = filepath.Join(os.TempDir(), "paas-build-logs")
+			dir = filepath.Join(os.TempDir(), "paas-platform")
 		}
-		p.opts.BuildLogDir, p.tempLogDir = dir, dir
+		p.tempDir = dir
+		if p.opts.BuildLogDir == "" {
+			p.opts.BuildLogDir = filepath.Join(dir, "builds")
+		}
+		if p.opts.BackupDir == "" {
+			p.opts.BackupDir = filepath.Join(dir, "backups")
+		}
 	})
-	return p.opts.BuildLogDir
 }
 
 // createBuildLog starts the output of an app's build, and lets go of the

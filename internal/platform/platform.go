@@ -129,6 +129,12 @@ type Options struct {
 	// (PAAS_BUILD_TIMEOUT, DefaultBuildTimeout).
 	BuildMemory  int64
 	BuildTimeout time.Duration
+	// BackupDir keeps the add-ons' backups, a directory per add-on id;
+	// "" is a temporary directory removed at Close (tests). BackupKeep is
+	// how many of an add-on's newest backups are kept (PAAS_BACKUP_KEEP,
+	// DefaultBackupKeep).
+	BackupDir  string
+	BackupKeep int
 }
 
 // DefaultKeepReleases is Options.KeepReleases when unset.
@@ -150,8 +156,8 @@ type Platform struct {
 	opts    Options
 	log     *slog.Logger
 
-	logDirOnce sync.Once
-	tempLogDir string // made for BuildLogDir "", removed at Close
+	stateOnce sync.Once
+	tempDir   string // made for a BuildLogDir or BackupDir "", removed at Close
 
 	locks applock.Locks // by app name: see lockApp
 	work  appWork       // by app id: ended by apps:destroy
@@ -183,6 +189,9 @@ func New(store *releases.Store, b ImageBuilder, images Images, r Runner, routes 
 	if opts.BuildTimeout <= 0 {
 		opts.BuildTimeout = DefaultBuildTimeout
 	}
+	if opts.BackupKeep <= 0 {
+		opts.BackupKeep = DefaultBackupKeep
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Platform{store: store, builder: b, images: images, runner: r, routes: routes, opts: opts, log: log,
 		queue: newBuildQueue(opts.BuildConcurrency), ctx: ctx, cancel: cancel}
@@ -192,8 +201,8 @@ func New(store *releases.Store, b ImageBuilder, images Images, r Runner, routes 
 func (p *Platform) Close() {
 	p.cancel()
 	p.background.Wait()
-	if p.tempLogDir != "" {
-		_ = os.RemoveAll(p.tempLogDir)
+	if p.tempDir != "" {
+		_ = os.RemoveAll(p.tempDir)
 	}
 }
 

@@ -26,7 +26,10 @@ type Addon struct {
 	// readable by paasd's user only (0600), as config vars are.
 	Password    string       `json:"password"`
 	Attachments []Attachment `json:"attachments"`
-	CreatedAt   time.Time    `json:"created_at"`
+	// BackupAt is the time of day, UTC ("02:00"), of its daily backup;
+	// "" for none.
+	BackupAt  string    `json:"backup_at,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Attachment gives an app the add-on's URL in the config var <Name>_URL.
@@ -93,12 +96,17 @@ func (s *Store) UpdateAddon(name string, change func(*Addon) error) (Addon, erro
 	return a, nil
 }
 
-// RemoveAddon forgets the add-on name.
+// RemoveAddon forgets the add-on name, and its backups' records.
 func (s *Store) RemoveAddon(name string) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketAddons)
 		if b.Get([]byte(name)) == nil {
 			return fmt.Errorf("add-on %s: %w", name, ErrNotFound)
+		}
+		if tx.Bucket(bucketBackups).Bucket([]byte(name)) != nil {
+			if err := tx.Bucket(bucketBackups).DeleteBucket([]byte(name)); err != nil {
+				return err
+			}
 		}
 		return b.Delete([]byte(name))
 	})

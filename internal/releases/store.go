@@ -46,8 +46,10 @@ var (
 	// Build runs, one sub-bucket per app keyed by sequence: see BuildRun.
 	// Named for the first it held, of source blobs (schema 3).
 	bucketBuildRuns = []byte("sourcebuilds")
-	// Add-ons, keyed by name: see Addon.
-	bucketAddons = []byte("addons")
+	// Add-ons, keyed by name: see Addon. Their backups, one sub-bucket per
+	// add-on keyed by sequence: see Backup.
+	bucketAddons  = []byte("addons")
+	bucketBackups = []byte("backups")
 	// The ledger's own facts: metaSchema and metaKeyCheck.
 	bucketMeta = []byte("meta")
 )
@@ -126,7 +128,7 @@ func OpenWithKey(path string, key []byte, fresh bool) (*Store, error) {
 	}
 	s := &Store{db: db, key: slices.Clone(key)}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range append([][]byte{bucketApps, bucketFormation, bucketSettings, bucketDomains, bucketAddons, bucketMeta}, perApp...) {
+		for _, name := range append([][]byte{bucketApps, bucketFormation, bucketSettings, bucketDomains, bucketAddons, bucketBackups, bucketMeta}, perApp...) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}

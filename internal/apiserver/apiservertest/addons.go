@@ -3,6 +3,7 @@ package apiservertest
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -133,4 +134,85 @@ func (p *Platform) DetachAddon(_ context.Context, ident, app, _ string) (api.Add
 	}
 	a.Attachments = slices.Delete(a.Attachments, j, j+1)
 	return *a, nil
+}
+
+// CaptureBackup records a backup of a few bytes, "dump".
+func (p *Platform) CaptureBackup(_ context.Context, addon string) (api.Backup, error) {
+	err := p.enter(Call{Method: "CaptureBackup", Addon: addon})
+	defer p.mu.Unlock()
+	if err != nil {
+		return api.Backup{}, err
+	}
+	if !slices.ContainsFunc(p.addons, func(a api.Addon) bool { return a.Name == addon }) {
+		return api.Backup{}, fmt.Errorf("add-on %s: %w", addon, releases.ErrNotFound)
+	}
+	if p.backups == nil {
+		p.backups = map[string][]api.Backup{}
+	}
+	b := api.Backup{ID: fmt.Sprintf("b%d", len(p.backups[addon])+1), Addon: api.NameRef{Name: addon}, Size: 4,
+		CreatedAt: time.Date(2026, 12, 3, 11, len(p.backups[addon]), 0, 0, time.UTC)}
+	p.backups[addon] = append(p.backups[addon], b)
+	return b, nil
+}
+
+// Backups lists the add-on's backups.
+func (p *Platform) Backups(_ context.Context, addon string) ([]api.Backup, error) {
+	err := p.enter(Call{Method: "Backups", Addon: addon})
+	defer p.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return append([]api.Backup{}, p.backups[addon]...), nil
+}
+
+func (p *Platform) backup(addon, id string) (api.Backup, error) {
+	bs := p.backups[addon]
+	if len(bs) > 0 && (id == "latest" || id == "") {
+		return bs[len(bs)-1], nil
+	}
+	for _, b := range bs {
+		if b.ID == id {
+			return b, nil
+		}
+	}
+	return api.Backup{}, fmt.Errorf("backup %s of %s: %w", id, addon, releases.ErrNotFound)
+}
+
+// OpenBackup answers "dump".
+func (p *Platform) OpenBackup(_ context.Context, addon, id string) (io.ReadCloser, api.Backup, error) {
+	err := p.enter(Call{Method: "OpenBackup", Addon: addon})
+	defer p.mu.Unlock()
+	if err != nil {
+		return nil, api.Backup{}, err
+	}
+	b, err := p.backup(addon, id)
+	if err != nil {
+		return nil, api.Backup{}, err
+	}
+	return io.NopCloser(strings.NewReader("dump")), b, nil
+}
+
+// RestoreBackup finds the backup and does nothing.
+func (p *Platform) RestoreBackup(_ context.Context, addon, id string) (api.Backup, error) {
+	err := p.enter(Call{Method: "RestoreBackup", Addon: addon})
+	defer p.mu.Unlock()
+	if err != nil {
+		return api.Backup{}, err
+	}
+	return p.backup(addon, id)
+}
+
+// SetBackupSchedule keeps the time.
+func (p *Platform) SetBackupSchedule(_ context.Context, addon, at string) (api.Addon, error) {
+	err := p.enter(Call{Method: "SetBackupSchedule", Addon: addon})
+	defer p.mu.Unlock()
+	if err != nil {
+		return api.Addon{}, err
+	}
+	i := slices.IndexFunc(p.addons, func(a api.Addon) bool { return a.Name == addon })
+	if i < 0 {
+		return api.Addon{}, fmt.Errorf("add-on %s: %w", addon, releases.ErrNotFound)
+	}
+	p.addons[i].BackupAt = at
+	return p.addons[i], nil
 }

@@ -74,6 +74,7 @@ type Platform struct {
 	domains    map[string][]string
 	builds     map[string][]api.Build
 	addons     []api.Addon
+	backups    map[string][]api.Backup
 }
 
 // ProcessTypes are the process types of every fake app's release.
