@@ -5,6 +5,11 @@ import (
 	"time"
 )
 
+// AddonProvisionProcess names the platform's lines about an add-on's
+// provisioning in the app's log stream (paas[provision]): progress, such as
+// the making of its service's image on first use. addons:create shows them.
+const AddonProvisionProcess = "provision"
+
 // Addon is a backing service an app owns, in the shape of Heroku's add-on:
 // a Postgres or a Redis that paasd runs, attached to apps through config
 // vars.
@@ -85,3 +90,14 @@ type BackupSchedule struct {
 // "latest".
 func BackupsPath(addon string) string    { return AddonPath(addon) + "/backups" }
 func BackupPath(addon, id string) string { return BackupsPath(addon) + "/" + url.PathEscape(id) }
+
+// ConsoleRequest attaches to an add-on's own client, psql or redis-cli,
+// over the run protocol (POST /addons/{addon}/console).
+type ConsoleRequest struct {
+	// Command is what the client runs instead of reading its input: SQL
+	// for psql, a command and its arguments for redis-cli.
+	Command string `json:"command,omitempty"`
+}
+
+// ConsolePath is where a client attaches to the add-on's console.
+func ConsolePath(addon string) string { return AddonPath(addon) + "/console" }

@@ -18,6 +18,9 @@ type LogOptions struct {
 	Process string // "web" or "web.2"; empty: all
 	Source  string // LogSourceApp, LogSourceRouter or LogSourcePaas; empty: all
 	JSON    bool   // one JSON LogLine per line instead of text
+	// Opened, if set, is called once the stream is open: from then on, a
+	// tail misses no new line.
+	Opened func()
 }
 
 // ErrLogStreamEnded is returned by Logs when a tail ends from the daemon's
@@ -74,6 +77,9 @@ func (c *Client) Logs(ctx context.Context, app string, opts LogOptions, w io.Wri
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return readError(resp)
+	}
+	if opts.Opened != nil {
+		opts.Opened()
 	}
 	_, err = io.Copy(w, resp.Body)
 	switch {

@@ -27,7 +27,29 @@ func (c *Client) Run(ctx context.Context, app string, req RunRequest, stdin io.R
 		err := c.do(ctx, http.MethodPost, runsPath(app), req, &res)
 		return res, err
 	}
-	conn, err := c.upgradeRun(ctx, app, req)
+	res, err := c.attach(ctx, runsPath(app), req, stdin, stdout, stderr)
+	if err != nil && ctx.Err() != nil {
+		return res, fmt.Errorf("run %q on %s: %w", req.Command, app, context.Cause(ctx))
+	}
+	return res, err
+}
+
+// AddonConsole runs the add-on's own client, psql or redis-cli, attached
+// as Run attaches: stdin feeds it (nil: no input), its output goes to
+// stdout and stderr, and it returns with its exit status. command, if
+// given, is what the client runs instead of reading its input.
+func (c *Client) AddonConsole(ctx context.Context, addon, command string, stdin io.Reader, stdout, stderr io.Writer) (RunResult, error) {
+	res, err := c.attach(ctx, ConsolePath(addon), ConsoleRequest{Command: command}, stdin, stdout, stderr)
+	if err != nil && ctx.Err() != nil {
+		return res, fmt.Errorf("console of %s: %w", addon, context.Cause(ctx))
+	}
+	return res, err
+}
+
+// attach POSTs req to path, upgrading to the run protocol, and runs the
+// process it starts attached to stdin, stdout and stderr.
+func (c *Client) attach(ctx context.Context, path string, req any, stdin io.Reader, stdout, stderr io.Writer) (RunResult, error) {
+	conn, err := c.upgradeRun(ctx, path, req)
 	if err != nil {
 		return RunResult{}, err
 	}
@@ -36,21 +58,16 @@ func (c *Client) Run(ctx context.Context, app string, req RunRequest, stdin io.R
 	defer stop()
 
 	go sendStdin(conn, stdin)
-	res, err := receiveRun(conn, orDiscard(stdout), orDiscard(stderr))
-	if err != nil && ctx.Err() != nil {
-		return res, fmt.Errorf("run %q on %s: %w", req.Command, app, context.Cause(ctx))
-	}
-	return res, err
+	return receiveRun(conn, orDiscard(stdout), orDiscard(stderr))
 }
 
-// upgradeRun asks for an attached run and returns the connection the run
-// protocol then takes over. The handshake is bounded like any call; the run
-// itself is not.
-func (c *Client) upgradeRun(ctx context.Context, app string, req RunRequest) (io.ReadWriteCloser, error) {
+// upgradeRun POSTs req to path asking for the run protocol and returns the
+// connection it then takes over. The handshake is bounded like any call;
+// the process itself is not.
+func (c *Client) upgradeRun(ctx context.Context, path string, req any) (io.ReadWriteCloser, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel() // ends the handshake only: a 101's connection is the caller's
 
-	path := runsPath(app)
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("encode POST %s request: %w", path, err)

@@ -13,6 +13,7 @@ const (
 	LogSourceApp    = "app"
 	LogSourceRouter = "router"
 	LogSourcePaas   = "paas"
+	LogSourceAddon  = "addon"
 )
 
 // logTimeFormat is Heroku's: microseconds, always UTC, written as Z.
@@ -22,7 +23,7 @@ const logTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 type LogLine struct {
 	Time    time.Time `json:"time"`
 	App     string    `json:"app"`
-	Source  string    `json:"source"`  // app, router or paas
+	Source  string    `json:"source"`  // app, router, paas or addon
 	Process string    `json:"process"` // web.1, run.1 for app; build, release, runner, api for paas; "" for router
 	Message string    `json:"message"`
 }
@@ -46,13 +47,13 @@ func (l LogLine) String() string {
 
 // LogFilter selects lines; empty fields match everything.
 type LogFilter struct {
-	Source  string // app, router or paas
+	Source  string // app, router, paas or addon
 	Process string // "web" matches web.1, web.2, ...; "web.2" only web.2
 }
 
 // LogSessionRequest is the body of POST /apps/{app}/log-sessions, Heroku's:
 // how many lines of history (default 100, at most 1500), whether to keep
-// streaming, and which lines (source app, router or paas; a process type
+// streaming, and which lines (source app, router, paas or addon; a process type
 // or process as dyno, dyno_name or type).
 type LogSessionRequest struct {
 	Lines    *int   `json:"lines,omitempty"`

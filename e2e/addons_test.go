@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/client"
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/builder"
@@ -65,23 +68,27 @@ print(got.decode().split()[-1])
 `
 
 // A Postgres add-on, end to end with real Docker: created and attached as
-// DATABASE_URL, an app writes rows through it and reads them back through
-// the router, and they survive a redeploy, a restart of the Postgres
-// container and a restart of paasd; its URL is shown only when asked; a
-// Redis add-on answers PING from a one-off; destroying an add-on removes
-// its container and volume and unsets its var.
+// DATABASE_URL, with its progress shown, an app writes rows through it and
+// reads them back through the router, and they survive a redeploy, a
+// restart of the Postgres container and a restart of paasd; its output is
+// in the app's log stream as addon[NAME]; pg:psql reads the rows; its URL
+// is shown only when asked; a Redis add-on, from an image configured with
+// PAAS_REDIS_IMAGE, answers PING from a one-off and redis:cli;
+// destroying an add-on removes its container and volume and unsets its var.
 func TestPostgresAndRedisAddons(t *testing.T) {
 	cli := dockertest.Client(t)
 	prepareStacks(t)
+	redisImage := configuredRedisImage(t, cli)
 	dataDir := t.TempDir()
-	d := startDaemon(t, daemonOptions{dataDir: dataDir})
+	env := []string{"PAAS_REDIS_IMAGE=" + redisImage}
+	d := startDaemon(t, daemonOptions{dataDir: dataDir, env: env})
 	app := d.createApp(cli)
 
 	if out, err := d.paasctl("", "addons:create", "mysql", "-a", app); err == nil || !strings.Contains(out, "postgres and redis") {
 		t.Errorf("addons:create mysql: %v\n%s", err, out)
 	}
 	out := d.mustPaasctl("", "addons:create", "postgres", "-a", app)
-	if !strings.Contains(out, "as DATABASE_URL") {
+	if !strings.Contains(out, "as DATABASE_URL") || !strings.Contains(out, "accepts connections") {
 		t.Fatalf("addons:create postgres:\n%s", out)
 	}
 	pg := addonOf(t, d, app, "postgres")
@@ -111,8 +118,29 @@ func TestPostgresAndRedisAddons(t *testing.T) {
 	}
 	assertGet(t, d, app, "/", "one,two")
 	d.stop()
-	d = startDaemon(t, daemonOptions{dataDir: dataDir, token: d.token})
+	d = startDaemon(t, daemonOptions{dataDir: dataDir, env: env, token: d.token})
 	assertGet(t, d, app, "/add/three", "one,three,two")
+
+	// Its output is in the app's stream, from before and after the
+	// restarts of its container and of paasd.
+	var logs string
+	if !eventually(30*time.Second, func() bool {
+		logs = d.mustPaasctl("", "logs", "-a", app, "--source", "addon", "-n", "1500")
+		return strings.Count(logs, "addon["+pg.Name+"]: ") > 0 && strings.Count(logs, "database system is ready to accept connections") >= 2
+	}) {
+		t.Errorf("the add-on's lines in the app's stream:\n%s", logs)
+	}
+	// psql beside the database: a query, and SQL from stdin.
+	if out := d.mustPaasctl("", "pg:psql", "-a", app, "-c", "SELECT string_agg(body, ',' ORDER BY body) FROM notes"); !strings.Contains(out, "one,three,two") {
+		t.Errorf("pg:psql -c:\n%s", out)
+	}
+	if out := d.paasctlStdin("INSERT INTO notes VALUES ('four');\nSELECT count(*) AS n FROM notes;\n", "pg:psql", "-a", app); !strings.Contains(out, "INSERT 0 1") || !strings.Contains(out, " 4") {
+		t.Errorf("pg:psql from stdin:\n%s", out)
+	}
+	if out, err := d.paasctl("", "pg:psql", "-a", app, "-c", "SELECT * FROM nowhere"); err == nil || !strings.Contains(out, `relation "nowhere" does not exist`) {
+		t.Errorf("pg:psql of bad SQL: %v\n%s", err, out)
+	}
+	assertGet(t, d, app, "/", "four,one,three,two")
 
 	// One database shared by two apps: attached to a second, which reads
 	// the same rows; detached, its var goes.
@@ -124,7 +152,7 @@ func TestPostgresAndRedisAddons(t *testing.T) {
 	if out, err := repo.push(); err != nil {
 		t.Fatalf("push to %s: %v\n%s", other, err, out)
 	}
-	assertGet(t, d, other, "/", "one,three,two")
+	assertGet(t, d, other, "/", "four,one,three,two")
 	d.mustPaasctl("", "addons:detach", pg.Name, "-a", other)
 	if cfg := d.mustPaasctl("", "config", "-a", other); strings.Contains(cfg, "DATABASE_URL") {
 		t.Errorf("%s's config after detach:\n%s", other, cfg)
@@ -155,7 +183,7 @@ func TestPostgresAndRedisAddons(t *testing.T) {
 	if out := d.mustPaasctl("", "pg:backups:restore", "-a", app, "--confirm", app); !strings.Contains(out, "done: b1") {
 		t.Errorf("pg:backups:restore:\n%s", out)
 	}
-	assertGet(t, d, app, "/", "one,three,two")
+	assertGet(t, d, app, "/", "four,one,three,two")
 	if list := d.mustPaasctl("", "pg:backups", "-a", app); !strings.Contains(list, "b1") {
 		t.Errorf("pg:backups:\n%s", list)
 	}
@@ -165,12 +193,16 @@ func TestPostgresAndRedisAddons(t *testing.T) {
 		t.Errorf("downloaded backup: %v, starts %q", err, string(data[:min(len(data), 8)]))
 	}
 
-	// Redis, from a one-off.
-	if out := d.mustPaasctl("", "addons:create", "redis", "-a", app); !strings.Contains(out, "as REDIS_URL") {
+	// Redis, from the configured image, from a one-off and redis:cli.
+	if out := d.mustPaasctl("", "addons:create", "redis", "-a", app); !strings.Contains(out, "as REDIS_URL") || !strings.Contains(out, "from "+redisImage) {
 		t.Fatalf("addons:create redis:\n%s", out)
 	}
 	if out := d.mustPaasctl("", "run", "-a", app, "python3 /app/redis_ping.py"); strings.TrimSpace(out) != "+PONG" && !strings.Contains(out, "PONG") {
 		t.Errorf("PING through REDIS_URL: %q", out)
+	}
+	d.mustPaasctl("", "redis:cli", "-a", app, "SET", "greeting", "hello")
+	if out := d.paasctlStdin("INCR hits\nINCR hits\nGET greeting\n", "redis:cli", "-a", app); !strings.Contains(out, "2") || !strings.Contains(out, "hello") {
+		t.Errorf("redis:cli from stdin:\n%s", out)
 	}
 
 	// Destroyed: asked to confirm first; then its var, container and
@@ -189,6 +221,28 @@ func TestPostgresAndRedisAddons(t *testing.T) {
 	if vs, _ := cli.VolumeList(context.Background(), volume.ListOptions{Filters: f}); len(vs.Volumes) != 0 {
 		t.Errorf("volumes left of %s: %d", pg.Name, len(vs.Volumes))
 	}
+}
+
+// configuredRedisImage tags paas's own Redis image under another name, as
+// an image a user configures with PAAS_REDIS_IMAGE (no registry here to
+// pull Docker's official one from), and removes the tag at the end.
+func configuredRedisImage(t *testing.T, cli *client.Client) string {
+	t.Helper()
+	ctx := context.Background()
+	own, err := builder.NewStacks(cli, builder.StackOptions{}).ServiceImage(ctx, "redis", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := "paas-e2e-redis:" + dockertest.RandomSuffix()
+	if err := cli.ImageTag(ctx, own, ref); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := cli.ImageRemove(context.Background(), ref, image.RemoveOptions{}); err != nil {
+			t.Errorf("remove %s: %v", ref, err)
+		}
+	})
+	return ref
 }
 
 // addonOf is the app's add-on of service.

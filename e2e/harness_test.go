@@ -274,6 +274,20 @@ func (d *daemon) paasctl(dir string, args ...string) (string, error) {
 	return string(out), err
 }
 
+// paasctlStdin runs the CLI with stdin as its input and returns its
+// combined output, failing the test if it fails.
+func (d *daemon) paasctlStdin(stdin string, args ...string) string {
+	d.t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, "paasctl"), args...)
+	cmd.Env = d.env()
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		d.t.Fatalf("paasctl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
 func (d *daemon) mustPaasctl(dir string, args ...string) string {
 	d.t.Helper()
 	out, err := d.paasctl(dir, args...)

@@ -57,21 +57,41 @@ func (d *Docker) Restore(ctx context.Context, a releases.Addon, r io.Reader) err
 // execStreams runs cmd in a's container with stdin from in (nil: none)
 // and stdout to out, and fails with its stderr unless it exits 0.
 func (d *Docker) execStreams(ctx context.Context, a releases.Addon, cmd []string, in io.Reader, out io.Writer) error {
+	var stderr limitedBuffer
+	code, err := d.execAttached(ctx, a, cmd, nil, in, out, &stderr, true)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return fmt.Errorf("%s exited with %d: %s", cmd[0], code, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// execAttached runs cmd in a's container with env added to the
+// container's, stdin from in (nil: none), its output to out and errOut,
+// and returns its exit code. Ending ctx closes its streams: a command that
+// reads its input then ends, as psql and redis-cli do. With wholeInput, in
+// must be sent whole (a dump to restore); else what the command did not
+// read when it ended does not matter (a person's typing).
+func (d *Docker) execAttached(ctx context.Context, a releases.Addon, cmd, env []string, in io.Reader, out, errOut io.Writer, wholeInput bool) (int, error) {
 	ex, ok := d.api.(Execer)
 	if !ok {
-		return errors.New("this engine client cannot attach to a command")
+		return 0, errors.New("this engine client cannot attach to a command")
 	}
 	created, err := d.api.ContainerExecCreate(ctx, d.name(a), container.ExecOptions{
-		Cmd: cmd, AttachStdin: in != nil, AttachStdout: true, AttachStderr: true,
+		Cmd: cmd, Env: env, AttachStdin: in != nil, AttachStdout: true, AttachStderr: true,
 	})
 	if err != nil {
-		return fmt.Errorf("run %s: %w", cmd[0], err)
+		return 0, fmt.Errorf("run %s: %w", cmd[0], err)
 	}
 	hj, err := ex.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{})
 	if err != nil {
-		return fmt.Errorf("run %s: %w", cmd[0], err)
+		return 0, fmt.Errorf("run %s: %w", cmd[0], err)
 	}
 	defer hj.Close()
+	stop := context.AfterFunc(ctx, hj.Close)
+	defer stop()
 	stdinErr := make(chan error, 1)
 	if in != nil {
 		go func() {
@@ -84,21 +104,22 @@ func (d *Docker) execStreams(ctx context.Context, a releases.Addon, cmd []string
 	} else {
 		stdinErr <- nil
 	}
-	var stderr limitedBuffer
-	if _, err := stdcopy.StdCopy(out, &stderr, hj.Reader); err != nil {
-		return fmt.Errorf("run %s: %w", cmd[0], err)
+	if _, err := stdcopy.StdCopy(out, errOut, hj.Reader); err != nil {
+		if ctx.Err() != nil {
+			return 0, fmt.Errorf("run %s: %w", cmd[0], context.Cause(ctx))
+		}
+		return 0, fmt.Errorf("run %s: %w", cmd[0], err)
 	}
-	if err := <-stdinErr; err != nil {
-		return fmt.Errorf("run %s: send its input: %w", cmd[0], err)
+	if wholeInput {
+		if err := <-stdinErr; err != nil {
+			return 0, fmt.Errorf("run %s: send its input: %w", cmd[0], err)
+		}
 	}
 	insp, err := d.execEnded(ctx, created.ID)
 	if err != nil {
-		return fmt.Errorf("run %s: %w", cmd[0], err)
+		return 0, fmt.Errorf("run %s: %w", cmd[0], err)
 	}
-	if insp.ExitCode != 0 {
-		return fmt.Errorf("%s exited with %d: %s", cmd[0], insp.ExitCode, strings.TrimSpace(stderr.String()))
-	}
-	return nil
+	return insp.ExitCode, nil
 }
 
 // execEnded waits, briefly, for an exec whose streams have closed to be

@@ -52,16 +52,21 @@ type Images interface {
 
 // Docker runs add-ons on the Docker Engine.
 type Docker struct {
-	api      Engine
-	images   Images
-	daemonID string
+	api        Engine
+	images     Images
+	daemonID   string
+	configured map[string]string // service -> image, instead of paas's own
 }
 
-// NewDocker runs add-ons on api, their images made by images, named and
-// labelled for the paasd daemonID.
-func NewDocker(api Engine, images Images, daemonID string) *Docker {
-	return &Docker{api: api, images: images, daemonID: daemonID}
+// NewDocker runs add-ons on api, named and labelled for the paasd
+// daemonID. A service's image is configured's for it (PAAS_POSTGRES_IMAGE,
+// PAAS_REDIS_IMAGE), pulled if need be, else made by images.
+func NewDocker(api Engine, images Images, daemonID string, configured map[string]string) *Docker {
+	return &Docker{api: api, images: images, daemonID: daemonID, configured: configured}
 }
+
+// Container names a's service container.
+func (d *Docker) Container(a releases.Addon) string { return d.name(a) }
 
 // name is the container's and the volume's.
 func (d *Docker) name(a releases.Addon) string {
@@ -84,7 +89,7 @@ func (d *Docker) Provision(ctx context.Context, a releases.Addon, app string, ou
 	if !ok {
 		return fmt.Errorf("provision add-on %s: no service %q", a.Name, a.Service)
 	}
-	img, err := d.images.ServiceImage(ctx, s.Name, out)
+	img, err := d.image(ctx, s, out)
 	if err != nil {
 		return fmt.Errorf("provision add-on %s: %w", a.Name, err)
 	}
@@ -109,14 +114,23 @@ func (d *Docker) Provision(ctx context.Context, a releases.Addon, app string, ou
 		Resources:     container.Resources{Memory: s.Memory, MemorySwap: s.Memory},
 	}
 	nets := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{net: {Aliases: []string{a.Name}}}}
-	c, err := d.api.ContainerCreate(ctx, &container.Config{Image: img, Env: env(a), Labels: d.labels(a)}, host, nets, nil, d.name(a))
+	cfg := &container.Config{Image: img, Env: env(a), Labels: d.labels(a)}
+	if d.configured[s.Name] != "" {
+		cfg.Cmd = s.ConfiguredCmd
+	}
+	c, err := d.api.ContainerCreate(ctx, cfg, host, nets, nil, d.name(a))
 	if err != nil {
 		return fmt.Errorf("provision add-on %s: create container: %w", a.Name, err)
 	}
 	if err := d.api.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
 		return fmt.Errorf("provision add-on %s: start: %w", a.Name, err)
 	}
-	return d.waitReady(ctx, a, s)
+	fmt.Fprintf(out, "Started %s from %s: waiting until it accepts connections\n", a.Name, img)
+	if err := d.waitReady(ctx, a, s); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s accepts connections\n", a.Name)
+	return nil
 }
 
 // waitReady runs the service's readiness check until it passes.

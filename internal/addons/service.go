@@ -27,6 +27,10 @@ type Service struct {
 	Ready []string
 	// Memory caps the service container.
 	Memory int64
+	// ConfiguredCmd starts the service in an image the user configured
+	// (PAAS_REDIS_IMAGE), which lacks paas's start script; nil: the
+	// image's own command, which takes the environment env gives.
+	ConfiguredCmd []string
 }
 
 // Services are the add-ons paas provisions, by name.
@@ -34,8 +38,20 @@ var Services = map[string]Service{
 	"postgres": {Name: "postgres", Attachment: "DATABASE", Port: 5432, DataDir: "/var/lib/paas-postgres",
 		Ready: []string{"pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"}, Memory: 512 << 20},
 	"redis": {Name: "redis", Attachment: "REDIS", Port: 6379, DataDir: "/var/lib/paas-redis",
-		Ready: []string{"sh", "-c", `REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 ping | grep -q PONG`}, Memory: 256 << 20},
+		Ready: []string{"sh", "-c", `REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 ping | grep -q PONG`}, Memory: 256 << 20,
+		ConfiguredCmd: []string{"sh", "-c", redisStart}},
 }
+
+// redisStart starts redis-server as paas's own image does (its
+// paas-redis): data on the volume, kept with an append-only file, and the
+// password from the environment in a config file rather than in argv.
+const redisStart = `set -eu
+: "${REDIS_PASSWORD:?}"
+conf=$(mktemp)
+printf 'bind 0.0.0.0\nport 6379\nprotected-mode no\ndir /var/lib/paas-redis\nappendonly yes\nrequirepass "%s"\n' "$REDIS_PASSWORD" > "$conf"
+unset REDIS_PASSWORD
+exec redis-server "$conf"
+`
 
 // aliases are the names users give the services, Heroku's included.
 var aliases = map[string]string{
@@ -82,11 +98,13 @@ func URL(a releases.Addon) string {
 }
 
 // env is the service container's environment: its credentials, which its
-// start script moves out of argv.
+// start script moves out of argv, and, for Postgres, the data directory on
+// its volume, in the names the Docker official image takes too.
 func env(a releases.Addon) []string {
 	switch a.Service {
 	case "postgres":
-		return []string{"POSTGRES_USER=" + dbName(a), "POSTGRES_PASSWORD=" + a.Password, "POSTGRES_DB=" + dbName(a)}
+		return []string{"POSTGRES_USER=" + dbName(a), "POSTGRES_PASSWORD=" + a.Password, "POSTGRES_DB=" + dbName(a),
+			"PGDATA=" + Services["postgres"].DataDir + "/data"}
 	case "redis":
 		return []string{"REDIS_PASSWORD=" + a.Password}
 	}

@@ -88,10 +88,10 @@ func parseLogsQuery(q url.Values) (logsQuery, *api.Error) {
 		lq.follow = follow
 	}
 	switch v := q.Get("source"); v {
-	case "", api.LogSourceApp, api.LogSourceRouter, api.LogSourcePaas:
+	case "", api.LogSourceApp, api.LogSourceRouter, api.LogSourcePaas, api.LogSourceAddon:
 		lq.filter.Source = v
 	default:
-		return invalid("unknown log source %q: use app, router or paas", v)
+		return invalid("unknown log source %q: use app, router, paas or addon", v)
 	}
 	if v := q.Get("ps"); v != "" {
 		if !logsProcess.MatchString(v) {

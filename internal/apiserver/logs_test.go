@@ -255,7 +255,7 @@ func TestLogsRefusals(t *testing.T) {
 		{"GET", "/apps/hello/logs?n=-1", 400, api.IDBadRequest, "n="},
 		{"GET", "/apps/hello/logs?n=ten", 400, api.IDBadRequest, "n="},
 		{"GET", "/apps/hello/logs?tail=maybe", 400, api.IDBadRequest, "tail="},
-		{"GET", "/apps/hello/logs?source=db", 400, api.IDBadRequest, "use app, router or paas"},
+		{"GET", "/apps/hello/logs?source=db", 400, api.IDBadRequest, "use app, router, paas or addon"},
 		{"GET", "/apps/hello/logs?ps=web..1", 400, api.IDBadRequest, "ps="},
 		{"GET", "/apps/hello/logs?ps=../x", 400, api.IDBadRequest, "ps="},
 		{"GET", "/apps/hello/logs?format=xml", 400, api.IDBadRequest, "format"},

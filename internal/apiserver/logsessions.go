@@ -117,12 +117,12 @@ func sessionQuery(req api.LogSessionRequest) (logsQuery, *api.Error) {
 		q.follow = *req.Tail
 	}
 	switch req.Source {
-	case "", api.LogSourceApp, api.LogSourceRouter, api.LogSourcePaas:
+	case "", api.LogSourceApp, api.LogSourceRouter, api.LogSourcePaas, api.LogSourceAddon:
 		q.filter.Source = req.Source
 	case "heroku": // Heroku's name for the platform's own lines
 		q.filter.Source = api.LogSourcePaas
 	default:
-		return logsQuery{}, invalidBody(fmt.Sprintf("source %q: use app, router or paas", req.Source), logSessionExample)
+		return logsQuery{}, invalidBody(fmt.Sprintf("source %q: use app, router, paas or addon", req.Source), logSessionExample)
 	}
 	proc := req.Dyno
 	for _, p := range []string{req.DynoName, req.Type} {

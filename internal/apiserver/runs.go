@@ -38,15 +38,31 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusCreated, res)
 		return
 	}
+	s.attach(w, r, app, func() error {
+		_, err := s.p.App(r.Context(), app)
+		return err
+	}, func(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+		res, err := s.p.Run(ctx, app, req, stdin, stdout, stderr)
+		return res.ExitCode, err
+	})
+}
+
+// attached is a process whose streams a client is attached to: it reads
+// stdin, writes its output, and returns its exit code.
+type attached func(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) (int, error)
+
+// attach upgrades r's connection to the run protocol and runs the process
+// over it (see streamRun); what names it in the daemon's log. check runs
+// first: once upgraded, errors can only go as error frames, so the common
+// mistakes (no such app) are found before, to get their proper status.
+func (s *server) attach(w http.ResponseWriter, r *http.Request, what string, check func() error, run attached) {
 	if !wantsRunProtocol(r) {
 		w.Header().Set("Upgrade", api.RunProtocol)
 		s.writeError(w, r, &api.Error{StatusCode: http.StatusUpgradeRequired, ID: api.IDBadRequest,
-			Message: `an attached run streams over its own connection: send the headers "Connection: Upgrade" and "Upgrade: ` + api.RunProtocol + `" (paasctl run does), or set "attach" to false to run it in the background`})
+			Message: `an attached process streams over its own connection: send the headers "Connection: Upgrade" and "Upgrade: ` + api.RunProtocol + `" (paasctl does), or, for paasctl run, set "attach" to false to run it in the background`})
 		return
 	}
-	// Once upgraded, errors can only go as error frames: check the app
-	// first, so that the common mistakes still get their proper status.
-	if _, err := s.p.App(r.Context(), app); err != nil {
+	if err := check(); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -70,10 +86,10 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) {
 		err = rw.Flush()
 	}
 	if err != nil {
-		s.log.Debug("run: client gone before the upgrade", "app", app, "err", err)
+		s.log.Debug("run: client gone before the upgrade", "what", what, "err", err)
 		return
 	}
-	s.streamRun(r.Context(), conn, unbuffered(rw.Reader, conn), app, req)
+	s.streamRun(r.Context(), conn, unbuffered(rw.Reader, conn), what, run)
 }
 
 // unbuffered reads what br holds of conn, then conn itself: past net/http's
@@ -106,7 +122,7 @@ func headerHasToken(h http.Header, name, token string) bool {
 // streamRun runs the process over an upgraded connection: stdin from in,
 // output as frames to conn, then the exit or error frame. Losing the client
 // cancels the run's context, which stops the process.
-func (s *server) streamRun(ctx context.Context, conn net.Conn, in io.Reader, app string, req api.RunRequest) {
+func (s *server) streamRun(ctx context.Context, conn net.Conn, in io.Reader, what string, run attached) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	out := api.NewFrameWriter(conn, cancel)
@@ -127,20 +143,20 @@ func (s *server) streamRun(ctx context.Context, conn net.Conn, in io.Reader, app
 	}()
 	stopKeepAlive := keepAlive(out, s.runKeepAlive)
 
-	res, err := s.p.Run(ctx, app, req, stdin, out.Stream(api.FrameStdout), out.Stream(api.FrameStderr))
+	code, err := run(ctx, stdin, out.Stream(api.FrameStdout), out.Stream(api.FrameStderr))
 	stopKeepAlive()
 	_ = stdin.Close()
 	if err != nil {
 		e := errorFor(err)
 		if e.StatusCode >= http.StatusInternalServerError {
-			s.log.Error("run failed", "app", app, "err", err)
+			s.log.Error("run failed", "what", what, "err", err)
 		}
 		err = out.Finish(api.FrameError, []byte(e.Message))
 	} else {
-		err = out.Finish(api.FrameExit, []byte(strconv.Itoa(res.ExitCode)))
+		err = out.Finish(api.FrameExit, []byte(strconv.Itoa(code)))
 	}
 	if err != nil {
-		s.log.Debug("run: client gone before the end", "app", app, "err", err)
+		s.log.Debug("run: client gone before the end", "what", what, "err", err)
 	}
 	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
 		_ = cw.CloseWrite()

@@ -71,6 +71,10 @@ type Platform interface {
 	OpenBackup(ctx context.Context, addon, id string) (io.ReadCloser, api.Backup, error)
 	RestoreBackup(ctx context.Context, addon, id string) (api.Backup, error)
 	SetBackupSchedule(ctx context.Context, addon, at string) (api.Addon, error)
+	// AddonConsole runs the add-on's own client (psql, redis-cli) attached
+	// to the streams, command instead of its input if given, and returns
+	// its exit code.
+	AddonConsole(ctx context.Context, addon, command string, stdin io.Reader, stdout, stderr io.Writer) (int, error)
 
 	// Config is the app's config vars; UpdateConfig applies changes (a nil
 	// value unsets its key) as one new release and puts it live.
@@ -193,6 +197,7 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/addons/{addon}/backups", s.byMethod(methods{http.MethodGet: s.handle(s.listBackups), http.MethodPost: s.handle(s.captureBackup)}))
 	r.Handle("/addons/{addon}/backups/{backup}/download", s.byMethod(methods{http.MethodGet: s.downloadBackup}))
 	r.Handle("/addons/{addon}/backups/{backup}/actions/restore", s.byMethod(methods{http.MethodPost: s.handle(s.restoreBackup)}))
+	r.Handle("/addons/{addon}/console", s.byMethod(methods{http.MethodPost: s.addonConsole}))
 	r.Handle("/addons/{addon}/backup-schedule", s.byMethod(methods{http.MethodPut: s.handle(s.setBackupSchedule)}))
 	r.Handle("/addons", s.byMethod(methods{http.MethodGet: s.handle(s.listAddons)}))
 	r.Handle("/addons/{addon}", s.byMethod(methods{http.MethodGet: s.handle(s.getAddon), http.MethodDelete: s.handle(s.destroyAddon)}))

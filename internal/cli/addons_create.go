@@ -1,7 +1,12 @@
 package cli
 
 import (
+	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -32,10 +37,13 @@ makes its image from Debian's packages, once per machine (a few minutes).`,
 				return err
 			}
 			out := cmd.OutOrStdout()
+			stop := func() {}
 			if !opts.json {
 				fmt.Fprintf(out, "Creating %s on %s... ", args[0], name)
+				stop = followProvision(cmd.Context(), client, name, out)
 			}
 			a, err := client.CreateAddon(cmd.Context(), name, args[0], opts.as)
+			stop()
 			if err != nil {
 				if !opts.json {
 					fmt.Fprintln(out, "failed")
@@ -55,4 +63,52 @@ makes its image from Debian's packages, once per machine (a few minutes).`,
 	cmd.Flags().StringVar(&opts.as, "as", "", "the config var prefix: NAME gives NAME_URL")
 	cmd.Flags().BoolVar(&opts.json, "json", false, "print the add-on as JSON")
 	return cmd
+}
+
+// followProvision prints the progress paasd reports of an add-on's
+// provisioning on app (the making of its image, on first use) as it comes,
+// each line on its own under the "Creating" line, until stop. It returns
+// once the stream is open, or could not be: without it, the command still
+// works, with less to show.
+func followProvision(ctx context.Context, client *api.Client, app string, out io.Writer) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	pr, pw := io.Pipe()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	opened := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(opened) }) }
+	go func() {
+		defer wg.Done()
+		defer open()
+		err := client.Logs(ctx, app, api.LogOptions{Tail: true, Source: api.LogSourcePaas, Process: api.AddonProvisionProcess, JSON: true, Opened: open}, pw)
+		pw.CloseWithError(err)
+	}()
+	started := false
+	esc := newControlEscaper(out)
+	go func() {
+		defer wg.Done()
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			var l api.LogLine
+			if json.Unmarshal(sc.Bytes(), &l) != nil {
+				continue
+			}
+			if !started {
+				fmt.Fprintln(out)
+				started = true
+			}
+			fmt.Fprintf(esc, "       %s\n", l.Message)
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	<-opened
+	return func() {
+		cancel()
+		wg.Wait()
+		if started {
+			fmt.Fprint(out, "       ")
+		}
+	}
 }

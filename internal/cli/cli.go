@@ -144,6 +144,8 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		newPgBackupsDownloadCommand(g),
 		newPgBackupsRestoreCommand(g),
 		newPgBackupsScheduleCommand(g),
+		newPgPsqlCommand(g),
+		newRedisCliCommand(g),
 		newDrainsCommand(g),
 		newDrainsAddCommand(g),
 		newDrainsRemoveCommand(g),

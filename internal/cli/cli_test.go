@@ -121,6 +121,8 @@ func TestJSONEverywhere(t *testing.T) {
 		"pg:backups:download": "the backup's own bytes",
 		"pg:backups:restore":  "changes; pg:backups --json shows the backups",
 		"pg:backups:schedule": "changes; addons:info --json shows the result",
+		"pg:psql":             "psql's own output",
+		"redis:cli":           "redis-cli's own output",
 		"addons:detach":       "changes; addons:info --json shows the result",
 		"builds:cancel":       "changes; builds:info --json shows the result",
 		"deploy":              "the build's own output; builds:info --json shows the result",

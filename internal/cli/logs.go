@@ -46,7 +46,7 @@ retitle or clear the screen; piped output and --json keep every byte.`,
 	cmd.Flags().IntVarP(&opts.num, "num", "n", api.DefaultLogLines, "how many recent lines to show")
 	cmd.Flags().BoolVarP(&opts.tail, "tail", "t", false, "keep streaming new lines")
 	cmd.Flags().StringVarP(&opts.ps, "ps", "p", "", "only this process type (web) or process (web.2)")
-	cmd.Flags().StringVarP(&opts.source, "source", "s", "", "only lines of this source: app, router or paas")
+	cmd.Flags().StringVarP(&opts.source, "source", "s", "", "only lines of this source: app, router, paas or addon")
 	cmd.Flags().BoolVar(&opts.json, "json", false, "print one JSON object per line")
 	return cmd
 }
@@ -56,9 +56,9 @@ func runLogs(cmd *cobra.Command, g *globals, opts *logsOptions) error {
 		return fmt.Errorf("-n %d: give a number of lines, 0 or more", opts.num)
 	}
 	switch opts.source {
-	case "", api.LogSourceApp, api.LogSourceRouter, api.LogSourcePaas:
+	case "", api.LogSourceApp, api.LogSourceRouter, api.LogSourcePaas, api.LogSourceAddon:
 	default:
-		return fmt.Errorf("--source %q: use app, router or paas", opts.source)
+		return fmt.Errorf("--source %q: use app, router, paas or addon", opts.source)
 	}
 	name, client, err := g.appClient(cmd.Context())
 	if err != nil {

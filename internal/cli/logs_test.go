@@ -175,7 +175,7 @@ func TestLogsRefusals(t *testing.T) {
 	ctx := context.Background()
 	logsctl(ctx, "logs", "-a", "nobody").mustFail(t, `app "nobody" not found`, "paasctl apps")
 	logsctl(ctx, "logs", "-a", "hello", "-n", "-1").mustFail(t, "-n -1")
-	logsctl(ctx, "logs", "-a", "hello", "-s", "db").mustFail(t, `--source "db"`, "app, router or paas")
+	logsctl(ctx, "logs", "-a", "hello", "-s", "db").mustFail(t, `--source "db"`, "app, router, paas or addon")
 	logsctl(ctx, "logs", "-a", "hello", "-p", "web..2").mustFail(t, `ps="web..2"`)
 	logsctl(ctx, "logs", "-a", "hello", "extra").mustFail(t, "extra")
 	logsctl(ctx, "logs").mustFail(t, "no app specified")

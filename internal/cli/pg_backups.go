@@ -1,53 +1,13 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/paas-dev/paas/api"
 )
-
-// postgresOf is the Postgres add-on the pg: commands act on: --addon's, or
-// the app's only one, or the one it has as DATABASE_URL.
-func postgresOf(ctx context.Context, g *globals, addon string) (app, name string, client *api.Client, err error) {
-	if addon != "" {
-		srv, err := loadServer()
-		if err != nil {
-			return "", "", nil, err
-		}
-		return "", addon, srv.client(), nil
-	}
-	if app, client, err = g.appClient(ctx); err != nil {
-		return "", "", nil, err
-	}
-	as, err := client.Addons(ctx, app)
-	if err != nil {
-		return "", "", nil, withHint(err, api.IDNotFound, hintListApps)
-	}
-	var pgs []string
-	for _, a := range as {
-		if a.AddonService.Name != "postgres" {
-			continue
-		}
-		pgs = append(pgs, a.Name)
-		for _, at := range a.Attachments {
-			if at.Name == "DATABASE" && at.App.Name == app {
-				return app, a.Name, client, nil
-			}
-		}
-	}
-	switch len(pgs) {
-	case 0:
-		return "", "", nil, fmt.Errorf("%s has no Postgres add-on: create one with paasctl addons:create postgres -a %s", app, app)
-	case 1:
-		return app, pgs[0], client, nil
-	}
-	return "", "", nil, fmt.Errorf("%s has %d Postgres add-ons (%s): say which with --addon", app, len(pgs), strings.Join(pgs, ", "))
-}
 
 type pgBackupsOptions struct {
 	addon string

@@ -88,6 +88,15 @@ type Config struct {
 	// (PAAS_STACK_MIRROR) is the Debian mirror the stack's packages come
 	// from.
 	StackImage, StackMirror string
+	// PostgresImage (PAAS_POSTGRES_IMAGE) and RedisImage
+	// (PAAS_REDIS_IMAGE) are the add-on services' images instead of
+	// paas's own; Docker's official postgres and redis images fit.
+	PostgresImage, RedisImage string
+}
+
+// AddonImages are the configured add-on images, by service.
+func (c Config) AddonImages() map[string]string {
+	return map[string]string{"postgres": c.PostgresImage, "redis": c.RedisImage}
 }
 
 var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -219,6 +228,15 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c.StackImage = getenv("PAAS_STACK_IMAGE")
 	if c.StackImage != "" && !imageRefPattern.MatchString(c.StackImage) {
 		return Config{}, fmt.Errorf("check PAAS_STACK_IMAGE: %q is not an image reference (example: debian:bookworm-slim)", c.StackImage)
+	}
+	for _, v := range []struct {
+		name, example string
+		to            *string
+	}{{"PAAS_POSTGRES_IMAGE", "postgres:16", &c.PostgresImage}, {"PAAS_REDIS_IMAGE", "redis:7", &c.RedisImage}} {
+		*v.to = getenv(v.name)
+		if *v.to != "" && !imageRefPattern.MatchString(*v.to) {
+			return Config{}, fmt.Errorf("check %s: %q is not an image reference (example: %s)", v.name, *v.to, v.example)
+		}
 	}
 	c.StackMirror = or(getenv("PAAS_STACK_MIRROR"), builder.DefaultMirror)
 	if u, err := url.Parse(c.StackMirror); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||

@@ -61,6 +61,8 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"PAAS_ROUTER_TIMEOUT", "soon", "PAAS_ROUTER_TIMEOUT"},
 		{"PAAS_STACK_IMAGE", "Debian Bookworm", "not an image reference"},
 		{"PAAS_STACK_IMAGE", "debian:bookworm;id", "not an image reference"},
+		{"PAAS_POSTGRES_IMAGE", "postgres 16", "not an image reference"},
+		{"PAAS_REDIS_IMAGE", "redis:7;id", "not an image reference"},
 		{"PAAS_STACK_MIRROR", "ftp://deb.debian.org/debian", "http:// or https://"},
 		{"PAAS_STACK_MIRROR", "http://deb.debian.org/debian main'", "http:// or https://"},
 		{"PAAS_BUILD_CONCURRENCY", "0", "from 1 to 64"},
@@ -81,8 +83,10 @@ func TestConfigRejectsBadValues(t *testing.T) {
 }
 
 func TestConfigStack(t *testing.T) {
-	c, err := ConfigFromEnv(env(map[string]string{"PAAS_STACK_IMAGE": "registry.example.com:5000/debian:bookworm-slim", "PAAS_STACK_MIRROR": "https://mirror.example.com/debian"}))
-	if err != nil || c.StackImage != "registry.example.com:5000/debian:bookworm-slim" || c.StackMirror != "https://mirror.example.com/debian" {
+	c, err := ConfigFromEnv(env(map[string]string{"PAAS_STACK_IMAGE": "registry.example.com:5000/debian:bookworm-slim", "PAAS_STACK_MIRROR": "https://mirror.example.com/debian",
+		"PAAS_POSTGRES_IMAGE": "postgres:16", "PAAS_REDIS_IMAGE": "registry.example.com/redis:7"}))
+	if err != nil || c.StackImage != "registry.example.com:5000/debian:bookworm-slim" || c.StackMirror != "https://mirror.example.com/debian" ||
+		c.PostgresImage != "postgres:16" || c.RedisImage != "registry.example.com/redis:7" {
 		t.Fatalf("ConfigFromEnv = %+v, %v", c, err)
 	}
 }

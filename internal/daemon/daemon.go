@@ -157,7 +157,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	plat.SetSources(git)
 	stacks := stacksFor(cfg, docker)
 	plat.SetStacks(stacks)
-	plat.SetAddons(addons.NewDocker(docker, stacks, daemonID))
+	plat.SetAddons(addons.NewDocker(docker, stacks, daemonID, cfg.AddonImages()))
 
 	handler := apiHandler(token, plat, git, apiserver.LogsFrom(logs, plat.AppExists), apiserver.DrainsFrom(logs), log)
 	apiSrv := newAPIServer(handler, log)

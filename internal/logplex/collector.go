@@ -24,14 +24,24 @@ const (
 	followBackoff = 200 * time.Millisecond
 )
 
-// collector follows one container's output.
+// addonRecheck is how often an add-on's stopped container is looked at
+// again: its restart policy brings it back, and its output with it.
+const addonRecheck = 2 * time.Second
+
+// collector follows one container's output into one app's stream.
 type collector struct {
 	p         *Logplex
+	key       string // in p.following
 	app       string
+	source    string // SourceApp or SourceAddon
 	process   string
 	container string
-	ctx       context.Context
-	cancel    context.CancelFunc
+	// keep follows the container across its restarts, until it is gone:
+	// an add-on's service, which the engine restarts, unlike a process,
+	// which the runner replaces with a new container.
+	keep   bool
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // ProcessStarted starts collecting a started container's stdout and stderr
@@ -40,17 +50,43 @@ type collector struct {
 // resumes after the last of them, so that nothing is lost or repeated; called
 // while the container is being followed, it does nothing.
 func (p *Logplex) ProcessStarted(app, process, containerID string) {
-	if p.opts.Docker == nil || app == "" || containerID == "" {
+	p.collect(&collector{key: containerID, app: app, source: SourceApp, process: process, container: containerID})
+}
+
+// AddonStarted starts collecting the output of an add-on's container into
+// the stream of app, which it is attached to, as addon[name] lines, across
+// the container's restarts, until AddonStopped or the container is gone.
+// Like ProcessStarted it resumes after the lines already in the stream.
+func (p *Logplex) AddonStarted(app, addon, container string) {
+	p.collect(&collector{key: addonKey(app, container), app: app, source: SourceAddon, process: addon, container: container, keep: true})
+}
+
+// AddonStopped stops collecting the add-on container's output into app's
+// stream: the add-on was detached from app, or destroyed.
+func (p *Logplex) AddonStopped(app, container string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := p.following[addonKey(app, container)]; c != nil {
+		c.cancel()
+	}
+}
+
+// addonKey tells an add-on's collectors apart: one container, followed
+// into the stream of each app it is attached to.
+func addonKey(app, container string) string { return "addon\x00" + app + "\x00" + container }
+
+func (p *Logplex) collect(c *collector) {
+	if p.opts.Docker == nil || c.app == "" || c.container == "" {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.following[containerID] != nil {
+	if p.closed || p.following[c.key] != nil {
 		return
 	}
-	ctx, cancel := context.WithCancel(p.ctx)
-	c := &collector{p: p, app: app, process: process, container: containerID, ctx: ctx, cancel: cancel}
-	p.following[containerID] = c
+	c.p = p
+	c.ctx, c.cancel = context.WithCancel(p.ctx)
+	p.following[c.key] = c
 	p.collectors.Add(1)
 	go c.run()
 }
@@ -59,8 +95,8 @@ func (c *collector) run() {
 	defer func() {
 		c.cancel()
 		c.p.mu.Lock()
-		if c.p.following[c.container] == c {
-			delete(c.p.following, c.container)
+		if c.p.following[c.key] == c {
+			delete(c.p.following, c.key)
 		}
 		c.p.mu.Unlock()
 		c.p.collectors.Done()
@@ -76,6 +112,16 @@ func (c *collector) run() {
 			// follow blocks instead of ending, so this costs one extra
 			// call when a container exits.
 			attempt, pause = -1, followBackoff
+			continue
+		}
+		if err == nil && c.keep {
+			// Stopped, for now: look again later.
+			attempt, pause = -1, followBackoff
+			select {
+			case <-time.After(addonRecheck):
+			case <-c.ctx.Done():
+				return
+			}
 			continue
 		}
 		if err == nil {
@@ -266,7 +312,7 @@ func (fr *frameReader) emit(i int) {
 		upto = o.start.Add(-time.Nanosecond)
 	}
 	for j, m := range msgs {
-		fr.batch = append(fr.batch, Line{Time: t, Source: SourceApp, Process: fr.c.process, Message: m})
+		fr.batch = append(fr.batch, Line{Time: t, Source: fr.c.source, Process: fr.c.process, Message: m})
 		// Lines cut from one frame share its time; the container is read
 		// past that frame only once the last of them is in the stream.
 		if j == len(msgs)-1 {

@@ -358,3 +358,41 @@ func TestEveryCutOfTheSpoolResumesExactly(t *testing.T) {
 		_ = p.Close()
 	}
 }
+
+// An add-on's output goes into the stream of each app it is attached to,
+// as addon[name], across the restarts of its container, until it is
+// detached or gone.
+func TestCollectsAddonOutputAcrossRestarts(t *testing.T) {
+	docker := newFakeDocker()
+	p := newLogplex(t, Options{Docker: docker})
+	docker.write("pg", false, "database system is ready\n")
+	p.AddonStarted("hello", "postgres-1a2b3c", "pg")
+	p.AddonStarted("other", "postgres-1a2b3c", "pg")
+	p.AddonStarted("hello", "postgres-1a2b3c", "pg") // already followed: nothing
+	waitFor(t, "the first line in both streams", func() bool {
+		return len(backlog(p, "hello")) == 1 && len(backlog(p, "other")) == 1
+	})
+	docker.stop("pg")
+	docker.restart("pg")
+	docker.write("pg", false, "restarted\n")
+	waitFor(t, "the line after the restart", func() bool { return len(backlog(p, "hello")) == 2 })
+	for _, l := range backlog(p, "hello") {
+		if l.Source != SourceAddon || l.Process != "postgres-1a2b3c" {
+			t.Errorf("line %q is %s[%s]", l.Message, l.Source, l.Process)
+		}
+	}
+	if got := backlog(p, "hello")[1].String(); !strings.Contains(got, " addon[postgres-1a2b3c]: restarted") {
+		t.Errorf("line reads %q", got)
+	}
+
+	p.AddonStopped("other", "pg")
+	waitFor(t, "other's collector to stop", func() bool { return following(p) == 1 })
+	docker.write("pg", false, "only hello's\n")
+	waitFor(t, "the line in hello's stream", func() bool { return len(backlog(p, "hello")) == 3 })
+	if n := len(backlog(p, "other")); n != 2 {
+		t.Errorf("other has %d lines after the detach, want 2", n)
+	}
+	docker.stop("pg")
+	docker.remove("pg")
+	waitFor(t, "the collector to end with the container", func() bool { return following(p) == 0 })
+}

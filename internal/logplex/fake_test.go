@@ -67,11 +67,17 @@ func (d *fakeDocker) write(id string, stderr bool, texts ...string) {
 	c.changed = make(chan struct{})
 }
 
-func (d *fakeDocker) stop(id string) {
+func (d *fakeDocker) stop(id string) { d.setStopped(id, true) }
+
+// restart runs a stopped container again, as the engine's restart policy
+// does: its output so far stays.
+func (d *fakeDocker) restart(id string) { d.setStopped(id, false) }
+
+func (d *fakeDocker) setStopped(id string, stopped bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c := d.container(id)
-	c.stopped = true
+	c.stopped = stopped
 	close(c.changed)
 	c.changed = make(chan struct{})
 }
@@ -85,7 +91,7 @@ func (d *fakeDocker) logsCalls() []container.LogsOptions {
 func (d *fakeDocker) ContainerLogs(ctx context.Context, id string, opts container.LogsOptions) (io.ReadCloser, error) {
 	d.mu.Lock()
 	d.calls = append(d.calls, opts)
-	_, ok := d.containers[id]
+	c, ok := d.containers[id]
 	d.mu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("no such container: %s: %w", id, cerrdefs.ErrNotFound)
@@ -119,7 +125,6 @@ func (d *fakeDocker) ContainerLogs(ctx context.Context, id string, opts containe
 		next := 0
 		for {
 			d.mu.Lock()
-			c := d.containers[id]
 			msgs := c.messages[next:]
 			next = len(c.messages)
 			stopped, changed := c.stopped, c.changed
@@ -160,4 +165,14 @@ func (d *fakeDocker) ContainerLogs(ctx context.Context, id string, opts containe
 		}
 	}()
 	return pr, nil
+}
+
+// remove makes the container gone.
+func (d *fakeDocker) remove(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := d.container(id)
+	c.stopped = true
+	close(c.changed)
+	delete(d.containers, id)
 }

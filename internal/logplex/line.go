@@ -11,6 +11,7 @@ const (
 	SourceApp    = "app"
 	SourceRouter = "router"
 	SourcePaas   = "paas"
+	SourceAddon  = "addon" // addon[postgres-1a2b3c]: an attached add-on's service
 )
 
 // MaxLineBytes is the longest message one Line carries; a longer line is
@@ -24,7 +25,7 @@ const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
 type Line struct {
 	Time    time.Time `json:"time"`    // taken at collection, UTC
 	App     string    `json:"app"`     //
-	Source  string    `json:"source"`  // SourceApp, SourceRouter or SourcePaas
+	Source  string    `json:"source"`  // SourceApp, SourceRouter, SourcePaas or SourceAddon
 	Process string    `json:"process"` // web.1, run.1 for app; build, release, runner, api for paas; "" for router
 	Message string    `json:"message"` // one line, without its newline
 }
@@ -51,7 +52,7 @@ func (l Line) size() int { return len(l.Message) + len(l.Process) + len(l.Source
 
 // Filter selects lines by source and process. Empty fields match everything.
 type Filter struct {
-	Source  string // "app", "router" or "paas"
+	Source  string // "app", "router", "paas" or "addon"
 	Process string // "web" matches web.1, web.2, ...; "web.2" only web.2
 }
 

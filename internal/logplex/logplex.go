@@ -69,7 +69,7 @@ type Logplex struct {
 
 	mu        sync.RWMutex // protects all of the following
 	apps      map[string]*appLog
-	following map[string]*collector // by container ID
+	following map[string]*collector // by container ID, or addonKey
 	closed    bool
 	// forgotten are the apps destroyed (or renamed) since the start, until
 	// one of the same name is created (Know): lines that come for them late, from a

@@ -27,13 +27,42 @@ type AddonEngine interface {
 	Detach(ctx context.Context, a releases.Addon, app string) error
 	// Destroy removes the service and its data.
 	Destroy(ctx context.Context, a releases.Addon) error
+	// Container names a's service container, whose output is a's log.
+	Container(a releases.Addon) string
 }
 
-// SetAddons wires the add-ons, and starts their backup schedule.
+// SetAddons wires the add-ons, follows their output into the streams of
+// the apps they are attached to (those made by an earlier paasd too), and
+// starts their backup schedule.
 func (p *Platform) SetAddons(e AddonEngine) {
 	p.addons = e
+	adds, err := p.store.Addons()
+	if err != nil {
+		p.log.Error("list add-ons to follow their output", "err", err)
+	}
+	for _, add := range adds {
+		for _, at := range add.Attachments {
+			if a, err := p.store.AppByID(at.AppID); err == nil {
+				p.followAddon(add, a.Name)
+			}
+		}
+	}
 	p.background.Add(1)
 	go p.runBackupSchedule()
+}
+
+// followAddon puts add's output into app's log stream.
+func (p *Platform) followAddon(add releases.Addon, app string) {
+	if p.opts.Logs != nil {
+		p.opts.Logs.AddonStarted(app, add.Name, p.addons.Container(add))
+	}
+}
+
+// unfollowAddon takes add's output out of app's log stream.
+func (p *Platform) unfollowAddon(add releases.Addon, app string) {
+	if p.opts.Logs != nil {
+		p.opts.Logs.AddonStopped(app, p.addons.Container(add))
+	}
 }
 
 // attachmentName is a config var prefix: DATABASE for DATABASE_URL.
@@ -71,7 +100,13 @@ func (p *Platform) CreateAddon(ctx context.Context, app string, req api.AddonReq
 	}
 	add.Attachments = []releases.Attachment{{AppID: a.ID, Name: as}}
 	p.emit(a.Name, "addon", fmt.Sprintf("Creating %s (%s)", add.Name, svc.Name))
-	if err := p.addons.Provision(ctx, add, a.Name, io.Discard); err != nil {
+	// Progress, such as the making of the service's image on first use,
+	// goes to the app's stream, where addons:create shows it.
+	progress := p.eventWriter(a.Name, api.AddonProvisionProcess)
+	err = p.addons.Provision(ctx, add, a.Name, progress)
+	progress.Flush()
+	if err != nil {
+		p.emit(a.Name, "addon", fmt.Sprintf("Creating %s failed: %v", add.Name, err))
 		return api.Addon{}, err
 	}
 	if add, err = p.store.AddAddon(add); err != nil {
@@ -85,6 +120,7 @@ func (p *Platform) CreateAddon(ctx context.Context, app string, req api.AddonReq
 		_ = p.addons.Destroy(context.WithoutCancel(ctx), add)
 		return api.Addon{}, fmt.Errorf("create add-on: set %s_URL: %w", as, err)
 	}
+	p.followAddon(add, a.Name)
 	p.log.Info("add-on created", "app", a.Name, "addon", add.Name, "service", svc.Name)
 	p.emit(a.Name, "addon", fmt.Sprintf("Created %s as %s_URL", add.Name, as))
 	return p.describeAddon(add, false), nil
@@ -221,6 +257,7 @@ func (p *Platform) detach(ctx context.Context, add releases.Addon, at releases.A
 		if err := p.addons.Detach(ctx, add, a.Name); err != nil {
 			return err
 		}
+		p.unfollowAddon(add, a.Name)
 		p.emit(a.Name, "addon", fmt.Sprintf("Detached %s (%s_URL)", add.Name, at.Name))
 	} else if !errors.Is(err, releases.ErrNotFound) {
 		return err
@@ -334,7 +371,11 @@ func (p *Platform) moveAddons(ctx context.Context, appID, app string, attach boo
 	var errs []error
 	for _, add := range adds {
 		if attach {
-			errs = append(errs, p.addons.Attach(ctx, add, app))
+			err := p.addons.Attach(ctx, add, app)
+			if err == nil {
+				p.followAddon(add, app)
+			}
+			errs = append(errs, err)
 		} else {
 			errs = append(errs, p.addons.Detach(ctx, add, app))
 		}
@@ -378,6 +419,7 @@ func (p *Platform) AttachAddon(ctx context.Context, ident, app, as, actor string
 		_ = p.detach(context.WithoutCancel(ctx), add, at, actor, false)
 		return api.Addon{}, fmt.Errorf("attach add-on %s: set %s_URL: %w", add.Name, as, err)
 	}
+	p.followAddon(add, a.Name)
 	p.emit(a.Name, "addon", fmt.Sprintf("Attached %s as %s_URL", add.Name, as))
 	return p.describeAddon(add, false), nil
 }

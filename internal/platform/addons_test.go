@@ -50,6 +50,8 @@ func (f *fakeAddons) Detach(_ context.Context, a releases.Addon, app string) err
 	return nil
 }
 
+func (f *fakeAddons) Container(a releases.Addon) string { return "c-" + a.Name }
+
 func (f *fakeAddons) Destroy(_ context.Context, a releases.Addon) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -117,6 +119,21 @@ func TestAddonLifecycle(t *testing.T) {
 	}
 	if cfg, _ := f.p.Config(ctx, "other"); cfg["DATABASE_URL"] != "" || slices.Contains(engine.running[a.Name], "other") {
 		t.Errorf("after detach: other's config %v, networks %v", cfg, engine.running[a.Name])
+	}
+	// The add-on's output joins the stream of each app it is attached to,
+	// while it is, and again after a paasd restart.
+	for _, want := range []string{
+		"hello follows addon[" + a.Name + "] in c-" + a.Name,
+		"other follows addon[" + a.Name + "] in c-" + a.Name,
+		"other stops following c-" + a.Name,
+	} {
+		if !strings.Contains(f.events.all(), want) {
+			t.Errorf("no %q in the events %q", want, f.events.all())
+		}
+	}
+	f.p.SetAddons(engine)
+	if n := strings.Count(f.events.all(), "hello follows addon["+a.Name+"] in c-"+a.Name); n != 2 {
+		t.Errorf("hello follows %s %d times after the restart, want 2", a.Name, n)
 	}
 	shown, err := f.p.Addon(ctx, a.Name, true)
 	if err != nil || !strings.HasPrefix(shown.URL, "postgres://") {

@@ -72,6 +72,10 @@ func (l *recordingLogs) Forget(string) {}
 
 func (l *recordingLogs) Know(string) {}
 
+func (l *recordingLogs) AddonStarted(string, string, string) {}
+
+func (l *recordingLogs) AddonStopped(string, string) {}
+
 func (l *recordingLogs) Rename(old, new string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -216,6 +216,18 @@ func (l *fakeLogs) Forget(string) {}
 
 func (l *fakeLogs) Know(string) {}
 
+func (l *fakeLogs) AddonStarted(app, addon, container string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, app+" follows addon["+addon+"] in "+container)
+}
+
+func (l *fakeLogs) AddonStopped(app, container string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, app+" stops following "+container)
+}
+
 func (l *fakeLogs) Rename(old, new string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -61,6 +61,11 @@ type Logs interface {
 	// Rename moves the app's history and drains to its new name, after
 	// its processes stopped under the old one, which is then forgotten.
 	Rename(old, new string) error
+	// AddonStarted follows an add-on container's output into the stream
+	// of app, which it is attached to, as addon[addon] lines, until
+	// AddonStopped (a detach) or the container is gone.
+	AddonStarted(app, addon, container string)
+	AddonStopped(app, container string)
 }
 
 // Routes is the router's app table.

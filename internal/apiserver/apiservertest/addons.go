@@ -216,3 +216,26 @@ func (p *Platform) SetBackupSchedule(_ context.Context, addon, at string) (api.A
 	p.addons[i].BackupAt = at
 	return p.addons[i], nil
 }
+
+// AddonConsole answers command as "<addon>> <command>" on stdout, or, with
+// none, echoes stdin; it exits 0, or 1 for the command "fail".
+func (p *Platform) AddonConsole(_ context.Context, addon, command string, stdin io.Reader, stdout, _ io.Writer) (int, error) {
+	err := p.enter(Call{Method: "AddonConsole", Addon: addon})
+	found := slices.ContainsFunc(p.addons, func(a api.Addon) bool { return a.Name == addon })
+	p.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		return 0, fmt.Errorf("add-on %s: %w", addon, releases.ErrNotFound)
+	}
+	if command != "" {
+		_, err := fmt.Fprintf(stdout, "%s> %s\n", addon, command)
+		if command == "fail" {
+			return 1, err
+		}
+		return 0, err
+	}
+	_, err = io.Copy(stdout, stdin)
+	return 0, err
+}
