@@ -19,8 +19,11 @@ type App struct {
 	// GitURL is where to push to deploy, e.g. "http://127.0.0.1:7070/git/hello.git".
 	GitURL string `json:"git_url"`
 	// Maintenance has the router answer every request with 503 (H80).
-	Maintenance bool       `json:"maintenance"`
-	Owner       AccountRef `json:"owner"`
+	Maintenance bool `json:"maintenance"`
+	// ACM is Heroku's: automatic certificates for the app's hosts from
+	// the ACME CA (certs:auto:enable).
+	ACM   bool       `json:"acm"`
+	Owner AccountRef `json:"owner"`
 	// Region, Stack and BuildStack are fixed on paas, for Heroku's clients:
 	// the region "local", the stack "container".
 	Region     NamedRef `json:"region"`
@@ -265,6 +268,18 @@ type RunRequest struct {
 type RunResult struct {
 	Process  string `json:"process"`
 	ExitCode int    `json:"exit_code"`
+}
+
+// CertStatus is the state of one host's automatic certificate
+// (GET /apps/{app}/acm, certs:auto).
+type CertStatus struct {
+	Hostname string `json:"hostname"`
+	// Status is Heroku's ACM status: pending, issued or failing.
+	Status string `json:"status"`
+	// Reason is why it is failing: the CA's last error.
+	Reason        string     `json:"reason,omitempty"`
+	ExpiresAt     *time.Time `json:"expires_at"`
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
 }
 
 // Domain is a host name the router serves an app at, as Heroku's Platform

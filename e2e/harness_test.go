@@ -75,9 +75,10 @@ type daemon struct {
 }
 
 type daemonOptions struct {
-	dataDir string
-	env     []string
-	token   string // "" makes one
+	dataDir    string
+	env        []string
+	token      string // "" makes one
+	routerAddr string // "" picks a free one
 }
 
 func startDaemon(t *testing.T, opts daemonOptions) *daemon {
@@ -89,7 +90,7 @@ func startDaemon(t *testing.T, opts daemonOptions) *daemon {
 		t:          t,
 		dataDir:    opts.dataDir,
 		apiURL:     "http://" + freeAddr(t),
-		routerAddr: freeAddr(t),
+		routerAddr: opts.routerAddr,
 		token:      opts.token,
 		home:       t.TempDir(),
 		logs:       &syncBuffer{},
@@ -97,6 +98,9 @@ func startDaemon(t *testing.T, opts daemonOptions) *daemon {
 	}
 	if d.token == "" {
 		d.token = "e2e-token-" + randomHex(t)
+	}
+	if d.routerAddr == "" {
+		d.routerAddr = freeAddr(t)
 	}
 	d.cmd = exec.Command(filepath.Join(binDir, "paasd"))
 	d.cmd.Env = append(os.Environ(),
@@ -360,6 +364,22 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// freeAddrs is n distinct free loopback addresses: held together while
+// picked, so that none is handed out twice.
+func freeAddrs(t *testing.T, n int) []string {
+	t.Helper()
+	var out []string
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		out = append(out, ln.Addr().String())
+	}
+	return out
 }
 
 func randomHex(t *testing.T) string {

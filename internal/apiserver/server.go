@@ -76,6 +76,12 @@ type Platform interface {
 	// its exit code.
 	AddonConsole(ctx context.Context, addon, command string, stdin io.Reader, stdout, stderr io.Writer) (int, error)
 
+	// SetACM turns the app's automatic certificates on or off; RefreshACM
+	// orders them again now; CertStatus is each host's certificate.
+	SetACM(ctx context.Context, app string, on bool) (api.App, error)
+	RefreshACM(ctx context.Context, app string) (api.App, error)
+	CertStatus(ctx context.Context, app string) ([]api.CertStatus, error)
+
 	// Config is the app's config vars; UpdateConfig applies changes (a nil
 	// value unsets its key) as one new release and puts it live.
 	Config(ctx context.Context, app string) (api.ConfigVars, error)
@@ -181,6 +187,8 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/apps/{app}/formations/{type}", s.byMethod(methods{http.MethodDelete: s.handle(s.restartType)}))
 	// paas's own: an attached one-off over the run protocol.
 	r.Handle("/apps/{app}/runs", s.byMethod(methods{http.MethodPost: s.createRun}))
+	r.Handle("/apps/{app}/acm", s.byMethod(methods{http.MethodGet: s.handle(s.acmStatus), http.MethodPost: s.handle(s.enableACM),
+		http.MethodDelete: s.handle(s.disableACM), http.MethodPatch: s.handle(s.refreshACM)}))
 	r.Handle("/apps/{app}/domains", s.byMethod(methods{http.MethodGet: s.handle(s.listDomains), http.MethodPost: s.handle(s.addDomain)}))
 	r.Handle("/apps/{app}/domains/{domain}", s.byMethod(methods{http.MethodGet: s.handle(s.getDomain), http.MethodDelete: s.handle(s.removeDomain)}))
 	r.Handle("/apps/{app}/builds", s.byMethod(methods{http.MethodGet: s.handle(s.listBuilds), http.MethodPost: s.handle(s.createBuild)}))

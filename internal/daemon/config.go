@@ -18,6 +18,7 @@ import (
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/builder"
+	"github.com/paas-dev/paas/internal/certs"
 	"github.com/paas-dev/paas/internal/connguard"
 	"github.com/paas-dev/paas/internal/datadir"
 	"github.com/paas-dev/paas/internal/gitserver"
@@ -92,6 +93,10 @@ type Config struct {
 	// (PAAS_REDIS_IMAGE) are the add-on services' images instead of
 	// paas's own; Docker's official postgres and redis images fit.
 	PostgresImage, RedisImage string
+	// ACMEEmail (PAAS_ACME_EMAIL) turns automatic certificates on, with
+	// this contact for the account; ACMEDirectory (PAAS_ACME_DIRECTORY)
+	// is the CA; ACMECAFile (PAAS_ACME_CA_FILE) a root to trust for it.
+	ACMEEmail, ACMEDirectory, ACMECAFile string
 }
 
 // AddonImages are the configured add-on images, by service.
@@ -133,6 +138,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if err := checkAddr(addr); err != nil {
 			return Config{}, fmt.Errorf("check %s: %w", name, err)
 		}
+	}
+	if err := c.readACME(getenv); err != nil {
+		return Config{}, err
 	}
 	if err := c.readRouterTLS(getenv); err != nil {
 		return Config{}, err
@@ -249,6 +257,38 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 // imageRefPattern is a Docker image reference: [host[:port]/]path[:tag][@digest].
 var imageRefPattern = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._/-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
 
+// readACME reads the ACME account: off unless PAAS_ACME_EMAIL is set.
+func (c *Config) readACME(getenv func(string) string) error {
+	c.ACMEEmail = strings.TrimSpace(getenv("PAAS_ACME_EMAIL"))
+	c.ACMEDirectory = getenv("PAAS_ACME_DIRECTORY")
+	c.ACMECAFile = getenv("PAAS_ACME_CA_FILE")
+	if c.ACMEEmail == "" {
+		if c.ACMEDirectory != "" || c.ACMECAFile != "" {
+			return errors.New("check PAAS_ACME_DIRECTORY and PAAS_ACME_CA_FILE: automatic certificates are off without PAAS_ACME_EMAIL: set it to the account's contact address")
+		}
+		return nil
+	}
+	if at := strings.IndexByte(c.ACMEEmail, '@'); at < 1 || at == len(c.ACMEEmail)-1 || strings.ContainsAny(c.ACMEEmail, " \t\r\n<>,;") {
+		return fmt.Errorf("check PAAS_ACME_EMAIL: %q is not an email address (example: ops@example.com)", c.ACMEEmail)
+	}
+	if c.ACMEDirectory == "" {
+		c.ACMEDirectory = certs.DefaultDirectory
+	}
+	if u, err := url.Parse(c.ACMEDirectory); err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("check PAAS_ACME_DIRECTORY: %q is not an https:// URL (default %s)", c.ACMEDirectory, certs.DefaultDirectory)
+	}
+	if c.ACMECAFile != "" {
+		data, err := os.ReadFile(c.ACMECAFile)
+		if err != nil {
+			return fmt.Errorf("check PAAS_ACME_CA_FILE: %w", err)
+		}
+		if err := checkCertificatePEM(data); err != nil {
+			return fmt.Errorf("check PAAS_ACME_CA_FILE: %s: %w", c.ACMECAFile, err)
+		}
+	}
+	return nil
+}
+
 // routerTLSEnv are the variables of the router's HTTPS listener, which only
 // work together.
 var routerTLSEnv = []string{"PAAS_ROUTER_TLS_ADDR", "PAAS_ROUTER_TLS_CERT", "PAAS_ROUTER_TLS_KEY"}
@@ -265,7 +305,9 @@ func (c *Config) readRouterTLS(getenv func(string) string) error {
 	if len(set) == 0 {
 		return nil
 	}
-	if len(missing) > 0 {
+	// With ACME the listener may serve only the certificates it orders.
+	acmeOnly := c.ACMEEmail != "" && getenv("PAAS_ROUTER_TLS_ADDR") != "" && getenv("PAAS_ROUTER_TLS_CERT") == "" && getenv("PAAS_ROUTER_TLS_KEY") == ""
+	if len(missing) > 0 && !acmeOnly {
 		return fmt.Errorf("check %s: the router's TLS listener needs PAAS_ROUTER_TLS_ADDR (host:port), PAAS_ROUTER_TLS_CERT and PAAS_ROUTER_TLS_KEY (PEM files) together: set %s too, or unset %s",
 			strings.Join(set, ", "), strings.Join(missing, " and "), strings.Join(set, " and "))
 	}
@@ -281,6 +323,9 @@ func (c *Config) readRouterTLS(getenv func(string) string) error {
 func (c Config) RouterTLS() (*tls.Config, error) {
 	if c.RouterTLSAddr == "" {
 		return nil, nil
+	}
+	if c.RouterTLSCert == "" { // ACME's certificates only
+		return &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}, nil
 	}
 	certPEM, err := os.ReadFile(c.RouterTLSCert)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paas-dev/paas/internal/builder"
+	"github.com/paas-dev/paas/internal/certs"
 	"github.com/paas-dev/paas/internal/connguard"
 	"github.com/paas-dev/paas/internal/gitserver"
 	"github.com/paas-dev/paas/internal/logplex"
@@ -63,6 +64,8 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"PAAS_STACK_IMAGE", "debian:bookworm;id", "not an image reference"},
 		{"PAAS_POSTGRES_IMAGE", "postgres 16", "not an image reference"},
 		{"PAAS_REDIS_IMAGE", "redis:7;id", "not an image reference"},
+		{"PAAS_ACME_EMAIL", "ops at example.com", "not an email address"},
+		{"PAAS_ACME_DIRECTORY", "https://acme.example.com/dir", "without PAAS_ACME_EMAIL"},
 		{"PAAS_STACK_MIRROR", "ftp://deb.debian.org/debian", "http:// or https://"},
 		{"PAAS_STACK_MIRROR", "http://deb.debian.org/debian main'", "http:// or https://"},
 		{"PAAS_BUILD_CONCURRENCY", "0", "from 1 to 64"},
@@ -88,5 +91,37 @@ func TestConfigStack(t *testing.T) {
 	if err != nil || c.StackImage != "registry.example.com:5000/debian:bookworm-slim" || c.StackMirror != "https://mirror.example.com/debian" ||
 		c.PostgresImage != "postgres:16" || c.RedisImage != "registry.example.com/redis:7" {
 		t.Fatalf("ConfigFromEnv = %+v, %v", c, err)
+	}
+}
+
+func TestConfigACME(t *testing.T) {
+	base := map[string]string{"PAAS_ACME_EMAIL": "ops@example.com"}
+	c, err := ConfigFromEnv(env(base))
+	if err != nil || c.ACMEDirectory != certs.DefaultDirectory {
+		t.Fatalf("ConfigFromEnv = %+v, %v", c, err)
+	}
+	for name, extra := range map[string]map[string]string{
+		"plain http directory": {"PAAS_ACME_DIRECTORY": "http://acme.example.com/dir"},
+		"missing CA file":      {"PAAS_ACME_CA_FILE": "/nonexistent/ca.pem"},
+		"TLS cert without key": {"PAAS_ROUTER_TLS_ADDR": "127.0.0.1:8443", "PAAS_ROUTER_TLS_CERT": "/x.pem"},
+	} {
+		m := map[string]string{"PAAS_ACME_EMAIL": "ops@example.com"}
+		for k, v := range extra {
+			m[k] = v
+		}
+		if _, err := ConfigFromEnv(env(m)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	// With ACME, the TLS listener needs no certificate of its own.
+	c, err = ConfigFromEnv(env(map[string]string{"PAAS_ACME_EMAIL": "ops@example.com", "PAAS_ROUTER_TLS_ADDR": "127.0.0.1:8443"}))
+	if err != nil || c.RouterTLSAddr != "127.0.0.1:8443" {
+		t.Fatalf("ACME-only TLS listener: %+v, %v", c, err)
+	}
+	if tc, err := c.RouterTLS(); err != nil || tc == nil || len(tc.Certificates) != 0 {
+		t.Errorf("RouterTLS = %+v, %v", tc, err)
+	}
+	if _, err := ConfigFromEnv(env(map[string]string{"PAAS_ROUTER_TLS_ADDR": "127.0.0.1:8443"})); err == nil {
+		t.Error("a TLS listener without a certificate or ACME was accepted")
 	}
 }

@@ -158,11 +158,23 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	stacks := stacksFor(cfg, docker)
 	plat.SetStacks(stacks)
 	plat.SetAddons(addons.NewDocker(docker, stacks, daemonID, cfg.AddonImages()))
+	acmeCtx, stopACME := context.WithCancel(context.Background())
+	defer stopACME()
+	certMgr, err := startCerts(acmeCtx, cfg, routerTLS, logs, log)
+	if err != nil {
+		return err
+	}
+	if certMgr != nil {
+		plat.SetCerts(certMgr)
+	}
 
 	handler := apiHandler(token, plat, git, apiserver.LogsFrom(logs, plat.AppExists), apiserver.DrainsFrom(logs), log)
 	apiSrv := newAPIServer(handler, log)
 	socketSrv := newAPIServer(socketHandler(token, apiLn.Addr(), handler), log)
 	routerSrv := NewRouterServer(rt, log)
+	if certMgr != nil {
+		routerSrv.Handler = certMgr.HTTPHandler(routerSrv.Handler) // HTTP-01 on the HTTP listener
+	}
 	servers := []*http.Server{apiSrv, socketSrv, routerSrv}
 	var routerTLSSrv *http.Server
 	if routerTLSLn != nil {
@@ -304,10 +316,14 @@ func dockerClient(ctx context.Context) (*client.Client, error) {
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := cli.Ping(pingCtx); err != nil {
+	ping, err := cli.Ping(pingCtx)
+	if err != nil {
 		cli.Close()
 		return nil, fmt.Errorf("reach the Docker Engine at %s: %w (start it, e.g. systemctl start docker, or set DOCKER_HOST)", cli.DaemonHost(), err)
 	}
+	// Now, before any goroutine uses the client: its lazy negotiation at
+	// the first request is a data race between concurrent first requests.
+	cli.NegotiateAPIVersionPing(ping)
 	return cli, nil
 }
 

@@ -179,6 +179,9 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 	if p.opts.Logs != nil {
 		p.opts.Logs.Forget(name)
 	}
+	if p.certs != nil {
+		p.certs.Forget(name)
+	}
 	p.builds.forget(app.ID)
 	if err := os.RemoveAll(filepath.Join(p.buildLogDir(), app.ID)); err != nil {
 		p.log.Warn("remove the build outputs of a destroyed app", "app", name, "err", err)
@@ -219,6 +222,7 @@ func (p *Platform) describe(ctx context.Context, a releases.App) (api.App, error
 		return api.App{}, fmt.Errorf("describe app %s: %w", a.Name, err)
 	}
 	out.Maintenance = st.Maintenance
+	out.ACM = st.ACM
 	procs, err := p.runner.Processes(ctx, a.Name)
 	if err != nil {
 		return api.App{}, fmt.Errorf("describe app %s: list processes: %w", a.Name, err)

@@ -56,10 +56,12 @@ func (p *Platform) postgresAddon(ident string) (releases.Addon, Backups, error) 
 // ledger and records it, then keeps only the newest BackupKeep. A dump
 // that fails leaves nothing and is not recorded.
 func (p *Platform) CaptureBackup(ctx context.Context, ident string) (api.Backup, error) {
-	return p.capture(ctx, ident, false)
+	return p.capture(ctx, ident, time.Time{})
 }
 
-func (p *Platform) capture(ctx context.Context, ident string, scheduled bool) (api.Backup, error) {
+// capture takes a backup: one the schedule takes for its time due, or,
+// with due zero, one asked for.
+func (p *Platform) capture(ctx context.Context, ident string, due time.Time) (api.Backup, error) {
 	add, engine, err := p.postgresAddon(ident)
 	if err != nil {
 		return api.Backup{}, err
@@ -91,7 +93,7 @@ func (p *Platform) capture(ctx context.Context, ident string, scheduled bool) (a
 		return api.Backup{}, fmt.Errorf("back up %s: %w", add.Name, err)
 	}
 	b, err := p.store.AddBackup(add.Name, releases.Backup{
-		Size: fi.Size(), Duration: time.Since(began), Scheduled: scheduled, CreatedAt: began.UTC(),
+		Size: fi.Size(), Duration: time.Since(began), Scheduled: !due.IsZero(), Due: due, CreatedAt: began.UTC(),
 	})
 	if err != nil {
 		return api.Backup{}, err
@@ -274,12 +276,12 @@ func (p *Platform) backupDue(now time.Time) {
 		}
 		taken := false
 		for _, b := range bs {
-			taken = taken || b.Scheduled && !b.CreatedAt.Before(due)
+			taken = taken || b.Scheduled && !b.Due.Before(due)
 		}
 		if taken {
 			continue
 		}
-		if _, err := p.capture(p.ctx, add.Name, true); err != nil {
+		if _, err := p.capture(p.ctx, add.Name, due); err != nil {
 			p.log.Error("scheduled backup failed", "addon", add.Name, "err", err)
 			if owner, oerr := p.store.AppByID(add.AppID); oerr == nil {
 				p.emit(owner.Name, "addon", fmt.Sprintf("Scheduled backup of %s failed: %v", add.Name, err))

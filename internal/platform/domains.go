@@ -38,6 +38,7 @@ func (p *Platform) AddDomain(ctx context.Context, app, domain string) ([]string,
 		return nil, err
 	}
 	p.routes.SetDomains(app, ds)
+	p.wantCerts(app)
 	p.log.Info("domain added", "app", app, "domain", d)
 	p.emit(app, "api", "Added domain "+d)
 	return ds, nil
@@ -64,6 +65,7 @@ func (p *Platform) RemoveDomain(ctx context.Context, app, domain string) ([]stri
 		return nil, err
 	}
 	p.routes.SetDomains(app, ds)
+	p.wantCerts(app)
 	p.log.Info("domain removed", "app", app, "domain", d)
 	p.emit(app, "api", "Removed domain "+d)
 	return ds, nil

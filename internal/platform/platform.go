@@ -156,6 +156,7 @@ type Platform struct {
 	sources Sources
 	stacks  Stacks
 	addons  AddonEngine
+	certs   Certs
 	builds  builds
 	queue   *buildQueue
 	opts    Options

@@ -103,6 +103,12 @@ func (p *Platform) RenameApp(ctx context.Context, old, new string) error {
 	if err := p.moveAddons(ctx, a.ID, new, true); err != nil {
 		errs = append(errs, fmt.Errorf("put its add-ons on the new network: %w", err))
 	}
+	// The new host's certificate is ordered; its custom domains keep
+	// theirs; the old host's goes.
+	p.wantCerts(new)
+	if p.certs != nil {
+		p.certs.Forget(old)
+	}
 	p.emit(new, "api", fmt.Sprintf("Renamed from %s to %s", old, new))
 	if err := p.startRenamed(ctx, new); err != nil {
 		errs = append(errs, err)

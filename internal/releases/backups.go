@@ -15,7 +15,9 @@ type Backup struct {
 	Size      int64         `json:"size"`
 	Duration  time.Duration `json:"duration"`
 	Scheduled bool          `json:"scheduled,omitempty"` // taken by the schedule, not asked for
-	CreatedAt time.Time     `json:"created_at"`
+	// Due is the daily time a scheduled backup was taken for.
+	Due       time.Time `json:"due,omitzero"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // ID is how users name it: b3.

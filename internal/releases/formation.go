@@ -83,6 +83,9 @@ type Settings struct {
 	// Builder forces how pushes are built (a builder.Language); "" detects
 	// it from the app's files.
 	Builder string `json:"builder,omitempty"`
+	// ACM orders certificates for the app's hosts from the ACME CA
+	// (certs:auto:enable).
+	ACM bool `json:"acm,omitempty"`
 }
 
 // Settings returns the app's settings; zero values mean the daemon's defaults.
