@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/url"
 )
 
 // SetACM turns the app's automatic certificates on or off (Heroku's
@@ -32,3 +33,27 @@ func (c *Client) CertStatus(ctx context.Context, app string) ([]CertStatus, erro
 }
 
 func acmPath(app string) string { return AppPath(app) + "/acm" }
+
+// AddCert serves the PEM certificate chain and key as the app's (Heroku's
+// POST /apps/{app}/sni-endpoints).
+func (c *Client) AddCert(ctx context.Context, app, chainPEM, keyPEM string) (SNIEndpoint, error) {
+	var e SNIEndpoint
+	err := c.do(ctx, http.MethodPost, sniPath(app), SNIEndpointRequest{CertificateChain: chainPEM, PrivateKey: keyPEM}, &e)
+	return e, err
+}
+
+// Certs lists the app's own certificates.
+func (c *Client) Certs(ctx context.Context, app string) ([]SNIEndpoint, error) {
+	var es []SNIEndpoint
+	err := c.do(ctx, http.MethodGet, sniPath(app), nil, &es)
+	return es, err
+}
+
+// RemoveCert stops serving the app's certificate name.
+func (c *Client) RemoveCert(ctx context.Context, app, name string) (SNIEndpoint, error) {
+	var e SNIEndpoint
+	err := c.do(ctx, http.MethodDelete, sniPath(app)+"/"+url.PathEscape(name), nil, &e)
+	return e, err
+}
+
+func sniPath(app string) string { return AppPath(app) + "/sni-endpoints" }

@@ -244,12 +244,17 @@ type Settings struct {
 	// files (a Dockerfile first); "dockerfile", "go", "node", "python" or
 	// "static" forces it.
 	Builder string `json:"builder"`
+	// HTTPSRedirect sends plain HTTP requests to HTTPS (308) once the
+	// host has a certificate, ACME's challenges excepted; HSTS adds
+	// Strict-Transport-Security to responses over HTTPS.
+	HTTPSRedirect bool `json:"https_redirect"`
+	HSTS          bool `json:"hsts"`
 }
 
 // SettingsUpdate is the body of PATCH /apps/{app}/settings: values by the
 // names paasctl apps:settings uses, "auto-rollback" (on or off),
 // "auto-rollback-window", "health-path", "boot-timeout", "stop-timeout",
-// "builder".
+// "builder", "https-redirect" and "hsts" (on or off).
 type SettingsUpdate map[string]string
 
 // RunRequest is the body of POST /apps/{app}/runs, paas's own one-off run.
@@ -280,6 +285,32 @@ type CertStatus struct {
 	Reason        string     `json:"reason,omitempty"`
 	ExpiresAt     *time.Time `json:"expires_at"`
 	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+}
+
+// SNIEndpoint is a certificate a user added for an app, in the shape of
+// Heroku's SNI endpoint (POST /apps/{app}/sni-endpoints, certs:add).
+type SNIEndpoint struct {
+	ID               string    `json:"id"`
+	Name             string    `json:"name"`
+	CertificateChain string    `json:"certificate_chain"`
+	App              NamedRef  `json:"app"`
+	Domains          []string  `json:"domains"` // the app's hosts it serves
+	SSLCert          SSLCert   `json:"ssl_cert"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+}
+
+// SSLCert describes an SNI endpoint's certificate.
+type SSLCert struct {
+	CertDomains []string  `json:"cert_domains"` // the names it covers, wildcards as *.example.com
+	ExpiresAt   time.Time `json:"expires_at"`
+	Issuer      string    `json:"issuer"`
+}
+
+// SNIEndpointRequest is the body of POST /apps/{app}/sni-endpoints.
+type SNIEndpointRequest struct {
+	CertificateChain string `json:"certificate_chain"`
+	PrivateKey       string `json:"private_key"`
 }
 
 // Domain is a host name the router serves an app at, as Heroku's Platform

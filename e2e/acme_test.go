@@ -16,12 +16,12 @@ import (
 
 // acmeDaemon starts paasd with automatic certificates from p, on routerAddr
 // and tlsAddr, under the domain paas.test.
-func acmeDaemon(t *testing.T, p *pebble, dataDir, routerAddr, tlsAddr, token string) *daemon {
+func acmeDaemon(t *testing.T, p *pebble, dataDir, routerAddr, tlsAddr, token string, env ...string) *daemon {
 	t.Helper()
-	return startDaemon(t, daemonOptions{dataDir: dataDir, routerAddr: routerAddr, token: token, env: []string{
+	return startDaemon(t, daemonOptions{dataDir: dataDir, routerAddr: routerAddr, token: token, env: append([]string{
 		"PAAS_DOMAIN=paas.test", "PAAS_ROUTER_TLS_ADDR=" + tlsAddr,
 		"PAAS_ACME_EMAIL=ops@example.test", "PAAS_ACME_DIRECTORY=" + p.directory, "PAAS_ACME_CA_FILE=" + p.caFile,
-	}})
+	}, env...)})
 }
 
 // certStatus waits until host's automatic certificate has status.
@@ -125,6 +125,33 @@ func TestAutomaticCertificates(t *testing.T) {
 		}
 	}
 
+	// HTTPS redirect and HSTS when asked: plain requests go to HTTPS (308)
+	// for hosts with a certificate; ACME's challenges and a host still
+	// without one stay on HTTP.
+	d.mustPaasctl("", "apps:settings", "https-redirect=on", "hsts=on", "-a", app)
+	plain := func(host, path string) string {
+		out, err := exec.Command("curl", "-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
+			"--resolve", host+":"+portOf(routerAddr)+":127.0.0.1", "http://"+host+":"+portOf(routerAddr)+path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("curl http://%s%s: %v\n%s", host, path, err, out)
+		}
+		return string(out)
+	}
+	if got, want := plain(host, "/a?b=c"), "308 https://"+host+":"+portOf(tlsAddr)+"/a?b=c"; got != want {
+		t.Errorf("plain request with https-redirect on: %q, want %q", got, want)
+	}
+	if got := plain(host, "/.well-known/acme-challenge/nothing"); !strings.HasPrefix(got, "404 ") {
+		t.Errorf("an ACME challenge path over HTTP: %q, want a 404 on HTTP", got)
+	}
+	if got := plain("unreachable.acme.test", "/"); !strings.HasPrefix(got, "200 ") {
+		t.Errorf("a host without a certificate: %q, want 200 on HTTP", got)
+	}
+	hdr, err := exec.Command("curl", "-sS", "--max-time", "10", "-D", "-", "-o", "/dev/null", "--cacert", root,
+		"--resolve", host+":"+portOf(tlsAddr)+":127.0.0.1", "https://"+host+":"+portOf(tlsAddr)+"/").CombinedOutput()
+	if err != nil || !strings.Contains(strings.ToLower(string(hdr)), "strict-transport-security: max-age=31536000") {
+		t.Errorf("HSTS over HTTPS: %v\n%s", err, hdr)
+	}
+
 	// A name that is no app's gets no certificate, and no order.
 	if _, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", tlsAddr, &tls.Config{ServerName: "evil.paas.test", InsecureSkipVerify: true}); err == nil { // #nosec: a handshake that must fail
 		t.Error("a TLS handshake for a name that is no app's succeeded")
@@ -145,20 +172,35 @@ func TestAutomaticCertificates(t *testing.T) {
 	if n := strings.Count(logs, "Ordering a certificate for "+host); n != 1 {
 		t.Errorf("%d orders for %s, want 1:\n%s", n, host, logs)
 	}
+	if got := plainStatus(t, routerAddr, host); got != "308" {
+		t.Errorf("after the restart, a plain request: %s, want 308", got)
+	}
 	d.mustPaasctl("", "certs:auto:disable", "-a", app)
 	if out := d.mustPaasctl("", "certs:auto", "-a", app); !strings.Contains(out, "off") {
 		t.Errorf("certs:auto after disabling:\n%s", out)
 	}
 }
 
-// A certificate with a short life is renewed in paasd before it expires.
+// plainStatus is the status of a plain HTTP request for host's /.
+func plainStatus(t *testing.T, routerAddr, host string) string {
+	t.Helper()
+	out, err := exec.Command("curl", "-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}",
+		"--resolve", host+":"+portOf(routerAddr)+":127.0.0.1", "http://"+host+":"+portOf(routerAddr)+"/").CombinedOutput()
+	if err != nil {
+		t.Fatalf("curl http://%s/: %v\n%s", host, err, out)
+	}
+	return string(out)
+}
+
+// A certificate with a short life is renewed in paasd before it expires;
+// this paasd answers only TLS-ALPN-01, on its TLS listener.
 func TestCertificateRenewal(t *testing.T) {
 	cli := dockertest.Client(t)
 	base := dockertest.BusyboxImage(t, cli)
 	addrs := freeAddrs(t, 6)
 	routerAddr, tlsAddr := addrs[0], addrs[1]
 	p := startPebble(t, pebbleOptions{httpPort: portOf(routerAddr), tlsPort: portOf(tlsAddr), validity: 30, addrs: addrs[2:]})
-	d := acmeDaemon(t, p, t.TempDir(), routerAddr, tlsAddr, "")
+	d := acmeDaemon(t, p, t.TempDir(), routerAddr, tlsAddr, "", "PAAS_ACME_CHALLENGES=tls-alpn-01")
 	cleanupDocker(t, cli, d.daemonID())
 	app := headersApp(t, d, base, "renewed\n")
 	host := app + ".paas.test"

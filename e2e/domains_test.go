@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"math/big"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/dockertest"
 )
 
@@ -184,6 +186,31 @@ func TestCustomDomainOverTLS(t *testing.T) {
 	code, headers, err = getHost(nil, "http://"+d.routerAddr+"/cgi-bin/headers", "www.example.test")
 	if err != nil || code != http.StatusOK || !strings.Contains(headers, "HTTP_X_FORWARDED_PROTO=http\n") {
 		t.Errorf("over plain HTTP: %d %v\n%s", code, err, headers)
+	}
+
+	// The app's own wildcard certificate (certs:add) serves a domain the
+	// listener's does not cover; removed, it no longer does.
+	wildCert, wildKey, wildPool := selfSignedCert(t, "*.wild.test")
+	d.mustPaasctl("", "domains:add", "a.wild.test", "-a", app)
+	out := d.mustPaasctl("", "certs:add", wildCert, wildKey, "-a", app)
+	if !strings.Contains(out, "*.wild.test") {
+		t.Fatalf("certs:add:\n%s", out)
+	}
+	if list := d.mustPaasctl("", "certs", "-a", app); !strings.Contains(list, "a.wild.test") || !strings.Contains(list, "sni-") {
+		t.Errorf("certs:\n%s", list)
+	}
+	wild := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: wildPool, ServerName: "a.wild.test"},
+		DisableKeepAlives: true, // each request a new handshake
+	}}
+	assertHost(t, wild, router+"/", "a.wild.test", http.StatusOK, "over tls\n")
+	var own []api.SNIEndpoint
+	if err := json.Unmarshal([]byte(d.mustPaasctl("", "certs", "-a", app, "--json")), &own); err != nil || len(own) != 1 {
+		t.Fatalf("certs --json: %v %+v", err, own)
+	}
+	d.mustPaasctl("", "certs:remove", own[0].Name, "-a", app)
+	if _, _, err := getHost(wild, router+"/", "a.wild.test"); err == nil {
+		t.Error("the removed certificate is still served")
 	}
 }
 

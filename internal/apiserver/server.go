@@ -81,6 +81,11 @@ type Platform interface {
 	SetACM(ctx context.Context, app string, on bool) (api.App, error)
 	RefreshACM(ctx context.Context, app string) (api.App, error)
 	CertStatus(ctx context.Context, app string) ([]api.CertStatus, error)
+	// AddCert serves a user's certificate for the names it covers, as
+	// app's; Certs lists them; RemoveCert stops serving one.
+	AddCert(ctx context.Context, app, chainPEM, keyPEM string) (api.SNIEndpoint, error)
+	Certs(ctx context.Context, app string) ([]api.SNIEndpoint, error)
+	RemoveCert(ctx context.Context, app, name string) error
 
 	// Config is the app's config vars; UpdateConfig applies changes (a nil
 	// value unsets its key) as one new release and puts it live.
@@ -189,6 +194,8 @@ func (s *server) routes(r *mux.Router) {
 	r.Handle("/apps/{app}/runs", s.byMethod(methods{http.MethodPost: s.createRun}))
 	r.Handle("/apps/{app}/acm", s.byMethod(methods{http.MethodGet: s.handle(s.acmStatus), http.MethodPost: s.handle(s.enableACM),
 		http.MethodDelete: s.handle(s.disableACM), http.MethodPatch: s.handle(s.refreshACM)}))
+	r.Handle("/apps/{app}/sni-endpoints", s.byMethod(methods{http.MethodGet: s.handle(s.listSNIEndpoints), http.MethodPost: s.handle(s.addSNIEndpoint)}))
+	r.Handle("/apps/{app}/sni-endpoints/{sni}", s.byMethod(methods{http.MethodDelete: s.handle(s.removeSNIEndpoint)}))
 	r.Handle("/apps/{app}/domains", s.byMethod(methods{http.MethodGet: s.handle(s.listDomains), http.MethodPost: s.handle(s.addDomain)}))
 	r.Handle("/apps/{app}/domains/{domain}", s.byMethod(methods{http.MethodGet: s.handle(s.getDomain), http.MethodDelete: s.handle(s.removeDomain)}))
 	r.Handle("/apps/{app}/builds", s.byMethod(methods{http.MethodGet: s.handle(s.listBuilds), http.MethodPost: s.handle(s.createBuild)}))

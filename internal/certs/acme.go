@@ -36,7 +36,19 @@ type ACMEOptions struct {
 	// CAFile is a PEM file of roots trusted for the directory besides the
 	// system's (PAAS_ACME_CA_FILE): a private CA, a test server.
 	CAFile string
+	// Challenges are the challenge types answered, ChallengeHTTP01 and
+	// ChallengeTLSALPN01; none: both, HTTP-01 preferred.
+	Challenges []string
 }
+
+// The challenge types paasd answers (PAAS_ACME_CHALLENGES).
+const (
+	ChallengeHTTP01    = "http-01"     // on the router's HTTP listener, port 80
+	ChallengeTLSALPN01 = "tls-alpn-01" // on its TLS listener, port 443
+)
+
+// ACME says whether m orders from a CA (UseACME).
+func (m *Manager) ACME() bool { return m.issuer != nil }
 
 // UseACME has m order from the CA with lego, answering the challenges
 // through m's listeners, its account kept in m's directory. The CA is
@@ -126,11 +138,23 @@ func (l *legoIssuer) lego(ctx context.Context) (*lego.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ACME directory %s: %w", l.opts.Directory, err)
 	}
-	if err := client.Challenge.SetHTTP01Provider(httpProvider{l.challenges}); err != nil {
-		return nil, fmt.Errorf("ACME: %w", err)
+	types := l.opts.Challenges
+	if len(types) == 0 {
+		types = []string{ChallengeHTTP01, ChallengeTLSALPN01}
 	}
-	if err := client.Challenge.SetTLSALPN01Provider(alpnProvider{l.challenges}); err != nil {
-		return nil, fmt.Errorf("ACME: %w", err)
+	for _, typ := range types {
+		var err error
+		switch typ {
+		case ChallengeHTTP01:
+			err = client.Challenge.SetHTTP01Provider(httpProvider{l.challenges})
+		case ChallengeTLSALPN01:
+			err = client.Challenge.SetTLSALPN01Provider(alpnProvider{l.challenges})
+		default:
+			err = fmt.Errorf("unknown challenge type %q", typ)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ACME: %w", err)
+		}
 	}
 	if u.reg == nil {
 		reg, err := client.Registration.Register(ctx, registration.RegisterOptions{TermsOfServiceAgreed: true})

@@ -84,7 +84,8 @@ type Manager struct {
 	hosts  map[string]*host   // wanted hosts
 	certs  map[string]*stored // every certificate on disk, by host
 	apps   map[string][]string
-	forced map[string]bool // hosts whose renewal was asked for (refresh)
+	forced map[string]bool      // hosts whose renewal was asked for (refresh)
+	user   map[string]*UserCert // users' own certificates, by name
 	challenges
 	wake chan struct{}
 }
@@ -126,7 +127,7 @@ func New(opts Options) (*Manager, error) {
 		return nil, err
 	}
 	m := &Manager{opts: opts, store: st, log: opts.Logger,
-		hosts: map[string]*host{}, certs: map[string]*stored{}, apps: map[string][]string{}, forced: map[string]bool{},
+		hosts: map[string]*host{}, certs: map[string]*stored{}, apps: map[string][]string{}, forced: map[string]bool{}, user: map[string]*UserCert{},
 		challenges: newChallenges(), wake: make(chan struct{}, 1)}
 	certs, err := st.loadCerts()
 	if err != nil {
@@ -134,6 +135,9 @@ func New(opts Options) (*Manager, error) {
 	}
 	for h, c := range certs {
 		m.certs[h] = c
+	}
+	if err := m.loadUserCerts(); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -188,6 +192,21 @@ func (m *Manager) Forget(app string) {
 	}
 }
 
+// Destroyed removes everything of app's: the CA's certificates and the
+// users'.
+func (m *Manager) Destroyed(app string) {
+	m.Forget(app)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for name, u := range m.user {
+		if u.App == app {
+			if err := m.removeUserLocked(name); err != nil {
+				m.log.Warn("remove a user's certificate", "name", name, "app", app, "err", err)
+			}
+		}
+	}
+}
+
 // Refresh orders new certificates for app's hosts now, whatever their
 // expiry or back-off.
 func (m *Manager) Refresh(app string) {
@@ -228,12 +247,16 @@ func (m *Manager) Status(app string) []Status {
 	return out
 }
 
-// Certificate is the certificate the manager serves for host, if any: one
-// that has not expired.
+// Certificate is the certificate the manager serves for host, if any, one
+// that has not expired: a user's that covers it, else the CA's.
 func (m *Manager) Certificate(host string) *tls.Certificate {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c := m.certs[normalize(host)]
+	host = normalize(host)
+	if c := m.userCertLocked(host); c != nil {
+		return c
+	}
+	c := m.certs[host]
 	if c == nil || !m.opts.Now().Before(c.leaf.NotAfter) {
 		return nil
 	}

@@ -314,3 +314,85 @@ func TestChallenges(t *testing.T) {
 		t.Errorf("challenge certificate for %v", leaf)
 	}
 }
+
+// selfSigned is a PEM certificate for names, valid for life, and its key.
+func selfSigned(t *testing.T, life time.Duration, names ...string) ([]byte, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: names[0]}, DNSNames: names,
+		NotBefore: now.Add(-2 * life), NotAfter: now.Add(life)}
+	if life < 0 {
+		tmpl.NotBefore = now.Add(2 * life)
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(key)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})
+}
+
+// A user's own certificate, a wildcard among them, is served for the
+// names it covers, before the CA's, and kept across a restart.
+func TestUserCertificates(t *testing.T) {
+	dir := t.TempDir()
+	m, err := New(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crt, key := selfSigned(t, 24*time.Hour, "*.example.com", "example.com")
+	u, err := m.AddUserCert("hello", crt, key)
+	if err != nil || !strings.HasPrefix(u.Name, "sni-") || !slices.Equal(u.Names, []string{"*.example.com", "example.com"}) {
+		t.Fatalf("AddUserCert = %+v, %v", u, err)
+	}
+	if _, err := m.AddUserCert("hello", crt, key); !errors.Is(err, ErrInvalidCert) {
+		t.Errorf("the same certificate twice: %v", err)
+	}
+	other, _ := selfSigned(t, time.Hour, "other.test")
+	if _, err := m.AddUserCert("hello", other, key); !errors.Is(err, ErrInvalidCert) {
+		t.Errorf("a key that is not the certificate's: %v", err)
+	}
+	oldCrt, oldKey := selfSigned(t, -time.Hour, "old.test")
+	if _, err := m.AddUserCert("hello", oldCrt, oldKey); !errors.Is(err, ErrInvalidCert) || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("an expired certificate: %v", err)
+	}
+	if _, err := m.AddUserCert("hello", []byte("junk"), key); !errors.Is(err, ErrInvalidCert) {
+		t.Errorf("junk: %v", err)
+	}
+	for host, want := range map[string]bool{"www.example.com": true, "EXAMPLE.com": true, "a.b.example.com": false, "example.org": false} {
+		c, err := m.GetCertificate(&tls.ClientHelloInfo{ServerName: host})
+		if err != nil || (c != nil) != want {
+			t.Errorf("%s: %v %v, want served %v", host, c != nil, err, want)
+		}
+	}
+	info, err := os.Stat(filepath.Join(dir, "user", u.Name+".key"))
+	if err != nil || info.Mode() != 0o600 {
+		t.Errorf("key file: %v %v", err, info)
+	}
+	if err := m.RenameApp("hello", "hi"); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := New(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m2.UserCerts("hi"); len(got) != 1 || got[0].Name != u.Name || m2.Certificate("www.example.com") == nil {
+		t.Errorf("after a restart: %+v", got)
+	}
+	if err := m2.RemoveUserCert("hello", u.Name); !errors.Is(err, ErrNoCert) {
+		t.Errorf("removing another app's: %v", err)
+	}
+	if err := m2.RemoveUserCert("hi", u.Name); err != nil {
+		t.Fatal(err)
+	}
+	if m2.Certificate("www.example.com") != nil || len(m2.UserCerts("")) != 0 {
+		t.Error("a removed certificate is still served")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "user", u.Name+".crt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("its file: %v", err)
+	}
+}

@@ -35,6 +35,10 @@ func newAppsSettingsCommand(g *globals) *cobra.Command {
   builder               how pushes are built: auto (detect: a Dockerfile,
                         then Go, Node.js, Python, a static site), or one of
                         dockerfile, go, node, python, static
+  https-redirect        on or off: send plain HTTP requests to HTTPS (308)
+                        once the host has a certificate (certs:auto:enable)
+  hsts                  on or off: Strict-Transport-Security on responses
+                        over HTTPS, so browsers keep to HTTPS for a year
 
 They apply from the next deploy, restart or scale on.`,
 		Example: "  paasctl apps:settings -a hello\n  paasctl apps:settings auto-rollback=on health-path=/health boot-timeout=90s\n  paasctl apps:settings health-path=",
@@ -111,6 +115,8 @@ func printSettings(w io.Writer, app string, st api.Settings) {
 		{"boot-timeout", st.BootTimeout},
 		{"builder", st.Builder},
 		{"health-path", healthPath},
+		{"hsts", onOffText(st.HSTS)},
+		{"https-redirect", onOffText(st.HTTPSRedirect)},
 		{"stop-timeout", st.StopTimeout},
 	}
 	fmt.Fprintf(w, "=== %s Settings\n", app)
@@ -121,4 +127,11 @@ func printSettings(w io.Writer, app string, st api.Settings) {
 	for _, r := range rows {
 		fmt.Fprintf(w, "%-*s %s\n", width, r[0]+":", r[1])
 	}
+}
+
+func onOffText(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,4 +33,36 @@ func TestCertsAutoCommands(t *testing.T) {
 	paasctl(t, "", "certs:auto:refresh", "-a", "hello").mustSucceed(t)
 	paasctl(t, "", "certs:auto:disable", "-a", "hello").mustSucceed(t)
 	paasctl(t, "", "certs:auto:enable", "-a", "nope").mustFail(t, "not found")
+}
+
+func TestCertsCommands(t *testing.T) {
+	fake := apiservertest.NewPlatform("hello")
+	startDaemon(t, fake)
+	dir := t.TempDir()
+	crt, key := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
+	if err := os.WriteFile(crt, []byte("-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, []byte("-----BEGIN EC PRIVATE KEY-----\nx\n-----END EC PRIVATE KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := paasctl(t, "", "certs", "-a", "hello").mustSucceed(t); !strings.Contains(out, "none added") || !strings.Contains(out, "hello.localhost") {
+		t.Errorf("certs before = %q", out)
+	}
+	paasctl(t, "", "certs:add", crt, filepath.Join(dir, "missing.pem"), "-a", "hello").mustFail(t, "read the key")
+	paasctl(t, "", "certs:add", key, key, "-a", "hello").mustFail(t, "invalid certificate")
+	out := paasctl(t, "", "certs:add", crt, key, "-a", "hello").mustSucceed(t)
+	if !strings.Contains(out, "done: sni-") || !strings.Contains(out, "*.example.com") {
+		t.Errorf("certs:add = %q", out)
+	}
+	name := strings.Fields(strings.TrimPrefix(out[strings.Index(out, "done: "):], "done: "))[0]
+	name = strings.TrimSuffix(name, ",")
+	if out := paasctl(t, "", "certs", "-a", "hello").mustSucceed(t); !strings.Contains(out, name) || !strings.Contains(out, "Test CA") {
+		t.Errorf("certs = %q", out)
+	}
+	paasctl(t, "", "certs:remove", "sni-nope", "-a", "hello").mustFail(t, "not found")
+	paasctl(t, "", "certs:remove", name, "-a", "hello").mustSucceed(t)
+	if out := paasctl(t, "", "certs", "-a", "hello", "--json").mustSucceed(t); strings.TrimSpace(out) != "[]" {
+		t.Errorf("certs --json after remove = %q", out)
+	}
 }

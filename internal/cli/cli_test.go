@@ -123,6 +123,8 @@ func TestJSONEverywhere(t *testing.T) {
 		"pg:backups:schedule": "changes; addons:info --json shows the result",
 		"pg:psql":             "psql's own output",
 		"certs:auto:enable":   "changes; certs:auto --json shows the result",
+		"certs:add":           "changes; certs --json shows the result",
+		"certs:remove":        "changes; certs --json shows the result",
 		"certs:auto:disable":  "changes; certs:auto --json shows the result",
 		"certs:auto:refresh":  "changes; certs:auto --json shows the result",
 		"redis:cli":           "redis-cli's own output",

@@ -194,6 +194,8 @@ auto-rollback-window: 2m0s
 boot-timeout:         1m0s
 builder:              auto
 health-path:          none (a TCP check of the port)
+hsts:                 off
+https-redirect:       off
 stop-timeout:         30s
 `
 	if out := paasctl(t, "", "apps:settings", "-a", "hello").mustSucceed(t); out != want {
@@ -207,6 +209,8 @@ auto-rollback-window: 2m0s
 boot-timeout:         90s
 builder:              auto
 health-path:          /health
+hsts:                 off
+https-redirect:       off
 stop-timeout:         30s
 `
 	if out != want {

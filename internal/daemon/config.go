@@ -97,6 +97,9 @@ type Config struct {
 	// this contact for the account; ACMEDirectory (PAAS_ACME_DIRECTORY)
 	// is the CA; ACMECAFile (PAAS_ACME_CA_FILE) a root to trust for it.
 	ACMEEmail, ACMEDirectory, ACMECAFile string
+	// ACMEChallenges (PAAS_ACME_CHALLENGES) are the challenge types
+	// answered; empty: http-01 and tls-alpn-01.
+	ACMEChallenges string
 }
 
 // AddonImages are the configured add-on images, by service.
@@ -274,6 +277,12 @@ func (c *Config) readACME(getenv func(string) string) error {
 	if c.ACMEDirectory == "" {
 		c.ACMEDirectory = certs.DefaultDirectory
 	}
+	c.ACMEChallenges = getenv("PAAS_ACME_CHALLENGES")
+	for _, typ := range c.ACMEChallengeTypes() {
+		if typ != certs.ChallengeHTTP01 && typ != certs.ChallengeTLSALPN01 {
+			return fmt.Errorf("check PAAS_ACME_CHALLENGES: %q: use http-01, tls-alpn-01 or both, comma-separated", typ)
+		}
+	}
 	if u, err := url.Parse(c.ACMEDirectory); err != nil || u.Scheme != "https" || u.Host == "" {
 		return fmt.Errorf("check PAAS_ACME_DIRECTORY: %q is not an https:// URL (default %s)", c.ACMEDirectory, certs.DefaultDirectory)
 	}
@@ -287,6 +296,17 @@ func (c *Config) readACME(getenv func(string) string) error {
 		}
 	}
 	return nil
+}
+
+// ACMEChallengeTypes are PAAS_ACME_CHALLENGES's types; nil: the default.
+func (c Config) ACMEChallengeTypes() []string {
+	var out []string
+	for t := range strings.SplitSeq(c.ACMEChallenges, ",") {
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // routerTLSEnv are the variables of the router's HTTPS listener, which only

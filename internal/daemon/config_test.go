@@ -102,6 +102,7 @@ func TestConfigACME(t *testing.T) {
 	}
 	for name, extra := range map[string]map[string]string{
 		"plain http directory": {"PAAS_ACME_DIRECTORY": "http://acme.example.com/dir"},
+		"unknown challenge":    {"PAAS_ACME_CHALLENGES": "http-01,dns-01"},
 		"missing CA file":      {"PAAS_ACME_CA_FILE": "/nonexistent/ca.pem"},
 		"TLS cert without key": {"PAAS_ROUTER_TLS_ADDR": "127.0.0.1:8443", "PAAS_ROUTER_TLS_CERT": "/x.pem"},
 	} {

@@ -52,6 +52,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	logCertificate(log, cfg.RouterTLSCert, routerTLS)
+	staticLeaf := leafOf(routerTLS) // before ACME takes over the listener's certificates
 	token, tokenPath, err := auth.LoadOrCreateToken(cfg.DataDir, cfg.APIToken)
 	if err != nil {
 		return err
@@ -128,7 +129,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	})
 	plat := platform.New(store, builder.NewImageBuilder(docker), platform.DockerImages{API: docker}, run, rt,
 		platform.Options{
-			WebURL:              webURL(cfg.Domain, routerLn.Addr(), tlsAddr, leafOf(routerTLS)),
+			WebURL:              webURL(cfg.Domain, routerLn.Addr(), tlsAddr, staticLeaf),
 			GitURL:              gitURL(apiLn.Addr()),
 			Domain:              cfg.Domain,
 			KeepReleases:        cfg.KeepReleases,
@@ -166,6 +167,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	if certMgr != nil {
 		plat.SetCerts(certMgr)
+	}
+	if tlsAddr != nil {
+		rt.SetTLS(portOf(tlsAddr), hasCertificate(certMgr, staticLeaf))
 	}
 
 	handler := apiHandler(token, plat, git, apiserver.LogsFrom(logs, plat.AppExists), apiserver.DrainsFrom(logs), log)

@@ -180,7 +180,7 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 		p.opts.Logs.Forget(name)
 	}
 	if p.certs != nil {
-		p.certs.Forget(name)
+		p.certs.Destroyed(name)
 	}
 	p.builds.forget(app.ID)
 	if err := os.RemoveAll(filepath.Join(p.buildLogDir(), app.ID)); err != nil {

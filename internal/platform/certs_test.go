@@ -17,6 +17,7 @@ type fakeCerts struct {
 	hosts     map[string][]string
 	forgotten []string
 	refreshed []string
+	noACME    bool
 }
 
 func (f *fakeCerts) SetHosts(app string, hosts []string) {
@@ -36,6 +37,20 @@ func (f *fakeCerts) Forget(app string) {
 }
 
 func (f *fakeCerts) Refresh(app string) { f.refreshed = append(f.refreshed, app) }
+
+func (f *fakeCerts) ACME() bool { return !f.noACME }
+
+func (f *fakeCerts) AddUserCert(app string, chain, key []byte) (certs.UserCert, error) {
+	return certs.UserCert{}, errors.New("not in this fake")
+}
+
+func (f *fakeCerts) RemoveUserCert(app, name string) error { return certs.ErrNoCert }
+
+func (f *fakeCerts) UserCerts(string) []certs.UserCert { return nil }
+
+func (f *fakeCerts) RenameApp(string, string) error { return nil }
+
+func (f *fakeCerts) Destroyed(app string) { f.Forget(app) }
 
 func (f *fakeCerts) Status(app string) []certs.Status {
 	var out []certs.Status

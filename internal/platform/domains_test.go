@@ -36,6 +36,8 @@ func (r *recordingRoutes) SetMaintenance(app string, on bool) {
 	r.maintenance[app] = on
 }
 
+func (r *recordingRoutes) SetHTTPS(string, bool, bool) {}
+
 func (r *recordingRoutes) RemoveApp(app string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

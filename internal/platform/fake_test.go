@@ -245,6 +245,7 @@ type fakeRoutes struct{}
 
 func (fakeRoutes) AddApp(string)               {}
 func (fakeRoutes) SetMaintenance(string, bool) {}
+func (fakeRoutes) SetHTTPS(string, bool, bool) {}
 func (fakeRoutes) RemoveApp(string)            {}
 func (fakeRoutes) SetDomains(string, []string) {}
 

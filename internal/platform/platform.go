@@ -76,6 +76,8 @@ type Routes interface {
 	SetDomains(app string, domains []string)
 	// SetMaintenance turns the app's maintenance mode (503, H80) on or off.
 	SetMaintenance(app string, on bool)
+	// SetHTTPS sets the app's redirect to HTTPS and HSTS.
+	SetHTTPS(app string, redirect, hsts bool)
 }
 
 // Repos holds the apps' git repositories.

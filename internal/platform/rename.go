@@ -95,6 +95,9 @@ func (p *Platform) RenameApp(ctx context.Context, old, new string) error {
 	if st.Maintenance {
 		p.routes.SetMaintenance(new, true)
 	}
+	if st.HTTPSRedirect || st.HSTS {
+		p.routes.SetHTTPS(new, st.HTTPSRedirect, st.HSTS)
+	}
 	if p.opts.Logs != nil {
 		if err := p.opts.Logs.Rename(old, new); err != nil {
 			errs = append(errs, fmt.Errorf("move its logs: %w", err))
@@ -105,6 +108,11 @@ func (p *Platform) RenameApp(ctx context.Context, old, new string) error {
 	}
 	// The new host's certificate is ordered; its custom domains keep
 	// theirs; the old host's goes.
+	if p.certs != nil {
+		if err := p.certs.RenameApp(old, new); err != nil {
+			errs = append(errs, fmt.Errorf("move its certificates: %w", err))
+		}
+	}
 	p.wantCerts(new)
 	if p.certs != nil {
 		p.certs.Forget(old)

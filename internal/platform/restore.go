@@ -21,8 +21,13 @@ func (p *Platform) Restore(ctx context.Context) error {
 		if ds := domains[a.Name]; len(ds) > 0 {
 			p.routes.SetDomains(a.Name, ds)
 		}
-		if st, err := p.store.Settings(a.Name); err == nil && st.Maintenance {
-			p.routes.SetMaintenance(a.Name, true)
+		if st, err := p.store.Settings(a.Name); err == nil {
+			if st.Maintenance {
+				p.routes.SetMaintenance(a.Name, true)
+			}
+			if st.HTTPSRedirect || st.HSTS {
+				p.routes.SetHTTPS(a.Name, st.HTTPSRedirect, st.HSTS)
+			}
 		}
 		if a.CurrentVersion == 0 {
 			continue

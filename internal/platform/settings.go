@@ -33,7 +33,7 @@ func (p *Platform) Settings(_ context.Context, app string) (api.Settings, error)
 
 // settingKeys are the names UpdateSettings takes, as paasctl apps:settings
 // spells them.
-var settingKeys = []string{"auto-rollback", "auto-rollback-window", "boot-timeout", "builder", "health-path", "stop-timeout"}
+var settingKeys = []string{"auto-rollback", "auto-rollback-window", "boot-timeout", "builder", "health-path", "hsts", "https-redirect", "stop-timeout"}
 
 // UpdateSettings changes settings by name; all or nothing.
 func (p *Platform) UpdateSettings(_ context.Context, app string, u api.SettingsUpdate) (api.Settings, error) {
@@ -54,20 +54,25 @@ func (p *Platform) UpdateSettings(_ context.Context, app string, u api.SettingsU
 	if err != nil {
 		return api.Settings{}, err
 	}
+	p.routes.SetHTTPS(app, st.HTTPSRedirect, st.HSTS)
 	p.emit(app, "api", "Settings changed: "+strings.Join(slices.Sorted(maps.Keys(u)), ", "))
 	return p.toAPISettings(st), nil
 }
 
 func applySetting(st *releases.Settings, key, value string) error {
 	switch key {
-	case "auto-rollback":
-		switch strings.ToLower(value) {
-		case "on", "true", "yes", "1":
-			st.AutoRollback = true
-		case "off", "false", "no", "0":
-			st.AutoRollback = false
-		default:
-			return fmt.Errorf("auto-rollback=%q: use on or off", value)
+	case "auto-rollback", "https-redirect", "hsts":
+		on, err := onOff(key, value)
+		if err != nil {
+			return err
+		}
+		switch key {
+		case "auto-rollback":
+			st.AutoRollback = on
+		case "https-redirect":
+			st.HTTPSRedirect = on
+		case "hsts":
+			st.HSTS = on
 		}
 	case "auto-rollback-window":
 		d, err := durationSetting(key, value, 10*time.Second, time.Hour)
@@ -107,6 +112,16 @@ func applySetting(st *releases.Settings, key, value string) error {
 	return nil
 }
 
+func onOff(key, value string) (bool, error) {
+	switch strings.ToLower(value) {
+	case "on", "true", "yes", "1":
+		return true, nil
+	case "off", "false", "no", "0":
+		return false, nil
+	}
+	return false, fmt.Errorf("%s=%q: use on or off", key, value)
+}
+
 func durationSetting(key, value string, min, max time.Duration) (time.Duration, error) {
 	d, err := time.ParseDuration(value)
 	if err != nil || d < min || d > max {
@@ -127,6 +142,8 @@ func (p *Platform) toAPISettings(st releases.Settings) api.Settings {
 		Builder:            cmp.Or(st.Builder, "auto"),
 		BootTimeout:        or(st.BootTimeout, p.opts.BootTimeout).String(),
 		StopTimeout:        or(st.StopTimeout, p.opts.StopTimeout).String(),
+		HTTPSRedirect:      st.HTTPSRedirect,
+		HSTS:               st.HSTS,
 	}
 }
 

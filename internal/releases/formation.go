@@ -86,6 +86,10 @@ type Settings struct {
 	// ACM orders certificates for the app's hosts from the ACME CA
 	// (certs:auto:enable).
 	ACM bool `json:"acm,omitempty"`
+	// HTTPSRedirect sends plain HTTP requests to HTTPS (308) once a host
+	// has a certificate; HSTS has browsers keep to HTTPS.
+	HTTPSRedirect bool `json:"https_redirect,omitempty"`
+	HSTS          bool `json:"hsts,omitempty"`
 }
 
 // Settings returns the app's settings; zero values mean the daemon's defaults.

@@ -29,7 +29,8 @@ type Router struct {
 	log        *slog.Logger
 	upstream   *upstream
 	table      atomic.Pointer[table]
-	requestLog atomic.Pointer[RequestLog] // nil: no request log lines
+	requestLog atomic.Pointer[RequestLog]  // nil: no request log lines
+	tls        atomic.Pointer[tlsListener] // nil: no HTTPS to redirect to
 
 	mu sync.Mutex // serialises table writers and protects the following; requests never lock
 	// targets holds, by app and address, every backend the table routes to
@@ -74,6 +75,11 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if rt == nil {
 		writeUnknownHost(w, req) // no app, so no app log to tell
 		return
+	}
+	if rt.httpsRedirect || rt.hsts {
+		if r.https(w, req, rt) {
+			return
+		}
 	}
 	if l := r.requestLog.Load(); l != nil {
 		serveLogged(*l, w, req, rt)

@@ -32,6 +32,10 @@ type route struct {
 	// maintenance answers every request with 503 (H80), whatever the
 	// backends, as Heroku's maintenance mode does.
 	maintenance bool
+	// httpsRedirect sends plain HTTP requests to HTTPS (308) once the
+	// host has a certificate; hsts adds Strict-Transport-Security to
+	// responses over HTTPS.
+	httpsRedirect, hsts bool
 }
 
 // newTable indexes apps by host. Keying hosts by the full name, not by the app
@@ -142,7 +146,7 @@ func (r *Router) SetBackendsNamed(app string, backends []Backend) {
 		}
 		rt := &route{app: app}
 		if old, ok := apps[app]; ok {
-			rt.maintenance = old.maintenance
+			rt.maintenance, rt.httpsRedirect, rt.hsts = old.maintenance, old.httpsRedirect, old.hsts
 		}
 		if len(backends) > 0 {
 			members := make([]member, len(backends))
@@ -165,6 +169,22 @@ func (r *Router) SetMaintenance(app string, on bool) {
 		}
 		rt := *old
 		rt.maintenance = on
+		apps[app] = &rt
+	})
+}
+
+// SetHTTPS sets how app's hosts use HTTPS: redirect sends plain HTTP
+// requests there (308) for hosts that have a certificate (SetTLS), but
+// ACME challenges; hsts has browsers keep to HTTPS (Strict-Transport-
+// Security on responses over HTTPS).
+func (r *Router) SetHTTPS(app string, redirect, hsts bool) {
+	r.update(func(apps map[string]*route) {
+		old, ok := apps[app]
+		if !ok {
+			old = &route{app: app}
+		}
+		rt := *old
+		rt.httpsRedirect, rt.hsts = redirect, hsts
 		apps[app] = &rt
 	})
 }

@@ -75,6 +75,7 @@ type Platform struct {
 	builds     map[string][]api.Build
 	addons     []api.Addon
 	backups    map[string][]api.Backup
+	certs      map[string][]api.SNIEndpoint
 }
 
 // ProcessTypes are the process types of every fake app's release.
@@ -679,6 +680,15 @@ func (p *Platform) UpdateSettings(_ context.Context, app string, u api.SettingsU
 			st.BootTimeout = v
 		case "builder":
 			st.Builder = v
+		case "https-redirect", "hsts":
+			if v != "on" && v != "off" {
+				return api.Settings{}, fmt.Errorf("%w: %s=%q: use on or off", releases.ErrInvalid, k, v)
+			}
+			if k == "hsts" {
+				st.HSTS = v == "on"
+			} else {
+				st.HTTPSRedirect = v == "on"
+			}
 		default:
 			return api.Settings{}, fmt.Errorf("%w: unknown setting %q", releases.ErrInvalid, k)
 		}
