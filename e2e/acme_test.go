@@ -100,6 +100,10 @@ func TestAutomaticCertificates(t *testing.T) {
 	if body := curlHTTPS(t, tlsAddr, host, root); body != "over acme\n" {
 		t.Errorf("HTTPS body %q", body)
 	}
+	var info api.App
+	if err := json.Unmarshal([]byte(d.mustPaasctl("", "apps:info", "-a", app, "--json")), &info); err != nil || info.WebURL != "https://"+host+":"+portOf(tlsAddr)+"/" || !info.ACM {
+		t.Errorf("apps:info: web URL %q, acm %v, %v", info.WebURL, info.ACM, err)
+	}
 
 	// A custom domain added later gets its own; one whose challenge
 	// cannot succeed (its name resolves to an address no router listens

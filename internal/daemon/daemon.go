@@ -28,6 +28,7 @@ import (
 	"github.com/paas-dev/paas/internal/apiserver"
 	"github.com/paas-dev/paas/internal/auth"
 	"github.com/paas-dev/paas/internal/builder"
+	"github.com/paas-dev/paas/internal/certs"
 	"github.com/paas-dev/paas/internal/connguard"
 	"github.com/paas-dev/paas/internal/gitserver"
 	"github.com/paas-dev/paas/internal/logplex"
@@ -127,9 +128,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		DaemonID: daemonID, BootTimeout: cfg.BootTimeout, StopTimeout: cfg.StopTimeout,
 		DefaultMemory: cfg.Memory, DefaultPIDs: cfg.PIDs, DefaultCPUShares: cfg.CPUShares, Events: logs, Logger: log,
 	})
+	// The certificates' manager comes after the platform, which it needs;
+	// web URLs read it when asked, once it is there.
+	var certMgr *certs.Manager
 	plat := platform.New(store, builder.NewImageBuilder(docker), platform.DockerImages{API: docker}, run, rt,
 		platform.Options{
-			WebURL:              webURL(cfg.Domain, routerLn.Addr(), tlsAddr, staticLeaf),
+			WebURL:              webURL(cfg.Domain, routerLn.Addr(), tlsAddr, func(host string) bool { return hasCertificate(certMgr, staticLeaf)(host) }),
 			GitURL:              gitURL(apiLn.Addr()),
 			Domain:              cfg.Domain,
 			KeepReleases:        cfg.KeepReleases,
@@ -161,7 +165,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	plat.SetAddons(addons.NewDocker(docker, stacks, daemonID, cfg.AddonImages()))
 	acmeCtx, stopACME := context.WithCancel(context.Background())
 	defer stopACME()
-	certMgr, err := startCerts(acmeCtx, cfg, routerTLS, logs, log)
+	certMgr, err = startCerts(acmeCtx, cfg, routerTLS, logs, log)
 	if err != nil {
 		return err
 	}
@@ -392,7 +396,7 @@ func logCertificate(log *slog.Logger, file string, cfg *tls.Config) {
 
 // webURL gives an app's address on the router: https when the router has a
 // TLS listener whose certificate covers "<app>.<domain>", else http.
-func webURL(domain string, routerAddr, tlsAddr net.Addr, cert *x509.Certificate) func(string) string {
+func webURL(domain string, routerAddr, tlsAddr net.Addr, has func(host string) bool) func(string) string {
 	suffix := func(addr net.Addr, defaultPort string) string {
 		_, port, _ := net.SplitHostPort(addr.String())
 		if port == defaultPort {
@@ -401,12 +405,12 @@ func webURL(domain string, routerAddr, tlsAddr net.Addr, cert *x509.Certificate)
 		return "." + domain + ":" + port
 	}
 	plain := suffix(routerAddr, "80")
-	if tlsAddr == nil || cert == nil {
+	if tlsAddr == nil {
 		return func(app string) string { return "http://" + app + plain + "/" }
 	}
 	secure := suffix(tlsAddr, "443")
 	return func(app string) string {
-		if cert.VerifyHostname(app+"."+domain) == nil {
+		if has(app + "." + domain) {
 			return "https://" + app + secure + "/"
 		}
 		return "http://" + app + plain + "/"

@@ -49,7 +49,7 @@ func TestWebURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := webURL(tt.domain, tt.router, tt.tls, tt.cert)(tt.app); got != tt.wantsURL {
+			if got := webURL(tt.domain, tt.router, tt.tls, hasCertificate(nil, tt.cert))(tt.app); got != tt.wantsURL {
 				t.Errorf("web URL = %q, want %q", got, tt.wantsURL)
 			}
 		})
