@@ -327,9 +327,11 @@ type Domain struct {
 	// added.
 	Status      string    `json:"status"`
 	SNIEndpoint *NamedRef `json:"sni_endpoint"`
-	AcmStatus   *string   `json:"acm_status"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	AcmStatus   *string   `json:"acm_status"` // pending, issued or failing, with automatic certificates on
+	// AcmStatusReason is why the automatic certificate is failing.
+	AcmStatusReason *string   `json:"acm_status_reason"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // AddDomainRequest is the body of POST /apps/{app}/domains.

@@ -36,6 +36,24 @@ func (s *server) domains(r *http.Request, app string) (api.App, []api.Domain, er
 	for _, d := range custom {
 		out = append(out, domainOf(a, d, api.DomainKindCustom, own))
 	}
+	if a.ACM {
+		// Heroku's acm_status and acm_status_reason, from the certificates.
+		st, err := s.p.CertStatus(r.Context(), app)
+		if err != nil {
+			return api.App{}, nil, err
+		}
+		for i := range out {
+			for _, c := range st {
+				if c.Hostname == out[i].Hostname {
+					status, reason := c.Status, c.Reason
+					out[i].AcmStatus = &status
+					if reason != "" {
+						out[i].AcmStatusReason = &reason
+					}
+				}
+			}
+		}
+	}
 	return a, out, nil
 }
 
