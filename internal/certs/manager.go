@@ -173,16 +173,23 @@ func (m *Manager) SetHosts(app string, hosts []string) {
 }
 
 // Forget stops managing app's hosts and removes their certificates: the
-// app is destroyed, or its hosts are gone.
+// app is destroyed, or renamed.
 func (m *Manager) Forget(app string) {
 	m.mu.Lock()
 	hosts := m.apps[app]
 	m.mu.Unlock()
 	m.SetHosts(app, nil)
+	m.ForgetHosts(hosts...)
+}
+
+// ForgetHosts removes the certificates of hosts that no app wants any
+// more: a domain removed, an app destroyed.
+func (m *Manager) ForgetHosts(hosts ...string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, h := range hosts {
-		if _, wanted := m.hosts[h]; wanted {
+		h = normalize(h)
+		if _, wanted := m.hosts[h]; wanted || m.certs[h] == nil || !validHost(h) {
 			continue
 		}
 		delete(m.certs, h)
@@ -192,10 +199,11 @@ func (m *Manager) Forget(app string) {
 	}
 }
 
-// Destroyed removes everything of app's: the CA's certificates and the
-// users'.
-func (m *Manager) Destroyed(app string) {
+// Destroyed removes everything of app's, whose hosts were hosts: the CA's
+// certificates and the users'.
+func (m *Manager) Destroyed(app string, hosts []string) {
 	m.Forget(app)
+	m.ForgetHosts(hosts...)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for name, u := range m.user {

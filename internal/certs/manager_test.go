@@ -183,6 +183,17 @@ func TestRestartReusesCertificates(t *testing.T) {
 	waitFor(t, "the refreshed certificate", func() bool {
 		return len(again.ordered()) == 1 && statusOf(m2, "hello.example.com").Status == StatusIssued
 	})
+	// A host no app wants any more loses its certificate.
+	m2.SetHosts("hello", nil)
+	if m2.Certificate("hello.example.com") == nil {
+		t.Error("turning them off stopped serving the certificate")
+	}
+	m2.ForgetHosts("hello.example.com")
+	if m2.Certificate("hello.example.com") != nil {
+		t.Error("a forgotten host's certificate is still served")
+	}
+	m2.SetHosts("hello", []string{"hello.example.com"})
+	waitFor(t, "the certificate again", func() bool { return statusOf(m2, "hello.example.com").Status == StatusIssued })
 	// Forget removes the app's certificates.
 	m2.Forget("hello")
 	if m2.Certificate("hello.example.com") != nil || len(m2.Status("hello")) != 0 {

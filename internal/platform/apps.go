@@ -173,6 +173,7 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 			return fmt.Errorf("destroy app %s: remove repository: %w", name, err)
 		}
 	}
+	hosts, _ := p.certHosts(name) // for its certificates, below
 	if err := p.store.DestroyApp(name); err != nil {
 		return fmt.Errorf("destroy app %s: %w", name, err)
 	}
@@ -180,7 +181,7 @@ func (p *Platform) DestroyApp(ctx context.Context, name string) error {
 		p.opts.Logs.Forget(name)
 	}
 	if p.certs != nil {
-		p.certs.Destroyed(name)
+		p.certs.Destroyed(name, hosts)
 	}
 	p.builds.forget(app.ID)
 	if err := os.RemoveAll(filepath.Join(p.buildLogDir(), app.ID)); err != nil {

@@ -29,7 +29,9 @@ type Certs interface {
 	RemoveUserCert(app, name string) error
 	UserCerts(app string) []certs.UserCert
 	RenameApp(old, new string) error
-	Destroyed(app string)
+	Destroyed(app string, hosts []string)
+	// ForgetHosts removes the certificates of hosts no app has any more.
+	ForgetHosts(hosts ...string)
 }
 
 // errNoACME is the answer while no CA is configured.

@@ -18,6 +18,7 @@ type fakeCerts struct {
 	forgotten []string
 	refreshed []string
 	noACME    bool
+	dropped   []string
 }
 
 func (f *fakeCerts) SetHosts(app string, hosts []string) {
@@ -50,7 +51,13 @@ func (f *fakeCerts) UserCerts(string) []certs.UserCert { return nil }
 
 func (f *fakeCerts) RenameApp(string, string) error { return nil }
 
-func (f *fakeCerts) Destroyed(app string) { f.Forget(app) }
+func (f *fakeCerts) Destroyed(app string, _ []string) { f.Forget(app) }
+
+func (f *fakeCerts) ForgetHosts(hosts ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dropped = append(f.dropped, hosts...)
+}
 
 func (f *fakeCerts) Status(app string) []certs.Status {
 	var out []certs.Status
@@ -85,6 +92,12 @@ func TestAutomaticCertificates(t *testing.T) {
 	}
 	if got := c.hosts["hello"]; !slices.Equal(got, []string{host, "www.example.com"}) {
 		t.Errorf("hosts after domains:add: %v", got)
+	}
+	if _, err := f.p.AddDomain(ctx, "hello", "old.example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.p.RemoveDomain(ctx, "hello", "old.example.com"); err != nil || !slices.Equal(c.dropped, []string{"old.example.com"}) {
+		t.Errorf("domains:remove: %v, dropped %v", err, c.dropped)
 	}
 	st, err := f.p.CertStatus(ctx, "hello")
 	if err != nil || len(st) != 2 || st[1].Hostname != "www.example.com" || st[1].Status != "pending" {

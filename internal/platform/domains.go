@@ -66,6 +66,9 @@ func (p *Platform) RemoveDomain(ctx context.Context, app, domain string) ([]stri
 	}
 	p.routes.SetDomains(app, ds)
 	p.wantCerts(app)
+	if p.certs != nil {
+		p.certs.ForgetHosts(d)
+	}
 	p.log.Info("domain removed", "app", app, "domain", d)
 	p.emit(app, "api", "Removed domain "+d)
 	return ds, nil
