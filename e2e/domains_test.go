@@ -188,6 +188,18 @@ func TestCustomDomainOverTLS(t *testing.T) {
 		t.Errorf("over plain HTTP: %d %v\n%s", code, err, headers)
 	}
 
+	// /metrics: the router's requests for the app move by exactly as many
+	// as were sent.
+	before := routerRequests(t, d, app)
+	for range 5 {
+		if code, _, err := getHost(nil, "http://"+d.routerAddr+"/", "www.example.test"); err != nil || code != http.StatusOK {
+			t.Fatalf("GET through the router: %d %v", code, err)
+		}
+	}
+	if after := routerRequests(t, d, app); after != before+5 {
+		t.Errorf("paas_router_requests_total for %s went from %v to %v, want +5", app, before, after)
+	}
+
 	// The app's own wildcard certificate (certs:add) serves a domain the
 	// listener's does not cover; removed, it no longer does.
 	wildCert, wildKey, wildPool := selfSignedCert(t, "*.wild.test")

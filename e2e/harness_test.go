@@ -67,11 +67,14 @@ type daemon struct {
 	dataDir    string
 	apiURL     string
 	routerAddr string
-	token      string
-	home       string // HOME for paasctl and git, so the machine's config never leaks in
-	cmd        *exec.Cmd
-	logs       *syncBuffer
-	exited     chan error
+	// metricsAddr serves /metrics, free per daemon: the default would be
+	// one port for every paasd of the run.
+	metricsAddr string
+	token       string
+	home        string // HOME for paasctl and git, so the machine's config never leaks in
+	cmd         *exec.Cmd
+	logs        *syncBuffer
+	exited      chan error
 }
 
 type daemonOptions struct {
@@ -102,11 +105,13 @@ func startDaemon(t *testing.T, opts daemonOptions) *daemon {
 	if d.routerAddr == "" {
 		d.routerAddr = freeAddr(t)
 	}
+	d.metricsAddr = freeAddr(t)
 	d.cmd = exec.Command(filepath.Join(binDir, "paasd"))
 	d.cmd.Env = append(os.Environ(),
 		"PAAS_DATA_DIR="+d.dataDir,
 		"PAAS_API_ADDR="+strings.TrimPrefix(d.apiURL, "http://"),
 		"PAAS_ROUTER_ADDR="+d.routerAddr,
+		"PAAS_METRICS_ADDR="+d.metricsAddr,
 		"PAAS_API_TOKEN="+d.token,
 		"PAAS_BOOT_TIMEOUT=20s",
 		"PAAS_STOP_TIMEOUT=5s",

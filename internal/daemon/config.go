@@ -23,6 +23,7 @@ import (
 	"github.com/paas-dev/paas/internal/datadir"
 	"github.com/paas-dev/paas/internal/gitserver"
 	"github.com/paas-dev/paas/internal/logplex"
+	"github.com/paas-dev/paas/internal/metrics"
 	"github.com/paas-dev/paas/internal/platform"
 	"github.com/paas-dev/paas/internal/router"
 	"github.com/paas-dev/paas/internal/runner"
@@ -70,6 +71,8 @@ type Config struct {
 	// RouterTimeout (PAAS_ROUTER_TIMEOUT) is how long an app may take to
 	// start its response before the router answers 504 (H12).
 	RouterTimeout time.Duration
+	// MetricsAddr (PAAS_METRICS_ADDR) serves /metrics; "" is off.
+	MetricsAddr string
 	// The router's optional HTTPS listener: all three or none.
 	RouterTLSAddr string // PAAS_ROUTER_TLS_ADDR
 	RouterTLSCert string // PAAS_ROUTER_TLS_CERT: PEM certificate file, the chain after the leaf
@@ -123,6 +126,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		KeepReleases:         platform.DefaultKeepReleases,
 		LogLines:             logplex.DefaultBufferLines,
 		RouterTimeout:        router.DefaultTimeout,
+		MetricsAddr:          metrics.DefaultAddr,
 		Memory:               runner.DefaultMemory,
 		PIDs:                 runner.DefaultPIDs,
 		CPUShares:            runner.DefaultCPUShares,
@@ -141,6 +145,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if err := checkAddr(addr); err != nil {
 			return Config{}, fmt.Errorf("check %s: %w", name, err)
 		}
+	}
+	if err := c.readMetricsAddr(getenv("PAAS_METRICS_ADDR")); err != nil {
+		return Config{}, err
 	}
 	if err := c.readACME(getenv); err != nil {
 		return Config{}, err
@@ -259,6 +266,27 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 // imageRefPattern is a Docker image reference: [host[:port]/]path[:tag][@digest].
 var imageRefPattern = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._/-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
+
+// readMetricsAddr reads where /metrics is served: a loopback address, as
+// it has no token; "off" turns it off.
+func (c *Config) readMetricsAddr(v string) error {
+	switch v {
+	case "":
+		return nil
+	case "off":
+		c.MetricsAddr = ""
+		return nil
+	}
+	if err := checkAddr(v); err != nil {
+		return fmt.Errorf("check PAAS_METRICS_ADDR: %w", err)
+	}
+	host, _, _ := net.SplitHostPort(v)
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("check PAAS_METRICS_ADDR: %q is not a loopback address: /metrics has no token, so it listens on this machine only (e.g. 127.0.0.1:7071; a Prometheus elsewhere scrapes it through a tunnel or a proxy with auth), or set it to off", v)
+	}
+	c.MetricsAddr = v
+	return nil
+}
 
 // readACME reads the ACME account: off unless PAAS_ACME_EMAIL is set.
 func (c *Config) readACME(getenv func(string) string) error {

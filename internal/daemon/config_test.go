@@ -10,6 +10,7 @@ import (
 	"github.com/paas-dev/paas/internal/connguard"
 	"github.com/paas-dev/paas/internal/gitserver"
 	"github.com/paas-dev/paas/internal/logplex"
+	"github.com/paas-dev/paas/internal/metrics"
 	"github.com/paas-dev/paas/internal/platform"
 	"github.com/paas-dev/paas/internal/router"
 	"github.com/paas-dev/paas/internal/runner"
@@ -24,7 +25,8 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	want := Config{DataDir: "/tmp/x", APIAddr: DefaultAPIAddr, RouterAddr: DefaultRouterAddr, Domain: "localhost",
 		BootTimeout: runner.DefaultBootTimeout, StopTimeout: runner.DefaultStopTimeout, KeepReleases: platform.DefaultKeepReleases, Memory: runner.DefaultMemory, PIDs: runner.DefaultPIDs, CPUShares: runner.DefaultCPUShares, MaxConnsPerAddr: connguard.DefaultPerAddr, BuildContextMax: gitserver.DefaultMaxContextBytes, BuildContextMaxFiles: gitserver.DefaultMaxContextFiles, LogLines: logplex.DefaultBufferLines, RouterTimeout: router.DefaultTimeout,
-		StackMirror: builder.DefaultMirror, BuildConcurrency: platform.DefaultBuildConcurrency, BuildMemory: platform.DefaultBuildMemory, BuildTimeout: platform.DefaultBuildTimeout, BackupKeep: platform.DefaultBackupKeep}
+		StackMirror: builder.DefaultMirror, BuildConcurrency: platform.DefaultBuildConcurrency, BuildMemory: platform.DefaultBuildMemory, BuildTimeout: platform.DefaultBuildTimeout, BackupKeep: platform.DefaultBackupKeep,
+		MetricsAddr: metrics.DefaultAddr}
 	if c != want {
 		t.Fatalf("got %+v, want %+v", c, want)
 	}
@@ -65,6 +67,8 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"PAAS_POSTGRES_IMAGE", "postgres 16", "not an image reference"},
 		{"PAAS_REDIS_IMAGE", "redis:7;id", "not an image reference"},
 		{"PAAS_ACME_EMAIL", "ops at example.com", "not an email address"},
+		{"PAAS_METRICS_ADDR", "0.0.0.0:7071", "not a loopback address"},
+		{"PAAS_METRICS_ADDR", "7071", "PAAS_METRICS_ADDR"},
 		{"PAAS_ACME_DIRECTORY", "https://acme.example.com/dir", "without PAAS_ACME_EMAIL"},
 		{"PAAS_STACK_MIRROR", "ftp://deb.debian.org/debian", "http:// or https://"},
 		{"PAAS_STACK_MIRROR", "http://deb.debian.org/debian main'", "http:// or https://"},
@@ -124,5 +128,14 @@ func TestConfigACME(t *testing.T) {
 	}
 	if _, err := ConfigFromEnv(env(map[string]string{"PAAS_ROUTER_TLS_ADDR": "127.0.0.1:8443"})); err == nil {
 		t.Error("a TLS listener without a certificate or ACME was accepted")
+	}
+}
+
+func TestConfigMetricsAddr(t *testing.T) {
+	for v, want := range map[string]string{"": metrics.DefaultAddr, "off": "", "127.0.0.1:9100": "127.0.0.1:9100", "[::1]:9100": "[::1]:9100", "localhost:9100": "localhost:9100"} {
+		c, err := ConfigFromEnv(env(map[string]string{"PAAS_METRICS_ADDR": v}))
+		if err != nil || c.MetricsAddr != want {
+			t.Errorf("PAAS_METRICS_ADDR=%q: %q, %v; want %q", v, c.MetricsAddr, err, want)
+		}
 	}
 }

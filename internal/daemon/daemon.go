@@ -32,6 +32,7 @@ import (
 	"github.com/paas-dev/paas/internal/connguard"
 	"github.com/paas-dev/paas/internal/gitserver"
 	"github.com/paas-dev/paas/internal/logplex"
+	"github.com/paas-dev/paas/internal/metrics"
 	"github.com/paas-dev/paas/internal/platform"
 	"github.com/paas-dev/paas/internal/releases"
 	"github.com/paas-dev/paas/internal/router"
@@ -110,6 +111,19 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		return err
 	}
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		metricsLn, err = net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			apiLn.Close()
+			routerLn.Close()
+			socketLn.Close()
+			if routerTLSLn != nil {
+				routerTLSLn.Close()
+			}
+			return fmt.Errorf("listen for metrics on %s: %w (set PAAS_METRICS_ADDR to a free loopback address, or off)", cfg.MetricsAddr, err)
+		}
+	}
 
 	logs, err := logplex.New(logplex.Options{Dir: filepath.Join(cfg.DataDir, "logs"), BufferLines: cfg.LogLines, Docker: docker, Logger: log,
 		AllowPrivateDrains: cfg.DrainAllowPrivate})
@@ -184,6 +198,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		routerSrv.Handler = certMgr.HTTPHandler(routerSrv.Handler) // HTTP-01 on the HTTP listener
 	}
 	servers := []*http.Server{apiSrv, socketSrv, routerSrv}
+	var metricsSrv *http.Server
+	if metricsLn != nil {
+		figures := metrics.New(plat, log)
+		rt.SetObserver(figures)
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", figures.Handler())
+		metricsSrv = newAPIServer(mux, log)
+		servers = append(servers, metricsSrv)
+	}
 	var routerTLSSrv *http.Server
 	if routerTLSLn != nil {
 		// The same router: it sets X-Forwarded-Proto https from the
@@ -223,6 +246,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	go serve("api", apiSrv, apiLn)
 	go serve("api-socket", socketSrv, socketLn)
 	go serve("router", routerSrv, routerLn)
+	if metricsSrv != nil {
+		go serve("metrics", metricsSrv, metricsLn)
+	}
 	if routerTLSSrv != nil {
 		go serve("router-tls", routerTLSSrv, routerTLSLn)
 	}

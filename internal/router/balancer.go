@@ -62,7 +62,7 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // response body (see target.hold).
 func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 	var ex *exchange
-	if b.router.requestLog.Load() != nil { // spare unlogged requests the context walk
+	if b.router.requestLog.Load() != nil || b.router.observer.Load() != nil { // spare unwatched requests the context walk
 		ex = exchangeOf(req.Context())
 	}
 	body := req.Body

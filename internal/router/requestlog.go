@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -21,6 +22,25 @@ type RequestLog interface {
 	// RouterLine is called on the request's goroutine once its response
 	// is done, so it must not block.
 	RouterLine(app, line string)
+}
+
+// Observer takes the figures of each proxied request, for metrics. Its
+// methods are called on the request's goroutine, so they must not block.
+type Observer interface {
+	RequestStarted(app string)
+	// RequestDone gives the process type that served it ("" when none
+	// did), its status, the router's error code if it answered itself
+	// (H12...), and the time from arrival to the end of the response.
+	RequestDone(app, processType string, status int, code string, d time.Duration)
+}
+
+// SetObserver gives o the figures of every request from now on; nil none.
+func (r *Router) SetObserver(o Observer) {
+	if o == nil {
+		r.observer.Store(nil)
+		return
+	}
+	r.observer.Store(&o)
 }
 
 // SetRequestLog sends a line per request to l from now on; nil sends none.
@@ -68,10 +88,29 @@ func (e *exchange) Value(key any) any {
 	return e.Context.Value(key)
 }
 
-func serveLogged(l RequestLog, w http.ResponseWriter, req *http.Request, rt *route) {
+// serveLogged serves req through an exchange, and gives l its line and o
+// its figures (either may be nil) once the response is done.
+func serveLogged(l RequestLog, o Observer, w http.ResponseWriter, req *http.Request, rt *route) {
 	e := &exchange{Context: req.Context(), ResponseWriter: w, start: time.Now(), id: requestID(req.Header)}
-	defer e.log(l, rt.app, req) // also when ReverseProxy aborts a response the client left
+	if o != nil {
+		o.RequestStarted(rt.app)
+	}
+	defer e.done(l, o, rt.app, req) // also when ReverseProxy aborts a response the client left
 	rt.serve(e, req.WithContext(e))
+}
+
+func (e *exchange) done(l RequestLog, o Observer, app string, req *http.Request) {
+	if l != nil {
+		e.log(l, app, req)
+	}
+	if o != nil {
+		status := e.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		typ, _, _ := strings.Cut(e.dyno, ".")
+		o.RequestDone(app, typ, status, e.code.code, time.Since(e.start))
+	}
 }
 
 // log sends the request's line to l.

@@ -31,6 +31,7 @@ type Router struct {
 	table      atomic.Pointer[table]
 	requestLog atomic.Pointer[RequestLog]  // nil: no request log lines
 	tls        atomic.Pointer[tlsListener] // nil: no HTTPS to redirect to
+	observer   atomic.Pointer[Observer]    // nil: no figures
 
 	mu sync.Mutex // serialises table writers and protects the following; requests never lock
 	// targets holds, by app and address, every backend the table routes to
@@ -81,8 +82,17 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	if l := r.requestLog.Load(); l != nil {
-		serveLogged(*l, w, req, rt)
+	l, o := r.requestLog.Load(), r.observer.Load()
+	if l != nil || o != nil {
+		var log RequestLog
+		var obs Observer
+		if l != nil {
+			log = *l
+		}
+		if o != nil {
+			obs = *o
+		}
+		serveLogged(log, obs, w, req, rt)
 		return
 	}
 	rt.serve(w, req)
