@@ -202,6 +202,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if metricsLn != nil {
 		figures := metrics.New(plat, log)
 		rt.SetObserver(figures)
+		plat.SetBuildObserver(figures)
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", figures.Handler())
 		metricsSrv = newAPIServer(mux, log)

@@ -34,6 +34,8 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	inFlight *prometheus.GaugeVec
 	errors   *prometheus.CounterVec
+	builds   *prometheus.CounterVec
+	buildDur *prometheus.HistogramVec
 }
 
 // New makes the figures, the Go runtime's and the process's among them,
@@ -58,8 +60,17 @@ func New(apps Apps, log *slog.Logger) *Metrics {
 			Name: "paas_router_errors_total",
 			Help: "Requests the router answered itself, by app and Heroku's error code (H10, H12, H13, H80, H99...).",
 		}, []string{"app", "code"}),
+		builds: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "paas_builds_total",
+			Help: "Builds that ended, by app, builder (go, dockerfile, image...) and status (succeeded, failed, cancelled).",
+		}, []string{"app", "builder", "status"}),
+		buildDur: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "paas_build_duration_seconds",
+			Help:    "Time from a build's start to its end, by builder and status.",
+			Buckets: []float64{1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800},
+		}, []string{"builder", "status"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.inFlight, m.errors,
+	m.reg.MustRegister(m.requests, m.latency, m.inFlight, m.errors, m.builds, m.buildDur,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&appCollector{apps: apps, log: log})
 	return m
@@ -80,6 +91,15 @@ func (m *Metrics) RequestDone(app, processType string, status int, code string, 
 	if code != "" {
 		m.errors.WithLabelValues(app, code).Inc()
 	}
+}
+
+// BuildDone is the platform's (platform.BuildObserver).
+func (m *Metrics) BuildDone(app, builder, status string, d time.Duration) {
+	if builder == "" {
+		builder = "unknown"
+	}
+	m.builds.WithLabelValues(app, builder, status).Inc()
+	m.buildDur.WithLabelValues(builder, status).Observe(d.Seconds())
 }
 
 // statusClass is 2xx for 200: five values, not hundreds.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -100,6 +101,8 @@ func TestRouterFigures(t *testing.T) {
 	get("idle.localhost", "/")
 	get("nobody.localhost", "/") // no app: no label for it
 
+	m.BuildDone("hello", "go", "succeeded", 40*time.Second)
+	m.BuildDone("hello", "", "failed", time.Second)
 	fams := scrape(t, m)
 	for _, tt := range []struct {
 		fam    string
@@ -116,6 +119,9 @@ func TestRouterFigures(t *testing.T) {
 		{"paas_processes", map[string]string{"app": "hello", "process_type": "web", "state": "up"}, 2},
 		{"paas_processes", map[string]string{"app": "hello", "process_type": "worker", "state": "crashed"}, 1},
 		{"paas_process_restarts", map[string]string{"app": "hello", "process_type": "worker"}, 5},
+		{"paas_builds_total", map[string]string{"app": "hello", "builder": "go", "status": "succeeded"}, 1},
+		{"paas_builds_total", map[string]string{"app": "hello", "builder": "unknown", "status": "failed"}, 1},
+		{"paas_build_duration_seconds", map[string]string{"builder": "go", "status": "succeeded"}, 1},
 	} {
 		if got, ok := value(fams, tt.fam, tt.labels); !ok || got != tt.want {
 			t.Errorf("%s%v = %v (found %v), want %v", tt.fam, tt.labels, got, ok, tt.want)

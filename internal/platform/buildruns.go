@@ -167,6 +167,7 @@ func (p *Platform) finishRun(ctx context.Context, b *buildRun, err error, rel re
 	default:
 		fmt.Fprintf(b.log, "-----> Build %s succeeded\n", b.id)
 	}
+	var done releases.BuildRun
 	p.updateRun(b, func(r *releases.BuildRun) {
 		r.Status = status
 		if err != nil {
@@ -178,7 +179,17 @@ func (p *Platform) finishRun(ctx context.Context, b *buildRun, err error, rel re
 				r.Commit = rel.Commit
 			}
 		}
+		done = *r
 	})
+	if p.buildObserver != nil && done.ID != "" {
+		if a, err := p.store.AppByID(b.appID); err == nil {
+			began := done.StartedAt
+			if began.IsZero() {
+				began = done.CreatedAt
+			}
+			p.buildObserver.BuildDone(a.Name, done.Builder, status, time.Since(began))
+		}
+	}
 	b.mu.Lock()
 	b.ended, b.cancel = time.Now(), nil
 	b.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -34,8 +35,22 @@ func (s *syncBuffer) String() string {
 // A push is a build run from its start: listed with its builder, commit,
 // start and outcome, its output kept, and the memory cap passed to the
 // engine.
+// buildResults records what SetBuildObserver gives.
+type buildResults struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (b *buildResults) BuildDone(app, builder, status string, _ time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.seen = append(b.seen, app+" "+builder+" "+status)
+}
+
 func TestPushIsABuildRun(t *testing.T) {
 	f := newFixture(t, 10)
+	results := &buildResults{}
+	f.p.SetBuildObserver(results)
 	f.createApp(t, "hello")
 	f.mustPush(t, "hello", "one")
 	ctx := context.Background()
@@ -65,6 +80,11 @@ func TestPushIsABuildRun(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "PAAS_BUILD_MEMORY") || !strings.Contains(err.Error(), "2g") {
 		t.Errorf("push over the memory limit: %v", err)
 	}
+	results.mu.Lock()
+	if want := []string{"hello dockerfile succeeded", "hello dockerfile failed"}; !slices.Equal(results.seen, want) {
+		t.Errorf("build results = %q, want %q", results.seen, want)
+	}
+	results.mu.Unlock()
 	list, _ = f.p.Builds(ctx, "hello")
 	if last := list[len(list)-1]; last.Status != api.BuildFailed || !strings.Contains(last.Error, "PAAS_BUILD_MEMORY") {
 		t.Errorf("failed build = %+v", last)

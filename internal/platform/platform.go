@@ -159,10 +159,12 @@ type Platform struct {
 	stacks  Stacks
 	addons  AddonEngine
 	certs   Certs
-	builds  builds
-	queue   *buildQueue
-	opts    Options
-	log     *slog.Logger
+	// buildObserver takes each build's result, for metrics.
+	buildObserver BuildObserver
+	builds        builds
+	queue         *buildQueue
+	opts          Options
+	log           *slog.Logger
 
 	stateOnce sync.Once
 	tempDir   string // made for a BuildLogDir or BackupDir "", removed at Close
@@ -235,3 +237,13 @@ func (p *Platform) emit(app, process, message string) {
 		p.opts.Logs.Platform(app, process, message)
 	}
 }
+
+// BuildObserver takes the result of each build as it ends (metrics).
+type BuildObserver interface {
+	// BuildDone gives its builder (go, dockerfile...), status (succeeded,
+	// failed, cancelled) and time from its start.
+	BuildDone(app, builder, status string, d time.Duration)
+}
+
+// SetBuildObserver gives o every build's result from now on.
+func (p *Platform) SetBuildObserver(o BuildObserver) { p.buildObserver = o }
