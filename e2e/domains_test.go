@@ -297,11 +297,13 @@ func selfSignedCert(t *testing.T, name string) (certFile, keyFile string, pool *
 // runs that must fail before serving.
 func execPaasd(t *testing.T, env ...string) *exec.Cmd {
 	t.Helper()
+	addrs := freeAddrs(t, 3)
 	cmd := exec.Command(filepath.Join(binDir, "paasd"))
 	cmd.Env = append(os.Environ(),
 		"PAAS_DATA_DIR="+t.TempDir(),
-		"PAAS_API_ADDR="+freeAddr(t),
-		"PAAS_ROUTER_ADDR="+freeAddr(t),
+		"PAAS_API_ADDR="+addrs[0],
+		"PAAS_ROUTER_ADDR="+addrs[1],
+		"PAAS_METRICS_ADDR="+addrs[2],
 		"PAAS_API_TOKEN=e2e-token-"+randomHex(t),
 	)
 	cmd.Env = append(cmd.Env, env...)

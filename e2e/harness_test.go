@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -89,10 +90,11 @@ func startDaemon(t *testing.T, opts daemonOptions) *daemon {
 	if opts.dataDir == "" {
 		opts.dataDir = t.TempDir()
 	}
+	addrs := freeAddrs(t, 3)
 	d := &daemon{
 		t:          t,
 		dataDir:    opts.dataDir,
-		apiURL:     "http://" + freeAddr(t),
+		apiURL:     "http://" + addrs[0],
 		routerAddr: opts.routerAddr,
 		token:      opts.token,
 		home:       t.TempDir(),
@@ -103,9 +105,9 @@ func startDaemon(t *testing.T, opts daemonOptions) *daemon {
 		d.token = "e2e-token-" + randomHex(t)
 	}
 	if d.routerAddr == "" {
-		d.routerAddr = freeAddr(t)
+		d.routerAddr = addrs[1]
 	}
-	d.metricsAddr = freeAddr(t)
+	d.metricsAddr = addrs[2]
 	d.cmd = exec.Command(filepath.Join(binDir, "paasd"))
 	d.cmd.Env = append(os.Environ(),
 		"PAAS_DATA_DIR="+d.dataDir,
@@ -363,26 +365,29 @@ func eventually(timeout time.Duration, cond func() bool) bool {
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return freeAddrs(t, 1)[0]
 }
 
-// freeAddrs is n distinct free loopback addresses: held together while
-// picked, so that none is handed out twice.
+// freeAddrs is n distinct free loopback addresses, held together while
+// picked so that none is handed out twice. They are below the kernel's
+// ephemeral range (32768 and up by default): a port the kernel hands out
+// for :0 is free only until an outgoing connection (a push, a probe) takes
+// it as its local port, and paasd then fails to listen on it.
 func freeAddrs(t *testing.T, n int) []string {
 	t.Helper()
+	const low, high = 20000, 32768
 	var out []string
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+	for tries := 0; len(out) < n; tries++ {
+		if tries > 1000 {
+			t.Fatalf("no free loopback port in [%d, %d) after %d tries", low, high, tries)
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", low+rand.IntN(high-low))
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
-			t.Fatal(err)
+			continue
 		}
 		defer ln.Close()
-		out = append(out, ln.Addr().String())
+		out = append(out, addr)
 	}
 	return out
 }

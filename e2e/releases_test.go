@@ -201,7 +201,8 @@ func TestCorruptDataFileStopsStartup(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(filepath.Join(binDir, "paasd"))
-	cmd.Env = append(os.Environ(), "PAAS_DATA_DIR="+dataDir, "PAAS_API_ADDR="+freeAddr(t), "PAAS_ROUTER_ADDR="+freeAddr(t))
+	addrs := freeAddrs(t, 3)
+	cmd.Env = append(os.Environ(), "PAAS_DATA_DIR="+dataDir, "PAAS_API_ADDR="+addrs[0], "PAAS_ROUTER_ADDR="+addrs[1], "PAAS_METRICS_ADDR="+addrs[2])
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), dbPath) {
 		t.Fatalf("paasd on a corrupt ledger: err=%v\n%s", err, out)
