@@ -31,6 +31,9 @@ type Addon struct {
 	URL         string            `json:"url,omitempty"`
 	// BackupAt is the time of day, UTC, of its daily backup ("" none).
 	BackupAt string `json:"backup_at,omitempty"`
+	// ServiceState is the engine's word for its service's container:
+	// running, restarting, exited, missing.
+	ServiceState string `json:"service_state,omitempty"`
 }
 
 // AddonAttachment is an app given an add-on's URL in the config var

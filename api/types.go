@@ -98,6 +98,11 @@ type Process struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	StartedAt time.Time `json:"started_at"`
 	Restarts  int       `json:"restarts"` // since the process's release went live
+	// paas's own, sampled from the engine every few seconds while it
+	// runs: CPU as a share of one CPU (150 is one and a half), memory in
+	// use in bytes. Absent until sampled.
+	CPUPercent  *float64 `json:"cpu_percent,omitempty"`
+	MemoryBytes *uint64  `json:"memory_bytes,omitempty"`
 }
 
 // ReleaseRef names a release.
@@ -344,3 +349,27 @@ type AddDomainRequest struct {
 	// null: the router's certificate serves every domain it covers.
 	SNIEndpoint *string `json:"sni_endpoint,omitempty"`
 }
+
+// RouterSeries is an app's traffic through the router over the last hour,
+// a point per step (paas's own: GET /apps/{app}/router-metrics), for the
+// dashboard's charts. It is kept in paasd's memory: a restart starts it
+// over.
+type RouterSeries struct {
+	StepSeconds int           `json:"step_seconds"`
+	Points      []RouterPoint `json:"points"` // oldest first, quiet steps included
+}
+
+// RouterPoint is one step of a RouterSeries. Errors are 5xx answers, the
+// router's own (H-codes) among them; the latencies are from the request's
+// arrival to the end of its response, p50 and p95 read from buckets.
+type RouterPoint struct {
+	Time          time.Time `json:"time"` // the step's start
+	Requests      int       `json:"requests"`
+	Errors        int       `json:"errors"`
+	LatencyMeanMs float64   `json:"latency_mean_ms"`
+	LatencyP50Ms  float64   `json:"latency_p50_ms"`
+	LatencyP95Ms  float64   `json:"latency_p95_ms"`
+}
+
+// RouterMetricsPath is app's RouterSeries.
+func RouterMetricsPath(app string) string { return AppPath(app) + "/router-metrics" }

@@ -298,6 +298,11 @@ if [ "$request_log" = 1 ]; then
   cpu_pid=$pid
   measure router-log "http://$addr/" "$conns" "$threads" "$duration"
   stop "$pid"
+  # As paasd runs it: request log and metrics (Prometheus's and the dashboard's).
+  start router-paasd "$tmp/bin/routerbench" -backends "$b1" -request-log -metrics
+  cpu_pid=$pid
+  measure router-paasd "http://$addr/" "$conns" "$threads" "$duration"
+  stop "$pid"
 fi
 
 start router3 "$tmp/bin/routerbench" -backends "$all3"
@@ -391,6 +396,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *
   row "router, 1 backend" router nginx direct
   if [ "$request_log" = 1 ]; then
     row "router + request log, 1 backend" router-log nginx direct
+    row "router + request log + metrics (as paasd), 1 backend" router-paasd nginx direct
   fi
   row "router, 3 backends" router3 nginx direct
   row "router, $swaps swaps of $swap_size backends under load" swap nginx direct

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -160,11 +161,15 @@ func TestPostgresAndRedisAddons(t *testing.T) {
 	assertGet(t, d, other, "/", "no database")
 
 	// The URL, and so the password, only when asked.
-	if info := d.mustPaasctl("", "addons:info", pg.Name); strings.Contains(info, "postgres://") || !strings.Contains(info, app+"::DATABASE_URL") {
+	if info := d.mustPaasctl("", "addons:info", pg.Name); strings.Contains(info, "postgres://") || !strings.Contains(info, app+"::DATABASE_URL") ||
+		!regexp.MustCompile(`Service state:\s+running`).MatchString(info) {
 		t.Errorf("addons:info:\n%s", info)
 	}
 	if info := d.mustPaasctl("", "addons:info", pg.Name, "--show-url"); !strings.Contains(info, "postgres://") {
 		t.Errorf("addons:info --show-url:\n%s", info)
+	}
+	if up := sumMetric(scrapeMetrics(t, d), "paas_addon_up", map[string]string{"addon": pg.Name, "service": "postgres", "state": "running"}); up != 1 {
+		t.Errorf("paas_addon_up for %s = %v, want 1", pg.Name, up)
 	}
 
 	// A backup captured, the table dropped, the backup restored: the rows
@@ -172,6 +177,13 @@ func TestPostgresAndRedisAddons(t *testing.T) {
 	// terminal can only give with --confirm.
 	if out := d.mustPaasctl("", "pg:backups:capture", "-a", app); !strings.Contains(out, "done: b1") {
 		t.Fatalf("pg:backups:capture:\n%s", out)
+	}
+	figures := scrapeMetrics(t, d)
+	if n := sumMetric(figures, "paas_backups_total", map[string]string{"addon": pg.Name, "status": "succeeded"}); n != 1 {
+		t.Errorf("paas_backups_total for %s = %v, want 1", pg.Name, n)
+	}
+	if at := sumMetric(figures, "paas_addon_last_backup_timestamp_seconds", map[string]string{"addon": pg.Name}); time.Since(time.Unix(int64(at), 0)) > 5*time.Minute {
+		t.Errorf("paas_addon_last_backup_timestamp_seconds for %s = %v", pg.Name, at)
 	}
 	assertGet(t, d, app, "/drop", "dropped")
 	if out, err := d.paasctl("", "pg:backups:restore", "-a", app); err == nil || !strings.Contains(out, "--confirm "+app) {

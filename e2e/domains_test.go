@@ -199,6 +199,7 @@ func TestCustomDomainOverTLS(t *testing.T) {
 	if after := routerRequests(t, d, app); after != before+5 {
 		t.Errorf("paas_router_requests_total for %s went from %v to %v, want +5", app, before, after)
 	}
+	assertUsageSampled(t, d, app)
 
 	// The app's own wildcard certificate (certs:add) serves a domain the
 	// listener's does not cover; removed, it no longer does.

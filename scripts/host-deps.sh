@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes what paasd and its tests need available on a Debian machine: a running
 # Docker Engine, git, shellcheck (make lint), bash-completion, debootstrap (the
-# stack images), and a static busybox (the tests'
+# stack images), chromium (the dashboard's browser tests), and a static busybox (the tests'
 # base image is built from it, since no registry can be reached). Installs
 # only what is missing.
 #
@@ -30,6 +30,8 @@ command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 # paasd makes the stack images of apps without a Dockerfile with it.
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v docker >/dev/null 2>&1 || need+=(docker.io)
+# The dashboard's tests drive it headless (chromedp).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if $bench; then
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
   command -v nginx >/dev/null 2>&1 || need+=(nginx-light)

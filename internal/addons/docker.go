@@ -40,6 +40,7 @@ type Engine interface {
 	ContainerCreate(ctx context.Context, config *container.Config, hostConfig *container.HostConfig, networkingConfig *network.NetworkingConfig, platform *v1.Platform, containerName string) (container.CreateResponse, error)
 	ContainerStart(ctx context.Context, containerID string, options container.StartOptions) error
 	ContainerRemove(ctx context.Context, containerID string, options container.RemoveOptions) error
+	ContainerInspect(ctx context.Context, containerID string) (container.InspectResponse, error)
 	ContainerExecCreate(ctx context.Context, containerID string, options container.ExecOptions) (container.ExecCreateResponse, error)
 	ContainerExecStart(ctx context.Context, execID string, config container.ExecStartOptions) error
 	ContainerExecInspect(ctx context.Context, execID string) (container.ExecInspect, error)
@@ -209,6 +210,22 @@ func (d *Docker) Detach(ctx context.Context, a releases.Addon, app string) error
 		return fmt.Errorf("detach add-on %s from %s: %w", a.Name, net, err)
 	}
 	return nil
+}
+
+// State is the engine's word for a's service container: running,
+// restarting, exited..., or missing when there is none.
+func (d *Docker) State(ctx context.Context, a releases.Addon) (string, error) {
+	c, err := d.api.ContainerInspect(ctx, d.name(a))
+	if errdefs.IsNotFound(err) {
+		return "missing", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("inspect add-on %s: %w", a.Name, err)
+	}
+	if c.ContainerJSONBase == nil || c.State == nil {
+		return "unknown", nil
+	}
+	return string(c.State.Status), nil
 }
 
 // Destroy removes a's container and then its volume, with its data.

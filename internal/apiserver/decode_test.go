@@ -139,6 +139,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	Register(r, apiservertest.NewPlatform(), nil)
 	RegisterLogs(r, newFakeStreamer(), nil)
 	RegisterDrains(r, newFakeDrains(), apiservertest.NewPlatform(), nil)
+	RegisterRouterMetrics(r, nil, apiservertest.NewPlatform(), nil)
 	err := r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		path, err := route.GetPathTemplate()
 		if err != nil {

@@ -90,3 +90,20 @@ func TestMiddleware(t *testing.T) {
 		})
 	}
 }
+
+// A browser's script gets no Basic challenge, which would open the
+// browser's password prompt; a navigation and git still get one.
+func TestNoChallengeForScripts(t *testing.T) {
+	h := Middleware("the-token")(http.NotFoundHandler())
+	for mode, want := range map[string]bool{"": true, "navigate": true, "cors": false, "same-origin": false, "no-cors": false} {
+		r := httptest.NewRequest("GET", "/apps", nil)
+		if mode != "" {
+			r.Header.Set("Sec-Fetch-Mode", mode)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if got := w.Header().Get("WWW-Authenticate") != ""; w.Code != http.StatusUnauthorized || got != want {
+			t.Errorf("Sec-Fetch-Mode %q: %d, challenge %v, want %v", mode, w.Code, got, want)
+		}
+	}
+}

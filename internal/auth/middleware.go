@@ -14,7 +14,7 @@ func Middleware(token string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !authorized(r, want) {
-				unauthorized(w)
+				unauthorized(w, r)
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -36,9 +36,13 @@ func authorized(r *http.Request, want [32]byte) bool {
 	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
-func unauthorized(w http.ResponseWriter) {
-	// git only sends credentials after a Basic challenge.
-	w.Header().Set("WWW-Authenticate", `Basic realm="paas"`)
+func unauthorized(w http.ResponseWriter, r *http.Request) {
+	// git only sends credentials after a Basic challenge. A browser's
+	// script (the dashboard's, once signed out) gets none: it would open
+	// the browser's password prompt, and the script would hang behind it.
+	if mode := r.Header.Get("Sec-Fetch-Mode"); mode == "" || mode == "navigate" {
+		w.Header().Set("WWW-Authenticate", `Basic realm="paas"`)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusUnauthorized)
 	_, _ = w.Write([]byte(`{"id":"unauthorized","message":"missing or wrong API token: set PAAS_API_TOKEN or run paasctl login"}` + "\n"))

@@ -39,6 +39,9 @@ func newAddonsInfoCommand(_ *globals) *cobra.Command {
 			tw := newTable(out)
 			fmt.Fprintf(tw, "Service:\t%s\n", a.AddonService.Name)
 			fmt.Fprintf(tw, "State:\t%s\n", a.State)
+			if a.ServiceState != "" {
+				fmt.Fprintf(tw, "Service state:\t%s\n", a.ServiceState)
+			}
 			var ats []string
 			for _, at := range a.Attachments {
 				ats = append(ats, at.App.Name+"::"+at.Name+"_URL")

@@ -83,14 +83,24 @@ func runPs(cmd *cobra.Command, g *globals, opts *psOptions) error {
 	return nil
 }
 
-// printProcess writes one line, as Heroku does:
-// web.1: up 2026/11/26 09:00:00 (~ 3m ago), v3, 0 restarts: npm start
+// printProcess writes one line, as Heroku does, with what the process
+// uses once the engine was sampled:
+// web.1: up 2026/11/26 09:00:00 (~ 3m ago), v3, 0 restarts, 1.5% CPU, 34.2 MiB of 512m: npm start
 func printProcess(w io.Writer, p api.Process, now time.Time) {
 	fmt.Fprintf(w, "%s: %s", p.Name, p.State)
 	if !p.StartedAt.IsZero() {
 		fmt.Fprintf(w, " %s (%s)", p.StartedAt.UTC().Format("2006/01/02 15:04:05"), ago(now.Sub(p.StartedAt)))
 	}
 	fmt.Fprintf(w, ", %s, %s", release(p.Release.Version), plural(p.Restarts, "restart"))
+	if p.CPUPercent != nil {
+		fmt.Fprintf(w, ", %.1f%% CPU", *p.CPUPercent)
+	}
+	if p.MemoryBytes != nil {
+		fmt.Fprintf(w, ", %.1f MiB", float64(*p.MemoryBytes)/(1<<20))
+		if p.Size != "" {
+			fmt.Fprintf(w, " of %s", p.Size)
+		}
+	}
 	if p.Command != "" {
 		fmt.Fprintf(w, ": %s", p.Command)
 	}

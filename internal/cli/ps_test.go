@@ -23,9 +23,11 @@ func TestPs(t *testing.T) {
 	now := time.Date(2026, 11, 26, 9, 3, 0, 0, time.UTC)
 	stopClock(t, now)
 	fake := apiservertest.NewPlatform("hello")
+	cpu, mem := 1.25, uint64(35<<20)
 	fake.ProcessList = []api.Process{
 		{Name: "worker.1", Type: "worker", State: "starting", Release: api.ReleaseRef{Version: 3}, StartedAt: now.Add(-20 * time.Second), Command: "./worker"},
-		{Name: "web.10", Type: "web", State: "up", Release: api.ReleaseRef{Version: 3}, StartedAt: now.Add(-26 * time.Hour), Command: "npm start"},
+		{Name: "web.10", Type: "web", State: "up", Release: api.ReleaseRef{Version: 3}, StartedAt: now.Add(-26 * time.Hour), Command: "npm start",
+			Size: "512m", CPUPercent: &cpu, MemoryBytes: &mem},
 		{Name: "run.1", Type: "run", State: "up", Release: api.ReleaseRef{Version: 3}, StartedAt: now.Add(-90 * time.Second), Command: "bash"},
 		{Name: "web.2", Type: "web", State: "crashed", Release: api.ReleaseRef{Version: 2}, StartedAt: now.Add(-2 * time.Hour), Restarts: 1, Command: "npm start"},
 		{Name: "clock.1", State: "up", Release: api.ReleaseRef{Version: 3}, StartedAt: now.Add(-3 * time.Minute)},
@@ -35,7 +37,7 @@ func TestPs(t *testing.T) {
 	out := paasctl(t, "", "ps", "-a", "hello").mustSucceed(t)
 	want := `=== web (2)
 web.2: crashed 2026/11/26 07:03:00 (~ 2h ago), v2, 1 restart: npm start
-web.10: up 2026/11/25 07:03:00 (~ 1d ago), v3, 0 restarts: npm start
+web.10: up 2026/11/25 07:03:00 (~ 1d ago), v3, 0 restarts, 1.2% CPU, 35.0 MiB of 512m: npm start
 
 === clock (1)
 clock.1: up 2026/11/26 09:00:00 (~ 3m ago), v3, 0 restarts

@@ -30,6 +30,7 @@ import (
 	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/certs"
 	"github.com/paas-dev/paas/internal/connguard"
+	"github.com/paas-dev/paas/internal/dashboard"
 	"github.com/paas-dev/paas/internal/gitserver"
 	"github.com/paas-dev/paas/internal/logplex"
 	"github.com/paas-dev/paas/internal/metrics"
@@ -138,9 +139,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	rt := router.New(cfg.Domain, log)
 	rt.SetRequestLog(logs)
 	rt.SetTimeout(cfg.RouterTimeout)
+	usage := runner.NewUsageSampler(docker, daemonID, runner.DefaultUsageEvery, log)
+	usageCtx, stopUsage := context.WithCancel(context.Background())
+	defer stopUsage()
+	go usage.Run(usageCtx)
 	run := runner.New(runner.NewDocker(docker), rt, runner.Options{
 		DaemonID: daemonID, BootTimeout: cfg.BootTimeout, StopTimeout: cfg.StopTimeout,
 		DefaultMemory: cfg.Memory, DefaultPIDs: cfg.PIDs, DefaultCPUShares: cfg.CPUShares, Events: logs, Logger: log,
+		Usage: usage,
 	})
 	// The certificates' manager comes after the platform, which it needs;
 	// web URLs read it when asked, once it is there.
@@ -190,7 +196,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		rt.SetTLS(portOf(tlsAddr), hasCertificate(certMgr, staticLeaf))
 	}
 
-	handler := apiHandler(token, plat, git, apiserver.LogsFrom(logs, plat.AppExists), apiserver.DrainsFrom(logs), log)
+	// The figures are kept with or without /metrics: the dashboard's
+	// charts read them through the API.
+	figures := metrics.New(plat, log)
+	rt.SetObserver(figures)
+	plat.SetObserver(figures)
+	logs.SetObserver(figures)
+	handler := apiHandler(token, plat, git, apiserver.LogsFrom(logs, plat.AppExists), apiserver.DrainsFrom(logs), figures, log)
 	apiSrv := newAPIServer(handler, log)
 	socketSrv := newAPIServer(socketHandler(token, apiLn.Addr(), handler), log)
 	routerSrv := NewRouterServer(rt, log)
@@ -200,9 +212,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	servers := []*http.Server{apiSrv, socketSrv, routerSrv}
 	var metricsSrv *http.Server
 	if metricsLn != nil {
-		figures := metrics.New(plat, log)
-		rt.SetObserver(figures)
-		plat.SetBuildObserver(figures)
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", figures.Handler())
 		metricsSrv = newAPIServer(mux, log)
@@ -269,23 +278,30 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // apiHandler serves the REST API and git, both behind the token; /healthz is
 // open so supervisors can probe the daemon.
-func apiHandler(token string, p apiserver.Platform, git *gitserver.Server, logs apiserver.LogStreamer, drains apiserver.DrainStore, log *slog.Logger) http.Handler {
+func apiHandler(token string, p apiserver.Platform, git *gitserver.Server, logs apiserver.LogStreamer, drains apiserver.DrainStore, figures apiserver.RouterFigures, log *slog.Logger) http.Handler {
 	r := mux.NewRouter()
 	apiserver.Register(r, p, log)
 	apiserver.RegisterLogs(r, logs, log)
 	apiserver.RegisterDrains(r, drains, p, log)
+	apiserver.RegisterRouterMetrics(r, figures, p, log)
 	git.Register(r)
-	return guardAPI(token, r)
+	return guardAPI(token, r, log)
 }
 
-// guardAPI lets through to h only requests with the token. Until the token
-// checks out a request has DefaultAnonymous to arrive whole; after, its body
-// only has to keep coming. /healthz is open, and so are log sessions' and
-// builds' output URLs, whose secret is their credential.
-func guardAPI(token string, h http.Handler) http.Handler {
+// guardAPI lets through to h only requests with the token, or with the
+// cookie of a dashboard session (and, for a change, its CSRF token). Until
+// the token checks out a request has DefaultAnonymous to arrive whole;
+// after, its body only has to keep coming. /healthz is open, and so are log
+// sessions' and builds' output URLs, whose secret is their credential, and
+// the dashboard's pages and sign-in.
+func guardAPI(token string, h http.Handler, log *slog.Logger) http.Handler {
 	guarded := connguard.Deadline(connguard.DefaultAnonymous,
 		auth.Middleware(token)(connguard.IdleBody(connguard.DefaultBodyIdle, h)))
 	session := connguard.Deadline(connguard.DefaultAnonymous, h)
+	dash := dashboard.New(token, log)
+	pages := connguard.Deadline(connguard.DefaultAnonymous, dash)
+	byCookie := connguard.Deadline(connguard.DefaultAnonymous,
+		dash.Authenticate(connguard.IdleBody(connguard.DefaultBodyIdle, h)))
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		switch {
 		case req.URL.Path == api.HealthPath:
@@ -293,6 +309,10 @@ func guardAPI(token string, h http.Handler) http.Handler {
 			_, _ = w.Write(healthBody)
 		case strings.HasPrefix(req.URL.Path, apiserver.LogSessionPath), strings.HasPrefix(req.URL.Path, api.BuildOutputPath):
 			session.ServeHTTP(w, req)
+		case req.URL.Path+"/" == dashboard.Path, strings.HasPrefix(req.URL.Path, dashboard.Path):
+			pages.ServeHTTP(w, req)
+		case dashboard.HasSession(req) && !strings.HasPrefix(req.URL.Path, "/git/"):
+			byCookie.ServeHTTP(w, req)
 		default:
 			guarded.ServeHTTP(w, req)
 		}

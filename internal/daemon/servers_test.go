@@ -29,7 +29,7 @@ func TestAPIServesWhileOneAddressHoldsConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	apps := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "[]") })
-	srv := newAPIServer(guardAPI(testToken, apps), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := newAPIServer(guardAPI(testToken, apps, nil), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { srv.Close() })
 	addr := ln.Addr().String()
@@ -107,7 +107,7 @@ func TestAPISocketIsTheOwnersAlone(t *testing.T) {
 	}
 
 	apiAddr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 7070}
-	srv := newAPIServer(socketHandler(testToken, apiAddr, guardAPI(testToken, http.NotFoundHandler())), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := newAPIServer(socketHandler(testToken, apiAddr, guardAPI(testToken, http.NotFoundHandler(), nil)), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	l, err := api.NewUnixClient(datadir.SocketPath(dir), testToken).Local(context.Background())
@@ -136,7 +136,7 @@ func TestHealthSaysWhichBuild(t *testing.T) {
 	t.Cleanup(func() { healthBody = health() })
 
 	apps := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "[]") })
-	srv := httptest.NewServer(guardAPI(testToken, apps))
+	srv := httptest.NewServer(guardAPI(testToken, apps, nil))
 	t.Cleanup(srv.Close)
 	h, err := api.NewClient(srv.URL, "").Health(t.Context())
 	if err != nil {
@@ -151,7 +151,7 @@ func TestHealthSaysWhichBuild(t *testing.T) {
 // other path does.
 func TestLogSessionURLsPassTheTokenCheck(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	srv := httptest.NewServer(guardAPI(testToken, ok))
+	srv := httptest.NewServer(guardAPI(testToken, ok, nil))
 	t.Cleanup(srv.Close)
 	for path, want := range map[string]int{apiserver.LogSessionPath + "abc": 200, "/apps": 401, "/log-sessionsX": 401} {
 		resp, err := http.Get(srv.URL + path)

@@ -12,6 +12,7 @@ import (
 type appLog struct {
 	name string
 	log  *slog.Logger
+	obs  *observerRef
 
 	mu      sync.Mutex // protects all of the following
 	lines   ring
@@ -65,6 +66,7 @@ func (a *appLog) append(lines []Line, from *emission) bool {
 	if from != nil {
 		a.cursors[from.container] = &cursor{upto: from.uptos[len(from.uptos)-1]}
 	}
+	a.obs.countCollected(a.name, lines)
 	for i := range lines {
 		lines[i].App = a.name
 		a.lines.push(lines[i])
@@ -95,7 +97,7 @@ func (a *appLog) tail(ctx context.Context, f Filter, n int, follow bool, buffer 
 		close(ch)
 		return backlog, ch, true
 	}
-	s := &subscriber{app: a.name, ch: make(chan Line, buffer), filter: f}
+	s := &subscriber{app: a.name, ch: make(chan Line, buffer), filter: f, obs: a.obs}
 	a.subs[s] = struct{}{}
 	// Under the lock, so that stop is set before anyone can close s; if ctx
 	// has ended already, the function runs on its own goroutine.

@@ -60,6 +60,7 @@ type subscriber struct {
 	app    string
 	ch     chan Line
 	filter Filter
+	obs    *observerRef
 
 	dropped      int       // lines lost since the last delivered one
 	droppedSince time.Time // time of the first of them
@@ -77,6 +78,7 @@ func (s *subscriber) deliver(l Line) {
 	if s.dropped > 0 {
 		if cap(s.ch)-len(s.ch) < 2 {
 			s.dropped++
+			s.countDropped()
 			return
 		}
 		s.ch <- overflowLine(s.app, s.dropped, s.droppedSince)
@@ -87,6 +89,16 @@ func (s *subscriber) deliver(l Line) {
 	default:
 		s.dropped = 1
 		s.droppedSince = l.Time
+		s.countDropped()
+	}
+}
+
+func (s *subscriber) countDropped() {
+	if s.obs == nil {
+		return
+	}
+	if o := s.obs.get(); o != nil {
+		o.LinesDropped(s.app, DropTail, 1)
 	}
 }
 

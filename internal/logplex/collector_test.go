@@ -375,7 +375,9 @@ func TestCollectsAddonOutputAcrossRestarts(t *testing.T) {
 	docker.stop("pg")
 	docker.restart("pg")
 	docker.write("pg", false, "restarted\n")
-	waitFor(t, "the line after the restart", func() bool { return len(backlog(p, "hello")) == 2 })
+	waitFor(t, "the line after the restart in both streams", func() bool {
+		return len(backlog(p, "hello")) == 2 && len(backlog(p, "other")) == 2
+	})
 	for _, l := range backlog(p, "hello") {
 		if l.Source != SourceAddon || l.Process != "postgres-1a2b3c" {
 			t.Errorf("line %q is %s[%s]", l.Message, l.Source, l.Process)

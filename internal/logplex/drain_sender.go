@@ -86,7 +86,7 @@ func newDrain(set *drainSet, app, id string, u drainURL, cfg drainConfig, added 
 // never waits for the sender.
 func (d *drain) enqueue(lines []Line) {
 	d.mu.Lock()
-	queued := false
+	queued, dropped := false, 0
 	for _, l := range lines {
 		size := l.size()
 		if len(d.queue)-d.off+d.inflight >= d.cfg.queueLines || (d.queueBytes+size > d.cfg.queueBytes && len(d.queue) > d.off) {
@@ -95,6 +95,7 @@ func (d *drain) enqueue(lines []Line) {
 			}
 			d.dropped++
 			d.unreported++
+			dropped++
 			continue
 		}
 		d.queue = append(d.queue, l)
@@ -102,6 +103,9 @@ func (d *drain) enqueue(lines []Line) {
 		queued = true
 	}
 	d.mu.Unlock()
+	if o := d.set.p.obs.get(); o != nil && dropped > 0 {
+		o.LinesDropped(d.app, DropDrain, dropped)
+	}
 	if queued {
 		select {
 		case d.wake <- struct{}{}:
@@ -219,6 +223,9 @@ func (d *drain) run() {
 	var failingSince, lastFailureNote, lastReport time.Time
 	noted := false // the stream was told of this failure
 	fail := func(err error) {
+		if o := d.set.p.obs.get(); o != nil {
+			o.DrainFailed(d.app)
+		}
 		now := time.Now()
 		d.mu.Lock()
 		d.lastErr, d.lastErrAt = err.Error(), now.UTC()
@@ -266,6 +273,9 @@ func (d *drain) run() {
 			d.topUp(b)
 		}
 
+		if o := d.set.p.obs.get(); o != nil {
+			o.DrainSent(d.app, len(b.lines))
+		}
 		now := time.Now()
 		d.mu.Lock()
 		d.sent += uint64(len(b.lines))

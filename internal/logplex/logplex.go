@@ -78,6 +78,8 @@ type Logplex struct {
 	forgotten map[string]bool
 
 	drains *drainSet // sends apps' lines elsewhere
+
+	obs *observerRef // shared with every app's stream and drain
 }
 
 // New loads the spooled history from opts.Dir and returns a Logplex ready to
@@ -86,7 +88,8 @@ func New(opts Options) (*Logplex, error) {
 	opts.Normalize()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Logplex{opts: opts, log: opts.Logger, ctx: ctx, cancel: cancel,
-		apps: map[string]*appLog{}, following: map[string]*collector{}, forgotten: map[string]bool{}}
+		apps: map[string]*appLog{}, following: map[string]*collector{}, forgotten: map[string]bool{},
+		obs: &observerRef{}}
 	p.drains = newDrainSet(p)
 	if opts.Dir != "" {
 		if err := p.load(); err != nil {
@@ -136,6 +139,7 @@ func (p *Logplex) newAppLog(app string) *appLog {
 		lines:   ring{maxLines: p.opts.BufferLines, maxBytes: p.opts.BufferBytes},
 		subs:    map[*subscriber]struct{}{},
 		cursors: map[string]*cursor{},
+		obs:     p.obs,
 	}
 	if p.opts.Dir != "" {
 		a.spool = newSpool(p.opts.Dir, app, p.opts.BufferLines, p.opts.BufferBytes)

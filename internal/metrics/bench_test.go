@@ -30,7 +30,7 @@ func BenchmarkRouterFigures(b *testing.B) {
 			r.SetBackendsNamed("hello", []router.Backend{{Addr: backend.Listener.Addr().String(), Name: "web.1"}})
 			r.SetRequestLog(discardLines{})
 			if bb.observe {
-				r.SetObserver(New(fakeApps{}, slog.New(slog.DiscardHandler)))
+				r.SetObserver(New(&fakePlatform{}, slog.New(slog.DiscardHandler)))
 			}
 			front := httptest.NewServer(r)
 			defer front.Close()

@@ -2,10 +2,13 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,12 +17,28 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/logplex"
 	"github.com/paas-dev/paas/internal/router"
 )
 
-type fakeApps []api.App
+// fakePlatform has apps, add-ons with their backups, and certificates.
+type fakePlatform struct {
+	apps    []api.App
+	addons  []api.Addon
+	backups map[string][]api.Backup
+	certs   map[string][]api.CertStatus
+}
 
-func (f fakeApps) Apps(context.Context) ([]api.App, error) { return f, nil }
+func (f *fakePlatform) Apps(context.Context) ([]api.App, error) { return f.apps, nil }
+func (f *fakePlatform) Addons(context.Context, string) ([]api.Addon, error) {
+	return f.addons, nil
+}
+func (f *fakePlatform) Backups(_ context.Context, addon string) ([]api.Backup, error) {
+	return f.backups[addon], nil
+}
+func (f *fakePlatform) CertStatus(_ context.Context, app string) ([]api.CertStatus, error) {
+	return f.certs[app], nil
+}
 
 // scrape parses what the handler serves with Prometheus's text parser.
 func scrape(t *testing.T, m *Metrics) map[string]*dto.MetricFamily {
@@ -67,10 +86,25 @@ func value(fams map[string]*dto.MetricFamily, fam string, labels map[string]stri
 
 // Requests through the router move the app's counters by exactly as many.
 func TestRouterFigures(t *testing.T) {
-	apps := fakeApps{{Name: "hello", CurrentRelease: 3, Processes: []api.Process{
-		{Type: "web", State: "up", Restarts: 2}, {Type: "web", State: "up"}, {Type: "worker", State: "crashed", Restarts: 5},
-	}}}
-	m := New(apps, slog.New(slog.DiscardHandler))
+	cpu, mem := 12.5, uint64(64<<20)
+	expires := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	plat := &fakePlatform{
+		apps: []api.App{{Name: "hello", CurrentRelease: 3, Processes: []api.Process{
+			{Name: "web.1", Type: "web", State: "up", Restarts: 2, CPUPercent: &cpu, MemoryBytes: &mem},
+			{Name: "web.2", Type: "web", State: "up"},
+			{Name: "worker.1", Type: "worker", State: "crashed", Restarts: 5},
+		}}},
+		addons: []api.Addon{
+			{Name: "postgres-1", AddonService: api.NameRef{Name: "postgres"}, ServiceState: "running"},
+			{Name: "redis-2", AddonService: api.NameRef{Name: "redis"}, ServiceState: "exited"},
+		},
+		backups: map[string][]api.Backup{"postgres-1": {{ID: "b1", CreatedAt: expires.Add(-48 * time.Hour)}, {ID: "b2", CreatedAt: expires.Add(-24 * time.Hour)}}},
+		certs: map[string][]api.CertStatus{"hello": {
+			{Hostname: "hello.example.com", Status: "issued", ExpiresAt: &expires},
+			{Hostname: "www.example.com", Status: "failing"},
+		}},
+	}
+	m := New(plat, slog.New(slog.DiscardHandler))
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/missing" {
 			w.WriteHeader(http.StatusNotFound)
@@ -103,6 +137,10 @@ func TestRouterFigures(t *testing.T) {
 
 	m.BuildDone("hello", "go", "succeeded", 40*time.Second)
 	m.BuildDone("hello", "", "failed", time.Second)
+	m.DeployDone("hello", "succeeded", 3*time.Second)
+	m.DeployDone("hello", "succeeded", 2*time.Second)
+	m.DeployDone("hello", "failed", 60*time.Second)
+	m.BackupDone("postgres-1", "succeeded", time.Second)
 	fams := scrape(t, m)
 	for _, tt := range []struct {
 		fam    string
@@ -122,6 +160,18 @@ func TestRouterFigures(t *testing.T) {
 		{"paas_builds_total", map[string]string{"app": "hello", "builder": "go", "status": "succeeded"}, 1},
 		{"paas_builds_total", map[string]string{"app": "hello", "builder": "unknown", "status": "failed"}, 1},
 		{"paas_build_duration_seconds", map[string]string{"builder": "go", "status": "succeeded"}, 1},
+		{"paas_deploys_total", map[string]string{"app": "hello", "status": "succeeded"}, 2},
+		{"paas_deploys_total", map[string]string{"app": "hello", "status": "failed"}, 1},
+		{"paas_deploy_duration_seconds", map[string]string{"status": "succeeded"}, 2},
+		{"paas_backups_total", map[string]string{"addon": "postgres-1", "status": "succeeded"}, 1},
+		{"paas_process_cpu_percent", map[string]string{"app": "hello", "process": "web.1"}, 12.5},
+		{"paas_process_memory_bytes", map[string]string{"app": "hello", "process": "web.1"}, 64 << 20},
+		{"paas_addon_up", map[string]string{"addon": "postgres-1", "service": "postgres", "state": "running"}, 1},
+		{"paas_addon_up", map[string]string{"addon": "redis-2", "service": "redis", "state": "exited"}, 0},
+		{"paas_addon_last_backup_timestamp_seconds", map[string]string{"addon": "postgres-1"}, float64(expires.Add(-24 * time.Hour).Unix())},
+		{"paas_certificates", map[string]string{"app": "hello", "status": "issued"}, 1},
+		{"paas_certificates", map[string]string{"app": "hello", "status": "failing"}, 1},
+		{"paas_certificate_expiry_timestamp_seconds", map[string]string{"app": "hello", "host": "hello.example.com"}, float64(expires.Unix())},
 	} {
 		if got, ok := value(fams, tt.fam, tt.labels); !ok || got != tt.want {
 			t.Errorf("%s%v = %v (found %v), want %v", tt.fam, tt.labels, got, ok, tt.want)
@@ -130,7 +180,71 @@ func TestRouterFigures(t *testing.T) {
 	if _, ok := value(fams, "paas_router_requests_total", map[string]string{"app": "nobody"}); ok {
 		t.Error("a request to no app has a label")
 	}
+	if _, ok := value(fams, "paas_process_cpu_percent", map[string]string{"process": "web.2"}); ok {
+		t.Error("a process not sampled has a CPU figure")
+	}
 	if fams["go_goroutines"] == nil || fams["process_cpu_seconds_total"] == nil {
 		t.Error("no Go runtime or process figures")
+	}
+}
+
+// The log streams' figures: lines collected by source, lines a slow reader
+// and a full drain lost, lines a drain delivered, from a real Logplex.
+func TestLogFigures(t *testing.T) {
+	m := New(&fakePlatform{}, slog.New(slog.DiscardHandler))
+	logs, err := logplex.New(logplex.Options{TailBuffer: 2, AllowPrivateDrains: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logs.Close()
+	logs.SetObserver(m)
+
+	var got atomic.Int64
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.Header.Get("Logplex-Msg-Count"))
+		got.Add(int64(n))
+	}))
+	defer collector.Close()
+	if _, err := logs.AddDrain("hello", collector.URL); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, slow := logs.Tail(ctx, "hello", logplex.Filter{}, 0, true) // never read: falls behind
+	// Adding the drain said so in the stream: counted from here.
+	paasBefore, _ := value(scrape(t, m), "paas_log_lines_total", map[string]string{"app": "hello", "source": "paas"})
+	sentBefore := got.Load()
+
+	for i := range 5 {
+		logs.Platform("hello", "api", fmt.Sprintf("event %d", i))
+	}
+	for range 3 {
+		logs.RouterLine("hello", "at=info method=GET path=/")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for got.Load()-sentBefore < 8 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // polled with a deadline: the drain sends on its own goroutine
+	}
+	fams := scrape(t, m)
+	for _, tt := range []struct {
+		fam    string
+		labels map[string]string
+		want   float64
+	}{
+		{"paas_log_lines_total", map[string]string{"app": "hello", "source": "paas"}, paasBefore + 5},
+		{"paas_log_lines_total", map[string]string{"app": "hello", "source": "router"}, 3},
+		// The tail holds two; the rest are lost, each counted once.
+		{"paas_log_lines_dropped_total", map[string]string{"app": "hello", "reason": "tail"}, 8 - 2},
+		{"paas_drain_lines_sent_total", map[string]string{"app": "hello"}, float64(got.Load())},
+	} {
+		if v, ok := value(fams, tt.fam, tt.labels); !ok || v != tt.want {
+			t.Errorf("%s%v = %v (found %v), want %v", tt.fam, tt.labels, v, ok, tt.want)
+		}
+	}
+	if got.Load()-sentBefore < 8 {
+		t.Errorf("the drain delivered %d lines, want 8", got.Load()-sentBefore)
+	}
+	if len(slow) != cap(slow) {
+		t.Errorf("the slow reader holds %d lines, want %d", len(slow), cap(slow))
 	}
 }

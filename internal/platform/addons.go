@@ -29,6 +29,9 @@ type AddonEngine interface {
 	Destroy(ctx context.Context, a releases.Addon) error
 	// Container names a's service container, whose output is a's log.
 	Container(a releases.Addon) string
+	// State is the engine's word for a's service: running, restarting,
+	// exited, missing...
+	State(ctx context.Context, a releases.Addon) (string, error)
 }
 
 // SetAddons wires the add-ons, follows their output into the streams of
@@ -165,7 +168,7 @@ func (p *Platform) currentConfig(app string) (map[string]string, error) {
 
 // Addons lists the app's add-ons, those it owns and those attached to it;
 // app "" lists every add-on.
-func (p *Platform) Addons(_ context.Context, app string) ([]api.Addon, error) {
+func (p *Platform) Addons(ctx context.Context, app string) ([]api.Addon, error) {
 	all, err := p.store.Addons()
 	if err != nil {
 		return nil, err
@@ -181,7 +184,7 @@ func (p *Platform) Addons(_ context.Context, app string) ([]api.Addon, error) {
 	out := []api.Addon{}
 	for _, add := range all {
 		if _, attached := add.AttachedTo(appID); appID == "" || add.AppID == appID || attached {
-			out = append(out, p.describeAddon(add, false))
+			out = append(out, p.withServiceState(ctx, add, p.describeAddon(add, false)))
 		}
 	}
 	return out, nil
@@ -189,12 +192,27 @@ func (p *Platform) Addons(_ context.Context, app string) ([]api.Addon, error) {
 
 // Addon finds an add-on by its name or id; showURL adds its URL, which
 // holds its password.
-func (p *Platform) Addon(_ context.Context, ident string, showURL bool) (api.Addon, error) {
+func (p *Platform) Addon(ctx context.Context, ident string, showURL bool) (api.Addon, error) {
 	add, err := p.findAddon(ident)
 	if err != nil {
 		return api.Addon{}, err
 	}
-	return p.describeAddon(add, showURL), nil
+	return p.withServiceState(ctx, add, p.describeAddon(add, showURL)), nil
+}
+
+// withServiceState adds what the engine says of add's service; an engine
+// that cannot answer leaves it out rather than fail the listing.
+func (p *Platform) withServiceState(ctx context.Context, add releases.Addon, out api.Addon) api.Addon {
+	if p.addons == nil {
+		return out
+	}
+	st, err := p.addons.State(ctx, add)
+	if err != nil {
+		p.log.Warn("read add-on state", "addon", add.Name, "err", err)
+		return out
+	}
+	out.ServiceState = st
+	return out
 }
 
 func (p *Platform) findAddon(ident string) (releases.Addon, error) {

@@ -52,6 +52,8 @@ func (f *fakeAddons) Detach(_ context.Context, a releases.Addon, app string) err
 
 func (f *fakeAddons) Container(a releases.Addon) string { return "c-" + a.Name }
 
+func (f *fakeAddons) State(context.Context, releases.Addon) (string, error) { return "running", nil }
+
 func (f *fakeAddons) Destroy(_ context.Context, a releases.Addon) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

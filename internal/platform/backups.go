@@ -84,6 +84,13 @@ func (p *Platform) capture(ctx context.Context, ident string, due time.Time) (ap
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if p.observer != nil {
+		status := "succeeded"
+		if err != nil {
+			status = "failed"
+		}
+		p.observer.BackupDone(add.Name, status, time.Since(began))
+	}
 	if err != nil {
 		p.log.Warn("backup failed", "addon", add.Name, "err", err)
 		return api.Backup{}, fmt.Errorf("backup of %s failed, and none was recorded: %w", add.Name, err)

@@ -181,13 +181,13 @@ func (p *Platform) finishRun(ctx context.Context, b *buildRun, err error, rel re
 		}
 		done = *r
 	})
-	if p.buildObserver != nil && done.ID != "" {
+	if p.observer != nil && done.ID != "" {
 		if a, err := p.store.AppByID(b.appID); err == nil {
 			began := done.StartedAt
 			if began.IsZero() {
 				began = done.CreatedAt
 			}
-			p.buildObserver.BuildDone(a.Name, done.Builder, status, time.Since(began))
+			p.observer.BuildDone(a.Name, done.Builder, status, time.Since(began))
 		}
 	}
 	b.mu.Lock()

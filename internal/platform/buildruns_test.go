@@ -35,22 +35,31 @@ func (s *syncBuffer) String() string {
 // A push is a build run from its start: listed with its builder, commit,
 // start and outcome, its output kept, and the memory cap passed to the
 // engine.
-// buildResults records what SetBuildObserver gives.
-type buildResults struct {
-	mu   sync.Mutex
-	seen []string
+// results records what SetObserver gives.
+type results struct {
+	mu      sync.Mutex
+	seen    []string // builds
+	deploys []string
 }
 
-func (b *buildResults) BuildDone(app, builder, status string, _ time.Duration) {
+func (b *results) BuildDone(app, builder, status string, _ time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.seen = append(b.seen, app+" "+builder+" "+status)
 }
 
+func (b *results) DeployDone(app, status string, _ time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.deploys = append(b.deploys, app+" "+status)
+}
+
+func (b *results) BackupDone(string, string, time.Duration) {}
+
 func TestPushIsABuildRun(t *testing.T) {
 	f := newFixture(t, 10)
-	results := &buildResults{}
-	f.p.SetBuildObserver(results)
+	results := &results{}
+	f.p.SetObserver(results)
 	f.createApp(t, "hello")
 	f.mustPush(t, "hello", "one")
 	ctx := context.Background()
@@ -83,6 +92,9 @@ func TestPushIsABuildRun(t *testing.T) {
 	results.mu.Lock()
 	if want := []string{"hello dockerfile succeeded", "hello dockerfile failed"}; !slices.Equal(results.seen, want) {
 		t.Errorf("build results = %q, want %q", results.seen, want)
+	}
+	if want := []string{"hello succeeded"}; !slices.Equal(results.deploys, want) {
+		t.Errorf("deploy results = %q, want %q", results.deploys, want)
 	}
 	results.mu.Unlock()
 	list, _ = f.p.Builds(ctx, "hello")

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"maps"
 	"strings"
+	"time"
 
 	"github.com/paas-dev/paas/internal/builder"
 	"github.com/paas-dev/paas/internal/procfile"
@@ -149,6 +150,7 @@ func (p *Platform) release(ctx, appCtx context.Context, appID string, build rele
 // half-way (the boot timeout bounds it).
 func (p *Platform) run(ctx context.Context, rel releases.Release, out io.Writer) error {
 	ctx = context.WithoutCancel(ctx)
+	began := time.Now()
 	err := p.releasePhase(ctx, rel, out)
 	if err == nil {
 		var spec runner.Spec
@@ -160,6 +162,7 @@ func (p *Platform) run(ctx context.Context, rel releases.Release, out io.Writer)
 		p.emit(rel.App, "release", fmt.Sprintf("Release v%d failed: %v", rel.Version, err))
 		p.setStatus(rel, releases.StatusFailed)
 		p.log.Warn("release failed", "app", rel.App, "version", rel.Version, "err", err)
+		p.observeDeploy(rel.App, "failed", began)
 		if a, aerr := p.store.App(rel.App); aerr == nil && a.CurrentVersion > 0 {
 			return fmt.Errorf("release v%d failed, v%d keeps serving: %w", rel.Version, a.CurrentVersion, err)
 		}
@@ -168,11 +171,18 @@ func (p *Platform) run(ctx context.Context, rel releases.Release, out io.Writer)
 	if err := p.store.SetStatus(rel.App, rel.Version, releases.StatusSucceeded); err != nil {
 		return fmt.Errorf("record release v%d: %w", rel.Version, err)
 	}
+	p.observeDeploy(rel.App, "succeeded", began)
 	p.log.Info("release live", "app", rel.App, "version", rel.Version)
 	p.emit(rel.App, "release", fmt.Sprintf("Release v%d is live", rel.Version))
 	p.pruneLater(rel.App)
 	step(out, "v%d is live at %s", rel.Version, p.opts.WebURL(rel.App))
 	return nil
+}
+
+func (p *Platform) observeDeploy(app, status string, began time.Time) {
+	if p.observer != nil {
+		p.observer.DeployDone(app, status, time.Since(began))
+	}
 }
 
 func (p *Platform) setStatus(rel releases.Release, st releases.Status) {

@@ -275,7 +275,7 @@ func toAPIProcess(a releases.App, pr runner.Process, memory int64) api.Process {
 	if state == runner.StateStopping {
 		state = "down" // Heroku's word for a dyno on its way out
 	}
-	return api.Process{
+	out := api.Process{
 		ID:   releases.ChildID(a.ID, releases.KindDyno, pr.ContainerID),
 		App:  api.NamedRef{ID: a.ID, Name: a.Name},
 		Name: pr.Name, Type: pr.Type, State: state,
@@ -285,4 +285,9 @@ func toAPIProcess(a releases.App, pr runner.Process, memory int64) api.Process {
 		CreatedAt: pr.StartedAt, UpdatedAt: pr.StartedAt, StartedAt: pr.StartedAt,
 		Restarts: pr.Restarts,
 	}
+	if pr.Usage != nil {
+		mem := pr.Usage.MemoryBytes
+		out.CPUPercent, out.MemoryBytes = pr.Usage.CPUPercent, &mem
+	}
+	return out
 }

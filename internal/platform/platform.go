@@ -159,12 +159,12 @@ type Platform struct {
 	stacks  Stacks
 	addons  AddonEngine
 	certs   Certs
-	// buildObserver takes each build's result, for metrics.
-	buildObserver BuildObserver
-	builds        builds
-	queue         *buildQueue
-	opts          Options
-	log           *slog.Logger
+	// observer takes builds', deploys' and backups' results, for metrics.
+	observer Observer
+	builds   builds
+	queue    *buildQueue
+	opts     Options
+	log      *slog.Logger
 
 	stateOnce sync.Once
 	tempDir   string // made for a BuildLogDir or BackupDir "", removed at Close
@@ -238,12 +238,20 @@ func (p *Platform) emit(app, process, message string) {
 	}
 }
 
-// BuildObserver takes the result of each build as it ends (metrics).
-type BuildObserver interface {
-	// BuildDone gives its builder (go, dockerfile...), status (succeeded,
-	// failed, cancelled) and time from its start.
+// Observer takes the results of builds, deploys and backups as each ends
+// (metrics). Its calls must not block.
+type Observer interface {
+	// BuildDone gives the build's builder (go, dockerfile...), status
+	// (succeeded, failed, cancelled) and time from its start.
 	BuildDone(app, builder, status string, d time.Duration)
+	// DeployDone gives a release's outcome (succeeded, failed) as it was
+	// put live, from a push, a config change or a rollback, and the time
+	// from its release phase to the end of the cut-over.
+	DeployDone(app, status string, d time.Duration)
+	// BackupDone gives a backup's outcome (succeeded, failed) and time.
+	BackupDone(addon, status string, d time.Duration)
 }
 
-// SetBuildObserver gives o every build's result from now on.
-func (p *Platform) SetBuildObserver(o BuildObserver) { p.buildObserver = o }
+// SetObserver gives o every build's, deploy's and backup's result from now
+// on. Call it before serving.
+func (p *Platform) SetObserver(o Observer) { p.observer = o }

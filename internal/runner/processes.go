@@ -27,6 +27,7 @@ type Process struct {
 	Restarts    int // containers the supervisor started after a crash
 	ContainerID string
 	Command     string
+	Usage       *Usage // nil: not sampled (yet), or not running
 }
 
 // Processes lists the app's processes, by type, index and release. During a
@@ -78,6 +79,11 @@ func (r *Runner) Processes(ctx context.Context, app string) ([]Process, error) {
 		}
 		if !c.Running && p.State != StateStopping {
 			p.State = StateCrashed
+		}
+		if r.opts.Usage != nil && c.Running {
+			if u, ok := r.opts.Usage.Usage(c.ID); ok {
+				p.Usage = &u
+			}
 		}
 		out = append(out, p)
 	}

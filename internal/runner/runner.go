@@ -78,7 +78,15 @@ type Options struct {
 	// when it exited at once.
 	DetachedKeep time.Duration
 	Events       Events // nil = none
-	Logger       *slog.Logger
+	// Usage gives a running container's last sampled CPU and memory use
+	// (a UsageSampler); nil leaves processes without.
+	Usage  UsageReader
+	Logger *slog.Logger
+}
+
+// UsageReader is what a container used, as last sampled.
+type UsageReader interface {
+	Usage(idOrName string) (Usage, bool)
 }
 
 // Normalize fills in defaults.

@@ -24,8 +24,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/connguard"
 	"github.com/paas-dev/paas/internal/daemon"
+	"github.com/paas-dev/paas/internal/metrics"
 	"github.com/paas-dev/paas/internal/router"
 )
 
@@ -35,6 +37,7 @@ type options struct {
 	domain     string
 	backends   string
 	requestLog bool
+	metrics    bool
 	cpuProfile string
 	swap       swapOptions
 }
@@ -46,6 +49,7 @@ func main() {
 	flag.StringVar(&o.domain, "domain", router.DefaultDomain, "the router's domain")
 	flag.StringVar(&o.backends, "backends", "", "comma-separated backend addresses (host:port); not with -swap-spawn")
 	flag.BoolVar(&o.requestLog, "request-log", false, "format a router log line per request, as paasd does, and discard it")
+	flag.BoolVar(&o.metrics, "metrics", false, "count each request's figures (Prometheus's and the dashboard's), as paasd does")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.StringVar(&o.swap.backendBin, "swap-spawn", "", "swap mode: path of the backend program to start the backend sets from")
 	flag.IntVar(&o.swap.size, "swap-size", 2, "swap mode: backend processes per set")
@@ -66,6 +70,9 @@ func run(o options) error {
 	var lines discardLines
 	if o.requestLog {
 		r.SetRequestLog(&lines)
+	}
+	if o.metrics {
+		r.SetObserver(metrics.New(noApps{}, logger))
 	}
 
 	var sw *swapper
@@ -137,6 +144,15 @@ func run(o options) error {
 	}
 	return nil
 }
+
+// noApps is a platform without apps: the bench counts the router's figures,
+// not the platform's.
+type noApps struct{}
+
+func (noApps) Apps(context.Context) ([]api.App, error)                      { return nil, nil }
+func (noApps) Addons(context.Context, string) ([]api.Addon, error)          { return nil, nil }
+func (noApps) Backups(context.Context, string) ([]api.Backup, error)        { return nil, nil }
+func (noApps) CertStatus(context.Context, string) ([]api.CertStatus, error) { return nil, nil }
 
 // discardLines is a request log that only counts the lines it is given.
 type discardLines struct{ n atomic.Int64 }

@@ -1,0 +1,182 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+)
+
+// DefaultUsageEvery is how often the engine is asked for each running
+// container's CPU and memory: often enough for ps and a chart, rare enough
+// that a few dozen containers cost the engine little.
+const DefaultUsageEvery = 5 * time.Second
+
+// Usage is what a container used, as last sampled.
+type Usage struct {
+	// CPUPercent is the share of one CPU used since the sample before
+	// (150 is one and a half CPUs); nil until two samples were taken.
+	CPUPercent *float64
+	// MemoryBytes is the memory in use, the page cache that can be
+	// reclaimed left out, as `docker stats` shows it.
+	MemoryBytes uint64
+	SampledAt   time.Time
+}
+
+// statsAPI is the part of the Docker client the sampler uses.
+type statsAPI interface {
+	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
+	ContainerStatsOneShot(ctx context.Context, id string) (container.StatsResponseReader, error)
+}
+
+// UsageSampler asks the engine, every so often, what each running
+// container of this daemon uses: app processes and add-ons' services. The
+// engine's one-shot stats are cumulative, so CPU use is the difference
+// between two samples.
+type UsageSampler struct {
+	api      statsAPI
+	daemonID string
+	every    time.Duration
+	log      *slog.Logger
+
+	mu     sync.RWMutex
+	byID   map[string]sample
+	byName map[string]string // container name → id
+}
+
+// sample is one container's raw figures and what they work out to.
+type sample struct {
+	cpuTotal, systemTotal uint64
+	onlineCPUs            uint32
+	usage                 Usage
+}
+
+// NewUsageSampler samples the running containers labelled with daemonID
+// every interval (DefaultUsageEvery if 0) once Run is called.
+func NewUsageSampler(api statsAPI, daemonID string, every time.Duration, log *slog.Logger) *UsageSampler {
+	if every <= 0 {
+		every = DefaultUsageEvery
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &UsageSampler{api: api, daemonID: daemonID, every: every, log: log,
+		byID: map[string]sample{}, byName: map[string]string{}}
+}
+
+// Run samples until ctx ends.
+func (s *UsageSampler) Run(ctx context.Context) {
+	t := time.NewTicker(s.every)
+	defer t.Stop()
+	for {
+		if err := s.Sample(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("sample containers' CPU and memory", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Sample takes one sample of every running container now. Containers no
+// longer running are forgotten.
+func (s *UsageSampler) Sample(ctx context.Context) error {
+	list, err := s.api.ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(
+		filters.Arg("label", LabelDaemon+"="+s.daemonID), filters.Arg("status", "running"))})
+	if err != nil {
+		return fmt.Errorf("list running containers: %w", err)
+	}
+	byID := make(map[string]sample, len(list))
+	byName := make(map[string]string, len(list))
+	for _, c := range list {
+		st, err := s.stats(ctx, c.ID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			continue // stopped since the list
+		}
+		s.mu.RLock()
+		prev, seen := s.byID[c.ID]
+		s.mu.RUnlock()
+		cur := sample{
+			cpuTotal: st.CPUStats.CPUUsage.TotalUsage, systemTotal: st.CPUStats.SystemUsage, onlineCPUs: st.CPUStats.OnlineCPUs,
+			usage: Usage{MemoryBytes: memoryInUse(st.MemoryStats), SampledAt: time.Now().UTC()},
+		}
+		if seen {
+			cur.usage.CPUPercent = cpuPercent(prev, cur)
+		}
+		byID[c.ID] = cur
+		for _, n := range c.Names {
+			byName[trimSlash(n)] = c.ID
+		}
+	}
+	s.mu.Lock()
+	s.byID, s.byName = byID, byName
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *UsageSampler) stats(ctx context.Context, id string) (container.StatsResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.every)
+	defer cancel()
+	r, err := s.api.ContainerStatsOneShot(ctx, id)
+	if err != nil {
+		return container.StatsResponse{}, fmt.Errorf("read stats of %s: %w", shortID(id), err)
+	}
+	defer r.Body.Close()
+	var st container.StatsResponse
+	if err := json.NewDecoder(r.Body).Decode(&st); err != nil {
+		return container.StatsResponse{}, fmt.Errorf("read stats of %s: %w", shortID(id), err)
+	}
+	return st, nil
+}
+
+// Usage is the last sample of a running container, by id or name.
+func (s *UsageSampler) Usage(idOrName string) (Usage, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if id, ok := s.byName[idOrName]; ok {
+		idOrName = id
+	}
+	smp, ok := s.byID[idOrName]
+	return smp.usage, ok
+}
+
+// cpuPercent is the CPU used between two samples, as docker stats works it
+// out: the container's share of the machine's CPU time, times its CPUs.
+func cpuPercent(prev, cur sample) *float64 {
+	if cur.cpuTotal < prev.cpuTotal || cur.systemTotal <= prev.systemTotal || cur.onlineCPUs == 0 {
+		return nil // restarted in between, or the engine gave no system time
+	}
+	p := float64(cur.cpuTotal-prev.cpuTotal) / float64(cur.systemTotal-prev.systemTotal) * float64(cur.onlineCPUs) * 100
+	return &p
+}
+
+// memoryInUse leaves out the inactive page cache, which the kernel takes
+// back under pressure: cgroup v2 calls it inactive_file, v1
+// total_inactive_file.
+func memoryInUse(m container.MemoryStats) uint64 {
+	cache := m.Stats["inactive_file"]
+	if v, ok := m.Stats["total_inactive_file"]; ok {
+		cache = v
+	}
+	if cache > m.Usage {
+		return m.Usage
+	}
+	return m.Usage - cache
+}
+
+func trimSlash(name string) string {
+	if len(name) > 0 && name[0] == '/' {
+		return name[1:]
+	}
+	return name
+}
