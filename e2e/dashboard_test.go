@@ -190,6 +190,7 @@ func TestDashboard(t *testing.T) {
 	if out := d.mustPaasctl("", "ps", "-a", app); !strings.Contains(out, "web.2: up") {
 		t.Errorf("ps after scaling in the dashboard:\n%s", out)
 	}
+	assertUnpublished(t, cli, app)
 
 	p.run("set a config var",
 		chromedp.SendKeys(chromedp.CSS("#config-key"), "GREETING"),

@@ -73,6 +73,11 @@ type Config struct {
 	RouterTimeout time.Duration
 	// MetricsAddr (PAAS_METRICS_ADDR) serves /metrics; "" is off.
 	MetricsAddr string
+	// PublishPorts (PAAS_ROUTER_UPSTREAM=published) routes to web
+	// processes through ports published on 127.0.0.1, for an engine whose
+	// containers paasd cannot reach at their address; the default
+	// (container) reaches them there.
+	PublishPorts bool
 	// The router's optional HTTPS listener: all three or none.
 	RouterTLSAddr string // PAAS_ROUTER_TLS_ADDR
 	RouterTLSCert string // PAAS_ROUTER_TLS_CERT: PEM certificate file, the chain after the leaf
@@ -148,6 +153,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if err := c.readMetricsAddr(getenv("PAAS_METRICS_ADDR")); err != nil {
 		return Config{}, err
+	}
+	switch v := getenv("PAAS_ROUTER_UPSTREAM"); v {
+	case "", "container":
+	case "published":
+		c.PublishPorts = true
+	default:
+		return Config{}, fmt.Errorf("check PAAS_ROUTER_UPSTREAM: %q is neither container (reach web processes at their address on the app's network, the default) nor published (through a port published on 127.0.0.1, where paasd cannot reach containers' addresses)", v)
 	}
 	if err := c.readACME(getenv); err != nil {
 		return Config{}, err

@@ -68,6 +68,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"PAAS_REDIS_IMAGE", "redis:7;id", "not an image reference"},
 		{"PAAS_ACME_EMAIL", "ops at example.com", "not an email address"},
 		{"PAAS_METRICS_ADDR", "0.0.0.0:7071", "not a loopback address"},
+		{"PAAS_ROUTER_UPSTREAM", "bridge", "neither container"},
 		{"PAAS_METRICS_ADDR", "7071", "PAAS_METRICS_ADDR"},
 		{"PAAS_ACME_DIRECTORY", "https://acme.example.com/dir", "without PAAS_ACME_EMAIL"},
 		{"PAAS_STACK_MIRROR", "ftp://deb.debian.org/debian", "http:// or https://"},
@@ -128,6 +129,15 @@ func TestConfigACME(t *testing.T) {
 	}
 	if _, err := ConfigFromEnv(env(map[string]string{"PAAS_ROUTER_TLS_ADDR": "127.0.0.1:8443"})); err == nil {
 		t.Error("a TLS listener without a certificate or ACME was accepted")
+	}
+}
+
+func TestConfigRouterUpstream(t *testing.T) {
+	for v, want := range map[string]bool{"": false, "container": false, "published": true} {
+		c, err := ConfigFromEnv(env(map[string]string{"PAAS_ROUTER_UPSTREAM": v}))
+		if err != nil || c.PublishPorts != want {
+			t.Errorf("PAAS_ROUTER_UPSTREAM=%q: publish %v, %v; want %v", v, c.PublishPorts, err, want)
+		}
 	}
 }
 

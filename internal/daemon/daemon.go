@@ -146,7 +146,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	run := runner.New(runner.NewDocker(docker), rt, runner.Options{
 		DaemonID: daemonID, BootTimeout: cfg.BootTimeout, StopTimeout: cfg.StopTimeout,
 		DefaultMemory: cfg.Memory, DefaultPIDs: cfg.PIDs, DefaultCPUShares: cfg.CPUShares, Events: logs, Logger: log,
-		Usage: usage,
+		Usage: usage, PublishPorts: cfg.PublishPorts,
 	})
 	// The certificates' manager comes after the platform, which it needs;
 	// web URLs read it when asked, once it is there.

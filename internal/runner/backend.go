@@ -34,9 +34,12 @@ type ContainerSpec struct {
 	Cmd    []string // nil = the image's own CMD/ENTRYPOINT
 	Env    []string // "K=V"
 	Labels map[string]string
-	Port   int   // container port published on 127.0.0.1:<random>; 0 = none
-	Memory int64 // hard limit in bytes, swap included; 0 = none
-	PIDs   int64 // most processes and threads at once; 0 = no limit
+	// Port is the container port the process listens on (0 = none); with
+	// Publish it is also published on 127.0.0.1:<random>.
+	Port    int
+	Publish bool
+	Memory  int64 // hard limit in bytes, swap included; 0 = none
+	PIDs    int64 // most processes and threads at once; 0 = no limit
 	// CPUShares is the process's weight when the CPUs are busy (1024 is
 	// the engine's default); 0 = the default.
 	CPUShares int64
@@ -56,8 +59,8 @@ type Container struct {
 	Running   bool
 	ExitCode  int // meaningful only when !Running and the container has run
 	StartedAt time.Time
-	// HostAddr is the published port, "127.0.0.1:32768": the router sends
-	// traffic here.
+	// HostAddr is the published port, "127.0.0.1:32768", when the port is
+	// published (Options.PublishPorts): the router then sends traffic here.
 	HostAddr string
 	// ContainerAddr is the bridge address, "172.17.0.2:5000": readiness is
 	// checked here, since the published port accepts before the app listens.

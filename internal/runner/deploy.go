@@ -173,7 +173,7 @@ func (r *Runner) boot(ctx context.Context, spec Spec, ins []instance, out io.Wri
 		r.setInfoState(c.ID, StateUp)
 		r.stateChanged(rel.App, in.Process, StateStarting, StateUp)
 		step(out, "%s is up", in.Process)
-		r.log.Info("process up", "app", rel.App, "release", rel.Version, "process", in.Process, "addr", c.HostAddr)
+		r.log.Info("process up", "app", rel.App, "release", rel.Version, "process", in.Process, "addr", r.routeAddr(c))
 	}
 	return started, nil
 }
@@ -183,8 +183,8 @@ func (r *Runner) boot(ctx context.Context, spec Spec, ins []instance, out io.Wri
 func (r *Runner) drain(ctx context.Context, spec Spec, cs []Container) {
 	var addrs []string
 	for _, c := range cs {
-		if c.Running && c.HostAddr != "" && instanceOf(c).Type == webType {
-			addrs = append(addrs, c.HostAddr)
+		if addr := r.routeAddr(c); c.Running && addr != "" && instanceOf(c).Type == webType {
+			addrs = append(addrs, addr)
 		}
 	}
 	if len(addrs) == 0 {

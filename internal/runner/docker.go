@@ -159,7 +159,9 @@ func configs(spec ContainerSpec) (*container.Config, *container.HostConfig) {
 	if spec.Port != 0 {
 		port := nat.Port(strconv.Itoa(spec.Port) + "/tcp")
 		cfg.ExposedPorts = nat.PortSet{port: {}}
-		host.PortBindings = nat.PortMap{port: {{HostIP: publishIP}}}
+		if spec.Publish {
+			host.PortBindings = nat.PortMap{port: {{HostIP: publishIP}}}
+		}
 	}
 	return cfg, host
 }
@@ -373,12 +375,12 @@ func fromInspect(resp container.InspectResponse) Container {
 	return c
 }
 
-// addrs picks the published host address of the container's port and the
-// bridge address behind it. Start publishes one port at most.
+// addrs picks the container's port at its bridge address and, when it is
+// published, on the host. Start exposes one port at most.
 func addrs(ns *container.NetworkSettings) (host, bridge string) {
 	var port nat.Port
-	for p, bindings := range ns.Ports {
-		if p.Proto() == "tcp" && len(bindings) > 0 && (port == "" || p.Int() < port.Int()) {
+	for p := range ns.Ports {
+		if p.Proto() == "tcp" && (port == "" || p.Int() < port.Int()) {
 			port = p
 		}
 	}

@@ -285,25 +285,30 @@ func TestDockerRestoreAdopts(t *testing.T) {
 func TestDockerBackend(t *testing.T) {
 	env := newDockerEnv(t)
 	ctx := context.Background()
-	start := func(proc string, port int) Container {
+	start := func(proc string, port int, publish bool) Container {
 		t.Helper()
 		c, err := env.backend.Start(ctx, ContainerSpec{
 			Name: "paas-test-" + proc + "-" + dockertest.RandomSuffix(), Image: env.image,
 			Cmd:    []string{"/bin/sh", "-c", "echo started $PAAS_PROCESS; exec httpd -f -p 5000 -h /www"},
 			Env:    []string{"PAAS_PROCESS=" + proc},
 			Labels: map[string]string{LabelDaemon: env.daemonID, LabelProcess: proc},
-			Port:   port,
+			Port:   port, Publish: publish,
 		})
 		if err != nil {
 			t.Fatalf("Start %s: %v", proc, err)
 		}
 		return c
 	}
-	web := start("web.1", ContainerPort)
-	worker := start("worker.1", 0)
+	web := start("web.1", ContainerPort, true)
+	worker := start("worker.1", 0, false)
+	unpublished := start("web.2", ContainerPort, false)
+	defer func() { _ = env.backend.Remove(ctx, unpublished.ID) }()
 
 	if !web.Running || web.StartedAt.IsZero() || !strings.HasPrefix(web.HostAddr, "127.0.0.1:") || !strings.HasSuffix(web.ContainerAddr, ":5000") {
 		t.Errorf("web container = %+v: want running, started, published on 127.0.0.1, with a bridge address", web)
+	}
+	if unpublished.HostAddr != "" || !strings.HasSuffix(unpublished.ContainerAddr, ":5000") {
+		t.Errorf("unpublished web container: host %q, bridge %q; want no host port and the bridge address", unpublished.HostAddr, unpublished.ContainerAddr)
 	}
 	if worker.HostAddr != "" {
 		t.Errorf("worker HostAddr = %q, want none: it publishes no port", worker.HostAddr)
@@ -313,8 +318,8 @@ func TestDockerBackend(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].ID != web.ID || got[0].Labels[LabelProcess] != "web.1" {
 		t.Errorf("List web.1 = %+v, %v; want the web container alone", got, err)
 	}
-	if all, err := env.backend.List(ctx, map[string]string{LabelDaemon: env.daemonID}); err != nil || len(all) != 2 {
-		t.Errorf("List by daemon = %d containers, %v; want 2", len(all), err)
+	if all, err := env.backend.List(ctx, map[string]string{LabelDaemon: env.daemonID}); err != nil || len(all) != 3 {
+		t.Errorf("List by daemon = %d containers, %v; want 3", len(all), err)
 	}
 
 	// httpd as the process under docker-init stops on SIGTERM, well inside the grace.

@@ -125,7 +125,7 @@ func (f *fakeBackend) Start(ctx context.Context, spec ContainerSpec) (Container,
 		Running: true, StartedAt: time.Now(), ContainerAddr: f.ready,
 		Command: strings.Join(spec.Cmd, " "), AutoRemove: spec.AutoRemove,
 	}
-	if spec.Port != 0 {
+	if spec.Port != 0 && spec.Publish {
 		c.HostAddr = fmt.Sprintf("127.0.0.1:%d", 40000+f.seq)
 	}
 	if f.boot != nil {

@@ -122,6 +122,10 @@ func (r *Runner) restoreLocked(ctx context.Context, spec Spec) error {
 
 	slots := make([]*slot, 0, len(p.keep)+len(p.start))
 	for _, c := range p.keep {
+		if r.opts.PublishPorts && c.HostAddr == "" && instanceOf(c).Type == webType {
+			r.log.Warn("adopted a web process that publishes no port: it was started before PAAS_ROUTER_UPSTREAM=published, and is reached at its address until replaced (paasctl ps:restart web)",
+				"app", app, "process", c.Labels[LabelProcess])
+		}
 		s := r.newSlot(spec, instanceOf(c), c)
 		s.upSince = c.StartedAt
 		slots = append(slots, s)

@@ -78,6 +78,12 @@ type Options struct {
 	// when it exited at once.
 	DetachedKeep time.Duration
 	Events       Events // nil = none
+	// PublishPorts publishes web processes' ports on 127.0.0.1 and routes
+	// through them, for an engine whose containers paasd cannot reach at
+	// their own address (PAAS_ROUTER_UPSTREAM=published). Otherwise the
+	// router reaches them at their address on the app's network, as nginx
+	// does for Dokku, without the engine's userland proxy in between.
+	PublishPorts bool
 	// Usage gives a running container's last sampled CPU and memory use
 	// (a UsageSampler); nil leaves processes without.
 	Usage  UsageReader
@@ -320,6 +326,17 @@ func (r *Runner) stopOne(ctx context.Context, c Container, grace time.Duration) 
 }
 
 // list returns this daemon's containers of app, oldest first.
+// routeAddr is where the router sends c's requests: its published port if
+// ports are published, else its address on the app's network. A container
+// started under the other setting (adopted after it changed) is reached
+// the way it can be.
+func (r *Runner) routeAddr(c Container) string {
+	if r.opts.PublishPorts && c.HostAddr != "" || c.ContainerAddr == "" {
+		return c.HostAddr
+	}
+	return c.ContainerAddr
+}
+
 func (r *Runner) list(ctx context.Context, app string) ([]Container, error) {
 	return r.backend.List(ctx, map[string]string{LabelApp: app, LabelDaemon: r.opts.DaemonID})
 }

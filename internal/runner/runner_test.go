@@ -17,8 +17,12 @@ import (
 
 const testDaemon = "daemon-a"
 
+// newTestRunner routes through published ports: the fake gives each
+// container a port of its own there, while all of them answer readiness at
+// one address. TestRoutesToContainerAddress covers the other way.
 func newTestRunner(t *testing.T, opts Options) (*Runner, *fakeBackend, *fakeRoutes, *events) {
 	t.Helper()
+	opts.PublishPorts = true
 	ev := &events{}
 	be := newFakeBackend(t, ev)
 	rt := &fakeRoutes{ev: ev}
@@ -676,5 +680,52 @@ func TestRestartOneProcess(t *testing.T) {
 	}
 	if err := r.RestartProcess(ctx, sp, "web.9", io.Discard); !errors.Is(err, ErrNoSuchProcess) {
 		t.Errorf("web.9: %v, want ErrNoSuchProcess", err)
+	}
+}
+
+// Without published ports (paasd's default), the router reaches web
+// processes at their address on the app's network, and the container is
+// asked for no published port.
+func TestRoutesToContainerAddress(t *testing.T) {
+	ev := &events{}
+	be := newFakeBackend(t, ev)
+	rt := &fakeRoutes{ev: ev}
+	r := New(be, rt, Options{DaemonID: testDaemon, Events: &fakeEvents{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := r.Deploy(context.Background(), spec(release("shop", 1), "web=1"), io.Discard); err != nil {
+		t.Fatalf("Deploy: %v", err)
+	}
+	routes, _ := rt.get("shop")
+	if want := []string{be.ready}; !slices.Equal(routes, want) {
+		t.Errorf("routes = %v, want the container's address %v", routes, want)
+	}
+	for id, s := range be.specs {
+		if s.Port != ContainerPort || s.Publish {
+			t.Errorf("container %s: port %d, published %v; want %d unpublished", id, s.Port, s.Publish, ContainerPort)
+		}
+	}
+}
+
+// Where the router is sent: the setting's address, or the one a container
+// has when it was started under the other setting.
+func TestRouteAddr(t *testing.T) {
+	both := Container{HostAddr: "127.0.0.1:32768", ContainerAddr: "172.18.0.2:5000"}
+	bridgeOnly := Container{ContainerAddr: "172.18.0.2:5000"}
+	hostOnly := Container{HostAddr: "127.0.0.1:32768"}
+	for _, tt := range []struct {
+		publish bool
+		c       Container
+		want    string
+	}{
+		{false, both, "172.18.0.2:5000"},
+		{false, bridgeOnly, "172.18.0.2:5000"},
+		{false, hostOnly, "127.0.0.1:32768"},
+		{true, both, "127.0.0.1:32768"},
+		{true, bridgeOnly, "172.18.0.2:5000"},
+		{true, Container{}, ""},
+	} {
+		r := &Runner{opts: Options{PublishPorts: tt.publish}}
+		if got := r.routeAddr(tt.c); got != tt.want {
+			t.Errorf("publish %v, %+v: %q, want %q", tt.publish, tt.c, got, tt.want)
+		}
 	}
 }

@@ -124,7 +124,8 @@ func NetworkName(daemonID, app string) string {
 }
 
 // containerSpec is how instance in of spec's release runs. Only web
-// processes publish their port: nothing routes to the others.
+// processes have a port: nothing routes to the others. It is published
+// only where paasd cannot reach containers at their address.
 func (r *Runner) containerSpec(spec Spec, in instance) ContainerSpec {
 	rel := spec.Release
 	cs := ContainerSpec{
@@ -139,7 +140,7 @@ func (r *Runner) containerSpec(spec Spec, in instance) ContainerSpec {
 		Network:   r.network(rel.App),
 	}
 	if in.Type == webType {
-		cs.Port = ContainerPort
+		cs.Port, cs.Publish = ContainerPort, r.opts.PublishPorts
 	}
 	return cs
 }

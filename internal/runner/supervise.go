@@ -325,14 +325,14 @@ func (r *Runner) publish(app string) {
 	}
 	var up []*slot
 	for _, s := range a.slots {
-		if s.Type == webType && s.state == StateUp && s.c.HostAddr != "" {
+		if s.Type == webType && s.state == StateUp && r.routeAddr(s.c) != "" {
 			up = append(up, s)
 		}
 	}
 	slices.SortFunc(up, func(a, b *slot) int { return cmp.Compare(a.Index, b.Index) })
 	backends := make([]router.Backend, len(up))
 	for i, s := range up {
-		backends[i] = router.Backend{Addr: s.c.HostAddr, Name: s.Process}
+		backends[i] = router.Backend{Addr: r.routeAddr(s.c), Name: s.Process}
 	}
 	r.mu.Unlock()
 	r.routes.SetBackendsNamed(app, backends)
