@@ -16,6 +16,11 @@
 #   BENCH_FLOORS=1         also measure two floors of a Go proxy, a TCP relay and a
 #                          minimal net/http proxy (bench/cmd/floorbench) (0: skip)
 #   BENCH_CPUPROFILE=FILE  write a CPU profile of the router in the 1-backend case
+#   BENCH_E2E=1            also measure end to end on the Docker Engine: a Go app pushed
+#                          to paasd with git, through paasd's router, through nginx to
+#                          the container's address (Dokku's set-up) and to a published
+#                          port, and directly (0: skip; the first run makes the Go stack
+#                          image, about 5 minutes)
 #   BENCH_OUT=bench/results/latest.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +36,7 @@ latency_duration=${BENCH_LATENCY_DURATION:-5}
 request_log=${BENCH_REQUEST_LOG:-1}
 floors=${BENCH_FLOORS:-1}
 cpuprofile=${BENCH_CPUPROFILE:-}
+e2e=${BENCH_E2E:-1}
 out=${BENCH_OUT:-bench/results/latest.md}
 host=bench.localhost
 lua=$PWD/bench/wrk/report.lua
@@ -122,14 +128,17 @@ load() {
 }
 
 # cpu_ticks PID: CPU time (user + system, in clock ticks) used so far by PID
-# and its running children: nginx's master and workers, or one Go server.
+# and its running descendants: nginx's master and workers, one Go server, or
+# a container's init, shell and app.
 cpu_ticks() {
   local total=0 p t
   [ -n "$1" ] || { echo 0; return; }
-  for p in $1 $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-    # Fields 14 and 15 of stat, counted after "pid (comm) ": comm may hold spaces.
-    t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/"$p"/stat 2>/dev/null || echo 0)
-    total=$((total + ${t:-0}))
+  # Fields 14 and 15 of stat, counted after "pid (comm) ": comm may hold spaces.
+  t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/"$1"/stat 2>/dev/null || echo 0)
+  total=${t:-0}
+  # shellcheck disable=SC2013 # children holds PIDs separated by spaces
+  for p in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+    total=$((total + $(cpu_ticks "$p")))
   done
   echo "$total"
 }
@@ -331,6 +340,103 @@ if [ -z "$swap_summary" ]; then
 fi
 router_warnings=$(grep -c . "$tmp/swap.err" || true)
 
+# --- End to end, on the Docker Engine ------------------------------------------
+
+# The same app container behind each front: paasd's router (as a user deploys
+# with git push), nginx to the container's address on the app's network (as
+# Dokku configures it, tuned as above), nginx to a port the engine publishes
+# (docker-proxy) for a second container of the same image, and no front.
+if [ "$e2e" = 1 ]; then
+  for tool in docker git; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool not found (BENCH_E2E=0 skips the end-to-end cases)" >&2; exit 1; }
+  done
+  echo "bench: building paasd and paasctl"
+  go build -o "$tmp/bin/" ./cmd/paasd ./cmd/paasctl
+  e2e_data=$tmp/paasd-data
+  mkdir -p "$e2e_data"
+  e2e_api=127.0.0.1:$("$tmp/bin/freeport")
+  e2e_router=127.0.0.1:$("$tmp/bin/freeport")
+  e2e_token=bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  PAAS_DATA_DIR=$e2e_data PAAS_API_ADDR=$e2e_api PAAS_ROUTER_ADDR=$e2e_router PAAS_METRICS_ADDR=off \
+    PAAS_API_TOKEN=$e2e_token "$tmp/bin/paasd" >"$tmp/paasd.log" 2>&1 &
+  paasd_pid=$!
+  pids+=("$paasd_pid")
+  e2e_published=""
+  # The app and the second container go before paasd; the app's images with it.
+  e2e_cleanup() {
+    [ -n "$e2e_published" ] && docker rm -f "$e2e_published" >/dev/null 2>&1
+    PAAS_URL=http://$e2e_api PAAS_API_TOKEN=$e2e_token HOME=$e2e_data "$tmp/bin/paasctl" apps:destroy bench --confirm bench >/dev/null 2>&1 || true
+  }
+  trap 'e2e_cleanup; cleanup' EXIT
+  for _ in $(seq 100); do
+    curl -sf "http://$e2e_api/healthz" >/dev/null 2>&1 && break
+    kill -0 "$paasd_pid" 2>/dev/null || { cat "$tmp/paasd.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  export PAAS_URL=http://$e2e_api PAAS_API_TOKEN=$e2e_token
+  app_src=$tmp/app
+  mkdir -p "$app_src"
+  printf 'module bench\n\ngo 1.22\n' >"$app_src/go.mod"
+  cat >"$app_src/main.go" <<'GO'
+package main
+
+import (
+	"net/http"
+	"os"
+)
+
+func main() {
+	http.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	_ = http.ListenAndServe(":"+os.Getenv("PORT"), nil)
+}
+GO
+  (
+    cd "$app_src"
+    export HOME=$e2e_data
+    git init -q -b main
+    git add .
+    git -c user.email=bench@paas -c user.name=bench commit -qm bench
+    "$tmp/bin/paasctl" apps:create bench >/dev/null
+    "$tmp/bin/paasctl" git:remote -a bench >/dev/null
+    echo "bench: pushing the app (the first run makes the Go stack image)"
+    git push -q paas main >"$tmp/push.log" 2>&1 || { cat "$tmp/push.log" >&2; exit 1; }
+  )
+  web=$(docker ps -q --filter label=paas.app=bench --filter label=paas.type=web | head -n1)
+  e2e_image=$(docker inspect -f '{{.Config.Image}}' "$web")
+  e2e_net=$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' "$web")
+  e2e_container=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$web"):5000
+  # The same command as web.1's (paas gives it; the image may have none).
+  mapfile -t e2e_cmd < <(docker inspect -f '{{range .Config.Cmd}}{{println .}}{{end}}' "$web" | sed '/^$/d')
+  e2e_published=$(docker run -d --rm --network "$e2e_net" -p 127.0.0.1::5000 -e PORT=5000 \
+    --label paas.bench=1 "$e2e_image" "${e2e_cmd[@]}")
+  e2e_port=$(docker port "$e2e_published" 5000/tcp | head -n1)
+  for _ in $(seq 100); do
+    curl -sf "http://$e2e_port/" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  web_pid=$(docker inspect -f '{{.State.Pid}}' "$web")
+
+  for c in "$conns:$threads:$duration" "1:1:$latency_duration"; do
+    IFS=: read -r n t d <<<"$c"
+    suffix=""
+    [ "$n" = 1 ] && suffix=-c1
+    cpu_pid=$web_pid
+    measure "e2e-direct$suffix" "http://$e2e_container/" "$n" "$t" "$d"
+    start_nginx "$e2e_container"
+    cpu_pid=$pid
+    measure "e2e-nginx$suffix" "http://$addr/" "$n" "$t" "$d"
+    stop "$pid"
+    start_nginx "$e2e_port"
+    cpu_pid=$pid
+    measure "e2e-nginx-published$suffix" "http://$addr/" "$n" "$t" "$d"
+    stop "$pid"
+    cpu_pid=$paasd_pid
+    measure "e2e-paasd$suffix" "http://$e2e_router/" "$n" "$t" "$d"
+  done
+  e2e_cleanup
+  e2e_published=""
+fi
+
 # --- Report -----------------------------------------------------------------
 
 # get NAME KEY: a field of a case's RESULT line.
@@ -367,6 +473,27 @@ row() {
       printf "| %s | %.0f | %.2f ms | %.2f ms | %s | %s | %s | %s | %s |\n",
         label, rps, p50 / 1000, p99 / 1000, errors, vs_nginx, vs_direct, added, per_req
     }'
+}
+
+# row_e2e LABEL NAME SUFFIX: an end-to-end row, against both nginx set-ups
+# and the direct connection of the same run.
+row_e2e() {
+  local label=$1 name=$2 sfx=$3 socket
+  socket=$(($(get "$name" connect) + $(get "$name" read) + $(get "$name" write) + $(get "$name" timeout)))
+  awk -v label="$label" -v rps="$(get "$name" rps)" -v p50="$(get "$name" p50_us)" -v p99="$(get "$name" p99_us)" \
+    -v errors="$socket socket, $(get "$name" status) 4xx/5xx" \
+    -v cpu="$(get "$name" cpu_us)" -v requests="$(get "$name" requests)" \
+    -v nc="$(get "e2e-nginx$sfx" rps)" -v np="$(get "e2e-nginx-published$sfx" rps)" -v d="$(get "e2e-direct$sfx" rps)" '
+    BEGIN {
+      per_req = cpu < 0 || requests == 0 ? "—" : sprintf("%.1f µs", cpu / requests)
+      printf "| %s | %.0f | %.2f ms | %.2f ms | %s | %.2fx | %.2fx | %.2fx | %s |\n",
+        label, rps, p50 / 1000, p99 / 1000, errors, rps / nc, rps / np, rps / d, per_req
+    }'
+}
+
+header_e2e() {
+  echo "| case | req/s | p50 | p99 | errors | vs nginx → container | vs nginx → published port | vs direct | CPU per request |"
+  echo "|---|---:|---:|---:|---|---:|---:|---:|---:|"
 }
 
 header() {
@@ -415,6 +542,27 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *
     row "direct to the backend" direct-c1 "" ""
     row "nginx (tuned), 1 backend" nginx-c1 nginx-c1 direct-c1
     row "router, 1 backend" router-c1 nginx-c1 direct-c1
+  fi
+  if [ "$e2e" = 1 ]; then
+    echo
+    echo "End to end on the Docker Engine: a Go net/http app pushed to paasd with git push and built by" \
+      "paas's Go stack, answering \"ok\"; each front in front of the same container (the published-port" \
+      "case: a second container of the same image, on the same network). CPU per request: the app's" \
+      "processes for direct, nginx's, paasd's whole process for paasd."
+    for sfx in "" -c1; do
+      echo
+      if [ -z "$sfx" ]; then
+        echo "$conns connections, $threads threads, ${duration} s per case:"
+      else
+        echo "1 connection, 1 thread, ${latency_duration} s per case:"
+      fi
+      echo
+      header_e2e
+      row_e2e "direct to the container's address" "e2e-direct$sfx" "$sfx"
+      row_e2e "nginx (tuned) to the container's address (Dokku)" "e2e-nginx$sfx" "$sfx"
+      row_e2e "nginx (tuned) to a published port (docker-proxy)" "e2e-nginx-published$sfx" "$sfx"
+      row_e2e "paasd's router, end to end" "e2e-paasd$sfx" "$sfx"
+    done
   fi
 } >"$tmp/report.md"
 

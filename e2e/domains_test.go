@@ -170,6 +170,20 @@ func TestCustomDomainOverTLS(t *testing.T) {
 	}}
 	router := "https://" + tlsAddr
 	assertHost(t, client, router+"/", "www.example.test", http.StatusOK, "over tls\n")
+	// A client that speaks HTTP/2 gets it; the app is still asked over HTTP/1.1.
+	h2 := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{ForceAttemptHTTP2: true,
+		TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "www.example.test"}}}
+	h2req, _ := http.NewRequest(http.MethodGet, router+"/", nil)
+	h2req.Host = "www.example.test"
+	if resp, err := h2.Do(h2req); err != nil {
+		t.Errorf("GET over HTTP/2: %v", err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.ProtoMajor != 2 || string(body) != "over tls\n" {
+			t.Errorf("GET over HTTP/2: %s %d %q", resp.Proto, resp.StatusCode, body)
+		}
+	}
 	assertHost(t, client, router+"/", "unknown.example.test", http.StatusNotFound, "")
 
 	// The Host a browser sends for https://www.example.test:PORT/.

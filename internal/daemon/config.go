@@ -385,7 +385,7 @@ func (c Config) RouterTLS() (*tls.Config, error) {
 		return nil, nil
 	}
 	if c.RouterTLSCert == "" { // ACME's certificates only
-		return &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}, nil
+		return &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: routerProtos()}, nil
 	}
 	certPEM, err := os.ReadFile(c.RouterTLSCert)
 	if err != nil {
@@ -405,11 +405,15 @@ func (c Config) RouterTLS() (*tls.Config, error) {
 	return &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		MinVersion:   tls.VersionTLS12,
-		// HTTP/1.1 only, as on the plain listener: WebSockets and every other
-		// Upgrade pass through the router the same way on both.
-		NextProtos: []string{"http/1.1"},
+		NextProtos:   routerProtos(),
 	}, nil
 }
+
+// routerProtos are what the router's TLS listener offers by ALPN: HTTP/2
+// to clients that speak it (the router speaks HTTP/1.1 to apps all the
+// same), HTTP/1.1 to the others. A WebSocket, like any Upgrade, goes over
+// HTTP/1.1: browsers open an HTTP/1.1 connection for it.
+func routerProtos() []string { return []string{"h2", "http/1.1"} }
 
 // checkCertificatePEM says what is wrong with a certificate file, so that
 // the error names it rather than the key.

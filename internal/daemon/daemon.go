@@ -226,8 +226,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			ReadHeaderTimeout: routerSrv.ReadHeaderTimeout,
 			IdleTimeout:       routerSrv.IdleTimeout,
 			ErrorLog:          routerSrv.ErrorLog,
-			// No HTTP/2: the listener offers only HTTP/1.1 (see Config.RouterTLS).
-			TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+			// HTTP/2 where the client picks it by ALPN (Config.RouterTLS).
 		}
 		servers = append(servers, routerTLSSrv)
 	}

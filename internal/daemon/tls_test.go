@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,8 +71,8 @@ func TestRouterTLSLoadsCertificate(t *testing.T) {
 	if len(tc.Certificates) != 1 || tc.Certificates[0].Leaf == nil || tc.Certificates[0].Leaf.DNSNames[0] != "www.example.test" {
 		t.Fatalf("certificates = %+v", tc.Certificates)
 	}
-	if len(tc.NextProtos) != 1 || tc.NextProtos[0] != "http/1.1" {
-		t.Errorf("NextProtos = %v, want only http/1.1", tc.NextProtos)
+	if !slices.Equal(tc.NextProtos, []string{"h2", "http/1.1"}) {
+		t.Errorf("NextProtos = %v, want h2 and http/1.1", tc.NextProtos)
 	}
 }
 
