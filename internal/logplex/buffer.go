@@ -94,9 +94,6 @@ func (s *subscriber) deliver(l Line) {
 }
 
 func (s *subscriber) countDropped() {
-	if s.obs == nil {
-		return
-	}
 	if o := s.obs.get(); o != nil {
 		o.LinesDropped(s.app, DropTail, 1)
 	}

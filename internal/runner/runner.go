@@ -92,7 +92,7 @@ type Options struct {
 
 // UsageReader is what a container used, as last sampled.
 type UsageReader interface {
-	Usage(idOrName string) (Usage, bool)
+	Usage(id string) (Usage, bool)
 }
 
 // Normalize fills in defaults.

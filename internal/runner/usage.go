@@ -34,9 +34,9 @@ type statsAPI interface {
 	ContainerStatsOneShot(ctx context.Context, id string) (container.StatsResponseReader, error)
 }
 
-// UsageSampler asks the engine, every so often, what each running
-// container of this daemon uses: app processes and add-ons' services. The
-// engine's one-shot stats are cumulative, so CPU use is the difference
+// UsageSampler asks the engine, every so often, what each running process
+// of this daemon's apps uses (not add-ons' services: nothing reads theirs).
+// The engine's one-shot stats are cumulative, so CPU use is the difference
 // between two samples.
 type UsageSampler struct {
 	api      statsAPI
@@ -44,9 +44,8 @@ type UsageSampler struct {
 	every    time.Duration
 	log      *slog.Logger
 
-	mu     sync.RWMutex
-	byID   map[string]sample
-	byName map[string]string // container name → id
+	mu   sync.RWMutex
+	byID map[string]sample
 }
 
 // sample is one container's raw figures and what they work out to.
@@ -56,7 +55,7 @@ type sample struct {
 	usage                 Usage
 }
 
-// NewUsageSampler samples the running containers labelled with daemonID
+// NewUsageSampler samples the running app processes labelled with daemonID
 // every interval (DefaultUsageEvery if 0) once Run is called.
 func NewUsageSampler(api statsAPI, daemonID string, every time.Duration, log *slog.Logger) *UsageSampler {
 	if every <= 0 {
@@ -65,8 +64,7 @@ func NewUsageSampler(api statsAPI, daemonID string, every time.Duration, log *sl
 	if log == nil {
 		log = slog.Default()
 	}
-	return &UsageSampler{api: api, daemonID: daemonID, every: every, log: log,
-		byID: map[string]sample{}, byName: map[string]string{}}
+	return &UsageSampler{api: api, daemonID: daemonID, every: every, log: log, byID: map[string]sample{}}
 }
 
 // Run samples until ctx ends.
@@ -85,16 +83,15 @@ func (s *UsageSampler) Run(ctx context.Context) {
 	}
 }
 
-// Sample takes one sample of every running container now. Containers no
+// Sample takes one sample of every running app process now. Containers no
 // longer running are forgotten.
 func (s *UsageSampler) Sample(ctx context.Context) error {
 	list, err := s.api.ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(
-		filters.Arg("label", LabelDaemon+"="+s.daemonID), filters.Arg("status", "running"))})
+		filters.Arg("label", LabelDaemon+"="+s.daemonID), filters.Arg("label", LabelApp), filters.Arg("status", "running"))})
 	if err != nil {
 		return fmt.Errorf("list running containers: %w", err)
 	}
 	byID := make(map[string]sample, len(list))
-	byName := make(map[string]string, len(list))
 	for _, c := range list {
 		st, err := s.stats(ctx, c.ID)
 		if err != nil {
@@ -114,12 +111,9 @@ func (s *UsageSampler) Sample(ctx context.Context) error {
 			cur.usage.CPUPercent = cpuPercent(prev, cur)
 		}
 		byID[c.ID] = cur
-		for _, n := range c.Names {
-			byName[trimSlash(n)] = c.ID
-		}
 	}
 	s.mu.Lock()
-	s.byID, s.byName = byID, byName
+	s.byID = byID
 	s.mu.Unlock()
 	return nil
 }
@@ -139,14 +133,11 @@ func (s *UsageSampler) stats(ctx context.Context, id string) (container.StatsRes
 	return st, nil
 }
 
-// Usage is the last sample of a running container, by id or name.
-func (s *UsageSampler) Usage(idOrName string) (Usage, bool) {
+// Usage is the last sample of a running process's container.
+func (s *UsageSampler) Usage(id string) (Usage, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if id, ok := s.byName[idOrName]; ok {
-		idOrName = id
-	}
-	smp, ok := s.byID[idOrName]
+	smp, ok := s.byID[id]
 	return smp.usage, ok
 }
 
@@ -172,11 +163,4 @@ func memoryInUse(m container.MemoryStats) uint64 {
 		return m.Usage
 	}
 	return m.Usage - cache
-}
-
-func trimSlash(name string) string {
-	if len(name) > 0 && name[0] == '/' {
-		return name[1:]
-	}
-	return name
 }

@@ -42,7 +42,7 @@ func statsOf(cpu, system uint64, cpus uint32, mem uint64, cache map[string]uint6
 
 // CPU is the difference between two samples, as docker stats works it
 // out; memory leaves the inactive page cache out; a container that stopped
-// is forgotten; only this daemon's running containers are asked for.
+// is forgotten; only this daemon's running app processes are asked for.
 func TestUsageSampler(t *testing.T) {
 	f := &fakeStats{
 		running: []container.Summary{{ID: "aaa", Names: []string{"/paas-d1-hello-web.1"}}, {ID: "bbb", Names: []string{"/paas-d1-addon-postgres-1"}}},
@@ -56,15 +56,15 @@ func TestUsageSampler(t *testing.T) {
 	if err := s.Sample(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if args := f.listed.Filters; !args.ExactMatch("label", LabelDaemon+"=d1") || !args.ExactMatch("status", "running") {
+	if args := f.listed.Filters; !args.ExactMatch("label", LabelDaemon+"=d1") || !args.ExactMatch("label", LabelApp) || !args.ExactMatch("status", "running") {
 		t.Errorf("listed with %v", f.listed.Filters)
 	}
 	u, ok := s.Usage("aaa")
 	if !ok || u.CPUPercent != nil || u.MemoryBytes != 40<<20 {
 		t.Fatalf("first sample of aaa = %+v, %v; want no CPU yet and 40 MiB", u, ok)
 	}
-	if u, ok := s.Usage("paas-d1-addon-postgres-1"); !ok || u.MemoryBytes != 20<<20 {
-		t.Errorf("bbb by name = %+v, %v; want its usage, the cache larger than it ignored", u, ok)
+	if u, ok := s.Usage("bbb"); !ok || u.MemoryBytes != 20<<20 {
+		t.Errorf("bbb = %+v, %v; want its usage, the cache larger than it ignored", u, ok)
 	}
 
 	// aaa used 25% of the machine's 2 CPUs' time since: half a CPU.
@@ -73,7 +73,7 @@ func TestUsageSampler(t *testing.T) {
 	if err := s.Sample(ctx); err != nil {
 		t.Fatal(err)
 	}
-	u, ok = s.Usage("paas-d1-hello-web.1")
+	u, ok = s.Usage("aaa")
 	if !ok || u.CPUPercent == nil || *u.CPUPercent != 50 || u.MemoryBytes != 60<<20 {
 		t.Errorf("second sample of aaa = %+v (cpu %v), %v; want 50%% and 60 MiB", u, u.CPUPercent, ok)
 	}
