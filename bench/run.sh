@@ -13,8 +13,9 @@
 #   BENCH_LATENCY=1        also measure latency with 1 connection (0: skip)
 #   BENCH_LATENCY_DURATION=5
 #   BENCH_REQUEST_LOG=1    also measure the router with its request log on (0: skip)
-#   BENCH_FLOORS=1         also measure two floors of a Go proxy, a TCP relay and a
-#                          minimal net/http proxy (bench/cmd/floorbench) (0: skip)
+#   BENCH_FLOORS=1         also measure three floors of a Go proxy, a TCP relay, a
+#                          minimal net/http proxy and a minimal fasthttp proxy
+#                          (bench/cmd/floorbench) (0: skip)
 #   BENCH_CPUPROFILE=FILE  write a CPU profile of the router in the 1-backend case
 #   BENCH_E2E=1            also measure end to end on the Docker Engine: a Go app pushed
 #                          to paasd with git, through paasd's router, through nginx to
@@ -277,7 +278,7 @@ stop "$nginx_pid"
 
 # The floors: what any Go proxy costs here (bench/cmd/floorbench).
 if [ "$floors" = 1 ]; then
-  for mode in tcp nethttp; do
+  for mode in tcp nethttp fasthttp; do
     start "floor-$mode" "$tmp/bin/floorbench" -mode "$mode" -backend "$b1"
     cpu_pid=$pid
     measure "floor-$mode" "http://$addr/" "$conns" "$threads" "$duration"
@@ -311,6 +312,11 @@ if [ "$request_log" = 1 ]; then
   start router-paasd "$tmp/bin/routerbench" -backends "$b1" -request-log -metrics
   cpu_pid=$pid
   measure router-paasd "http://$addr/" "$conns" "$threads" "$duration"
+  stop "$pid"
+  # The same without the fast path: net/http's server for every request.
+  start router-nethttp "$tmp/bin/routerbench" -backends "$b1" -request-log -metrics -fast-path=false
+  cpu_pid=$pid
+  measure router-nethttp "http://$addr/" "$conns" "$threads" "$duration"
   stop "$pid"
 fi
 
@@ -519,11 +525,13 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *
   if [ "$floors" = 1 ]; then
     row "Go TCP relay, no HTTP (floor)" floor-tcp nginx direct
     row "minimal net/http proxy (floor)" floor-nethttp nginx direct
+    row "minimal fasthttp proxy (floor)" floor-fasthttp nginx direct
   fi
   row "router, 1 backend" router nginx direct
   if [ "$request_log" = 1 ]; then
     row "router + request log, 1 backend" router-log nginx direct
     row "router + request log + metrics (as paasd), 1 backend" router-paasd nginx direct
+    row "the same on net/http's server alone (PAAS_ROUTER_FASTPATH=0)" router-nethttp nginx direct
   fi
   row "router, 3 backends" router3 nginx direct
   row "router, $swaps swaps of $swap_size backends under load" swap nginx direct

@@ -78,6 +78,9 @@ type Config struct {
 	// containers paasd cannot reach at their address; the default
 	// (container) reaches them there.
 	PublishPorts bool
+	// NetHTTPRouter (PAAS_ROUTER_FASTPATH=0) serves the router's plain
+	// HTTP listener with net/http's server alone, without the fast path.
+	NetHTTPRouter bool
 	// The router's optional HTTPS listener: all three or none.
 	RouterTLSAddr string // PAAS_ROUTER_TLS_ADDR
 	RouterTLSCert string // PAAS_ROUTER_TLS_CERT: PEM certificate file, the chain after the leaf
@@ -160,6 +163,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.PublishPorts = true
 	default:
 		return Config{}, fmt.Errorf("check PAAS_ROUTER_UPSTREAM: %q is neither container (reach web processes at their address on the app's network, the default) nor published (through a port published on 127.0.0.1, where paasd cannot reach containers' addresses)", v)
+	}
+	switch v := getenv("PAAS_ROUTER_FASTPATH"); v {
+	case "", "1":
+	case "0":
+		c.NetHTTPRouter = true
+	default:
+		return Config{}, fmt.Errorf("check PAAS_ROUTER_FASTPATH: %q is neither 1 (serve HTTP/1.1 requests on the router's own connection loop, the default) nor 0 (net/http's server for every request)", v)
 	}
 	if err := c.readACME(getenv); err != nil {
 		return Config{}, err

@@ -254,6 +254,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer func() { stopSupervising(); <-supervised }()
 	go serve("api", apiSrv, apiLn)
 	go serve("api-socket", socketSrv, socketLn)
+	// The fast path takes the router's listener and hands net/http what it
+	// does not serve itself.
+	var fast *router.FastPath
+	if !cfg.NetHTTPRouter {
+		fast = RouterFastPath(rt, routerLn)
+		routerLn = fast
+	}
 	go serve("router", routerSrv, routerLn)
 	if metricsSrv != nil {
 		go serve("metrics", metricsSrv, metricsLn)
@@ -270,7 +277,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	case failed = <-errc:
 		log.Error("server failed, shutting down", "err", failed)
 	}
-	shutdown(log, servers...)
+	shutdown(log, fast, servers...)
 	log.Info("paasd stopped")
 	return failed // non-nil makes a supervisor restart paasd
 }
@@ -346,10 +353,17 @@ func verifyLedger(store *releases.Store, log *slog.Logger) {
 	log.Info("ledger verified", "apps", len(results))
 }
 
-func shutdown(log *slog.Logger, servers ...*http.Server) {
+func shutdown(log *slog.Logger, fast *router.FastPath, servers ...*http.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	var wg sync.WaitGroup
+	if fast != nil {
+		wg.Go(func() {
+			if err := fast.Shutdown(ctx); err != nil {
+				log.Warn("shutdown cut requests short", "err", err)
+			}
+		})
+	}
 	for _, srv := range servers {
 		wg.Add(1)
 		go func() {

@@ -15,6 +15,7 @@ import (
 	"github.com/paas-dev/paas/internal/auth"
 	"github.com/paas-dev/paas/internal/connguard"
 	"github.com/paas-dev/paas/internal/datadir"
+	"github.com/paas-dev/paas/internal/router"
 )
 
 // listenTCP listens on addr with at most perAddr connections from each
@@ -85,6 +86,12 @@ func newAPIServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
+// The router's bounds on a client, on the fast path and on net/http's.
+const (
+	routerHeaderTimeout = 10 * time.Second
+	routerIdleTimeout   = 90 * time.Second
+)
+
 // NewRouterServer serves apps (paasd, and the router benchmark). A request
 // body may pause at most connguard.DefaultBodyIdle; there is no bound on how
 // long a body or a response takes in all, so uploads, streams and WebSockets
@@ -92,8 +99,19 @@ func newAPIServer(h http.Handler, log *slog.Logger) *http.Server {
 func NewRouterServer(h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           connguard.IdleBody(connguard.DefaultBodyIdle, h),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       90 * time.Second,
+		ReadHeaderTimeout: routerHeaderTimeout,
+		IdleTimeout:       routerIdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// RouterFastPath serves r's plain HTTP/1.1 requests from ln on the
+// router's fast path, with NewRouterServer's bounds; serve what it hands
+// over with NewRouterServer.
+func RouterFastPath(r *router.Router, ln net.Listener) *router.FastPath {
+	return r.FastPath(ln, router.FastPathOptions{
+		HeaderTimeout: routerHeaderTimeout,
+		IdleTimeout:   routerIdleTimeout,
+		BodyIdle:      connguard.DefaultBodyIdle,
+	})
 }

@@ -55,21 +55,57 @@ func (b *balancer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	b.proxy.ServeHTTP(&streamWriter{ResponseWriter: w, remaining: -1}, req)
 }
 
-// RoundTrip sends req to the next backend in turn. If the dial fails, the
-// request never left, so it goes to the following backend; any later failure
-// is returned as is, since the app may already have acted on the request.
-// The request counts as in flight to its backend until the proxy closes the
-// response body (see target.hold).
+// RoundTrip sends req to the next backend in turn (see each). The request
+// counts as in flight to its backend until the proxy closes the response
+// body (see target.hold).
 func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 	var ex *exchange
 	if b.router.requestLog.Load() != nil || b.router.observer.Load() != nil { // spare unwatched requests the context walk
 		ex = exchangeOf(req.Context())
 	}
 	body := req.Body
-	var (
-		dialErrs []error
-		used     bool // req itself went to the transport; a retry sends a copy
-	)
+	used := false // req itself went to the transport; a retry sends a copy
+	var resp *http.Response
+	m, err := b.each(func(m *member, last bool) error {
+		if ex != nil {
+			ex.dyno = m.dyno()
+		}
+		attempt := req
+		if used {
+			attempt = retarget(req)
+		}
+		used = true
+		// req is the ReverseProxy's private outbound copy, so setting its URL
+		// host on the first attempt touches nothing anyone else holds.
+		attempt.URL.Host = m.Addr
+		if body != nil && !last {
+			// The transport closes the body on any error, dial errors
+			// included; keep it open for the next backend.
+			attempt.Body = keepOpen{body}
+		}
+		var err error
+		resp, err = b.router.upstream.roundTrip(attempt)
+		if err != nil && req.Context().Err() != nil {
+			return req.Context().Err() // the client left: no next backend
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.target.hold(resp, req)
+	return resp, nil
+}
+
+// each calls send with b's backends in turn, from the next in the round,
+// until one takes the request. A backend that refuses the connection never
+// saw the request, so the next is tried; any other failure is returned as
+// is, since the app may already have acted on the request. After a swap
+// retired b's backends it goes on with the set that replaced them, which was
+// published first. The member returned holds the request in flight to its
+// backend until its target's release.
+func (b *balancer) each(send func(m *member, last bool) error) (*member, error) {
+	var dialErrs []error
 	for {
 		n := uint64(len(b.members))
 		first := b.next.Add(1) - 1
@@ -78,29 +114,12 @@ func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 			if !m.target.acquire() {
 				break // a swap retired it since the request loaded b
 			}
-			if ex != nil {
-				ex.dyno = m.dyno()
-			}
-			attempt := req
-			if used {
-				attempt = retarget(req)
-			}
-			used = true
-			// req is the ReverseProxy's private outbound copy, so setting its URL
-			// host on the first attempt touches nothing anyone else holds.
-			attempt.URL.Host = m.Addr
-			if body != nil && i < n-1 {
-				// The transport closes the body on any error, dial errors
-				// included; keep it open for the next backend.
-				attempt.Body = keepOpen{body}
-			}
-			resp, err := b.router.upstream.roundTrip(attempt)
+			err := send(m, i == n-1)
 			if err == nil {
-				m.target.hold(resp, req)
-				return resp, nil
+				return m, nil
 			}
 			m.target.release()
-			if !isDialError(err) || req.Context().Err() != nil {
+			if !isDialError(err) {
 				return nil, fmt.Errorf("proxy to %s: %w", m.Addr, err)
 			}
 			b.log.Debug("backend refused connection; trying the next", "backend", m.Addr, "err", err)
@@ -109,8 +128,6 @@ func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, fmt.Errorf("%w: %w", errBackendsUnreachable, errors.Join(dialErrs...))
 			}
 		}
-		// The app's backends were swapped under this request: go on with
-		// the set that replaced them, which was published first.
 		if b = b.router.current(b.app); b == nil {
 			return nil, errNoBackends
 		}

@@ -50,7 +50,7 @@ const (
 	frameCount
 )
 
-var fuzzMethods = []string{"GET", "HEAD", "DELETE", "OPTIONS", "PURGE"}
+var fuzzMethods = []string{"GET", "HEAD", "DELETE", "OPTIONS", "PURGE", "POST", "PUT"}
 
 // exchangeScript is one generated request and the backend's raw answer to
 // it.

@@ -20,7 +20,7 @@ import (
 
 // newTestClient returns a backend client with the router's settings.
 func newTestClient(timeout time.Duration) *backendClient {
-	c := &backendClient{pool: connPool{idleTimeout: idleTimeout}, dial: timedDial(&net.Dialer{Timeout: dialTimeout})}
+	c := &backendClient{pool: connPool{idleTimeout: idleTimeout}, dial: timedDial((&net.Dialer{Timeout: dialTimeout}).DialContext)}
 	c.timeout.Store(int64(timeout))
 	return c
 }

@@ -33,3 +33,26 @@ func idleConnAlive(conn net.Conn) bool {
 	})
 	return err == nil && alive
 }
+
+// peerClosed reports whether the client at the other end of conn has closed
+// or reset it, without reading from it: a waiting pipelined request is not
+// that. It costs one system call, where net/http keeps a read pending on
+// the client's connection during every request.
+func peerClosed(conn net.Conn) bool {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	closed := false
+	var b [1]byte
+	err = rc.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		closed = (err == nil && n == 0) || (err != nil && err != syscall.EAGAIN && err != syscall.EWOULDBLOCK && err != syscall.EINTR)
+		return true
+	})
+	return err != nil || closed
+}

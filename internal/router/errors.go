@@ -42,9 +42,9 @@ func writeUnknownHost(w http.ResponseWriter, req *http.Request) {
 }
 
 func writeNoBackends(w http.ResponseWriter, req *http.Request, app string) {
-	noteError(w, codeNoWebProcesses)
-	writeError(w, requestIDOf(req), http.StatusServiceUnavailable,
-		fmt.Sprintf("H14 no web processes running: app %q has none; deploy it with git push", app))
+	status, code, msg := (*Router)(nil).proxyError(app, errNoBackends)
+	noteError(w, code)
+	writeError(w, requestIDOf(req), status, msg)
 }
 
 func writeMaintenance(w http.ResponseWriter, req *http.Request, app string) {
@@ -56,12 +56,7 @@ func writeMaintenance(w http.ResponseWriter, req *http.Request, app string) {
 
 // handleError answers a request the balancer could not complete.
 func (b *balancer) handleError(w http.ResponseWriter, req *http.Request, err error) {
-	var (
-		status int
-		code   routerCode
-		msg    string
-		id     = requestIDOf(req)
-	)
+	id := requestIDOf(req)
 	switch {
 	case req.Context().Err() != nil:
 		// The client went away; that is its business, not an error here.
@@ -72,23 +67,33 @@ func (b *balancer) handleError(w http.ResponseWriter, req *http.Request, err err
 	case errors.Is(err, errNoBackends):
 		writeNoBackends(w, req, b.app)
 		return
-	case errors.Is(err, errBackendsUnreachable):
-		status, code = http.StatusBadGateway, codeConnectFailed
-		msg = fmt.Sprintf("H19 backend connection failed: no web process of app %q accepted the connection; check its processes with \"paasctl apps:info -a %s\"", b.app, b.app)
-	case errors.Is(err, errBadResponse):
-		status, code = http.StatusBadGateway, codeBadResponse
-		msg = fmt.Sprintf("H17 poorly formatted HTTP response: app %q answered with a status code no client can take", b.app)
-	case isTimeout(err):
-		status, code = http.StatusGatewayTimeout, codeTimeout
-		msg = fmt.Sprintf("H12 request timeout: app %q did not start its response in %s", b.app, b.router.upstream.timeout())
-	default:
-		status, code = http.StatusBadGateway, codeNoResponse
-		msg = fmt.Sprintf("H13 connection closed without response: app %q failed to answer; check its processes with \"paasctl apps:info -a %s\"", b.app, b.app)
 	}
+	status, code, msg := b.router.proxyError(b.app, err)
 	b.log.Warn("proxy request failed", "code", code.code, "status", status, "host", req.Host, "path", req.URL.Path,
 		"request_id", id, "err", err)
 	noteError(w, code)
 	writeError(w, id, status, msg)
+}
+
+// proxyError says how the router answers a request to app that failed
+// with err, on either path.
+func (r *Router) proxyError(app string, err error) (status int, code routerCode, msg string) {
+	switch {
+	case errors.Is(err, errNoBackends):
+		return http.StatusServiceUnavailable, codeNoWebProcesses,
+			fmt.Sprintf("H14 no web processes running: app %q has none; deploy it with git push", app)
+	case errors.Is(err, errBackendsUnreachable):
+		return http.StatusBadGateway, codeConnectFailed,
+			fmt.Sprintf("H19 backend connection failed: no web process of app %q accepted the connection; check its processes with \"paasctl apps:info -a %s\"", app, app)
+	case errors.Is(err, errBadResponse):
+		return http.StatusBadGateway, codeBadResponse,
+			fmt.Sprintf("H17 poorly formatted HTTP response: app %q answered with a status code no client can take", app)
+	case isTimeout(err):
+		return http.StatusGatewayTimeout, codeTimeout,
+			fmt.Sprintf("H12 request timeout: app %q did not start its response in %s", app, r.upstream.timeout())
+	}
+	return http.StatusBadGateway, codeNoResponse,
+		fmt.Sprintf("H13 connection closed without response: app %q failed to answer; check its processes with \"paasctl apps:info -a %s\"", app, app)
 }
 
 // writeError answers with a one-line plain-text body and the request's id.

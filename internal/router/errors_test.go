@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestUnknownHost(t *testing.T) {
@@ -53,7 +54,12 @@ func TestClientGoneIsNotAnError(t *testing.T) {
 	if _, err := srv.Client().Do(req); !errors.Is(err, context.Canceled) {
 		t.Fatalf("request error = %v, want context canceled", err)
 	}
-	srv.Close() // waits for the router's handler to finish
+	// The router notices the client's close on its own time.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "client closed request") && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond) // polls the condition, until the deadline
+	}
+	srv.Close()
 
 	out := logs.String()
 	if !strings.Contains(out, "level=DEBUG") || !strings.Contains(out, "client closed request") {

@@ -29,6 +29,9 @@ const (
 // upstream is what all apps' proxies share: one pool of connections to the
 // backends and one pool of copy buffers.
 type upstream struct {
+	// dial connects to a backend; both paths and backendClient time it
+	// for the log through timedDial.
+	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
 	client    *backendClient // requests without a body
 	transport atomic.Pointer[http.Transport]
 	buffers   bufferPool
@@ -38,14 +41,21 @@ type upstream struct {
 }
 
 func newUpstream(timeout time.Duration, logger *slog.Logger) *upstream {
-	// One dialer for both paths, so that both time their dials for the log.
-	dial := timedDial(&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second})
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	return newUpstreamDialing(d.DialContext, timeout, logger)
+}
+
+// newUpstreamDialing is newUpstream dialing backends with dial (tests dial
+// Unix sockets).
+func newUpstreamDialing(dial func(ctx context.Context, network, addr string) (net.Conn, error), timeout time.Duration, logger *slog.Logger) *upstream {
+	timed := timedDial(dial)
 	u := &upstream{
-		client:   &backendClient{pool: connPool{idleTimeout: idleTimeout}, dial: dial},
+		dial:     dial,
+		client:   &backendClient{pool: connPool{idleTimeout: idleTimeout}, dial: timed},
 		errorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	u.client.timeout.Store(int64(timeout))
-	u.transport.Store(newTransport(timeout, dial))
+	u.transport.Store(newTransport(timeout, timed))
 	return u
 }
 
@@ -66,14 +76,14 @@ func newTransport(timeout time.Duration, dial func(ctx context.Context, network,
 // timedDial dials with d and adds the time taken to the connect time of the
 // logged request that asked for the connection. A request reusing a
 // kept-alive connection dials nothing and shows connect=0ms.
-func timedDial(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+func timedDial(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		e := exchangeOf(ctx)
 		if e == nil {
-			return d.DialContext(ctx, network, addr)
+			return dial(ctx, network, addr)
 		}
 		start := time.Now()
-		conn, err := d.DialContext(ctx, network, addr)
+		conn, err := dial(ctx, network, addr)
 		e.connect.Add(int64(time.Since(start)))
 		return conn, err
 	}

@@ -17,22 +17,26 @@ import (
 )
 
 func TestProxiesStatusHeadersAndBody(t *testing.T) {
-	r := newTestRouter(t)
-	srv := serve(t, r)
-	r.SetBackends("hello", []string{startBackend(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		b, _ := io.ReadAll(req.Body)
-		w.Header().Set("X-App", "hello")
-		w.WriteHeader(http.StatusCreated)
-		fmt.Fprintf(w, "%s %s host=%s body=%s", req.Method, req.URL.RequestURI(), req.Host, b)
-	}))})
+	for name, serve := range bothPaths {
+		t.Run(name, func(t *testing.T) {
+			r := newTestRouter(t)
+			srv := serve(t, r)
+			r.SetBackends("hello", []string{startBackend(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+				b, _ := io.ReadAll(req.Body)
+				w.Header().Set("X-App", "hello")
+				w.WriteHeader(http.StatusCreated)
+				fmt.Fprintf(w, "%s %s host=%s body=%s", req.Method, req.URL.RequestURI(), req.Host, b)
+			}))})
 
-	resp, body := do(t, srv, http.MethodPost, "hello.localhost", "/things?x=1", strings.NewReader("payload"), nil)
-	wantStatus(t, resp, body, http.StatusCreated)
-	if want := "POST /things?x=1 host=hello.localhost body=payload"; body != want {
-		t.Errorf("body = %q, want %q", body, want)
-	}
-	if got := resp.Header.Get("X-App"); got != "hello" {
-		t.Errorf("X-App = %q, want the app's header passed through", got)
+			resp, body := do(t, srv, http.MethodPost, "hello.localhost", "/things?x=1", strings.NewReader("payload"), nil)
+			wantStatus(t, resp, body, http.StatusCreated)
+			if want := "POST /things?x=1 host=hello.localhost body=payload"; body != want {
+				t.Errorf("body = %q, want %q", body, want)
+			}
+			if got := resp.Header.Get("X-App"); got != "hello" {
+				t.Errorf("X-App = %q, want the app's header passed through", got)
+			}
+		})
 	}
 }
 

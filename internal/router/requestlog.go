@@ -120,56 +120,65 @@ func (e *exchange) log(l RequestLog, app string, req *http.Request) {
 }
 
 func (e *exchange) appendLine(b []byte, req *http.Request) []byte {
-	if e.code.code == "" {
+	f := lineFields{method: req.Method, uri: req.RequestURI, host: req.Host, fwd: req.Header["X-Forwarded-For"]}
+	ip, _, err := net.SplitHostPort(req.RemoteAddr)
+	if err != nil {
+		ip = req.RemoteAddr
+	}
+	f.ip = ip
+	return appendRouterLine(b, &f, e.code, e.id, e.dyno, time.Since(e.start), time.Duration(e.connect.Load()), e.status, e.bytes)
+}
+
+// lineFields is what a request log line tells of the request.
+type lineFields struct {
+	method, uri, host string
+	fwd               []string // the X-Forwarded-For values the client sent
+	ip                string   // the client's address
+}
+
+// appendRouterLine appends a request's log line; status 0 is net/http's
+// 200 for a handler that wrote nothing.
+func appendRouterLine(b []byte, f *lineFields, code routerCode, id, dyno string, total, connect time.Duration, status int, bytes int64) []byte {
+	if code.code == "" {
 		b = append(b, "at=info"...)
 	} else {
 		b = append(b, "at="...)
-		b = append(b, e.code.at...)
+		b = append(b, code.at...)
 		b = append(b, " code="...)
-		b = append(b, e.code.code...)
+		b = append(b, code.code...)
 		b = append(b, ` desc="`...)
-		b = append(b, e.code.desc...)
+		b = append(b, code.desc...)
 		b = append(b, '"')
 	}
 	b = append(b, " method="...)
-	b = append(b, req.Method...)
+	b = append(b, f.method...)
 	b = append(b, ` path="`...)
-	b = appendEscaped(b, req.RequestURI)
+	b = appendEscaped(b, f.uri)
 	b = append(b, `" host=`...)
-	b = appendEscaped(b, req.Host)
+	b = appendEscaped(b, f.host)
 	b = append(b, " request_id="...)
-	b = append(b, e.id...)
+	b = append(b, id...)
 	b = append(b, ` fwd="`...)
-	b = appendForwardedFor(b, req)
+	// The X-Forwarded-For the app was given: what earlier proxies sent,
+	// then the client's address.
+	for _, prior := range f.fwd {
+		b = appendEscaped(b, prior)
+		b = append(b, ", "...)
+	}
+	b = appendEscaped(b, f.ip)
 	b = append(b, `" dyno=`...)
-	b = append(b, e.dyno...)
-	total, connect := time.Since(e.start), time.Duration(e.connect.Load())
+	b = append(b, dyno...)
 	b = append(b, " connect="...)
 	b = strconv.AppendInt(b, connect.Milliseconds(), 10)
 	b = append(b, "ms service="...)
 	b = strconv.AppendInt(b, max(total-connect, 0).Milliseconds(), 10)
 	b = append(b, "ms status="...)
-	status := e.status
 	if status == 0 {
-		status = http.StatusOK // what net/http sends for a handler that wrote nothing
+		status = http.StatusOK
 	}
 	b = strconv.AppendInt(b, int64(status), 10)
 	b = append(b, " bytes="...)
-	return strconv.AppendInt(b, e.bytes, 10)
-}
-
-// appendForwardedFor appends the X-Forwarded-For the app was given: what
-// earlier proxies sent, then the client's address.
-func appendForwardedFor(b []byte, req *http.Request) []byte {
-	for _, prior := range req.Header["X-Forwarded-For"] {
-		b = appendEscaped(b, prior)
-		b = append(b, ", "...)
-	}
-	ip, _, err := net.SplitHostPort(req.RemoteAddr)
-	if err != nil {
-		ip = req.RemoteAddr
-	}
-	return appendEscaped(b, ip)
+	return strconv.AppendInt(b, bytes, 10)
 }
 
 // appendEscaped appends s with quotes, backslashes and control characters

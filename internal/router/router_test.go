@@ -20,8 +20,27 @@ func newTestRouter(t *testing.T) *Router {
 	return New("localhost", logger)
 }
 
-// serve runs r on a real listener until the test ends.
+// serve runs r on a real listener until the test ends, as paasd serves it:
+// on the fast path, which hands net/http what it does not take.
 func serve(t *testing.T, r *Router) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(r)
+	srv.Listener = r.FastPath(srv.Listener, FastPathOptions{})
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// bothPaths are the two ways paasd serves the router, for the tests that
+// run on each.
+var bothPaths = map[string]func(*testing.T, *Router) *httptest.Server{
+	"fast path": serve,
+	"net/http":  serveNetHTTP,
+}
+
+// serveNetHTTP runs r on net/http's server alone, as the TLS listener and
+// PAAS_ROUTER_FASTPATH=0 serve it.
+func serveNetHTTP(t *testing.T, r *Router) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)

@@ -4,7 +4,7 @@
 // so the table shows how much of the router's gap to nginx is Go's and how
 // much is the router's.
 //
-// It has two modes:
+// It has three modes:
 //
 //   - tcp: a TCP relay with no HTTP at all. Each client connection gets its
 //     own backend connection, and the relay copies bytes back and forth. This
@@ -14,6 +14,7 @@
 //     response with http.ReadResponse and copies it back, all on the
 //     handler's goroutine (no http.Transport). This is the floor of any proxy
 //     built on net/http's server.
+//   - fasthttp: the same on fasthttp's server and HostClient (fasthttp.go).
 //
 // It is a benchmark tool, not a proxy to use: see the comments on what each
 // mode leaves out. It prints the address it listens on as its first line of
@@ -39,7 +40,7 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "tcp", "tcp (a TCP relay, no HTTP) or nethttp (a minimal net/http proxy)")
+	mode := flag.String("mode", "tcp", "tcp (a TCP relay, no HTTP), nethttp (a minimal net/http proxy) or fasthttp (a minimal fasthttp proxy)")
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on; port 0 picks a free one")
 	backend := flag.String("backend", "", "backend address (host:port)")
 	flag.Parse()
@@ -54,8 +55,8 @@ func run(mode, addr, backend string) error {
 	if backend == "" {
 		return errors.New("no backend: give -backend host:port")
 	}
-	if mode != "tcp" && mode != "nethttp" {
-		return fmt.Errorf("unknown -mode %q: want tcp or nethttp", mode)
+	if mode != "tcp" && mode != "nethttp" && mode != "fasthttp" {
+		return fmt.Errorf("unknown -mode %q: want tcp, nethttp or fasthttp", mode)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -77,6 +78,10 @@ func run(mode, addr, backend string) error {
 			defer cancel()
 			srv.Shutdown(ctx)
 		}
+	}
+
+	if mode == "fasthttp" {
+		serve, shutdown = fasthttpProxy(ln, backend)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)

@@ -37,6 +37,7 @@ type options struct {
 	domain     string
 	backends   string
 	requestLog bool
+	fastPath   bool
 	metrics    bool
 	cpuProfile string
 	swap       swapOptions
@@ -49,6 +50,7 @@ func main() {
 	flag.StringVar(&o.domain, "domain", router.DefaultDomain, "the router's domain")
 	flag.StringVar(&o.backends, "backends", "", "comma-separated backend addresses (host:port); not with -swap-spawn")
 	flag.BoolVar(&o.requestLog, "request-log", false, "format a router log line per request, as paasd does, and discard it")
+	flag.BoolVar(&o.fastPath, "fast-path", true, "serve on the router's fast path, as paasd does; false: net/http's server only (PAAS_ROUTER_FASTPATH=0)")
 	flag.BoolVar(&o.metrics, "metrics", false, "count each request's figures (Prometheus's and the dashboard's), as paasd does")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.StringVar(&o.swap.backendBin, "swap-spawn", "", "swap mode: path of the backend program to start the backend sets from")
@@ -97,6 +99,9 @@ func run(o options) error {
 	}
 	// As paasd serves its router: its server, and its cap per client address.
 	ln = connguard.Limit(ln, 0)
+	if o.fastPath {
+		ln = daemon.RouterFastPath(r, ln)
+	}
 	srv := daemon.NewRouterServer(r, logger)
 
 	if o.cpuProfile != "" {
