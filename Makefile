@@ -40,7 +40,8 @@ stacks: deps build
 	./$(BIN)/paasd stacks
 
 # Installs what is missing (git, busybox-static, shellcheck, bash-completion,
-# debootstrap, docker.io) and starts dockerd: needs root or sudo.
+# debootstrap, docker.io, iproute2, util-linux) and starts dockerd: needs root
+# or sudo.
 deps:
 	./scripts/host-deps.sh
 

@@ -30,6 +30,9 @@ command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 # paasd makes the stack images of apps without a Dockerfile with it.
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v docker >/dev/null 2>&1 || need+=(docker.io)
+# The swarm tests put private engines in network namespaces of their own.
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 # The dashboard's tests drive it headless (chromedp).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if $bench; then

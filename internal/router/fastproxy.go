@@ -289,8 +289,9 @@ func (fp *FastPath) readResponseHead(fc *fastConn, bc *backendConn) error {
 			return nil
 		}
 		// An interim response (103 Early Hints) goes to the client as it
-		// came, as ReverseProxy forwards it.
-		b := appendStatus(fc.out[:0], r.status, []byte(statusText(r.status)))
+		// came, as ReverseProxy forwards it; in a buffer of its own, as
+		// fc.out still holds the request.
+		b := appendStatus(make([]byte, 0, 256), r.status, []byte(statusText(r.status)))
 		for _, f := range r.fields {
 			if !responseDrops(f.name, r.hop) && !bytes.EqualFold(f.name, []byte("Trailer")) {
 				b = appendField(b, f.name, f.value)
