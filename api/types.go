@@ -373,3 +373,26 @@ type RouterPoint struct {
 
 // RouterMetricsPath is app's RouterSeries.
 func RouterMetricsPath(app string) string { return AppPath(app) + "/router-metrics" }
+
+// NodesPath lists the machines paasd's engine runs processes on.
+const NodesPath = "/nodes"
+
+// Node is a machine paasd's engine runs processes on: the engine itself,
+// or a node of the swarm it manages.
+type Node struct {
+	ID       string `json:"id"`
+	Hostname string `json:"hostname"`
+	// Addr is the node's address in the swarm; "" for a lone engine.
+	Addr string `json:"addr"`
+	// Role is "manager" or "worker" in a swarm; "engine" for a lone one.
+	Role string `json:"role"`
+	// Leader marks the swarm's leading manager.
+	Leader bool `json:"leader"`
+	// State is "ready", "down", "disconnected" or "unknown".
+	State string `json:"state"`
+	// Availability is "active", "pause" or "drain": whether the swarm
+	// places new processes on it.
+	Availability string `json:"availability"`
+	// Engine is the node's Docker Engine version.
+	Engine string `json:"engine"`
+}

@@ -133,13 +133,14 @@ func TestOpenAPISpecIsServed(t *testing.T) {
 }
 
 // TestOpenAPIDescribesEveryRoute keeps the spec in step with Register,
-// RegisterLogs and RegisterDrains.
+// RegisterLogs, RegisterDrains, RegisterRouterMetrics and RegisterNodes.
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	r := mux.NewRouter()
 	Register(r, apiservertest.NewPlatform(), nil)
 	RegisterLogs(r, newFakeStreamer(), nil)
 	RegisterDrains(r, newFakeDrains(), apiservertest.NewPlatform(), nil)
 	RegisterRouterMetrics(r, nil, apiservertest.NewPlatform(), nil)
+	RegisterNodes(r, nil, nil)
 	err := r.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		path, err := route.GetPathTemplate()
 		if err != nil {

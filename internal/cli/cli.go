@@ -161,6 +161,7 @@ $PAAS_API_TOKEN, else from paasctl login, else from a local daemon's data direct
 		newLoginCommand(),
 		newLogoutCommand(),
 		newVersionCommand(),
+		newNodesCommand(),
 	)
 	return cmd
 }

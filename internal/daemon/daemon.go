@@ -202,7 +202,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	rt.SetObserver(figures)
 	plat.SetObserver(figures)
 	logs.SetObserver(figures)
-	handler := apiHandler(token, plat, git, apiserver.LogsFrom(logs, plat.AppExists), apiserver.DrainsFrom(logs), figures, log)
+	handler := apiHandler(token, plat, git, apiserver.LogsFrom(logs, plat.AppExists), apiserver.DrainsFrom(logs), figures, engineNodes{docker}, log)
 	apiSrv := newAPIServer(handler, log)
 	socketSrv := newAPIServer(socketHandler(token, apiLn.Addr(), handler), log)
 	routerSrv := NewRouterServer(rt, log)
@@ -284,12 +284,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // apiHandler serves the REST API and git, both behind the token; /healthz is
 // open so supervisors can probe the daemon.
-func apiHandler(token string, p apiserver.Platform, git *gitserver.Server, logs apiserver.LogStreamer, drains apiserver.DrainStore, figures apiserver.RouterFigures, log *slog.Logger) http.Handler {
+func apiHandler(token string, p apiserver.Platform, git *gitserver.Server, logs apiserver.LogStreamer, drains apiserver.DrainStore, figures apiserver.RouterFigures, nodes apiserver.NodeLister, log *slog.Logger) http.Handler {
 	r := mux.NewRouter()
 	apiserver.Register(r, p, log)
 	apiserver.RegisterLogs(r, logs, log)
 	apiserver.RegisterDrains(r, drains, p, log)
 	apiserver.RegisterRouterMetrics(r, figures, p, log)
+	apiserver.RegisterNodes(r, nodes, log)
 	git.Register(r)
 	return guardAPI(token, r, log)
 }

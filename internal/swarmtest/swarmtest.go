@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -75,7 +76,7 @@ func Start(t testing.TB, n int) *Cluster {
 		t.Fatal(err)
 	}
 	// Cleanups run last first: the engines stop, then their files go.
-	t.Cleanup(func() { os.RemoveAll(base) })
+	t.Cleanup(func() { removeDir(t, base) })
 	t.Cleanup(func() { c.remove(t) })
 	// The nodes' switch: a bridge in a namespace of its own, whose
 	// firewall is empty (the machine's, which its engine keeps, drops
@@ -121,7 +122,7 @@ func available() error {
 	if os.Geteuid() != 0 {
 		return errors.New("needs root (network namespaces and dockerd)")
 	}
-	for _, bin := range []string{"dockerd", "containerd", "ip", "nsenter"} {
+	for _, bin := range []string{"dockerd", "containerd", "ip", "nsenter", "unshare"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			return fmt.Errorf("needs %s: %w (make deps installs docker.io and iproute2)", bin, err)
 		}
@@ -153,9 +154,19 @@ func (n *Node) start(t testing.TB) error {
 	if err != nil {
 		return err
 	}
-	// nsenter enters the network namespace only: ip netns exec would also
-	// mount a /sys of its own, without the cgroups dockerd needs.
-	n.daemon = exec.Command("nsenter", "--net=/run/netns/"+n.netns, "dockerd",
+	// A hostname of its own, as the swarm names nodes by it: a UTS
+	// namespace kept in a file (unmounted at the end, with dockerd's).
+	uts := filepath.Join(n.dir, "uts")
+	if err := os.WriteFile(uts, nil, 0o600); err != nil {
+		return err
+	}
+	if out, err := exec.Command("unshare", "--uts="+uts, "hostname", n.Name).CombinedOutput(); err != nil {
+		return fmt.Errorf("name %s: %v: %s", n.Name, err, bytes.TrimSpace(out))
+	}
+	// nsenter enters the network namespace only, not a mount namespace: ip
+	// netns exec would also mount a /sys of its own, without the cgroups
+	// dockerd needs.
+	n.daemon = exec.Command("nsenter", "--net=/run/netns/"+n.netns, "--uts="+uts, "dockerd",
 		"--config-file", config,
 		"--data-root", filepath.Join(n.dir, "data"),
 		"--exec-root", filepath.Join(n.dir, "exec"),
@@ -163,6 +174,9 @@ func (n *Node) start(t testing.TB) error {
 		"--host", n.Host,
 	)
 	n.daemon.Stdout, n.daemon.Stderr = logf, logf
+	// A group of its own, which remove kills whole (dockerd's helpers
+	// too), and gone with the test's process if that dies first.
+	n.daemon.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := n.daemon.Start(); err != nil {
 		logf.Close()
 		return fmt.Errorf("start dockerd for %s: %w", n.Name, err)
@@ -236,7 +250,7 @@ func (c *Cluster) join(t testing.TB) {
 func (c *Cluster) StopNode(t testing.TB, n *Node) {
 	t.Helper()
 	if n.daemon.Process != nil {
-		n.daemon.Process.Kill()
+		syscall.Kill(-n.daemon.Process.Pid, syscall.SIGKILL)
 	}
 	<-n.exited
 }
@@ -269,7 +283,7 @@ func (c *Cluster) remove(t testing.TB) {
 			n.Client.Close()
 		}
 		if n.daemon != nil && n.daemon.Process != nil {
-			n.daemon.Process.Kill()
+			syscall.Kill(-n.daemon.Process.Pid, syscall.SIGKILL)
 			<-n.exited
 		}
 		// containerd and its shims, which dockerd started in the namespace.
@@ -287,6 +301,24 @@ func (c *Cluster) remove(t testing.TB) {
 	}
 	if c.bridge != "" {
 		exec.Command("ip", "netns", "del", c.bridge).Run()
+	}
+}
+
+// removeDir removes dir once nothing is mounted below it: a helper of
+// dockerd's may still be mounting a namespace as the engines die.
+func removeDir(t testing.TB, dir string) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		unmountUnder(dir)
+		err := os.RemoveAll(dir)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("remove the swarm's files: %v", err)
+			return
+		}
+		time.Sleep(50 * time.Millisecond) // polls until the mounts are gone, until the deadline
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker/client"
 
 	"github.com/paas-dev/paas/internal/dockertest"
+	"github.com/paas-dev/paas/internal/runner"
 )
 
 // Three private engines in namespaces of their own join one swarm; an image
@@ -42,6 +43,18 @@ func TestSwarmOfPrivateEngines(t *testing.T) {
 	}
 	if len(nodes) != 3 {
 		t.Fatalf("the swarm has %d nodes, want 3", len(nodes))
+	}
+	// As paasctl nodes lists them: the manager first, leading.
+	listed, err := runner.Nodes(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != 3 || listed[0].Role != "manager" || !listed[0].Leader || listed[0].Addr != c.Manager().Addr {
+		t.Errorf("runner.Nodes = %+v, want 3 with the leading manager at %s first", listed, c.Manager().Addr)
+	}
+	// A worker's engine is not the one to give paasd.
+	if _, err := runner.Nodes(ctx, c.Nodes[1].Client); err == nil || !strings.Contains(err.Error(), "manager") {
+		t.Errorf("runner.Nodes on a worker: %v, want advice to give paasd a manager", err)
 	}
 
 	ref := dockertest.BusyboxImage(t, main)
@@ -92,6 +105,16 @@ func TestSwarmOfPrivateEngines(t *testing.T) {
 	})
 	if seen := answers(t, targets); len(seen) != 3 {
 		t.Errorf("after losing %s the tasks answered as %d containers, want 3: %v", lost.Name, len(seen), seen)
+	}
+	// paasctl nodes shows it down: the swarm moved its task once it was.
+	listed, err = runner.Nodes(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range listed {
+		if n.Addr == lost.Addr && n.State != "down" {
+			t.Errorf("the lost node is %s, want down", n.State)
+		}
 	}
 }
 
