@@ -395,4 +395,10 @@ type Node struct {
 	Availability string `json:"availability"`
 	// Engine is the node's Docker Engine version.
 	Engine string `json:"engine"`
+	// EngineHost is where paasd reaches the node's own engine
+	// (PAAS_SWARM_NODES; "" when not given), and EngineReachable whether
+	// it answered just now. An engine given that is in no node of the
+	// swarm is listed on its own, role and state unknown.
+	EngineHost      string `json:"engine_host"`
+	EngineReachable bool   `json:"engine_reachable"`
 }

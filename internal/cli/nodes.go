@@ -19,8 +19,9 @@ func newNodesCommand() *cobra.Command {
 		Short: "List the machines paasd runs processes on, and their state",
 		Long: `List the machines paasd's Docker Engine runs processes on: the nodes of the
 swarm it manages, managers first, with each one's address, role, state (a
-node lost is down) and availability (drain: the swarm places nothing new
-there); or, for an engine in no swarm, the engine itself.`,
+node lost is down), availability (drain: the swarm places nothing new
+there) and, for the engines given in PAAS_SWARM_NODES, whether paasd reaches
+each; or, for an engine in no swarm, the engine itself.`,
 		Example: "  paasctl nodes\n  paasctl nodes --json",
 		GroupID: groupOther,
 		Args:    cobra.NoArgs,
@@ -49,18 +50,30 @@ func runNodes(cmd *cobra.Command, opts *nodesOptions) error {
 		return printJSON(out, nodes)
 	}
 	tw := newTable(out)
-	fmt.Fprintln(tw, "HOSTNAME\tADDRESS\tROLE\tSTATE\tAVAILABILITY\tENGINE\tID")
+	fmt.Fprintln(tw, "HOSTNAME\tADDRESS\tROLE\tSTATE\tAVAILABILITY\tENGINE\tENGINE API\tID")
 	for _, n := range nodes {
-		role, addr := n.Role, n.Addr
+		role := n.Role
 		if n.Leader {
 			role += " (leader)"
 		}
-		if addr == "" {
-			addr = "-"
+		reach := "-"
+		switch {
+		case n.EngineHost != "" && n.EngineReachable:
+			reach = "reachable"
+		case n.EngineHost != "":
+			reach = "UNREACHABLE at " + n.EngineHost
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Hostname, addr, role, n.State, n.Availability, n.Engine, shortID(n.ID))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", dash(n.Hostname), dash(n.Addr), role, n.State, dash(n.Availability), dash(n.Engine), reach, dash(shortID(n.ID)))
 	}
 	return tw.Flush()
+}
+
+// dash shows an empty field as "-".
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // shortID is the first 12 characters of an engine's id, as docker shows it.

@@ -43,11 +43,14 @@ func startNodesDaemon(t *testing.T, nodes apiserver.NodeLister) {
 func TestNodes(t *testing.T) {
 	swarm := []api.Node{
 		{ID: "m1d2e3f4a5b6c7d8", Hostname: "node1", Addr: "10.0.0.2", Role: "manager", Leader: true, State: "ready", Availability: "active", Engine: "20.10.24"},
-		{ID: "w1", Hostname: "node2", Addr: "10.0.0.3", Role: "worker", State: "down", Availability: "active", Engine: "20.10.24"},
+		{ID: "w1", Hostname: "node2", Addr: "10.0.0.3", Role: "worker", State: "down", Availability: "active", Engine: "20.10.24",
+			EngineHost: "tcp://10.0.0.3:2376"},
+		{Role: "unknown", State: "unknown", EngineHost: "unix:///run/n3.sock", EngineReachable: true},
 	}
 	startNodesDaemon(t, fakeNodes{nodes: swarm})
 	out := paasctl(t, "", "nodes").mustSucceed(t)
-	for _, want := range []string{"HOSTNAME", "node1", "10.0.0.2", "manager (leader)", "m1d2e3f4a5b6", "node2", "worker", "down"} {
+	for _, want := range []string{"HOSTNAME", "node1", "10.0.0.2", "manager (leader)", "m1d2e3f4a5b6", "node2", "worker", "down",
+		"UNREACHABLE at tcp://10.0.0.3:2376", "unknown", "reachable"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("paasctl nodes lacks %q:\n%s", want, out)
 		}

@@ -78,6 +78,10 @@ type Config struct {
 	// containers paasd cannot reach at their address; the default
 	// (container) reaches them there.
 	PublishPorts bool
+	// SwarmNodes (PAAS_SWARM_NODES) are the Docker Engines of a swarm's
+	// nodes, "unix:///..." or "tcp://host:port" (with TLS from
+	// DOCKER_CERT_PATH), which paasd reaches besides the manager's.
+	SwarmNodes []string
 	// NetHTTPRouter (PAAS_ROUTER_FASTPATH=0) serves the router's plain
 	// HTTP listener with net/http's server alone, without the fast path.
 	NetHTTPRouter bool
@@ -164,6 +168,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("check PAAS_ROUTER_UPSTREAM: %q is neither container (reach web processes at their address on the app's network, the default) nor published (through a port published on 127.0.0.1, where paasd cannot reach containers' addresses)", v)
 	}
+	nodes, nodesErr := swarmNodes(getenv("PAAS_SWARM_NODES"), getenv("DOCKER_CERT_PATH"))
+	if nodesErr != nil {
+		return Config{}, nodesErr
+	}
+	c.SwarmNodes = nodes
 	switch v := getenv("PAAS_ROUTER_FASTPATH"); v {
 	case "", "1":
 	case "0":
@@ -509,4 +518,37 @@ func (c *Config) readBuildLimits(getenv func(string) string) error {
 		c.BackupKeep = n
 	}
 	return nil
+}
+
+// swarmNodes reads PAAS_SWARM_NODES: Docker hosts, comma-separated, each
+// a Unix socket or TCP with TLS (a swarm's engines are reached across
+// machines, and an engine's API is root on its machine).
+func swarmNodes(v, certPath string) ([]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var hosts []string
+	seen := map[string]bool{}
+	for _, h := range strings.Split(v, ",") {
+		h = strings.TrimSpace(h)
+		u, err := url.Parse(h)
+		switch {
+		case h == "":
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("check PAAS_SWARM_NODES: %q is not a Docker host (unix:///path or tcp://host:port)", h)
+		case u.Scheme == "unix" && strings.HasPrefix(u.Path, "/") && u.Host == "":
+		case u.Scheme == "tcp" && u.Port() != "" && u.Hostname() != "" && (u.Path == "" || u.Path == "/"):
+			if certPath == "" {
+				return nil, fmt.Errorf("check PAAS_SWARM_NODES: %s is TCP without TLS; set DOCKER_CERT_PATH to the directory of ca.pem, cert.pem and key.pem, as for the docker CLI", h)
+			}
+		default:
+			return nil, fmt.Errorf("check PAAS_SWARM_NODES: %q is not a Docker host (unix:///path or tcp://host:port)", h)
+		}
+		if !seen[h] {
+			seen[h] = true
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts, nil
 }

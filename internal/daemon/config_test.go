@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +29,7 @@ func TestConfigDefaults(t *testing.T) {
 		BootTimeout: runner.DefaultBootTimeout, StopTimeout: runner.DefaultStopTimeout, KeepReleases: platform.DefaultKeepReleases, Memory: runner.DefaultMemory, PIDs: runner.DefaultPIDs, CPUShares: runner.DefaultCPUShares, MaxConnsPerAddr: connguard.DefaultPerAddr, BuildContextMax: gitserver.DefaultMaxContextBytes, BuildContextMaxFiles: gitserver.DefaultMaxContextFiles, LogLines: logplex.DefaultBufferLines, RouterTimeout: router.DefaultTimeout,
 		StackMirror: builder.DefaultMirror, BuildConcurrency: platform.DefaultBuildConcurrency, BuildMemory: platform.DefaultBuildMemory, BuildTimeout: platform.DefaultBuildTimeout, BackupKeep: platform.DefaultBackupKeep,
 		MetricsAddr: metrics.DefaultAddr}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got %+v, want %+v", c, want)
 	}
 }
@@ -79,6 +81,11 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"PAAS_BUILD_MEMORY", "much", "16m or more"},
 		{"PAAS_BUILD_TIMEOUT", "30", "positive duration"},
 		{"PAAS_BACKUP_KEEP", "0", "from 1 to 1000"},
+		{"PAAS_SWARM_NODES", "node2:2375", "not a Docker host"},
+		{"PAAS_SWARM_NODES", "unix://relative.sock", "not a Docker host"},
+		{"PAAS_SWARM_NODES", "tcp://10.0.0.3", "not a Docker host"},
+		{"PAAS_SWARM_NODES", "ssh://10.0.0.3", "not a Docker host"},
+		{"PAAS_SWARM_NODES", "tcp://10.0.0.3:2376", "without TLS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.val, func(t *testing.T) {
@@ -147,5 +154,18 @@ func TestConfigMetricsAddr(t *testing.T) {
 		if err != nil || c.MetricsAddr != want {
 			t.Errorf("PAAS_METRICS_ADDR=%q: %q, %v; want %q", v, c.MetricsAddr, err, want)
 		}
+	}
+}
+
+func TestConfigSwarmNodes(t *testing.T) {
+	c, err := ConfigFromEnv(env(map[string]string{
+		"PAAS_SWARM_NODES": " unix:///run/n2/docker.sock, tcp://10.0.0.3:2376,,unix:///run/n2/docker.sock",
+		"DOCKER_CERT_PATH": "/etc/paas/docker-tls",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"unix:///run/n2/docker.sock", "tcp://10.0.0.3:2376"}; !slices.Equal(c.SwarmNodes, want) {
+		t.Errorf("SwarmNodes = %q, want %q", c.SwarmNodes, want)
 	}
 }

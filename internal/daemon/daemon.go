@@ -202,7 +202,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	rt.SetObserver(figures)
 	plat.SetObserver(figures)
 	logs.SetObserver(figures)
-	handler := apiHandler(token, plat, git, apiserver.LogsFrom(logs, plat.AppExists), apiserver.DrainsFrom(logs), figures, engineNodes{docker}, log)
+	engines, err := dialNodeEngines(ctx, cfg.SwarmNodes, docker.ClientVersion(), log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, e := range engines {
+			e.client.Close()
+		}
+	}()
+	handler := apiHandler(token, plat, git, apiserver.LogsFrom(logs, plat.AppExists), apiserver.DrainsFrom(logs), figures, engineNodes{docker, engines}, log)
 	apiSrv := newAPIServer(handler, log)
 	socketSrv := newAPIServer(socketHandler(token, apiLn.Addr(), handler), log)
 	routerSrv := NewRouterServer(rt, log)

@@ -2,23 +2,105 @@ package daemon
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/client"
 
 	"github.com/paas-dev/paas/api"
 	"github.com/paas-dev/paas/internal/runner"
 )
 
-// engineNodes answers GET /nodes from paasd's engine.
-type engineNodes struct{ engine runner.NodeAPI }
+// nodeEngine is the Docker Engine of one swarm node (PAAS_SWARM_NODES),
+// which paasd reaches besides the manager's.
+type nodeEngine struct {
+	host   string
+	client *client.Client
+
+	mu     sync.Mutex
+	nodeID string // the swarm node it is, once it has answered
+}
+
+// dialNodeEngines makes a client for each host and asks each which node
+// it is; one that does not answer is logged, and shown by GET /nodes.
+// They speak the API version paasd's engine negotiated: a client that
+// negotiates lazily races with itself on first use.
+func dialNodeEngines(ctx context.Context, hosts []string, version string, log *slog.Logger) ([]*nodeEngine, error) {
+	var engines []*nodeEngine
+	for _, h := range hosts {
+		cli, err := client.NewClientWithOpts(client.WithHost(h), client.WithTLSClientConfigFromEnv(), client.WithVersion(version))
+		if err != nil {
+			for _, e := range engines {
+				e.client.Close()
+			}
+			return nil, fmt.Errorf("make a client for the swarm node %s (PAAS_SWARM_NODES): %w", h, err)
+		}
+		e := &nodeEngine{host: h, client: cli}
+		if err := e.probe(ctx); err != nil {
+			log.Warn("a swarm node's engine does not answer; check it, and PAAS_SWARM_NODES", "host", h, "err", err)
+		}
+		engines = append(engines, e)
+	}
+	return engines, nil
+}
+
+// probe asks the engine which swarm node it is, within 3 s.
+func (e *nodeEngine) probe(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	info, err := e.client.Info(ctx)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.nodeID = info.Swarm.NodeID
+	e.mu.Unlock()
+	return nil
+}
+
+func (e *nodeEngine) id() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.nodeID
+}
+
+// engineNodes answers GET /nodes from paasd's engine, and from the nodes'
+// own engines whether paasd reaches each.
+type engineNodes struct {
+	engine  runner.NodeAPI
+	engines []*nodeEngine
+}
 
 func (e engineNodes) Nodes(ctx context.Context) ([]api.Node, error) {
 	nodes, err := runner.Nodes(ctx, e.engine)
 	if err != nil {
 		return nil, err
 	}
+	reached := make([]bool, len(e.engines))
+	var wg sync.WaitGroup
+	for i, ne := range e.engines {
+		wg.Go(func() { reached[i] = ne.probe(ctx) == nil })
+	}
+	wg.Wait()
 	out := make([]api.Node, len(nodes))
+	matched := make([]bool, len(e.engines))
 	for i, n := range nodes {
 		out[i] = api.Node{ID: n.ID, Hostname: n.Hostname, Addr: n.Addr, Role: n.Role, Leader: n.Leader,
 			State: n.State, Availability: n.Availability, Engine: n.Engine}
+		for j, ne := range e.engines {
+			if ne.id() != "" && ne.id() == n.ID {
+				out[i].EngineHost, out[i].EngineReachable, matched[j] = ne.host, reached[j], true
+			}
+		}
+	}
+	// An engine that never said which node it is, or is in no node of
+	// this swarm, is listed on its own, so that it is not missed.
+	for j, ne := range e.engines {
+		if !matched[j] {
+			out = append(out, api.Node{ID: ne.id(), Role: "unknown", State: "unknown", EngineHost: ne.host, EngineReachable: reached[j]})
+		}
 	}
 	return out, nil
 }
