@@ -37,13 +37,25 @@ func dialNodeEngines(ctx context.Context, hosts []string, version string, log *s
 			}
 			return nil, fmt.Errorf("make a client for the swarm node %s (PAAS_SWARM_NODES): %w", h, err)
 		}
-		e := &nodeEngine{host: h, client: cli}
-		if err := e.probe(ctx); err != nil {
-			log.Warn("a swarm node's engine does not answer; check it, and PAAS_SWARM_NODES", "host", h, "err", err)
+		engines = append(engines, &nodeEngine{host: h, client: cli})
+	}
+	for i, err := range probeAll(ctx, engines) {
+		if err != nil {
+			log.Warn("a swarm node's engine does not answer; check it, and PAAS_SWARM_NODES", "host", engines[i].host, "err", err)
 		}
-		engines = append(engines, e)
 	}
 	return engines, nil
+}
+
+// probeAll probes every engine at once, and returns each one's error.
+func probeAll(ctx context.Context, engines []*nodeEngine) []error {
+	errs := make([]error, len(engines))
+	var wg sync.WaitGroup
+	for i, e := range engines {
+		wg.Go(func() { errs[i] = e.probe(ctx) })
+	}
+	wg.Wait()
+	return errs
 }
 
 // probe asks the engine which swarm node it is, within 3 s.
@@ -78,20 +90,15 @@ func (e engineNodes) Nodes(ctx context.Context) ([]api.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	reached := make([]bool, len(e.engines))
-	var wg sync.WaitGroup
-	for i, ne := range e.engines {
-		wg.Go(func() { reached[i] = ne.probe(ctx) == nil })
-	}
-	wg.Wait()
+	errs := probeAll(ctx, e.engines)
 	out := make([]api.Node, len(nodes))
 	matched := make([]bool, len(e.engines))
 	for i, n := range nodes {
 		out[i] = api.Node{ID: n.ID, Hostname: n.Hostname, Addr: n.Addr, Role: n.Role, Leader: n.Leader,
 			State: n.State, Availability: n.Availability, Engine: n.Engine}
 		for j, ne := range e.engines {
-			if ne.id() != "" && ne.id() == n.ID {
-				out[i].EngineHost, out[i].EngineReachable, matched[j] = ne.host, reached[j], true
+			if id := ne.id(); id != "" && id == n.ID {
+				out[i].EngineHost, out[i].EngineReachable, matched[j] = ne.host, errs[j] == nil, true
 			}
 		}
 	}
@@ -99,7 +106,7 @@ func (e engineNodes) Nodes(ctx context.Context) ([]api.Node, error) {
 	// this swarm, is listed on its own, so that it is not missed.
 	for j, ne := range e.engines {
 		if !matched[j] {
-			out = append(out, api.Node{ID: ne.id(), Role: "unknown", State: "unknown", EngineHost: ne.host, EngineReachable: reached[j]})
+			out = append(out, api.Node{ID: ne.id(), Role: "unknown", State: "unknown", EngineHost: ne.host, EngineReachable: errs[j] == nil})
 		}
 	}
 	return out, nil

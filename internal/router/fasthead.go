@@ -29,10 +29,11 @@ type requestHead struct {
 	chunked        bool  // Transfer-Encoding: chunked
 	upgrade        bool  // Upgrade, or Connection: upgrade
 	expect         bool
-	closes         bool   // Connection: close
-	trailersTE     bool   // TE: trailers
-	requestID      []byte // the first X-Request-Id
-	hop            [][]byte
+	closes         bool     // Connection: close
+	trailersTE     bool     // TE: trailers
+	requestID      []byte   // the first X-Request-Id
+	fwd            [][]byte // the X-Forwarded-For values, in order
+	hop            [][]byte // the headers Connection names
 }
 
 // field is one header line: its name as sent and its value trimmed.
@@ -55,8 +56,7 @@ func (h *requestHead) reset() {
 	h.raw = h.raw[:0]
 	h.method, h.target, h.host, h.requestID = nil, nil, nil, nil
 	h.minor, h.contentLength = 0, -1
-	h.fields = h.fields[:0]
-	h.hop = h.hop[:0]
+	h.fields, h.fwd, h.hop = h.fields[:0], h.fwd[:0], h.hop[:0]
 	h.hasHost, h.chunked, h.upgrade, h.expect, h.closes, h.trailersTE = false, false, false, false, false, false
 }
 
@@ -69,34 +69,14 @@ func (h *requestHead) reset() {
 func readRequestHead(br *bufio.Reader, h *requestHead) error {
 	h.reset()
 	var lines [64]int // where each line ends in raw, then more on the heap
-	ends := lines[:0]
-	for {
-		start := len(h.raw)
-		for {
-			chunk, err := br.ReadSlice('\n')
-			if len(h.raw)+len(chunk) > maxRequestHeadBytes {
-				return errHeadTooLarge
-			}
-			h.raw = append(h.raw, chunk...)
-			if err == nil {
-				break
-			}
-			if err != bufio.ErrBufferFull {
-				if len(h.raw) > 0 && errors.Is(err, io.EOF) {
-					return badHead("the request ended inside its head")
-				}
-				return err
-			}
-		}
-		line := trimEOL(h.raw[start:])
-		if len(line) == 0 {
-			if len(ends) == 0 {
-				h.raw = h.raw[:start] // an empty line before the request line is skipped
-				continue
-			}
-			break
-		}
-		ends = append(ends, len(h.raw))
+	var ends []int
+	var err error
+	h.raw, ends, err = readHeadLines(br, h.raw, lines[:0], maxRequestHeadBytes, true)
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badHead("the request ended inside its head")
+	case err != nil:
+		return err
 	}
 	start := 0
 	for i, end := range ends {
@@ -121,6 +101,105 @@ func readRequestHead(br *bufio.Reader, h *requestHead) error {
 		return badHead("Transfer-Encoding on an HTTP/1.0 request")
 	}
 	return nil
+}
+
+// readHeadLines reads a message head from br onto raw, line by line, up
+// to the empty line that ends it, and returns raw with where each line
+// ends in it. At most max bytes (0: no bound here); skipLeading skips
+// empty lines before the first, as servers do for requests. A head cut
+// short is io.ErrUnexpectedEOF.
+func readHeadLines(br *bufio.Reader, raw []byte, ends []int, max int, skipLeading bool) ([]byte, []int, error) {
+	for {
+		start := len(raw)
+		for {
+			chunk, err := br.ReadSlice('\n')
+			if max > 0 && len(raw)+len(chunk) > max {
+				return raw, ends, errHeadTooLarge
+			}
+			raw = append(raw, chunk...)
+			if err == nil {
+				break
+			}
+			if err != bufio.ErrBufferFull {
+				if len(raw) > 0 && errors.Is(err, io.EOF) {
+					return raw, ends, io.ErrUnexpectedEOF
+				}
+				return raw, ends, err
+			}
+		}
+		if len(trimEOL(raw[start:])) > 0 {
+			ends = append(ends, len(raw))
+			continue
+		}
+		if len(ends) == 0 && skipLeading {
+			raw = raw[:start]
+			continue
+		}
+		return raw, ends, nil
+	}
+}
+
+// The ways a header line can be malformed, for splitField.
+var (
+	errFolded       = errors.New("obsolete line folding in the header")
+	errFieldLine    = errors.New("malformed header line")
+	errFieldControl = errors.New("a control character in a header value")
+)
+
+// splitField splits a header (or trailer) line into its name and its
+// value, trimmed, refusing obs-fold, a name that is not a token and
+// control characters in the value.
+func splitField(line []byte) (name, value []byte, err error) {
+	if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
+		return nil, nil, errFolded
+	}
+	name, value, ok := bytes.Cut(line, []byte(":"))
+	if !ok || !isTokenBytes(name) {
+		return nil, nil, errFieldLine
+	}
+	value = bytes.Trim(value, " \t")
+	for _, c := range value {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return nil, nil, errFieldControl
+		}
+	}
+	return name, value, nil
+}
+
+// appendTokens appends the comma-separated tokens of a header value, as
+// Connection lists the headers that go no further.
+func appendTokens(toks [][]byte, value []byte) [][]byte {
+	for tok := range bytes.SplitSeq(value, []byte(",")) {
+		if tok = bytes.Trim(tok, " \t"); len(tok) > 0 {
+			toks = append(toks, tok)
+		}
+	}
+	return toks
+}
+
+// hasToken reports whether a comma-separated header value holds tok.
+func hasToken(value []byte, tok string) bool {
+	for t := range bytes.SplitSeq(value, []byte(",")) {
+		if bytes.EqualFold(bytes.Trim(t, " \t"), []byte(tok)) {
+			return true
+		}
+	}
+	return false
+}
+
+// namedIn reports whether a header name is one of names, or of listed.
+func namedIn(name []byte, names []string, listed [][]byte) bool {
+	for _, n := range names {
+		if len(n) == len(name) && bytes.EqualFold(name, []byte(n)) {
+			return true
+		}
+	}
+	for _, n := range listed {
+		if bytes.EqualFold(name, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // trimEOL strips "\n" or "\r\n" from a line.
@@ -156,18 +235,9 @@ func (h *requestHead) parseRequestLine(line []byte) error {
 }
 
 func (h *requestHead) parseField(line []byte) error {
-	if line[0] == ' ' || line[0] == '\t' {
-		return badHead("obsolete line folding in the header")
-	}
-	name, value, ok := bytes.Cut(line, []byte(":"))
-	if !ok || !isTokenBytes(name) {
-		return badHead("malformed header line")
-	}
-	value = bytes.Trim(value, " \t")
-	for _, c := range value {
-		if (c < ' ' && c != '\t') || c == 0x7f {
-			return badHead("a control character in a header value")
-		}
+	name, value, err := splitField(line)
+	if err != nil {
+		return badHead(err.Error())
 	}
 	h.fields = append(h.fields, field{name, value})
 	switch {
@@ -194,18 +264,11 @@ func (h *requestHead) parseField(line []byte) error {
 		}
 		h.chunked = true
 	case bytes.EqualFold(name, []byte("Connection")):
-		for tok := range bytes.SplitSeq(value, []byte(",")) {
-			tok = bytes.Trim(tok, " \t")
-			switch {
-			case bytes.EqualFold(tok, []byte("close")):
-				h.closes = true
-			case bytes.EqualFold(tok, []byte("upgrade")):
-				h.upgrade = true
-			}
-			if len(tok) > 0 {
-				h.hop = append(h.hop, tok)
-			}
-		}
+		h.closes = h.closes || hasToken(value, "close")
+		h.upgrade = h.upgrade || hasToken(value, "upgrade")
+		h.hop = appendTokens(h.hop, value)
+	case bytes.EqualFold(name, []byte("X-Forwarded-For")):
+		h.fwd = append(h.fwd, value)
 	case bytes.EqualFold(name, []byte("Upgrade")):
 		h.upgrade = true
 	case bytes.EqualFold(name, []byte("Expect")):
@@ -215,11 +278,7 @@ func (h *requestHead) parseField(line []byte) error {
 			h.requestID = value
 		}
 	case bytes.EqualFold(name, []byte("Te")):
-		for tok := range bytes.SplitSeq(value, []byte(",")) {
-			if bytes.EqualFold(bytes.Trim(tok, " \t"), []byte("trailers")) {
-				h.trailersTE = true
-			}
-		}
+		h.trailersTE = h.trailersTE || hasToken(value, "trailers")
 	}
 	return nil
 }

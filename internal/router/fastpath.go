@@ -111,10 +111,14 @@ func (fp *FastPath) Accept() (net.Conn, error) {
 func (fp *FastPath) Addr() net.Addr { return fp.ln.Addr() }
 
 // Close stops accepting and closes the fast path's idle connections; those
-// serving a request close when they have answered it.
+// serving a request close when they have answered it. Only the first call
+// closes the listener and says how that went: both Shutdown and the
+// http.Server serving the handed-over connections call it.
 func (fp *FastPath) Close() error {
-	fp.closing.Store(true)
-	err := fp.ln.Close()
+	var err error
+	if !fp.closing.Swap(true) {
+		err = fp.ln.Close()
+	}
 	fp.stop.Do(func() { close(fp.done) })
 	fp.mu.Lock()
 	for c := range fp.conns {
@@ -184,6 +188,7 @@ type fastConn struct {
 	out     []byte // the request to the backend, then the response to the client
 	body    []byte // the request's body; then what a re-chunked response reads
 	ip      string // the client's address, for X-Forwarded-For
+	host    string // the request's Host header
 	idle    bool   // waiting for a request; guarded by FastPath.mu
 	handed  bool   // given to net/http
 	closeIt bool   // close after this response
@@ -236,7 +241,7 @@ func (fp *FastPath) serve(conn net.Conn) {
 			}
 			return
 		}
-		rt := fp.takes(&fc.head)
+		rt := fp.takes(fc)
 		if rt == nil {
 			fp.handoff(fc)
 			return
@@ -257,13 +262,16 @@ func (fp *FastPath) setIdle(fc *fastConn, idle bool) bool {
 	return !fp.closing.Load()
 }
 
-// takes returns the route of a request the fast path serves, or nil.
-func (fp *FastPath) takes(h *requestHead) *route {
+// takes returns the route of a request the fast path serves, or nil; it
+// keeps the Host as a string in fc for the request's own use.
+func (fp *FastPath) takes(fc *fastConn) *route {
+	h := &fc.head
 	if h.minor != 1 || h.upgrade || h.expect || h.chunked || h.contentLength > maxFastBody ||
 		h.target[0] != '/' || !plainTarget(h.target) || bytes.HasPrefix(h.target, []byte(acmeChallengePrefix)) {
 		return nil
 	}
-	rt := fp.router.table.Load().lookup(string(h.host))
+	fc.host = string(h.host)
+	rt := fp.router.table.Load().lookup(fc.host)
 	if rt == nil || rt.maintenance || rt.balancer == nil || rt.httpsRedirect {
 		return nil // net/http answers, or redirects
 	}
@@ -288,12 +296,7 @@ func (fp *FastPath) handoff(fc *fastConn) {
 
 // refuse answers a head the fast path refuses, and the connection closes.
 func (fc *fastConn) refuse(he *headError) {
-	b := appendStatus(fc.out[:0], he.status, []byte(statusText(he.status)))
-	b = append(b, "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: "...)
-	msg := statusText(he.status) + ": " + he.why + "\n"
-	b = appendInt(b, int64(len(msg)))
-	b = append(b, "\r\n\r\n"...)
-	b = append(b, msg...)
+	b := appendTextResponse(fc.out[:0], he.status, "", statusText(he.status)+": "+he.why+"\n", true, false)
 	if _, err := fc.conn.Write(b); err != nil {
 		return
 	}

@@ -264,3 +264,22 @@ func TestFastPathShutdown(t *testing.T) {
 		t.Errorf("Shutdown: %v", err)
 	}
 }
+
+// paasd shuts down the fast path and the http.Server behind it together,
+// and both close it: only the first Close may report on the listener, else
+// the server's Shutdown fails with the listener the other closed (paasd
+// logged "shutdown cut requests short" and cut handed-over requests).
+func TestFastPathClosesOnce(t *testing.T) {
+	r := newTestRouter(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := r.FastPath(ln, FastPathOptions{})
+	if err := fp.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if err := fp.Close(); err != nil {
+		t.Errorf("Close after Shutdown, as http.Server.Shutdown calls it: %v", err)
+	}
+}

@@ -42,11 +42,9 @@ func (fp *FastPath) proxy(fc *fastConn, rt *route) {
 	fc.closeIt = h.closes
 	fp.exchange(fc, rt, &ex)
 	if l != nil {
-		f := lineFields{method: string(h.method), uri: string(h.target), host: string(h.host), ip: fc.ip}
-		for _, fl := range h.fields {
-			if bytes.EqualFold(fl.name, []byte("X-Forwarded-For")) {
-				f.fwd = append(f.fwd, string(fl.value))
-			}
+		f := lineFields{method: string(h.method), uri: string(h.target), host: fc.host, ip: fc.ip}
+		for _, v := range h.fwd {
+			f.fwd = append(f.fwd, string(v))
 		}
 		var buf [512]byte
 		line := appendRouterLine(buf[:0], &f, ex.code, ex.id, ex.dyno, time.Since(ex.start), ex.connect, ex.status, ex.bytes)
@@ -68,7 +66,7 @@ func (fp *FastPath) exchange(fc *fastConn, rt *route, ex *fastExchange) {
 			return
 		}
 	}
-	out := appendOutbound(fc.out[:0], h, fc.ip, ex.id, n)
+	out := appendOutbound(fc.out[:0], h, fc.host, fc.ip, ex.id, n)
 	out = append(out, fc.body[:n]...)
 	fc.out = out[:0]
 	bc, m, err := fp.send(fc, rt.balancer, out, n, ex)
@@ -106,35 +104,16 @@ var headersOwned = []string{
 	"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", headerRequestID,
 }
 
-func isOwned(name []byte, listed [][]byte) bool {
-	for _, o := range headersOwned {
-		if len(o) == len(name) && bytes.EqualFold(name, []byte(o)) {
-			return true
-		}
-	}
-	for _, o := range listed {
-		if bytes.EqualFold(name, o) {
-			return true
-		}
-	}
-	return false
-}
-
 // appendOutbound appends the request's head as the app gets it: the
 // client's, less the hop-by-hop headers, with the forwarding headers and
 // the request id set as ReverseProxy sets them.
-func appendOutbound(b []byte, h *requestHead, ip, id string, n int64) []byte {
+func appendOutbound(b []byte, h *requestHead, host, ip, id string, n int64) []byte {
 	b = append(b, h.method...)
 	b = append(b, ' ')
 	b = append(b, h.target...)
 	b = append(b, " HTTP/1.1\r\n"...)
-	var fwd []byte
 	for _, f := range h.fields {
-		if bytes.EqualFold(f.name, []byte("X-Forwarded-For")) {
-			fwd = append(append(fwd, f.value...), ", "...)
-			continue
-		}
-		if isOwned(f.name, h.hop) {
+		if namedIn(f.name, headersOwned, h.hop) {
 			continue
 		}
 		b = append(b, f.name...)
@@ -146,12 +125,15 @@ func appendOutbound(b []byte, h *requestHead, ip, id string, n int64) []byte {
 		b = append(b, "Te: trailers\r\n"...)
 	}
 	b = append(b, "X-Forwarded-For: "...)
-	b = append(b, fwd...)
+	for _, v := range h.fwd {
+		b = append(b, v...)
+		b = append(b, ", "...)
+	}
 	b = append(b, ip...)
 	b = append(b, "\r\nX-Forwarded-Host: "...)
 	b = append(b, h.host...)
 	b = append(b, "\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: "...)
-	if p := port(string(h.host)); p != "" {
+	if p := port(host); p != "" {
 		b = append(b, p...)
 	} else {
 		b = append(b, "80"...)
@@ -293,7 +275,7 @@ func (fp *FastPath) readResponseHead(fc *fastConn, bc *backendConn) error {
 		// fc.out still holds the request.
 		b := appendStatus(make([]byte, 0, 256), r.status, []byte(statusText(r.status)))
 		for _, f := range r.fields {
-			if !responseDrops(f.name, r.hop) && !bytes.EqualFold(f.name, []byte("Trailer")) {
+			if !namedIn(f.name, responseHeadersDropped, r.hop) && !bytes.EqualFold(f.name, []byte("Trailer")) {
 				b = appendField(b, f.name, f.value)
 			}
 		}
@@ -311,26 +293,11 @@ func readResponseHeadOnce(br *bufio.Reader, r *responseHead) error {
 	r.raw, r.fields, r.hop = r.raw[:0], r.fields[:0], r.hop[:0]
 	r.contentLength, r.chunked, r.closes, r.hasDate = -1, false, false, false
 	var ends [32]int
-	lines := ends[:0]
-	for {
-		start := len(r.raw)
-		for {
-			chunk, err := br.ReadSlice('\n')
-			r.raw = append(r.raw, chunk...)
-			if err == nil {
-				break
-			}
-			if err != bufio.ErrBufferFull {
-				if errors.Is(err, io.EOF) && len(r.raw) > 0 {
-					return io.ErrUnexpectedEOF
-				}
-				return err
-			}
-		}
-		if len(trimEOL(r.raw[start:])) == 0 {
-			break
-		}
-		lines = append(lines, len(r.raw))
+	var lines []int
+	var err error
+	// The bound on its size is bc.src's: errHeaderTooLarge.
+	if r.raw, lines, err = readHeadLines(br, r.raw, ends[:0], 0, false); err != nil {
+		return err
 	}
 	if len(lines) == 0 {
 		return errMalformedResponse
@@ -357,15 +324,9 @@ func readResponseHeadOnce(br *bufio.Reader, r *responseHead) error {
 			r.status = int(code[0]-'0')*100 + int(code[1]-'0')*10 + int(code[2]-'0')
 			continue
 		}
-		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok || !isTokenBytes(name) {
-			return fmt.Errorf("%w: header line %q", errMalformedResponse, line)
-		}
-		value = bytes.Trim(value, " \t")
-		for _, c := range value {
-			if (c < ' ' && c != '\t') || c == 0x7f {
-				return fmt.Errorf("%w: a control character in header %s", errMalformedResponse, name)
-			}
+		name, value, err := splitField(line)
+		if err != nil {
+			return fmt.Errorf("%w: %w: %q", errMalformedResponse, err, line)
 		}
 		r.fields = append(r.fields, field{name, value})
 		switch {
@@ -382,18 +343,11 @@ func readResponseHeadOnce(br *bufio.Reader, r *responseHead) error {
 			}
 			r.chunked = true
 		case bytes.EqualFold(name, []byte("Connection")):
-			for tok := range bytes.SplitSeq(value, []byte(",")) {
-				tok = bytes.Trim(tok, " \t")
-				switch {
-				case bytes.EqualFold(tok, []byte("close")):
-					r.closes = true
-				case bytes.EqualFold(tok, []byte("keep-alive")) && minor == 0:
-					minor = 1 // kept alive after all
-				}
-				if len(tok) > 0 {
-					r.hop = append(r.hop, tok)
-				}
+			r.closes = r.closes || hasToken(value, "close")
+			if minor == 0 && hasToken(value, "keep-alive") {
+				minor = 1 // kept alive after all
 			}
+			r.hop = appendTokens(r.hop, value)
 		case bytes.EqualFold(name, []byte("Date")):
 			r.hasDate = true
 		}
@@ -414,20 +368,6 @@ var responseHeadersDropped = []string{
 	"Te", "Transfer-Encoding", "Upgrade", "Content-Length", headerRequestID,
 }
 
-func responseDrops(name []byte, listed [][]byte) bool {
-	for _, d := range responseHeadersDropped {
-		if len(d) == len(name) && bytes.EqualFold(name, []byte(d)) {
-			return true
-		}
-	}
-	for _, d := range listed {
-		if bytes.EqualFold(name, d) {
-			return true
-		}
-	}
-	return false
-}
-
 // relay sends the app's response to the client: its head as the router
 // rewrites it, then its body by its framing, written out whenever the
 // app's side has nothing more to read yet, so a slow body streams. The
@@ -440,7 +380,7 @@ func (fp *FastPath) relay(fc *fastConn, bc *backendConn, ex *fastExchange) {
 	ex.status = r.status
 	b := appendStatus(fc.out[:0], r.status, []byte(statusText(r.status)))
 	for _, f := range r.fields {
-		if responseDrops(f.name, r.hop) ||
+		if namedIn(f.name, responseHeadersDropped, r.hop) ||
 			(r.status == http.StatusNotModified && bytes.EqualFold(f.name, []byte("Content-Type"))) {
 			continue
 		}
@@ -496,7 +436,7 @@ func (fp *FastPath) relay(fc *fastConn, bc *backendConn, ex *fastExchange) {
 		// The response cannot be finished: the client's connection
 		// closes, as net/http aborts a response.
 		if errors.Is(err, errClientGone) && ex.code.code == "" {
-			fp.router.log.Debug("client closed request", "host", string(h.host), "err", err)
+			fp.router.log.Debug("client closed request", "host", fc.host, "err", err)
 		}
 		fc.closeIt = true
 		bc.close()
@@ -713,34 +653,48 @@ func (rl *responseRelay) untilClose() error {
 // answer, as balancer.handleError does on the other path.
 func (fp *FastPath) answerError(fc *fastConn, app string, err error, ex *fastExchange) {
 	if errors.Is(err, errClientGone) {
-		fp.router.log.Debug("client closed request", "host", string(fc.head.host), "path", string(fc.head.target), "err", err)
+		fp.router.log.Debug("client closed request", "host", fc.host, "path", string(fc.head.target), "err", err)
 		ex.code, ex.status, fc.closeIt = codeClientCancelled, statusClientClosedRequest, true
 		return
 	}
 	status, code, msg := fp.router.proxyError(app, err)
-	fp.router.log.Warn("proxy request failed", "code", code.code, "status", status, "host", string(fc.head.host),
+	fp.router.log.Warn("proxy request failed", "code", code.code, "status", status, "host", fc.host,
 		"path", string(fc.head.target), "request_id", ex.id, "err", err)
 	ex.code, ex.status = code, status
-	msg += "\n"
-	b := appendStatus(fc.out[:0], status, []byte(statusText(status)))
-	b = append(b, "Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nX-Request-Id: "...)
-	b = append(b, ex.id...)
-	b = append(b, "\r\nDate: "...)
-	b = appendDate(b)
-	b = append(b, "\r\nContent-Length: "...)
-	b = appendInt(b, int64(len(msg)))
-	if fc.closeIt || fp.closing.Load() {
-		b = append(b, "\r\nConnection: close"...)
-	}
-	b = append(b, "\r\n\r\n"...)
-	if string(fc.head.method) != http.MethodHead {
-		b = append(b, msg...)
-		ex.bytes = int64(len(msg))
+	head := string(fc.head.method) == http.MethodHead
+	b := appendTextResponse(fc.out[:0], status, ex.id, msg+"\n", fc.closeIt || fp.closing.Load(), head)
+	if !head {
+		ex.bytes = int64(len(msg) + 1)
 	}
 	if _, err := fc.conn.Write(b); err != nil {
 		fc.closeIt = true
 	}
 	fc.out = b[:0]
+}
+
+// appendTextResponse appends a whole response the router answers itself,
+// as http.Error writes one: msg as plain text (no body to HEAD), with the
+// request's id if it has one, and Connection: close when it closes.
+func appendTextResponse(b []byte, status int, id, msg string, closes, head bool) []byte {
+	b = appendStatus(b, status, []byte(statusText(status)))
+	b = append(b, "Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n"...)
+	if id != "" {
+		b = append(b, "X-Request-Id: "...)
+		b = append(b, id...)
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "Date: "...)
+	b = appendDate(b)
+	b = append(b, "\r\nContent-Length: "...)
+	b = appendInt(b, int64(len(msg)))
+	if closes {
+		b = append(b, "\r\nConnection: close"...)
+	}
+	b = append(b, "\r\n\r\n"...)
+	if !head {
+		b = append(b, msg...)
+	}
+	return b
 }
 
 func appendField(b, name, value []byte) []byte {
