@@ -98,6 +98,9 @@ type Process struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	StartedAt time.Time `json:"started_at"`
 	Restarts  int       `json:"restarts"` // since the process's release went live
+	// Node is the hostname of the swarm node that runs it; absent when
+	// paasd runs on one Docker Engine.
+	Node string `json:"node,omitempty"`
 	// paas's own, sampled from the engine every few seconds while it
 	// runs: CPU as a share of one CPU (150 is one and a half), memory in
 	// use in bytes. Absent until sampled.

@@ -9,8 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -174,30 +172,7 @@ func TestZeroDowntimeDeploysUnderLoad(t *testing.T) {
 	app, repo := procfileApp(t, d, base, webCmd)
 	d.mustPaasctl(repo.dir, "scale", "web=2")
 
-	var ok, failed atomic.Int64
-	var firstErr atomic.Value
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := 0; n < 100000; n++ { // bounded; stop ends it first
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				code, _, err := d.get(app, "/index.html")
-				if err != nil || code != http.StatusOK {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, errString(code, err))
-					continue
-				}
-				ok.Add(1)
-			}
-		}()
-	}
+	l := startLoad(d, app, "/index.html")
 	for i := 2; i <= 4; i++ {
 		repo.write("index.html", "v"+string(rune('0'+i))+"\n")
 		repo.commit("next")
@@ -207,12 +182,7 @@ func TestZeroDowntimeDeploysUnderLoad(t *testing.T) {
 	}
 	d.mustPaasctl(repo.dir, "ps:restart")
 	d.mustPaasctl(repo.dir, "config:set", "UNDER_LOAD=1")
-	close(stop)
-	wg.Wait()
-	t.Logf("%d requests ok, %d failed across 3 deploys, a restart and a config change", ok.Load(), failed.Load())
-	if failed.Load() != 0 || ok.Load() == 0 {
-		t.Fatalf("%d requests failed (first: %v), %d ok", failed.Load(), firstErr.Load(), ok.Load())
-	}
+	l.end(t, "3 deploys, a restart and a config change")
 }
 
 func TestReleasePhaseAndHealthCheckKeepOldRelease(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -421,4 +422,47 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// load sends requests to app through the router from 4 clients until
+// stopped, and counts those that fail.
+type load struct {
+	ok, failed atomic.Int64
+	firstErr   atomic.Value
+	stop       chan struct{}
+	wg         sync.WaitGroup
+}
+
+func startLoad(d *daemon, app, path string) *load {
+	l := &load{stop: make(chan struct{})}
+	for range 4 {
+		l.wg.Go(func() {
+			for {
+				select {
+				case <-l.stop:
+					return
+				default:
+				}
+				code, _, err := d.get(app, path)
+				if err != nil || code != http.StatusOK {
+					l.failed.Add(1)
+					l.firstErr.CompareAndSwap(nil, errString(code, err))
+					continue
+				}
+				l.ok.Add(1)
+			}
+		})
+	}
+	return l
+}
+
+// end stops the load and fails t if any request failed.
+func (l *load) end(t *testing.T, during string) {
+	t.Helper()
+	close(l.stop)
+	l.wg.Wait()
+	t.Logf("%s: %d requests ok, %d failed", during, l.ok.Load(), l.failed.Load())
+	if l.failed.Load() != 0 || l.ok.Load() == 0 {
+		t.Errorf("%s: %d requests failed (first: %v), %d ok", during, l.failed.Load(), l.firstErr.Load(), l.ok.Load())
+	}
 }

@@ -30,8 +30,9 @@ func newPsCommand(g *globals) *cobra.Command {
 		Use:   "ps",
 		Short: "List an app's processes",
 		Long: `List an app's processes by type: each one's state (starting, up, crashed or
-stopping) and since when, its release, how often the platform restarted it,
-and its command. One-off processes of paasctl run are listed as run.N.`,
+stopping) and since when, the swarm node it runs on (when paasd runs on a
+swarm), its release, how often the platform restarted it, and its command.
+One-off processes of paasctl run are listed as run.N.`,
 		Example: "  paasctl ps -a hello\n  paasctl ps --json",
 		GroupID: groupProcesses,
 		Args:    cobra.NoArgs,
@@ -83,13 +84,17 @@ func runPs(cmd *cobra.Command, g *globals, opts *psOptions) error {
 	return nil
 }
 
-// printProcess writes one line, as Heroku does, with what the process
-// uses once the engine was sampled:
-// web.1: up 2026/11/26 09:00:00 (~ 3m ago), v3, 0 restarts, 1.5% CPU, 34.2 MiB of 512m: npm start
+// printProcess writes one line, as Heroku does, with the swarm node that
+// runs the process (none on one engine) and what it uses once the engine
+// was sampled:
+// web.1: up 2026/11/26 09:00:00 (~ 3m ago) on node2, v3, 0 restarts, 1.5% CPU, 34.2 MiB of 512m: npm start
 func printProcess(w io.Writer, p api.Process, now time.Time) {
 	fmt.Fprintf(w, "%s: %s", p.Name, p.State)
 	if !p.StartedAt.IsZero() {
 		fmt.Fprintf(w, " %s (%s)", p.StartedAt.UTC().Format("2006/01/02 15:04:05"), ago(now.Sub(p.StartedAt)))
+	}
+	if p.Node != "" {
+		fmt.Fprintf(w, " on %s", p.Node)
 	}
 	fmt.Fprintf(w, ", %s, %s", release(p.Release.Version), plural(p.Restarts, "restart"))
 	if p.CPUPercent != nil {

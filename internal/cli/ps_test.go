@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,23 +28,25 @@ func TestPs(t *testing.T) {
 	fake.ProcessList = []api.Process{
 		{Name: "worker.1", Type: "worker", State: "starting", Release: api.ReleaseRef{Version: 3}, StartedAt: now.Add(-20 * time.Second), Command: "./worker"},
 		{Name: "web.10", Type: "web", State: "up", Release: api.ReleaseRef{Version: 3}, StartedAt: now.Add(-26 * time.Hour), Command: "npm start",
-			Size: "512m", CPUPercent: &cpu, MemoryBytes: &mem},
+			Size: "512m", CPUPercent: &cpu, MemoryBytes: &mem, Node: "node2"},
 		{Name: "run.1", Type: "run", State: "up", Release: api.ReleaseRef{Version: 3}, StartedAt: now.Add(-90 * time.Second), Command: "bash"},
 		{Name: "web.2", Type: "web", State: "crashed", Release: api.ReleaseRef{Version: 2}, StartedAt: now.Add(-2 * time.Hour), Restarts: 1, Command: "npm start"},
 		{Name: "clock.1", State: "up", Release: api.ReleaseRef{Version: 3}, StartedAt: now.Add(-3 * time.Minute)},
+		{Name: "worker.2", Type: "worker", State: "crashed", Release: api.ReleaseRef{Version: 3}, Restarts: 3, Command: "./worker", Node: "node1"},
 	}
 	startDaemon(t, fake)
 
 	out := paasctl(t, "", "ps", "-a", "hello").mustSucceed(t)
 	want := `=== web (2)
 web.2: crashed 2026/11/26 07:03:00 (~ 2h ago), v2, 1 restart: npm start
-web.10: up 2026/11/25 07:03:00 (~ 1d ago), v3, 0 restarts, 1.2% CPU, 35.0 MiB of 512m: npm start
+web.10: up 2026/11/25 07:03:00 (~ 1d ago) on node2, v3, 0 restarts, 1.2% CPU, 35.0 MiB of 512m: npm start
 
 === clock (1)
 clock.1: up 2026/11/26 09:00:00 (~ 3m ago), v3, 0 restarts
 
-=== worker (1)
+=== worker (2)
 worker.1: starting 2026/11/26 09:02:40 (~ 20s ago), v3, 0 restarts: ./worker
+worker.2: crashed on node1, v3, 3 restarts: ./worker
 
 === run (1)
 run.1: up 2026/11/26 09:01:30 (~ 1m ago), v3, 0 restarts: bash
@@ -54,8 +57,18 @@ run.1: up 2026/11/26 09:01:30 (~ 1m ago), v3, 0 restarts: bash
 
 	var procs []api.Process
 	out = paasctl(t, "", "ps", "-a", "hello", "--json").mustSucceed(t)
-	if err := json.Unmarshal([]byte(out), &procs); err != nil || len(procs) != 5 || procs[3].Restarts != 1 || procs[4].Command != "./worker" {
+	if err := json.Unmarshal([]byte(out), &procs); err != nil || len(procs) != 6 || procs[3].Restarts != 1 || procs[4].Command != "./worker" {
 		t.Errorf("ps --json = %+v, %v", procs, err)
+	}
+	nodes := map[string]string{}
+	for _, p := range procs {
+		nodes[p.Name] = p.Node
+	}
+	if nodes["web.10"] != "node2" || nodes["worker.2"] != "node1" || nodes["web.2"] != "" {
+		t.Errorf("ps --json nodes = %v, want web.10 on node2, worker.2 on node1, the others on none", nodes)
+	}
+	if n := strings.Count(out, `"node"`); n != 2 {
+		t.Errorf("ps --json has %d node fields, want 2 (none for a process on one engine):\n%s", n, out)
 	}
 }
 

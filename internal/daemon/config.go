@@ -82,6 +82,10 @@ type Config struct {
 	// nodes, "unix:///..." or "tcp://host:port" (with TLS from
 	// DOCKER_CERT_PATH), which paasd reaches besides the manager's.
 	SwarmNodes []string
+	// Swarm (PAAS_BACKEND=swarm) runs apps' processes as the services of
+	// the swarm whose manager's engine paasd is given; the default
+	// (docker) runs them as containers on that engine.
+	Swarm bool
 	// NetHTTPRouter (PAAS_ROUTER_FASTPATH=0) serves the router's plain
 	// HTTP listener with net/http's server alone, without the fast path.
 	NetHTTPRouter bool
@@ -173,6 +177,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, nodesErr
 	}
 	c.SwarmNodes = nodes
+	switch v := getenv("PAAS_BACKEND"); v {
+	case "", "docker":
+	case "swarm":
+		c.Swarm = true
+	default:
+		return Config{}, fmt.Errorf("check PAAS_BACKEND: %q is neither docker (processes as containers on paasd's engine, the default) nor swarm (as services of the swarm whose manager's engine paasd is given)", v)
+	}
 	switch v := getenv("PAAS_ROUTER_FASTPATH"); v {
 	case "", "1":
 	case "0":

@@ -82,6 +82,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"PAAS_BUILD_TIMEOUT", "30", "positive duration"},
 		{"PAAS_BACKUP_KEEP", "0", "from 1 to 1000"},
 		{"PAAS_ROUTER_FASTPATH", "yes", "neither 1"},
+		{"PAAS_BACKEND", "kubernetes", "neither docker"},
 		{"PAAS_SWARM_NODES", "node2:2375", "not a Docker host"},
 		{"PAAS_SWARM_NODES", "unix://relative.sock", "not a Docker host"},
 		{"PAAS_SWARM_NODES", "tcp://10.0.0.3", "not a Docker host"},

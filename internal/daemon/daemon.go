@@ -126,7 +126,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 	}
 
-	logs, err := logplex.New(logplex.Options{Dir: filepath.Join(cfg.DataDir, "logs"), BufferLines: cfg.LogLines, Docker: docker, Logger: log,
+	// On a swarm the collector reads tasks' output through the manager.
+	var output logplex.ContainerLogser = docker
+	if cfg.Swarm {
+		output = runner.SwarmLogs{API: docker}
+	}
+	logs, err := logplex.New(logplex.Options{Dir: filepath.Join(cfg.DataDir, "logs"), BufferLines: cfg.LogLines, Docker: output, Logger: log,
 		AllowPrivateDrains: cfg.DrainAllowPrivate})
 	if err != nil {
 		return fmt.Errorf("open log store: %w", err)
@@ -143,11 +148,24 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	usageCtx, stopUsage := context.WithCancel(context.Background())
 	defer stopUsage()
 	go usage.Run(usageCtx)
-	run := runner.New(runner.NewDocker(docker), rt, runner.Options{
+	runOpts := runner.Options{
 		DaemonID: daemonID, BootTimeout: cfg.BootTimeout, StopTimeout: cfg.StopTimeout,
 		DefaultMemory: cfg.Memory, DefaultPIDs: cfg.PIDs, DefaultCPUShares: cfg.CPUShares, Events: logs, Logger: log,
 		Usage: usage, PublishPorts: cfg.PublishPorts,
-	})
+	}
+	engines, err := dialNodeEngines(ctx, cfg.SwarmNodes, docker.ClientVersion(), log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, e := range engines {
+			e.client.Close()
+		}
+	}()
+	run, err := newRunner(ctx, cfg, docker, rt, engines, runOpts)
+	if err != nil {
+		return err
+	}
 	// The certificates' manager comes after the platform, which it needs;
 	// web URLs read it when asked, once it is there.
 	var certMgr *certs.Manager
@@ -202,15 +220,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	rt.SetObserver(figures)
 	plat.SetObserver(figures)
 	logs.SetObserver(figures)
-	engines, err := dialNodeEngines(ctx, cfg.SwarmNodes, docker.ClientVersion(), log)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		for _, e := range engines {
-			e.client.Close()
-		}
-	}()
 	handler := apiHandler(token, plat, git, apiserver.LogsFrom(logs, plat.AppExists), apiserver.DrainsFrom(logs), figures, engineNodes{docker, engines}, log)
 	apiSrv := newAPIServer(handler, log)
 	socketSrv := newAPIServer(socketHandler(token, apiLn.Addr(), handler), log)

@@ -10,6 +10,7 @@ import (
 	"github.com/docker/docker/client"
 
 	"github.com/paas-dev/paas/api"
+	"github.com/paas-dev/paas/internal/platform"
 	"github.com/paas-dev/paas/internal/runner"
 )
 
@@ -110,4 +111,47 @@ func (e engineNodes) Nodes(ctx context.Context) ([]api.Node, error) {
 		}
 	}
 	return out, nil
+}
+
+// supervisedRunner is a runner the daemon supervises while it serves.
+type supervisedRunner interface {
+	platform.Runner
+	Supervise(ctx context.Context)
+}
+
+// newRunner is the runner cfg asks for: containers on paasd's engine, or
+// services of the swarm it manages (PAAS_BACKEND=swarm), with one-off
+// processes as containers on paasd's engine either way.
+func newRunner(ctx context.Context, cfg Config, docker *client.Client, routes runner.Routes, engines []*nodeEngine, opts runner.Options) (supervisedRunner, error) {
+	containers := runner.New(runner.NewDocker(docker), routes, opts)
+	if !cfg.Swarm {
+		return containers, nil
+	}
+	opts.Usage = nil // sampled on paasd's engine only, where no task runs
+	s := runner.NewSwarm(docker, routes, containers, func(ctx context.Context) map[string]runner.NodeEngine {
+		return nodeEnginesByID(ctx, engines)
+	}, opts)
+	if err := s.Check(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// nodeEnginesByID are the engines that said which node they are; those
+// that have not yet are asked again.
+func nodeEnginesByID(ctx context.Context, engines []*nodeEngine) map[string]runner.NodeEngine {
+	var unknown []*nodeEngine
+	for _, e := range engines {
+		if e.id() == "" {
+			unknown = append(unknown, e)
+		}
+	}
+	probeAll(ctx, unknown)
+	out := map[string]runner.NodeEngine{}
+	for _, e := range engines {
+		if id := e.id(); id != "" {
+			out[id] = e.client
+		}
+	}
+	return out
 }

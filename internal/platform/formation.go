@@ -284,6 +284,7 @@ func toAPIProcess(a releases.App, pr runner.Process, memory int64) api.Process {
 		Size:      api.FormatMemory(memory),
 		CreatedAt: pr.StartedAt, UpdatedAt: pr.StartedAt, StartedAt: pr.StartedAt,
 		Restarts: pr.Restarts,
+		Node:     pr.Node,
 	}
 	if pr.Usage != nil {
 		mem := pr.Usage.MemoryBytes

@@ -323,6 +323,26 @@ func TestPruneRemovesOnlyOutsideWindow(t *testing.T) {
 	}
 }
 
+// Processes tells the swarm node that runs each process, and none on one
+// engine.
+func TestProcessesNode(t *testing.T) {
+	f := newFixture(t, 0)
+	f.createApp(t, "hello")
+	f.runner.mu.Lock()
+	f.runner.procs = []runner.Process{
+		{Name: "web.1", Type: "web", Release: 1, State: "up", Node: "node2"},
+		{Name: "worker.1", Type: "worker", Release: 1, State: "up"},
+	}
+	f.runner.mu.Unlock()
+	procs, err := f.p.Processes(context.Background(), "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(procs) != 2 || procs[0].Node != "node2" || procs[1].Node != "" {
+		t.Errorf("Processes = %+v, want web.1 on node2 and worker.1 on none", procs)
+	}
+}
+
 // One process is restarted, or stopped (and so replaced); an unknown one is
 // not found.
 func TestRestartAndStopProcess(t *testing.T) {

@@ -1,7 +1,8 @@
 // Package runner is the supervisor: it runs a release's process formation as
 // containers, checks that they boot, cuts the router over to them, stops what
 // they replace, restarts what crashes, and runs one-off processes. It finds its
-// containers again by label after a restart.
+// containers again by label after a restart. Swarm does the same with the
+// services of a Docker Swarm, which does the orchestrating.
 package runner
 
 import (
@@ -77,8 +78,9 @@ type Stdio struct {
 	Stdout, Stderr io.Writer
 }
 
-// Backend is the container runtime. Docker is the one-machine implementation;
-// a Swarm backend would be another (docs/architecture.md, "Where it grows").
+// Backend is the container runtime of a Runner: Docker's engine. On a swarm
+// the Swarm runner drives services instead (docs/architecture.md, "Two
+// runners").
 type Backend interface {
 	Start(ctx context.Context, spec ContainerSpec) (Container, error) // create + start + inspect
 	Stop(ctx context.Context, id string, grace time.Duration) error   // SIGTERM, SIGKILL after grace

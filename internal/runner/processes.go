@@ -28,6 +28,9 @@ type Process struct {
 	ContainerID string
 	Command     string
 	Usage       *Usage // nil: not sampled (yet), or not running
+	// Node is the swarm node that runs it (its hostname); "" on one
+	// engine.
+	Node string
 }
 
 // Processes lists the app's processes, by type, index and release. During a

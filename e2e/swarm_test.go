@@ -1,0 +1,242 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/paas-dev/paas/internal/dockertest"
+	"github.com/paas-dev/paas/internal/swarmtest"
+)
+
+// swarmProcess is a process as paasctl ps --json shows it on a swarm.
+type swarmProcess struct {
+	Name  string `json:"name"`
+	State string `json:"state"`
+	Node  string `json:"node"`
+}
+
+// The README's tour on a swarm of three private engines, paasd on the
+// manager with PAAS_BACKEND=swarm: a push, web scaled to 3 spread over the
+// nodes and all reached by the router, each process's output in the app's
+// stream as web.N, a one-off's exit code, deploys, a config change and a
+// restart under constant load without a failed request, a worker lost
+// without a failed request, and a paasd restart that adopts the services
+// without touching them.
+func TestSwarmBackend(t *testing.T) {
+	c := swarmtest.Start(t, 3)
+	m := c.Manager()
+	base := dockertest.BusyboxImage(t, m.Client)
+	var hosts []string
+	for _, n := range c.Nodes {
+		hosts = append(hosts, n.Host)
+	}
+	env := []string{"DOCKER_HOST=" + m.Host, "PAAS_BACKEND=swarm", "PAAS_SWARM_NODES=" + strings.Join(hosts, ",")}
+	d := startDaemon(t, daemonOptions{env: env})
+
+	app := d.createApp(m.Client)
+	repo := newAppRepo(t, d, base)
+	repo.write("index.html", "v1\n")
+	repo.write("Procfile", "web: hostname > /www/host; echo started $PAAS_PROCESS on $(hostname); exec httpd -f -p $PORT -h /www\n"+
+		"clock: i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done\n")
+	repo.commit("v1")
+	d.mustPaasctl(repo.dir, "git:remote", "-a", app)
+	if out, err := repo.push(); err != nil {
+		t.Fatalf("push: %v\n%s", err, out)
+	}
+	assertServes(t, d, app, "v1\n")
+
+	out := d.mustPaasctl(repo.dir, "scale", "web=3")
+	t.Logf("paasctl scale web=3:\n%s", out)
+	procs := swarmPS(t, d, app)
+	nodes := map[string]bool{}
+	for _, p := range procs {
+		if p.State != "up" {
+			t.Errorf("%s is %s after scale, want up", p.Name, p.State)
+		}
+		nodes[p.Node] = true
+	}
+	if len(procs) != 3 || len(nodes) != 3 {
+		t.Fatalf("after scale web=3, ps shows %+v; want 3 processes up on 3 nodes", procs)
+	}
+	t.Logf("paasctl ps:\n%s", d.mustPaasctl(repo.dir, "ps"))
+	// The router reaches every one of them.
+	seen := map[string]bool{}
+	waitFor(t, 30*time.Second, "the router to reach all 3 web processes", func() bool {
+		if code, body, err := d.get(app, "/host"); err == nil && code == http.StatusOK {
+			seen[strings.TrimSpace(body)] = true
+		}
+		return len(seen) == 3
+	})
+	// Each one's output is in the app's stream under its name.
+	waitFor(t, 30*time.Second, "each web process's output in the log stream", func() bool {
+		logs := d.mustPaasctl(repo.dir, "logs", "-n", "500")
+		for _, p := range []string{"web.1", "web.2", "web.3"} {
+			if !strings.Contains(logs, "app["+p+"]: started "+p+" on ") {
+				return false
+			}
+		}
+		return true
+	})
+	// A one-off's exit code comes through.
+	if out, err := d.paasctl(repo.dir, "run", "echo one-off on $PAAS_RELEASE; exit 3"); !exitCode(err, 3) || !strings.Contains(out, "one-off on v1") {
+		t.Errorf("paasctl run: %v\n%s; want exit status 3", err, out)
+	}
+
+	// Deploys, a config change and a restart, under load.
+	l := startLoad(d, app, "/index.html")
+	repo.write("index.html", "v2\n")
+	repo.commit("v2")
+	if out, err := repo.push(); err != nil {
+		t.Fatalf("push v2: %v\n%s", err, out)
+	}
+	d.mustPaasctl(repo.dir, "config:set", "UNDER_LOAD=1")
+	d.mustPaasctl(repo.dir, "rollback")
+	d.mustPaasctl(repo.dir, "ps:restart", "web")
+	// A web process that never listens: the swarm rolls the update back,
+	// the push fails, and the release before keeps serving.
+	repo.write("Procfile", "web: echo not listening; exec sleep 1000\n")
+	repo.commit("never listens")
+	if out, err := repo.push(); err == nil || !strings.Contains(out, "rolled the update back") {
+		t.Errorf("a push whose web process never listens: %v\n%s; want it refused, rolled back", err, out)
+	}
+	l.end(t, "a deploy, a config change, a rollback, a restart and a failed deploy on the swarm")
+	assertServes(t, d, app, "v2\n")
+	if procs := swarmPS(t, d, app); len(procs) != 3 {
+		t.Errorf("after the failed deploy ps shows %+v; want web.1 to web.3 of the release before", procs)
+	}
+
+	// A worker lost, under load: its process starts on the nodes left.
+	var lost *swarmtest.Node
+	for _, p := range swarmPS(t, d, app) {
+		for _, n := range c.Nodes[1:] {
+			if p.Node == n.Name {
+				lost = n
+			}
+		}
+	}
+	if lost == nil {
+		t.Fatalf("no web process runs on a worker: %+v", swarmPS(t, d, app))
+	}
+	l = startLoad(d, app, "/index.html")
+	c.StopNode(t, lost)
+	waitFor(t, 2*time.Minute, "the lost worker's process to start elsewhere", func() bool {
+		up := 0
+		for _, p := range swarmPS(t, d, app) {
+			if p.State == "up" && p.Node != lost.Name {
+				up++
+			}
+		}
+		return up == 3
+	})
+	l.end(t, "losing a worker")
+
+	// paasd restarted: the services are adopted, not updated, and what a
+	// process wrote meanwhile is in the stream, nothing lost or repeated.
+	d.mustPaasctl(repo.dir, "scale", "clock=1")
+	waitFor(t, 30*time.Second, "the clock's output in the stream", func() bool {
+		return strings.Contains(d.mustPaasctl(repo.dir, "logs", "-n", "1500"), "app[clock.1]: tick 3\n")
+	})
+	before := serviceVersions(t, m)
+	d.stop()
+	waitFor(t, 30*time.Second, "the clock to tick on while paasd is down", func() bool {
+		return strings.Contains(clockOutput(t, m), "tick 30\n")
+	})
+	d = startDaemon(t, daemonOptions{dataDir: d.dataDir, token: d.token, routerAddr: d.routerAddr, env: env})
+	assertServes(t, d, app, "v2\n")
+	if after := serviceVersions(t, m); !equal(before, after) {
+		t.Errorf("paasd's restart changed the services: %v, then %v", before, after)
+	}
+	var logs string
+	waitFor(t, 30*time.Second, "the clock's output after paasd's restart", func() bool {
+		logs = d.mustPaasctl(repo.dir, "logs", "-n", "1500", "-p", "clock.1")
+		return strings.Contains(logs, "app[clock.1]: tick 40\n")
+	})
+	var ticks []int
+	for _, line := range strings.Split(logs, "\n") {
+		if _, n, ok := strings.Cut(line, "app[clock.1]: tick "); ok {
+			i, err := strconv.Atoi(n)
+			if err != nil {
+				t.Fatalf("a tick line: %q", line)
+			}
+			ticks = append(ticks, i)
+		}
+	}
+	for i, n := range ticks {
+		if n != i+1 {
+			t.Fatalf("the clock's lines across paasd's restart are not 1, 2, 3, ...: %v", ticks)
+		}
+	}
+}
+
+// clockOutput is what the clock process wrote, as the manager has it.
+func clockOutput(t *testing.T, m *swarmtest.Node) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tasks, err := m.Client.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("desired-state", "running"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		if task.Spec.ContainerSpec == nil || task.Spec.ContainerSpec.Labels["paas.type"] != "clock" {
+			continue
+		}
+		rc, err := m.Client.TaskLogs(ctx, task.ID, container.LogsOptions{ShowStdout: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		var out strings.Builder
+		if _, err := stdcopy.StdCopy(&out, io.Discard, rc); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	return ""
+}
+
+func swarmPS(t *testing.T, d *daemon, app string) []swarmProcess {
+	t.Helper()
+	out := d.mustPaasctl("", "ps", "-a", app, "--json")
+	var procs []swarmProcess
+	if err := json.Unmarshal([]byte(out), &procs); err != nil {
+		t.Fatalf("ps --json: %v\n%s", err, out)
+	}
+	return procs
+}
+
+// serviceVersions are the swarm's services with the version of each.
+func serviceVersions(t *testing.T, m *swarmtest.Node) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	services, err := m.Client.ServiceList(ctx, swarm.ServiceListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, s := range services {
+		out = append(out, s.Spec.Name+"@"+strconv.FormatUint(s.Version.Index, 10))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func exitCode(err error, want int) bool {
+	var exit *exec.ExitError
+	return errors.As(err, &exit) && exit.ExitCode() == want
+}

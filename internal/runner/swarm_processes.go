@@ -1,0 +1,89 @@
+package runner
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/swarm"
+)
+
+// Processes lists the app's tasks that are meant to run or still run, with
+// the node of each, then its one-off processes. A process's restarts are
+// the failed tasks of its slot on the same release.
+func (s *Swarm) Processes(ctx context.Context, app string) ([]Process, error) {
+	services, err := s.services(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	procfile := s.specs[app].Release.Processes
+	s.mu.Unlock()
+	var out []Process
+	if len(services) > 0 {
+		f := filters.NewArgs()
+		byID := map[string]swarm.Service{}
+		for _, svc := range services {
+			f.Add("service", svc.ID)
+			byID[svc.ID] = svc
+		}
+		tasks, err := s.api.TaskList(ctx, swarm.TaskListOptions{Filters: f})
+		if err != nil {
+			return nil, fmt.Errorf("list processes of %s: %w", app, err)
+		}
+		failed := map[string]int{} // by service, slot and release
+		for _, t := range tasks {
+			if t.Status.State == swarm.TaskStateFailed || t.Status.State == swarm.TaskStateRejected {
+				failed[slotKey(t)]++
+			}
+		}
+		for _, t := range tasks {
+			if t.DesiredState != swarm.TaskStateRunning && t.Status.State != swarm.TaskStateRunning {
+				continue
+			}
+			svc := byID[t.ServiceID]
+			typ := svc.Spec.Labels[LabelType]
+			p := Process{
+				Name: typ + "." + strconv.Itoa(t.Slot), Type: typ, Index: t.Slot,
+				Release:  parseReleaseLabel(taskLabel(t, LabelRelease)),
+				State:    taskState(t.Status.State, t.DesiredState),
+				Restarts: failed[slotKey(t)],
+				Command:  procfile[typ], // "" for the image's own
+				Node:     s.hostname(t.NodeID),
+			}
+			if p.State == StateUp {
+				p.StartedAt = t.Status.Timestamp
+			}
+			if cs := t.Status.ContainerStatus; cs != nil {
+				p.ContainerID = cs.ContainerID
+			}
+			if p.ContainerID == "" {
+				p.ContainerID = t.ID
+			}
+			out = append(out, p)
+		}
+	}
+	oneOffs, err := s.oneOffs.Processes(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, oneOffs...)
+	slices.SortFunc(out, func(a, b Process) int {
+		return cmp.Or(compareTypes(a.Type, b.Type), cmp.Compare(a.Index, b.Index), cmp.Compare(a.Release, b.Release), cmp.Compare(a.Name, b.Name))
+	})
+	return out, nil
+}
+
+func taskLabel(t swarm.Task, key string) string {
+	if t.Spec.ContainerSpec == nil {
+		return ""
+	}
+	return t.Spec.ContainerSpec.Labels[key]
+}
+
+func slotKey(t swarm.Task) string {
+	return t.ServiceID + "/" + strconv.Itoa(t.Slot) + "/" + taskLabel(t, LabelRelease)
+}

@@ -1,0 +1,293 @@
+package runner
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"maps"
+	"strings"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/swarm"
+)
+
+// listeningCheck is a web task's health check: something listens on port
+// (state 0A in the kernel's socket tables, read by the task's own shell,
+// since an app's image may have no curl or wget). An image without
+// /bin/sh fails it; the router checks the health path itself before it
+// sends a task requests.
+func listeningCheck(port int) string {
+	return fmt.Sprintf(`for f in /proc/net/tcp /proc/net/tcp6; do [ -r $f ] || continue; while read -r _ l _ s _; do case "$l $s" in *:%04X\ 0A) exit 0;; esac; done < $f; done; exit 1`, port)
+}
+
+// updateMonitor is how long a new task must stay up before the swarm takes
+// the update of the next one on; one that fails within it rolls the whole
+// update back.
+const updateMonitor = 2 * time.Second
+
+// serviceName is readable in `docker service ls` and unique to this paasd,
+// app and type, within the 63 characters the swarm allows.
+func serviceName(daemonID, app, typ string) string {
+	name := "paas-" + daemonID + "-" + app + "-" + typ
+	if len(name) <= 63 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return name[:54] + "-" + hex.EncodeToString(sum[:4])
+}
+
+func daemonFilter(daemonID string) filters.Args {
+	return filters.NewArgs(filters.Arg("label", LabelDaemon+"="+daemonID))
+}
+
+// services are the app's services, by process type.
+func (s *Swarm) services(ctx context.Context, app string) (map[string]swarm.Service, error) {
+	f := daemonFilter(s.opts.DaemonID)
+	f.Add("label", LabelApp+"="+app)
+	list, err := s.api.ServiceList(ctx, swarm.ServiceListOptions{Filters: f})
+	if err != nil {
+		return nil, fmt.Errorf("list services of %s: %w", app, err)
+	}
+	out := map[string]swarm.Service{}
+	for _, svc := range list {
+		if typ := svc.Spec.Labels[LabelType]; typ != "" {
+			out[typ] = svc
+		}
+	}
+	return out, nil
+}
+
+func replicas(svc swarm.Service) uint64 {
+	if svc.Spec.Mode.Replicated == nil || svc.Spec.Mode.Replicated.Replicas == nil {
+		return 0
+	}
+	return *svc.Spec.Mode.Replicated.Replicas
+}
+
+func isNotFound(err error) bool { return cerrdefs.IsNotFound(err) }
+
+// serviceSpec is how process type typ of spec's release runs on the swarm,
+// with image the release's image ID (by ID, so no node tries a registry).
+// A web type's tasks are checked for a listener when the image has a
+// shell; without one, the swarm takes a task as up once it runs.
+func (s *Swarm) serviceSpec(spec Spec, typ, img string, shell bool) swarm.ServiceSpec {
+	rel := spec.Release
+	labels := map[string]string{
+		LabelApp:     rel.App,
+		LabelRelease: releaseLabel(rel.Version),
+		LabelType:    typ,
+		LabelDaemon:  s.opts.DaemonID,
+	}
+	grace := orDuration(spec.StopTimeout, s.opts.StopTimeout)
+	delay := s.opts.BackoffBase
+	n := uint64(spec.Formation[typ])
+	// The tasks' containers are the swarm's, not paasd's: without the
+	// daemon's label, the runner of one-offs on the manager's engine never
+	// takes one for its own.
+	taskLabels := maps.Clone(labels)
+	delete(taskLabels, LabelDaemon)
+	cs := &swarm.ContainerSpec{
+		Image: img,
+		// The task's slot names the process: the swarm fills it in.
+		Env:             processEnv(rel, typ+".{{.Task.Slot}}"),
+		Labels:          taskLabels,
+		StopGracePeriod: &grace,
+		StopSignal:      "SIGTERM",
+	}
+	if cmd := command(rel, typ); cmd != nil {
+		cs.Args = cmd // as the Docker backend's Cmd: the image's ENTRYPOINT stays
+	}
+	ss := swarm.ServiceSpec{
+		Annotations: swarm.Annotations{Name: serviceName(s.opts.DaemonID, rel.App, typ), Labels: labels},
+		TaskTemplate: swarm.TaskSpec{
+			ContainerSpec: cs,
+			Resources: &swarm.ResourceRequirements{Limits: &swarm.Limit{
+				MemoryBytes: orDefault(spec.Memory[typ], s.opts.DefaultMemory),
+				Pids:        orDefault(spec.PIDs[typ], s.opts.DefaultPIDs),
+			}},
+			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionAny, Delay: &delay},
+		},
+		Mode: swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &n}},
+		// New before old, one at a time; a failure rolls back.
+		UpdateConfig: &swarm.UpdateConfig{Parallelism: 1, Order: swarm.UpdateOrderStartFirst,
+			FailureAction: swarm.UpdateFailureActionRollback, Monitor: updateMonitor},
+		RollbackConfig: &swarm.UpdateConfig{Parallelism: 1, Order: swarm.UpdateOrderStartFirst,
+			FailureAction: swarm.UpdateFailureActionPause, Monitor: updateMonitor},
+	}
+	if typ == webType && shell {
+		boot := orDuration(spec.BootTimeout, s.opts.BootTimeout)
+		cs.Healthcheck = &container.HealthConfig{
+			Test:     []string{"CMD-SHELL", listeningCheck(ContainerPort)},
+			Interval: time.Second, Timeout: 2 * time.Second, Retries: 3,
+			StartPeriod: boot, StartInterval: 250 * time.Millisecond,
+		}
+	}
+	if typ == webType {
+		// No ingress mesh (it needs IPVS): each task publishes on a port
+		// of its node, which the router dials.
+		ss.EndpointSpec = &swarm.EndpointSpec{Mode: swarm.ResolutionModeDNSRR, Ports: []swarm.PortConfig{{
+			Protocol: swarm.PortConfigProtocolTCP, TargetPort: ContainerPort, PublishMode: swarm.PortConfigPublishModeHost,
+		}}}
+	}
+	return ss
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// put creates or updates the service of typ; restart forces new tasks even
+// when nothing changed. It returns the service's ID.
+func (s *Swarm) put(ctx context.Context, spec Spec, typ, img string, cur swarm.Service, restart bool) (string, error) {
+	shell := false
+	if typ == webType {
+		var err error
+		if shell, err = s.hasShell(ctx, img); err != nil {
+			return "", err
+		}
+	}
+	want := s.serviceSpec(spec, typ, img, shell)
+	if cur.ID == "" {
+		resp, err := s.api.ServiceCreate(ctx, want, swarm.ServiceCreateOptions{})
+		if err != nil {
+			return "", fmt.Errorf("create service %s: %w", want.Name, err)
+		}
+		return resp.ID, nil
+	}
+	want.TaskTemplate.ForceUpdate = cur.Spec.TaskTemplate.ForceUpdate
+	if restart {
+		want.TaskTemplate.ForceUpdate++
+	}
+	if _, err := s.api.ServiceUpdate(ctx, cur.ID, cur.Version, want, swarm.ServiceUpdateOptions{}); err != nil {
+		return "", fmt.Errorf("update service %s: %w", want.Name, err)
+	}
+	return cur.ID, nil
+}
+
+// apply puts typ's service and waits until the swarm has finished with it:
+// every task of the new spec running (and, for web, routed), none of the
+// old. A service this deploy created that does not come up is removed; an
+// update that fails is rolled back by the swarm, and reported.
+func (s *Swarm) apply(ctx context.Context, spec Spec, typ, img string, cur swarm.Service, restart bool, out io.Writer) error {
+	n := spec.Formation[typ]
+	if cur.ID != "" && replicas(cur) == uint64(n) && !restart &&
+		cur.Spec.Labels[LabelRelease] == releaseLabel(spec.Release.Version) && cur.Spec.TaskTemplate.ContainerSpec.Image == img {
+		return nil
+	}
+	step(out, "Rolling %s onto %s: %d process(es), new before old", typ, releaseLabel(spec.Release.Version), n)
+	id, err := s.put(ctx, spec, typ, img, cur, restart)
+	if err != nil {
+		return err
+	}
+	// Each task boots within the boot timeout, one after the other.
+	bound := time.Duration(n+1)*(orDuration(spec.BootTimeout, s.opts.BootTimeout)+updateMonitor) + time.Minute
+	wait, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	err = s.waitSettled(wait, spec, typ, id)
+	if err == nil {
+		step(out, "%s: %d process(es) up on %s", typ, n, releaseLabel(spec.Release.Version))
+		return nil
+	}
+	if cur.ID == "" {
+		// Nothing to roll back to: the new service goes.
+		if rmErr := s.api.ServiceRemove(context.WithoutCancel(ctx), id); rmErr != nil && !isNotFound(rmErr) {
+			s.log.Warn("remove a service that did not start", "service", id, "err", rmErr)
+		}
+	} else if ctx.Err() == nil && wait.Err() != nil {
+		// Out of time while the swarm was still at it: back to before.
+		s.rollback(context.WithoutCancel(ctx), id)
+	}
+	return fmt.Errorf("%s did not start on %s: %w", typ, releaseLabel(spec.Release.Version), err)
+}
+
+// rollback asks the swarm to put the service's previous spec back.
+func (s *Swarm) rollback(ctx context.Context, id string) {
+	svc, _, err := s.api.ServiceInspectWithRaw(ctx, id, swarm.ServiceInspectOptions{})
+	if err == nil {
+		_, err = s.api.ServiceUpdate(ctx, id, svc.Version, svc.Spec, swarm.ServiceUpdateOptions{Rollback: "previous"})
+	}
+	if err != nil {
+		s.log.Warn("roll a service back", "service", id, "err", err)
+	}
+}
+
+// waitSettled polls the service until its update is done and its tasks are
+// those of its spec, running, and for web reached by the router.
+func (s *Swarm) waitSettled(ctx context.Context, spec Spec, typ, id string) error {
+	tick := time.NewTicker(followEvery)
+	defer tick.Stop()
+	last := "no task has started yet"
+	for {
+		svc, _, err := s.api.ServiceInspectWithRaw(ctx, id, swarm.ServiceInspectOptions{})
+		if err != nil {
+			return fmt.Errorf("inspect service: %w", err)
+		}
+		if u := svc.UpdateStatus; u != nil {
+			switch u.State {
+			case swarm.UpdateStateRollbackStarted, swarm.UpdateStateRollbackCompleted, swarm.UpdateStateRollbackPaused, swarm.UpdateStatePaused:
+				return fmt.Errorf("the swarm rolled the update back: %s (last: %s)", u.Message, last)
+			}
+		}
+		tasks, err := s.api.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", id))})
+		if err != nil {
+			return fmt.Errorf("list tasks: %w", err)
+		}
+		done, why := settled(svc, tasks)
+		if why != "" {
+			last = why
+		}
+		if done && typ == webType {
+			s.followOnce(ctx)
+			done = s.routedAll(spec.Release.App, svc, tasks)
+		}
+		if done && (svc.UpdateStatus == nil || svc.UpdateStatus.State == swarm.UpdateStateCompleted) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last: %s)", ctx.Err(), last)
+		case <-tick.C:
+		}
+	}
+}
+
+// settled reports whether exactly the service's replicas run with its
+// current spec and no other task is meant to run (old ones may still be
+// stopping, within their grace); why is the latest
+// failure among its tasks, if any.
+func settled(svc swarm.Service, tasks []swarm.Task) (done bool, why string) {
+	var running, other int
+	var latest time.Time
+	for _, t := range tasks {
+		if t.Status.Err != "" && t.Status.Timestamp.After(latest) {
+			latest, why = t.Status.Timestamp, fmt.Sprintf("%s.%d %s: %s", svc.Spec.Labels[LabelType], t.Slot, t.Status.State, t.Status.Err)
+		}
+		if t.DesiredState != swarm.TaskStateRunning {
+			continue // on its way out, and no longer routed
+		}
+		if currentSpec(svc, t) && t.Status.State == swarm.TaskStateRunning {
+			running++
+		} else {
+			other++
+		}
+	}
+	return uint64(running) == replicas(svc) && other == 0, why
+}
+
+// currentSpec says whether t runs the service's spec as it is now.
+func currentSpec(svc swarm.Service, t swarm.Task) bool {
+	want, got := svc.Spec.TaskTemplate, t.Spec
+	return got.ContainerSpec != nil && want.ContainerSpec != nil &&
+		got.ContainerSpec.Labels[LabelRelease] == want.ContainerSpec.Labels[LabelRelease] &&
+		got.ContainerSpec.Image == want.ContainerSpec.Image &&
+		got.ForceUpdate == want.ForceUpdate &&
+		strings.Join(got.ContainerSpec.Env, "\x00") == strings.Join(want.ContainerSpec.Env, "\x00")
+}
