@@ -15,7 +15,9 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/paas-dev/paas/internal/dockertest"
@@ -35,7 +37,9 @@ type swarmProcess struct {
 // stream as web.N, a one-off's exit code, deploys, a config change and a
 // restart under constant load without a failed request, a worker lost
 // without a failed request, and a paasd restart that adopts the services
-// without touching them.
+// without touching them. The app has a Redis add-on, whose container on
+// the manager every node's processes reach over the app's overlay network,
+// and its destroy leaves nothing on the swarm.
 func TestSwarmBackend(t *testing.T) {
 	c := swarmtest.Start(t, 3)
 	m := c.Manager()
@@ -44,14 +48,20 @@ func TestSwarmBackend(t *testing.T) {
 	for _, n := range c.Nodes {
 		hosts = append(hosts, n.Host)
 	}
-	env := []string{"DOCKER_HOST=" + m.Host, "PAAS_BACKEND=swarm", "PAAS_SWARM_NODES=" + strings.Join(hosts, ",")}
+	// Redis's image on the manager's engine, which runs add-ons.
+	main := dockertest.Client(t)
+	redis := configuredRedisImage(t, main)
+	copyImage(t, main, m.Client, redis)
+	env := []string{"DOCKER_HOST=" + m.Host, "PAAS_BACKEND=swarm", "PAAS_SWARM_NODES=" + strings.Join(hosts, ","), "PAAS_REDIS_IMAGE=" + redis}
 	d := startDaemon(t, daemonOptions{env: env})
 
 	app := d.createApp(m.Client)
 	repo := newAppRepo(t, d, base)
 	repo.write("index.html", "v1\n")
 	repo.write("Procfile", "web: hostname > /www/host; echo started $PAAS_PROCESS on $(hostname); exec httpd -f -p $PORT -h /www\n"+
-		"clock: i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done\n")
+		"clock: i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done\n"+
+		// Asks Redis for PONG and prints its answer (NOAUTH: no password given).
+		"probe: hp=${REDIS_URL##*@}; while :; do echo redis answered $(echo PING | nc -w 2 ${hp%:*} ${hp##*:}); sleep 1; done\n")
 	repo.commit("v1")
 	d.mustPaasctl(repo.dir, "git:remote", "-a", app)
 	if out, err := repo.push(); err != nil {
@@ -96,6 +106,32 @@ func TestSwarmBackend(t *testing.T) {
 		t.Errorf("paasctl run: %v\n%s; want exit status 3", err, out)
 	}
 
+	// An add-on: its service on the manager's engine, reached over the
+	// app's network from processes on every node.
+	if out := d.mustPaasctl(repo.dir, "addons:create", "redis"); !strings.Contains(out, "as REDIS_URL") {
+		t.Fatalf("addons:create redis:\n%s", out)
+	}
+	d.mustPaasctl(repo.dir, "scale", "probe=3")
+	waitFor(t, time.Minute, "each probe, one per node, to reach Redis", func() bool {
+		logs := d.mustPaasctl(repo.dir, "logs", "-n", "500", "-p", "probe")
+		for _, p := range []string{"probe.1", "probe.2", "probe.3"} {
+			if !strings.Contains(logs, "app["+p+"]: redis answered -NOAUTH") {
+				return false
+			}
+		}
+		return true
+	})
+	probeNodes := map[string]bool{}
+	for _, p := range swarmPS(t, d, app) {
+		if strings.HasPrefix(p.Name, "probe.") {
+			probeNodes[p.Node] = true
+		}
+	}
+	if len(probeNodes) != 3 {
+		t.Errorf("the probes ran on %v, want 3 nodes", probeNodes)
+	}
+	d.mustPaasctl(repo.dir, "scale", "probe=0")
+
 	// Deploys, a config change and a restart, under load.
 	l := startLoad(d, app, "/index.html")
 	repo.write("index.html", "v2\n")
@@ -110,9 +146,11 @@ func TestSwarmBackend(t *testing.T) {
 	// the push fails, and the release before keeps serving.
 	repo.write("Procfile", "web: echo not listening; exec sleep 1000\n")
 	repo.commit("never listens")
-	if out, err := repo.push(); err == nil || !strings.Contains(out, "rolled the update back") {
-		t.Errorf("a push whose web process never listens: %v\n%s; want it refused, rolled back", err, out)
+	out, err := repo.push()
+	if err == nil || !strings.Contains(out, "rolled the update back") || !strings.Contains(out, "not listening") {
+		t.Errorf("a push whose web process never listens: %v\n%s; want it refused, rolled back, with the process's output", err, out)
 	}
+	t.Logf("a push whose web process never listens:\n%s", out)
 	l.end(t, "a deploy, a config change, a rollback, a restart and a failed deploy on the swarm")
 	assertServes(t, d, app, "v2\n")
 	if procs := swarmPS(t, d, app); len(procs) != 3 {
@@ -180,6 +218,19 @@ func TestSwarmBackend(t *testing.T) {
 			t.Fatalf("the clock's lines across paasd's restart are not 1, 2, 3, ...: %v", ticks)
 		}
 	}
+
+	// Destroyed: its services, its add-on's container and its network go.
+	d.mustPaasctl("", "apps:destroy", app, "--confirm", app)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	services, err := m.Client.ServiceList(ctx, swarm.ServiceListOptions{})
+	if err != nil || len(services) != 0 {
+		t.Errorf("after apps:destroy the swarm has services %v (%v)", services, err)
+	}
+	nets, err := m.Client.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", "paas.app="+app))})
+	if err != nil || len(nets) != 0 {
+		t.Errorf("after apps:destroy the app's networks are left: %v (%v)", nets, err)
+	}
 }
 
 // clockOutput is what the clock process wrote, as the manager has it.
@@ -217,6 +268,23 @@ func swarmPS(t *testing.T, d *daemon, app string) []swarmProcess {
 		t.Fatalf("ps --json: %v\n%s", err, out)
 	}
 	return procs
+}
+
+// copyImage copies the image ref from one engine to another.
+func copyImage(t *testing.T, from, to *client.Client, ref string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rc, err := from.ImageSave(ctx, []string{ref})
+	if err != nil {
+		t.Fatalf("save %s: %v", ref, err)
+	}
+	defer rc.Close()
+	resp, err := to.ImageLoad(ctx, rc, client.ImageLoadWithQuiet(true))
+	if err != nil {
+		t.Fatalf("load %s: %v", ref, err)
+	}
+	resp.Body.Close()
 }
 
 // serviceVersions are the swarm's services with the version of each.

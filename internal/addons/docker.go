@@ -23,7 +23,6 @@ const (
 	LabelAddon   = "paas.addon"   // its name
 	LabelService = "paas.service" // "postgres"
 	labelDaemon  = runner.LabelDaemon
-	labelApp     = runner.LabelApp
 )
 
 // readyTimeout bounds a new service's start: a first Postgres start makes
@@ -57,6 +56,10 @@ type Docker struct {
 	images     Images
 	daemonID   string
 	configured map[string]string // service -> image, instead of paas's own
+	// Overlay makes the app networks it creates overlays of the swarm the
+	// engine manages (PAAS_BACKEND=swarm), which its containers join as
+	// they join a bridge; see runner.NetworkCreateOptions.
+	Overlay bool
 }
 
 // NewDocker runs add-ons on api, named and labelled for the paasd
@@ -182,7 +185,7 @@ func (d *Docker) exec(ctx context.Context, id string, cmd []string) (bool, error
 // ensureNetwork makes the app network net, labelled as the runner labels
 // it, unless it exists: an add-on may come before the app's first process.
 func (d *Docker) ensureNetwork(ctx context.Context, net, app string) error {
-	_, err := d.api.NetworkCreate(ctx, net, network.CreateOptions{Driver: "bridge", Labels: map[string]string{labelDaemon: d.daemonID, labelApp: app}})
+	_, err := d.api.NetworkCreate(ctx, net, runner.NetworkCreateOptions(d.daemonID, app, d.Overlay))
 	if err != nil && !errdefs.IsConflict(err) {
 		return fmt.Errorf("create network %s: %w", net, err)
 	}

@@ -200,7 +200,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	plat.SetSources(git)
 	stacks := stacksFor(cfg, docker)
 	plat.SetStacks(stacks)
-	plat.SetAddons(addons.NewDocker(docker, stacks, daemonID, cfg.AddonImages()))
+	addonEngine := addons.NewDocker(docker, stacks, daemonID, cfg.AddonImages())
+	addonEngine.Overlay = cfg.Swarm
+	plat.SetAddons(addonEngine)
 	acmeCtx, stopACME := context.WithCancel(context.Background())
 	defer stopACME()
 	certMgr, err = startCerts(acmeCtx, cfg, routerTLS, logs, log)

@@ -123,7 +123,9 @@ type supervisedRunner interface {
 // services of the swarm it manages (PAAS_BACKEND=swarm), with one-off
 // processes as containers on paasd's engine either way.
 func newRunner(ctx context.Context, cfg Config, docker *client.Client, routes runner.Routes, engines []*nodeEngine, opts runner.Options) (supervisedRunner, error) {
-	containers := runner.New(runner.NewDocker(docker), routes, opts)
+	backend := runner.NewDocker(docker)
+	backend.Overlay = cfg.Swarm
+	containers := runner.New(backend, routes, opts)
 	if !cfg.Swarm {
 		return containers, nil
 	}

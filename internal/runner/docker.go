@@ -45,7 +45,10 @@ type dockerAPI interface {
 
 // Docker runs containers on the local Docker Engine.
 type Docker struct {
-	api       dockerAPI
+	api dockerAPI
+	// Overlay makes the app networks it creates overlays of the swarm the
+	// engine manages (PAAS_BACKEND=swarm); see NetworkCreateOptions.
+	Overlay   bool
 	networkMu sync.Mutex      // protects networks
 	networks  map[string]bool // app networks known to exist
 }
@@ -100,10 +103,7 @@ func (d *Docker) ensureNetwork(ctx context.Context, spec ContainerSpec) error {
 	if d.networks[spec.Network] {
 		return nil
 	}
-	_, err := d.api.NetworkCreate(ctx, spec.Network, network.CreateOptions{
-		Driver: "bridge",
-		Labels: map[string]string{LabelApp: spec.Labels[LabelApp], LabelDaemon: spec.Labels[LabelDaemon]},
-	})
+	_, err := d.api.NetworkCreate(ctx, spec.Network, NetworkCreateOptions(spec.Labels[LabelDaemon], spec.Labels[LabelApp], d.Overlay))
 	if err != nil && !cerrdefs.IsConflict(err) {
 		return fmt.Errorf("create network %s: %w (if the engine has no address pool left, add default-address-pools to its daemon.json)", spec.Network, err)
 	}

@@ -265,6 +265,11 @@ func (r *Runner) lastOutput(ctx context.Context, c Container, proc string) strin
 		r.log.Warn("read output of failed process", "container", c.Name, "err", err)
 		return ""
 	}
+	return formatOutput(proc, lines)
+}
+
+// formatOutput is a failed process's last lines, as an error shows them.
+func formatOutput(proc string, lines []string) string {
 	if len(lines) == 0 {
 		return "\n" + proc + " wrote no output"
 	}

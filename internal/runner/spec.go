@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/docker/api/types/network"
+
 	"github.com/paas-dev/paas/internal/releases"
 )
 
@@ -121,6 +123,19 @@ func (r *Runner) network(app string) string {
 // an add-on attached to the app joins it.
 func NetworkName(daemonID, app string) string {
 	return "paas-" + daemonID + "-" + app
+}
+
+// NetworkCreateOptions is how app's network is made, by whichever needs it
+// first: a bridge on one engine; on a swarm (overlay) a network over every
+// node that containers outside the swarm's services may join too (add-ons'
+// services and one-offs on the manager), so that the app's processes reach
+// them from any node.
+func NetworkCreateOptions(daemonID, app string, overlay bool) network.CreateOptions {
+	opts := network.CreateOptions{Driver: "bridge", Labels: map[string]string{LabelApp: app, LabelDaemon: daemonID}}
+	if overlay {
+		opts.Driver, opts.Attachable = "overlay", true
+	}
+	return opts
 }
 
 // containerSpec is how instance in of spec's release runs. Only web

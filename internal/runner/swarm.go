@@ -9,8 +9,10 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
+	engineevents "github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
@@ -41,6 +43,8 @@ type SwarmAPI interface {
 	ContainerCreate(ctx context.Context, config *container.Config, host *container.HostConfig, networking *network.NetworkingConfig, platform *ocispec.Platform, name string) (container.CreateResponse, error)
 	ContainerStatPath(ctx context.Context, id, path string) (container.PathStat, error)
 	ContainerRemove(ctx context.Context, id string, options container.RemoveOptions) error
+	Events(ctx context.Context, options engineevents.ListOptions) (<-chan engineevents.Message, <-chan error)
+	NetworkCreate(ctx context.Context, name string, options network.CreateOptions) (network.CreateResponse, error)
 }
 
 // NodeEngine is a swarm node's own engine, which paasd copies images into:
@@ -189,19 +193,56 @@ func (s *Swarm) StopApp(ctx context.Context, app string) error {
 	if err != nil {
 		return fmt.Errorf("stop %s: %w", app, err)
 	}
-	var errs []error
-	for _, svc := range services {
-		if err := s.api.ServiceRemove(ctx, svc.ID); err != nil && !isNotFound(err) {
-			errs = append(errs, fmt.Errorf("stop %s: remove service %s: %w", app, svc.Spec.Name, err))
-		}
-	}
+	// Routes first, so no request is sent to a process being stopped.
 	s.mu.Lock()
+	grace := orDuration(s.specs[app].StopTimeout, s.opts.StopTimeout)
 	delete(s.specs, app)
 	delete(s.routed, app)
 	s.mu.Unlock()
 	s.routes.SetBackendsNamed(app, nil)
+	var errs []error
+	var removed []swarm.Service
+	for _, svc := range services {
+		if err := s.api.ServiceRemove(ctx, svc.ID); err != nil && !isNotFound(err) {
+			errs = append(errs, fmt.Errorf("stop %s: remove service %s: %w", app, svc.Spec.Name, err))
+			continue
+		}
+		removed = append(removed, svc)
+	}
+	if len(removed) > 0 {
+		// The app's network goes with its one-offs, once no task is on it.
+		if err := s.waitTasksGone(ctx, removed, grace+30*time.Second); err != nil {
+			errs = append(errs, fmt.Errorf("stop %s: %w", app, err))
+		}
+	}
 	errs = append(errs, s.oneOffs.StopApp(ctx, app))
 	return errors.Join(errs...)
+}
+
+// waitTasksGone waits until no task of services still runs, but on a node
+// that is down: the swarm removes those once it is back.
+func (s *Swarm) waitTasksGone(ctx context.Context, services []swarm.Service, bound time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	tick := time.NewTicker(followEvery)
+	defer tick.Stop()
+	for {
+		tasks, err := s.tasksOf(ctx, services)
+		var nodes []swarm.Node
+		if err == nil {
+			nodes, err = s.api.NodeList(ctx, swarm.NodeListOptions{})
+		}
+		if err == nil && !slices.ContainsFunc(tasks, func(t swarm.Task) bool {
+			return taskLives(t) && slices.ContainsFunc(nodes, func(n swarm.Node) bool { return n.ID == t.NodeID && n.Status.State == swarm.NodeStateReady })
+		}) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for the processes to stop: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
 }
 
 // Restore adopts the services of the apps in specs at daemon start: a
@@ -235,6 +276,8 @@ func (s *Swarm) Restore(ctx context.Context, specs []Spec) error {
 		}
 	}
 	errs = append(errs, s.oneOffs.Restore(ctx, oneOffSpecs))
+	// Routed before paasd serves: the router has the running tasks at once.
+	s.followOnce(ctx)
 	return errors.Join(errs...)
 }
 

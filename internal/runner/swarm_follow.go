@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	engineevents "github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
 
@@ -17,7 +18,8 @@ import (
 )
 
 // followEvery is how often the swarm's tasks are listed: the router learns
-// of a task that stopped, or of a new one that is up, within it.
+// of a task that stopped, or of a new one that is up, within it (and at
+// once of a change the swarm has an event for).
 const followEvery = 250 * time.Millisecond
 
 // taskLogPrefix marks a task's ID where the log collector expects a
@@ -36,6 +38,8 @@ type taskSeen struct {
 func (s *Swarm) Supervise(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.oneOffs.Supervise(ctx) })
+	wake := make(chan struct{}, 1)
+	wg.Go(func() { s.watchEvents(ctx, wake) })
 	tick := time.NewTicker(followEvery)
 	defer tick.Stop()
 	for ctx.Err() == nil {
@@ -43,9 +47,38 @@ func (s *Swarm) Supervise(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-tick.C:
+		case <-wake:
 		}
 	}
 	wg.Wait()
+}
+
+// watchEvents wakes the follower at once when a service or a node changes
+// (an update starts or ends, a node goes down), between its rounds; the
+// swarm has no events of tasks.
+func (s *Swarm) watchEvents(ctx context.Context, wake chan<- struct{}) {
+	opts := engineevents.ListOptions{Filters: filters.NewArgs(filters.Arg("type", string(engineevents.ServiceEventType)), filters.Arg("type", string(engineevents.NodeEventType)))}
+	for ctx.Err() == nil {
+		msgs, errs := s.api.Events(ctx, opts)
+	read:
+		for {
+			select {
+			case <-msgs:
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			case <-errs:
+				break read
+			case <-ctx.Done():
+				return
+			}
+		}
+		select { // the engine's stream broke: ask again in a while
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+		}
+	}
 }
 
 // followOnce lists this daemon's services, their tasks and the nodes, then
@@ -181,15 +214,25 @@ func (s *Swarm) look(ctx context.Context) ([]swarm.Service, []swarm.Node, []swar
 	if len(services) == 0 {
 		return nil, nodes, nil, nil
 	}
-	f := filters.NewArgs()
-	for _, svc := range services {
-		f.Add("service", svc.ID)
-	}
-	tasks, err := s.api.TaskList(ctx, swarm.TaskListOptions{Filters: f})
+	tasks, err := s.tasksOf(ctx, services)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("list tasks: %w", err)
+		return nil, nil, nil, err
 	}
 	return services, nodes, tasks, nil
+}
+
+// tasksOf lists the tasks of services. The swarm's tasks are listed and
+// picked here: a filter naming a service removed meanwhile fails.
+func (s *Swarm) tasksOf(ctx context.Context, services []swarm.Service) ([]swarm.Task, error) {
+	all, err := s.api.TaskList(ctx, swarm.TaskListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list tasks: %w", err)
+	}
+	ids := map[string]bool{}
+	for _, svc := range services {
+		ids[svc.ID] = true
+	}
+	return slices.DeleteFunc(all, func(t swarm.Task) bool { return !ids[t.ServiceID] }), nil
 }
 
 // taskAddr is where the router reaches a web task: its node's address and
@@ -282,6 +325,12 @@ func taskState(st, desired swarm.TaskState) string {
 	default:
 		return StateStarting
 	}
+}
+
+// taskLives says whether a task runs, or is to: it has not ended.
+func taskLives(t swarm.Task) bool {
+	st := taskState(t.Status.State, t.DesiredState)
+	return st != "down" && st != StateCrashed
 }
 
 func (s *Swarm) hostname(nodeID string) string {

@@ -4,10 +4,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
-	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
 )
 
@@ -24,13 +24,11 @@ func (s *Swarm) Processes(ctx context.Context, app string) ([]Process, error) {
 	s.mu.Unlock()
 	var out []Process
 	if len(services) > 0 {
-		f := filters.NewArgs()
 		byID := map[string]swarm.Service{}
 		for _, svc := range services {
-			f.Add("service", svc.ID)
 			byID[svc.ID] = svc
 		}
-		tasks, err := s.api.TaskList(ctx, swarm.TaskListOptions{Filters: f})
+		tasks, err := s.tasksOf(ctx, slices.Collect(maps.Values(services)))
 		if err != nil {
 			return nil, fmt.Errorf("list processes of %s: %w", app, err)
 		}

@@ -1,12 +1,14 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/pkg/stdcopy"
 )
 
 // listeningCheck is a web task's health check: something listens on port
@@ -111,6 +114,9 @@ func (s *Swarm) serviceSpec(spec Spec, typ, img string, shell bool) swarm.Servic
 				Pids:        orDefault(spec.PIDs[typ], s.opts.DefaultPIDs),
 			}},
 			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionAny, Delay: &delay},
+			// The app's own network, over every node: its add-ons and
+			// one-offs join it on the manager.
+			Networks: []swarm.NetworkAttachmentConfig{{Target: NetworkName(s.opts.DaemonID, rel.App)}},
 		},
 		Mode: swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &n}},
 		// New before old, one at a time; a failure rolls back.
@@ -155,6 +161,10 @@ func (s *Swarm) put(ctx context.Context, spec Spec, typ, img string, cur swarm.S
 		}
 	}
 	want := s.serviceSpec(spec, typ, img, shell)
+	net := NetworkName(s.opts.DaemonID, spec.Release.App)
+	if _, err := s.api.NetworkCreate(ctx, net, NetworkCreateOptions(s.opts.DaemonID, spec.Release.App, true)); err != nil && !cerrdefs.IsConflict(err) {
+		return "", fmt.Errorf("create network %s: %w", net, err)
+	}
 	if cur.ID == "" {
 		resp, err := s.api.ServiceCreate(ctx, want, swarm.ServiceCreateOptions{})
 		if err != nil {
@@ -224,25 +234,38 @@ func (s *Swarm) rollback(ctx context.Context, id string) {
 func (s *Swarm) waitSettled(ctx context.Context, spec Spec, typ, id string) error {
 	tick := time.NewTicker(followEvery)
 	defer tick.Stop()
-	last := "no task has started yet"
+	var failed swarm.Task // the latest of the service's tasks that failed
+	// why says what the latest failure was, with the failed process's last
+	// output.
+	why := func() string {
+		if failed.ID == "" {
+			return ""
+		}
+		proc := typ + "." + strconv.Itoa(failed.Slot)
+		reason := cmp.Or(failed.Status.Err, failed.Status.Message)
+		if strings.Contains(reason, "unhealthy") {
+			reason += fmt.Sprintf(" (nothing listened on $PORT, %d, within the boot timeout)", ContainerPort)
+		}
+		return fmt.Sprintf("; %s %s: %s%s", proc, failed.Status.State, reason, s.taskOutput(ctx, failed.ID, proc))
+	}
 	for {
 		svc, _, err := s.api.ServiceInspectWithRaw(ctx, id, swarm.ServiceInspectOptions{})
 		if err != nil {
 			return fmt.Errorf("inspect service: %w", err)
 		}
-		if u := svc.UpdateStatus; u != nil {
-			switch u.State {
-			case swarm.UpdateStateRollbackStarted, swarm.UpdateStateRollbackCompleted, swarm.UpdateStateRollbackPaused, swarm.UpdateStatePaused:
-				return fmt.Errorf("the swarm rolled the update back: %s (last: %s)", u.Message, last)
-			}
-		}
 		tasks, err := s.api.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", id))})
 		if err != nil {
 			return fmt.Errorf("list tasks: %w", err)
 		}
-		done, why := settled(svc, tasks)
-		if why != "" {
-			last = why
+		done, latest := settled(svc, tasks)
+		if latest.ID != "" {
+			failed = latest
+		}
+		if u := svc.UpdateStatus; u != nil {
+			switch u.State {
+			case swarm.UpdateStateRollbackStarted, swarm.UpdateStateRollbackCompleted, swarm.UpdateStateRollbackPaused, swarm.UpdateStatePaused:
+				return fmt.Errorf("the swarm rolled the update back: %s%s", u.Message, why())
+			}
 		}
 		if done && typ == webType {
 			s.followOnce(ctx)
@@ -253,22 +276,41 @@ func (s *Swarm) waitSettled(ctx context.Context, spec Spec, typ, id string) erro
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w (last: %s)", ctx.Err(), last)
+			return fmt.Errorf("%w%s", ctx.Err(), why())
 		case <-tick.C:
 		}
 	}
 }
 
+// taskOutput is the last lines a task wrote, for an error message. It
+// reads with a context of its own: they are wanted most when ctx has ended.
+func (s *Swarm) taskOutput(ctx context.Context, task, proc string) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	rc, err := s.api.TaskLogs(ctx, task, container.LogsOptions{ShowStdout: true, ShowStderr: true, Tail: strconv.Itoa(outputLines)})
+	if err != nil {
+		s.log.Warn("read output of failed process", "task", task, "err", err)
+		return ""
+	}
+	defer rc.Close()
+	var out strings.Builder
+	if _, err := stdcopy.StdCopy(&out, &out, rc); err != nil {
+		s.log.Warn("read output of failed process", "task", task, "err", err)
+		return ""
+	}
+	return formatOutput(proc, lastLines(out.String(), outputLines))
+}
+
 // settled reports whether exactly the service's replicas run with its
 // current spec and no other task is meant to run (old ones may still be
-// stopping, within their grace); why is the latest
-// failure among its tasks, if any.
-func settled(svc swarm.Service, tasks []swarm.Task) (done bool, why string) {
+// stopping, within their grace), and which of its tasks failed last, if
+// any.
+func settled(svc swarm.Service, tasks []swarm.Task) (done bool, failed swarm.Task) {
 	var running, other int
-	var latest time.Time
 	for _, t := range tasks {
-		if t.Status.Err != "" && t.Status.Timestamp.After(latest) {
-			latest, why = t.Status.Timestamp, fmt.Sprintf("%s.%d %s: %s", svc.Spec.Labels[LabelType], t.Slot, t.Status.State, t.Status.Err)
+		bad := t.Status.State == swarm.TaskStateFailed || t.Status.State == swarm.TaskStateRejected || t.Status.Err != ""
+		if bad && t.Status.Timestamp.After(failed.Status.Timestamp) {
+			failed = t
 		}
 		if t.DesiredState != swarm.TaskStateRunning {
 			continue // on its way out, and no longer routed
@@ -279,7 +321,7 @@ func settled(svc swarm.Service, tasks []swarm.Task) (done bool, why string) {
 			other++
 		}
 	}
-	return uint64(running) == replicas(svc) && other == 0, why
+	return uint64(running) == replicas(svc) && other == 0, failed
 }
 
 // currentSpec says whether t runs the service's spec as it is now.

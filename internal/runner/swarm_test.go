@@ -124,16 +124,16 @@ func TestSettled(t *testing.T) {
 		name  string
 		tasks []swarm.Task
 		done  bool
-		why   string
+		slot  int // of the failed task, 0 for none
 	}{
-		{"both new up, an old one still stopping", []swarm.Task{task(1, "v2", run, run, ""), task(2, "v2", run, run, ""), task(1, "v1", shut, run, "")}, true, ""},
-		{"one new up, one old up", []swarm.Task{task(1, "v2", run, run, ""), task(2, "v1", run, run, "")}, false, ""},
-		{"one new starting", []swarm.Task{task(1, "v2", run, run, ""), task(2, "v2", run, swarm.TaskStateStarting, "")}, false, ""},
-		{"one new failed", []swarm.Task{task(1, "v2", run, run, ""), task(2, "v2", shut, swarm.TaskStateFailed, "task: non-zero exit (1)")}, false, "web.2 failed: task: non-zero exit (1)"},
+		{"both new up, an old one still stopping", []swarm.Task{task(1, "v2", run, run, ""), task(2, "v2", run, run, ""), task(1, "v1", shut, run, "")}, true, 0},
+		{"one new up, one old up", []swarm.Task{task(1, "v2", run, run, ""), task(2, "v1", run, run, "")}, false, 0},
+		{"one new starting", []swarm.Task{task(1, "v2", run, run, ""), task(2, "v2", run, swarm.TaskStateStarting, "")}, false, 0},
+		{"one new failed", []swarm.Task{task(1, "v2", run, run, ""), task(2, "v2", shut, swarm.TaskStateFailed, "task: non-zero exit (1)")}, false, 2},
 	} {
-		done, why := settled(svc, c.tasks)
-		if done != c.done || why != c.why {
-			t.Errorf("%s: settled %v %q, want %v %q", c.name, done, why, c.done, c.why)
+		done, failed := settled(svc, c.tasks)
+		if done != c.done || failed.Slot != c.slot {
+			t.Errorf("%s: settled %v, task %d failed; want %v, %d", c.name, done, failed.Slot, c.done, c.slot)
 		}
 	}
 }
