@@ -26,9 +26,12 @@ import (
 
 // swarmProcess is a process as paasctl ps --json shows it on a swarm.
 type swarmProcess struct {
-	Name  string `json:"name"`
-	State string `json:"state"`
-	Node  string `json:"node"`
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	State       string    `json:"state"`
+	Node        string    `json:"node"`
+	MemoryBytes *uint64   `json:"memory_bytes"`
+	StartedAt   time.Time `json:"started_at"`
 }
 
 // The README's tour on a swarm of three private engines, paasd on the
@@ -69,6 +72,7 @@ func TestSwarmBackend(t *testing.T) {
 	}
 	assertServes(t, d, app, "v1\n")
 
+	first := swarmPS(t, d, app)
 	out := d.mustPaasctl(repo.dir, "scale", "web=3")
 	t.Logf("paasctl scale web=3:\n%s", out)
 	procs := swarmPS(t, d, app)
@@ -81,6 +85,9 @@ func TestSwarmBackend(t *testing.T) {
 	}
 	if len(procs) != 3 || len(nodes) != 3 {
 		t.Fatalf("after scale web=3, ps shows %+v; want 3 processes up on 3 nodes", procs)
+	}
+	if len(first) != 1 || procs[0].ID != first[0].ID || !procs[0].StartedAt.Equal(first[0].StartedAt) {
+		t.Errorf("scaling up replaced web.1, or moved its start: %+v, then %+v", first, procs[0])
 	}
 	t.Logf("paasctl ps:\n%s", d.mustPaasctl(repo.dir, "ps"))
 	// The router reaches every one of them.
@@ -153,6 +160,10 @@ func TestSwarmBackend(t *testing.T) {
 	t.Logf("a push whose web process never listens:\n%s", out)
 	l.end(t, "a deploy, a config change, a rollback, a restart and a failed deploy on the swarm")
 	assertServes(t, d, app, "v2\n")
+	// The rest of the tour.
+	for _, args := range [][]string{{"apps:info"}, {"releases"}, {"releases:diff", "v3", "v4"}, {"releases:verify"}} {
+		d.mustPaasctl(repo.dir, args...)
+	}
 	if procs := swarmPS(t, d, app); len(procs) != 3 {
 		t.Errorf("after the failed deploy ps shows %+v; want web.1 to web.3 of the release before", procs)
 	}
@@ -218,6 +229,17 @@ func TestSwarmBackend(t *testing.T) {
 			t.Fatalf("the clock's lines across paasd's restart are not 1, 2, 3, ...: %v", ticks)
 		}
 	}
+
+	// What each process uses, sampled on its node's engine.
+	waitFor(t, 30*time.Second, "each web process's memory in use, from its node", func() bool {
+		n := 0
+		for _, p := range swarmPS(t, d, app) {
+			if strings.HasPrefix(p.Name, "web.") && p.MemoryBytes != nil && *p.MemoryBytes > 0 {
+				n++
+			}
+		}
+		return n == 3
+	})
 
 	// Destroyed: its services, its add-on's container and its network go.
 	d.mustPaasctl("", "apps:destroy", app, "--confirm", app)

@@ -162,7 +162,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			e.client.Close()
 		}
 	}()
-	run, err := newRunner(ctx, cfg, docker, rt, engines, runOpts)
+	run, err := newRunner(ctx, usageCtx, cfg, docker, rt, engines, runOpts)
 	if err != nil {
 		return err
 	}

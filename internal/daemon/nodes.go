@@ -122,20 +122,38 @@ type supervisedRunner interface {
 // newRunner is the runner cfg asks for: containers on paasd's engine, or
 // services of the swarm it manages (PAAS_BACKEND=swarm), with one-off
 // processes as containers on paasd's engine either way.
-func newRunner(ctx context.Context, cfg Config, docker *client.Client, routes runner.Routes, engines []*nodeEngine, opts runner.Options) (supervisedRunner, error) {
+func newRunner(ctx, sampling context.Context, cfg Config, docker *client.Client, routes runner.Routes, engines []*nodeEngine, opts runner.Options) (supervisedRunner, error) {
 	backend := runner.NewDocker(docker)
 	backend.Overlay = cfg.Swarm
 	containers := runner.New(backend, routes, opts)
 	if !cfg.Swarm {
 		return containers, nil
 	}
-	opts.Usage = nil // sampled on paasd's engine only, where no task runs
 	s := runner.NewSwarm(docker, routes, containers, func(ctx context.Context) map[string]runner.NodeEngine {
 		return nodeEnginesByID(ctx, engines)
 	}, opts)
 	if err := s.Check(ctx); err != nil {
 		return nil, err
 	}
+	// The tasks' containers are sampled on the engine of each node paasd
+	// reaches, the manager's once; one-offs keep the sampler of paasd's.
+	usage := runner.Usages{}
+	managerListed := false
+	if info, err := docker.Info(ctx); err == nil {
+		for _, e := range engines {
+			managerListed = managerListed || e.id() == info.Swarm.NodeID
+		}
+	}
+	if !managerListed {
+		usage = append(usage, runner.NewTaskUsageSampler(docker, runner.DefaultUsageEvery, opts.Logger.With("engine", "manager")))
+	}
+	for _, e := range engines {
+		usage = append(usage, runner.NewTaskUsageSampler(e.client, runner.DefaultUsageEvery, opts.Logger.With("engine", e.host)))
+	}
+	for _, u := range usage {
+		go u.Run(sampling)
+	}
+	s.SetUsage(usage)
 	return s, nil
 }
 

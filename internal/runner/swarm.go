@@ -21,6 +21,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/paas-dev/paas/internal/applock"
+	"github.com/paas-dev/paas/internal/releases"
 	"github.com/paas-dev/paas/internal/router"
 )
 
@@ -128,10 +129,11 @@ func (s *Swarm) Restart(ctx context.Context, spec Spec, processType string, out 
 	return s.converge(ctx, spec, processType, true, out)
 }
 
-// RestartProcess is not offered on a swarm: its tasks are replaced by type.
+// RestartProcess is not offered on a swarm, whose services replace their
+// tasks together: the error says to restart the type.
 func (s *Swarm) RestartProcess(ctx context.Context, spec Spec, name string, out io.Writer) error {
 	typ, _ := parseProcess(name)
-	return fmt.Errorf("restart %s: on a swarm processes restart by type: paasctl restart %s", name, typ)
+	return fmt.Errorf("restart %s: %w: on a swarm one process cannot be restarted alone; restart its type, new before old: paasctl ps:restart %s", name, releases.ErrInvalid, typ)
 }
 
 func (s *Swarm) converge(ctx context.Context, spec Spec, only string, restart bool, out io.Writer) error {
@@ -171,7 +173,7 @@ func (s *Swarm) converge(ctx context.Context, spec Spec, only string, restart bo
 func formationTypes(spec Spec, services map[string]swarm.Service) []string {
 	set := map[string]bool{}
 	for t, n := range spec.Formation {
-		if t != releaseType && (n > 0 || services[t].ID != "") {
+		if t != releaseType && n > 0 {
 			set[t] = true
 		}
 	}
@@ -317,6 +319,10 @@ func (s *Swarm) RunOneOff(ctx context.Context, o OneOff) (OneOffResult, error) {
 func (s *Swarm) StopOneOff(ctx context.Context, app, name string) error {
 	return s.oneOffs.StopOneOff(ctx, app, name)
 }
+
+// SetUsage gives Processes what the tasks' containers use; call it before
+// Supervise.
+func (s *Swarm) SetUsage(u UsageReader) { s.opts.Usage = u }
 
 // Check says whether paasd's engine is a swarm manager, with what to do if
 // not.

@@ -30,6 +30,9 @@ const taskLogPrefix = "task/"
 type taskSeen struct {
 	state  swarm.TaskState
 	logged bool // its output is being collected
+	// upSince is when it was first seen running: a task's status time
+	// moves on with each report of its node, and it has no start time.
+	upSince time.Time
 }
 
 // Supervise follows the swarm's tasks into the router and the log stream
@@ -175,24 +178,22 @@ func (s *Swarm) followOnce(ctx context.Context) {
 			delete(s.ready, id)
 		}
 	}
+	// Every app with a service, and those routed before, whose last
+	// service may have gone.
+	set := map[string][]router.Backend{}
 	for app := range s.routed {
-		apps[app] = true
+		if !apps[app] {
+			set[app] = nil
+			delete(s.routed, app)
+		}
 	}
-	var changed []string
 	for app := range apps {
 		bs := backends[app]
 		slices.SortFunc(bs, func(a, b router.Backend) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Addr, b.Addr)) })
 		if !slices.Equal(bs, s.routed[app]) {
 			s.routed[app] = bs
-			changed = append(changed, app)
+			set[app] = bs
 		}
-		if len(bs) == 0 && !apps[app] {
-			delete(s.routed, app)
-		}
-	}
-	set := map[string][]router.Backend{}
-	for _, app := range changed {
-		set[app] = s.routed[app]
 	}
 	s.mu.Unlock()
 	for app, bs := range set {
@@ -279,7 +280,13 @@ func (s *Swarm) routedAll(app string, svc swarm.Service, tasks []swarm.Task) boo
 func (s *Swarm) noteTask(app, proc string, t swarm.Task) {
 	s.mu.Lock()
 	prev, seen := s.tasks[t.ID]
-	cur := taskSeen{state: t.Status.State, logged: prev.logged}
+	cur := taskSeen{state: t.Status.State, logged: prev.logged, upSince: prev.upSince}
+	if cur.upSince.IsZero() && t.Status.State == swarm.TaskStateRunning {
+		cur.upSince = time.Now()
+		if !seen { // running before paasd looked: its status time is closer
+			cur.upSince = t.Status.Timestamp
+		}
+	}
 	live := t.DesiredState == swarm.TaskStateRunning || t.Status.State == swarm.TaskStateRunning
 	hasContainer := t.Status.ContainerStatus != nil && t.Status.ContainerStatus.ContainerID != ""
 	collect := !cur.logged && live && hasContainer

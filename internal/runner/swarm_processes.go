@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/docker/docker/api/types/swarm"
 )
@@ -53,10 +54,13 @@ func (s *Swarm) Processes(ctx context.Context, app string) ([]Process, error) {
 				Node:     s.hostname(t.NodeID),
 			}
 			if p.State == StateUp {
-				p.StartedAt = t.Status.Timestamp
+				p.StartedAt = s.upSince(t)
 			}
 			if cs := t.Status.ContainerStatus; cs != nil {
 				p.ContainerID = cs.ContainerID
+			}
+			if u, ok := s.usage(p); ok {
+				p.Usage = &u
 			}
 			if p.ContainerID == "" {
 				p.ContainerID = t.ID
@@ -84,4 +88,24 @@ func taskLabel(t swarm.Task, key string) string {
 
 func slotKey(t swarm.Task) string {
 	return t.ServiceID + "/" + strconv.Itoa(t.Slot) + "/" + taskLabel(t, LabelRelease)
+}
+
+// usage is what a process's container used when its node's engine was
+// last sampled.
+func (s *Swarm) usage(p Process) (Usage, bool) {
+	if s.opts.Usage == nil || p.State != StateUp || p.ContainerID == "" {
+		return Usage{}, false
+	}
+	return s.opts.Usage.Usage(p.ContainerID)
+}
+
+// upSince is when the task was first seen running, or its status time if
+// the follower has not seen it yet.
+func (s *Swarm) upSince(t swarm.Task) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seen := s.tasks[t.ID]; !seen.upSince.IsZero() {
+		return seen.upSince
+	}
+	return t.Status.Timestamp
 }

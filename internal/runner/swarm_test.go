@@ -7,7 +7,9 @@ import (
 	"net"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -220,5 +222,90 @@ func TestSwarmLogsEndWithTheTask(t *testing.T) {
 	again.Close()
 	if f.follow.Load() {
 		t.Error("an ended task's output is followed; want it read to its end")
+	}
+}
+
+func TestSwarmRestartProcessSaysRestartTheType(t *testing.T) {
+	err := testSwarm().RestartProcess(context.Background(), Spec{}, "web.2", io.Discard)
+	if !errors.Is(err, releases.ErrInvalid) || !strings.Contains(err.Error(), "paasctl ps:restart web") {
+		t.Errorf("restart web.2 on a swarm: %v; want an invalid request that says to restart the type", err)
+	}
+}
+
+// fakeManager is a swarm manager with one app's web service, whose tasks
+// the test sets.
+type fakeManager struct {
+	SwarmAPI
+	mu    sync.Mutex
+	tasks []swarm.Task
+	nodes []swarm.Node
+}
+
+func (f *fakeManager) ServiceList(context.Context, swarm.ServiceListOptions) ([]swarm.Service, error) {
+	return []swarm.Service{{ID: "svc", Spec: swarm.ServiceSpec{Annotations: swarm.Annotations{Labels: map[string]string{LabelApp: "hello", LabelType: "web"}}}}}, nil
+}
+
+func (f *fakeManager) NodeList(context.Context, swarm.NodeListOptions) ([]swarm.Node, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.nodes), nil
+}
+
+func (f *fakeManager) TaskList(context.Context, swarm.TaskListOptions) ([]swarm.Task, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.tasks), nil
+}
+
+func (f *fakeManager) set(nodeState swarm.NodeState, tasks ...swarm.Task) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nodes = []swarm.Node{{ID: "n1", Status: swarm.NodeStatus{State: nodeState, Addr: "127.0.0.1"}}}
+	f.tasks = tasks
+}
+
+// The follower routes a web task that is meant to run, runs, is on a ready
+// node and accepts connections, at node address and published port; and no
+// longer once the swarm means to stop it, or its node is down.
+func TestSwarmFollowerRoutesRunningTasks(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := uint32(ln.Addr().(*net.TCPAddr).Port)
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := uint32(closed.Addr().(*net.TCPAddr).Port)
+	closed.Close()
+	task := func(id string, slot int, desired, state swarm.TaskState, published uint32) swarm.Task {
+		return swarm.Task{ID: id, ServiceID: "svc", NodeID: "n1", Slot: slot, DesiredState: desired, Status: swarm.TaskStatus{State: state,
+			PortStatus: swarm.PortStatus{Ports: []swarm.PortConfig{{TargetPort: ContainerPort, PublishedPort: published}}}}}
+	}
+	m := &fakeManager{}
+	routes := &fakeRoutes{ev: &events{}}
+	s := NewSwarm(m, routes, nil, nil, Options{DaemonID: "0123456789ab"})
+	ctx := context.Background()
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port)))
+	run, shut := swarm.TaskStateRunning, swarm.TaskStateShutdown
+	for _, c := range []struct {
+		name  string
+		node  swarm.NodeState
+		tasks []swarm.Task
+		want  []string
+	}{
+		{"a running task that accepts", swarm.NodeStateReady, []swarm.Task{task("t1", 1, run, run, port)}, []string{addr}},
+		{"and one starting, one not accepting", swarm.NodeStateReady, []swarm.Task{task("t1", 1, run, run, port), task("t2", 2, run, swarm.TaskStateStarting, 0), task("t3", 3, run, run, closedPort)}, []string{addr}},
+		{"the swarm means to stop it", swarm.NodeStateReady, []swarm.Task{task("t1", 1, shut, run, port)}, nil},
+		{"running again, on a node that is down", swarm.NodeStateDown, []swarm.Task{task("t4", 1, run, run, port)}, nil},
+		{"the node back", swarm.NodeStateReady, []swarm.Task{task("t4", 1, run, run, port)}, []string{addr}},
+	} {
+		m.set(c.node, c.tasks...)
+		s.followOnce(ctx)
+		if got, _ := routes.get("hello"); !slices.Equal(got, c.want) {
+			t.Errorf("%s: routed to %v, want %v", c.name, got, c.want)
+		}
 	}
 }

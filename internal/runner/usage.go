@@ -39,10 +39,10 @@ type statsAPI interface {
 // The engine's one-shot stats are cumulative, so CPU use is the difference
 // between two samples.
 type UsageSampler struct {
-	api      statsAPI
-	daemonID string
-	every    time.Duration
-	log      *slog.Logger
+	api    statsAPI
+	filter filters.Args // the running containers it samples
+	every  time.Duration
+	log    *slog.Logger
 
 	mu   sync.RWMutex
 	byID map[string]sample
@@ -64,16 +64,47 @@ func NewUsageSampler(api statsAPI, daemonID string, every time.Duration, log *sl
 	if log == nil {
 		log = slog.Default()
 	}
-	return &UsageSampler{api: api, daemonID: daemonID, every: every, log: log, byID: map[string]sample{}}
+	f := filters.NewArgs(filters.Arg("label", LabelDaemon+"="+daemonID), filters.Arg("label", LabelApp), filters.Arg("status", "running"))
+	return &UsageSampler{api: api, filter: f, every: every, log: log, byID: map[string]sample{}}
+}
+
+// NewTaskUsageSampler samples the running containers of apps' swarm tasks
+// on one node's engine (PAAS_BACKEND=swarm): those have the app's label but
+// not the daemon's, which only services carry.
+func NewTaskUsageSampler(api statsAPI, every time.Duration, log *slog.Logger) *UsageSampler {
+	s := NewUsageSampler(api, "", every, log)
+	s.filter = filters.NewArgs(filters.Arg("label", "com.docker.swarm.task.id"), filters.Arg("label", LabelApp), filters.Arg("status", "running"))
+	return s
+}
+
+// Usages reads the samples of several samplers, one per engine.
+type Usages []*UsageSampler
+
+// Usage is the last sample of the container id, from whichever engine runs
+// it.
+func (us Usages) Usage(id string) (Usage, bool) {
+	for _, s := range us {
+		if u, ok := s.Usage(id); ok {
+			return u, true
+		}
+	}
+	return Usage{}, false
 }
 
 // Run samples until ctx ends.
 func (s *UsageSampler) Run(ctx context.Context) {
 	t := time.NewTicker(s.every)
 	defer t.Stop()
+	var failing string // logged once, not every round: an engine may be gone for long
 	for {
-		if err := s.Sample(ctx); err != nil && ctx.Err() == nil {
+		err := s.Sample(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil && err.Error() != failing:
 			s.log.Warn("sample containers' CPU and memory", "err", err)
+			failing = err.Error()
+		case err == nil && failing != "":
+			s.log.Info("sample containers' CPU and memory: the engine answers again")
+			failing = ""
 		}
 		select {
 		case <-ctx.Done():
@@ -86,8 +117,7 @@ func (s *UsageSampler) Run(ctx context.Context) {
 // Sample takes one sample of every running app process now. Containers no
 // longer running are forgotten.
 func (s *UsageSampler) Sample(ctx context.Context) error {
-	list, err := s.api.ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(
-		filters.Arg("label", LabelDaemon+"="+s.daemonID), filters.Arg("label", LabelApp), filters.Arg("status", "running"))})
+	list, err := s.api.ContainerList(ctx, container.ListOptions{Filters: s.filter})
 	if err != nil {
 		return fmt.Errorf("list running containers: %w", err)
 	}
