@@ -61,7 +61,7 @@ func TestSwarmBackend(t *testing.T) {
 	app := d.createApp(m.Client)
 	repo := newAppRepo(t, d, base)
 	repo.write("index.html", "v1\n")
-	repo.write("Procfile", "web: hostname > /www/host; echo started $PAAS_PROCESS on $(hostname); exec httpd -f -p $PORT -h /www\n"+
+	repo.write("Procfile", "web: hostname > /www/host; env > /www/env.txt; echo started $PAAS_PROCESS on $(hostname); exec httpd -f -p $PORT -h /www\n"+
 		"clock: i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done\n"+
 		// Asks Redis for PONG and prints its answer (NOAUTH: no password given).
 		"probe: hp=${REDIS_URL##*@}; while :; do echo redis answered $(echo PING | nc -w 2 ${hp%:*} ${hp##*:}); sleep 1; done\n")
@@ -146,7 +146,9 @@ func TestSwarmBackend(t *testing.T) {
 	if out, err := repo.push(); err != nil {
 		t.Fatalf("push v2: %v\n%s", err, out)
 	}
-	d.mustPaasctl(repo.dir, "config:set", "UNDER_LOAD=1")
+	// A value the swarm would take for a template is the app's as set.
+	d.mustPaasctl(repo.dir, "config:set", "UNDER_LOAD=1", "TEMPLATE={{.Service.Name}} a{{b")
+	assertProcessEnv(t, d, app, "TEMPLATE={{.Service.Name}} a{{b", "UNDER_LOAD=1")
 	d.mustPaasctl(repo.dir, "rollback")
 	d.mustPaasctl(repo.dir, "ps:restart", "web")
 	// A web process that never listens: the swarm rolls the update back,

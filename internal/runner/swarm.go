@@ -107,8 +107,10 @@ func NewSwarm(api SwarmAPI, routes Routes, oneOffs *Runner, engines func(context
 
 // Deploy rolls every process type of spec's formation onto its release,
 // the web type first, and returns once the swarm has finished and the
-// router reaches the new web processes. If the web type's update fails, the
-// swarm rolls it back and the other types are left as they were.
+// router reaches the new web processes. If the web type's update fails, it
+// is rolled back and the other types are left as they were; another type
+// that fails is reported to out and the app's log, as on one engine, and
+// does not fail the deploy.
 func (s *Swarm) Deploy(ctx context.Context, spec Spec, out io.Writer) error {
 	return s.converge(ctx, spec, "", false, out)
 }
@@ -147,13 +149,25 @@ func (s *Swarm) converge(ctx context.Context, spec Spec, only string, restart bo
 	}
 	defer unlock()
 	s.mu.Lock()
+	prev, had := s.specs[app]
 	s.specs[app] = spec
 	s.mu.Unlock()
+	err = s.convergeLocked(ctx, spec, only, restart, out)
+	if err != nil && had {
+		// The release before stays live: its health path and commands too.
+		s.mu.Lock()
+		s.specs[app] = prev
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func (s *Swarm) convergeLocked(ctx context.Context, spec Spec, only string, restart bool, out io.Writer) error {
 	img, err := s.spreadImage(ctx, spec.Release.Image, out)
 	if err != nil {
 		return err
 	}
-	services, err := s.services(ctx, app)
+	services, err := s.services(ctx, spec.Release.App)
 	if err != nil {
 		return err
 	}
@@ -161,8 +175,16 @@ func (s *Swarm) converge(ctx context.Context, spec Spec, only string, restart bo
 		if only != "" && typ != only {
 			continue
 		}
-		if err := s.apply(ctx, spec, typ, img, services[typ], restart, out); err != nil {
+		err := s.apply(ctx, spec, typ, img, services[typ], restart, out)
+		if err != nil && typ == webType {
 			return err
+		}
+		if err != nil {
+			// As on one engine: the web processes decide a deploy; a
+			// type that fails is reported and left to the swarm, which
+			// rolled it back and retries its tasks.
+			step(out, "%v", err)
+			s.events.Event(spec.Release.App, fmt.Sprintf("%s: %v", typ, err))
 		}
 	}
 	return nil
@@ -195,7 +217,9 @@ func (s *Swarm) StopApp(ctx context.Context, app string) error {
 	if err != nil {
 		return fmt.Errorf("stop %s: %w", app, err)
 	}
-	// Routes first, so no request is sent to a process being stopped.
+	// Routes first, so no request is sent to a process being stopped; the
+	// follower waits, so that it does not route the app again meanwhile.
+	s.follow.Lock()
 	s.mu.Lock()
 	grace := orDuration(s.specs[app].StopTimeout, s.opts.StopTimeout)
 	delete(s.specs, app)
@@ -211,6 +235,7 @@ func (s *Swarm) StopApp(ctx context.Context, app string) error {
 		}
 		removed = append(removed, svc)
 	}
+	s.follow.Unlock()
 	if len(removed) > 0 {
 		// The app's network goes with its one-offs, once no task is on it.
 		if err := s.waitTasksGone(ctx, removed, grace+30*time.Second); err != nil {
@@ -303,7 +328,7 @@ func (s *Swarm) adopt(ctx context.Context, spec Spec) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s.put(ctx, spec, typ, img, svc, false); err != nil {
+		if _, _, err := s.put(ctx, spec, typ, img, svc, false); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strconv"
@@ -41,8 +42,9 @@ type taskSeen struct {
 func (s *Swarm) Supervise(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.oneOffs.Supervise(ctx) })
-	wake := make(chan struct{}, 1)
-	wg.Go(func() { s.watchEvents(ctx, wake) })
+	wake, nodeChanged := make(chan struct{}, 1), make(chan struct{}, 1)
+	wg.Go(func() { s.watchEvents(ctx, wake, nodeChanged) })
+	wg.Go(func() { s.respread(ctx, nodeChanged) })
 	tick := time.NewTicker(followEvery)
 	defer tick.Stop()
 	for ctx.Err() == nil {
@@ -58,18 +60,18 @@ func (s *Swarm) Supervise(ctx context.Context) {
 
 // watchEvents wakes the follower at once when a service or a node changes
 // (an update starts or ends, a node goes down), between its rounds; the
-// swarm has no events of tasks.
-func (s *Swarm) watchEvents(ctx context.Context, wake chan<- struct{}) {
+// swarm has no events of tasks. A node's change also wakes respread.
+func (s *Swarm) watchEvents(ctx context.Context, wake, nodeChanged chan<- struct{}) {
 	opts := engineevents.ListOptions{Filters: filters.NewArgs(filters.Arg("type", string(engineevents.ServiceEventType)), filters.Arg("type", string(engineevents.NodeEventType)))}
 	for ctx.Err() == nil {
 		msgs, errs := s.api.Events(ctx, opts)
 	read:
 		for {
 			select {
-			case <-msgs:
-				select {
-				case wake <- struct{}{}:
-				default:
+			case m := <-msgs:
+				signal(wake)
+				if m.Type == engineevents.NodeEventType {
+					signal(nodeChanged)
 				}
 			case <-errs:
 				break read
@@ -80,6 +82,39 @@ func (s *Swarm) watchEvents(ctx context.Context, wake chan<- struct{}) {
 		select { // the engine's stream broke: ask again in a while
 		case <-time.After(time.Second):
 		case <-ctx.Done():
+		}
+	}
+}
+
+// signal sends on c unless a signal is pending already.
+func signal(c chan<- struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// respread copies the apps' current images to the nodes that lack them
+// when a node changes: one that joins, comes back or is made active again
+// missed the copies of the deploys meanwhile, and the swarm may move tasks
+// there at any time.
+func (s *Swarm) respread(ctx context.Context, nodeChanged <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-nodeChanged:
+		}
+		s.mu.Lock()
+		images := map[string]bool{}
+		for _, spec := range s.specs {
+			images[spec.Release.Image] = true
+		}
+		s.mu.Unlock()
+		for img := range images {
+			if _, err := s.spreadImage(ctx, img, io.Discard); err != nil && ctx.Err() == nil {
+				s.log.Warn("copy an app's image to the swarm's nodes", "image", shortID(img), "err", err)
+			}
 		}
 	}
 }
@@ -283,13 +318,18 @@ func (s *Swarm) noteTask(app, proc string, t swarm.Task) {
 	cur := taskSeen{state: t.Status.State, logged: prev.logged, upSince: prev.upSince}
 	if cur.upSince.IsZero() && t.Status.State == swarm.TaskStateRunning {
 		cur.upSince = time.Now()
-		if !seen { // running before paasd looked: its status time is closer
+		if !seen {
+			// Running before paasd looked (a restart): its last status
+			// report is the nearest time there is.
 			cur.upSince = t.Status.Timestamp
 		}
 	}
-	live := t.DesiredState == swarm.TaskStateRunning || t.Status.State == swarm.TaskStateRunning
+	live := taskRuns(t)
 	hasContainer := t.Status.ContainerStatus != nil && t.Status.ContainerStatus.ContainerID != ""
-	collect := !cur.logged && live && hasContainer
+	// Once it has a container, also if it has ended since (a crash at
+	// once): what it wrote says why. On paasd's first look only the live
+	// ones: the others' output was collected before, or is history.
+	collect := !cur.logged && hasContainer && (live || seen)
 	cur.logged = cur.logged || collect
 	s.tasks[t.ID] = cur
 	s.mu.Unlock()

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/jsonmessage"
 )
 
 // spreadImage makes sure every node that may run tasks has the image ref,
@@ -31,30 +34,38 @@ func (s *Swarm) spreadImage(ctx context.Context, ref string, out io.Writer) (str
 		return "", fmt.Errorf("list the swarm's nodes: %w", err)
 	}
 	engines := s.engines(ctx)
+	var targets []swarm.Node
 	for _, n := range nodes {
 		if n.ID == self || n.Status.State != swarm.NodeStateReady || n.Spec.Availability != swarm.NodeAvailabilityActive {
 			continue
 		}
-		e, ok := engines[n.ID]
-		if !ok {
+		if _, ok := engines[n.ID]; !ok {
 			return "", fmt.Errorf("copy the image to node %s (%s): paasd does not reach its engine; add it to PAAS_SWARM_NODES, or drain the node (docker node update --availability drain %s)",
 				n.Description.Hostname, n.Status.Addr, n.Description.Hostname)
 		}
-		_, err := e.ImageInspect(ctx, img.ID)
-		if err == nil {
-			continue
-		}
-		if isNotFound(err) {
-			step(out, "Copying the image to %s", n.Description.Hostname)
-			err = copyImage(ctx, s.api, e, img.ID)
-		}
-		if err != nil {
-			// A node being lost: the swarm starts no task where its
-			// image is missing, but on the other nodes.
-			step(out, "The image could not be copied to %s (%s), whose processes start on the other nodes: %v", n.Description.Hostname, n.Status.Addr, err)
-			s.log.Warn("copy an image to a swarm node", "node", n.Description.Hostname, "addr", n.Status.Addr, "err", err)
-		}
+		targets = append(targets, n)
 	}
+	// To every node at once, each within bounds of its own: a stalled
+	// engine must not hold the app's deploys for long.
+	var wg sync.WaitGroup
+	var outMu sync.Mutex
+	for _, n := range targets {
+		wg.Go(func() {
+			copied, err := s.copyTo(ctx, engines[n.ID], img.ID)
+			outMu.Lock()
+			defer outMu.Unlock()
+			switch {
+			case err != nil:
+				// A node being lost: the swarm starts no task where its
+				// image is missing, but on the other nodes.
+				step(out, "The image could not be copied to %s (%s), whose processes start on the other nodes: %v", n.Description.Hostname, n.Status.Addr, err)
+				s.log.Warn("copy an image to a swarm node", "node", n.Description.Hostname, "addr", n.Status.Addr, "err", err)
+			case copied:
+				step(out, "Copied the image to %s", n.Description.Hostname)
+			}
+		})
+	}
+	wg.Wait()
 	return img.ID, nil
 }
 
@@ -86,25 +97,41 @@ func orNone(s string) string {
 	return "a swarm node in state " + s + ", not a manager"
 }
 
-type imageSaver interface {
-	ImageSave(ctx context.Context, ids []string, options ...client.ImageSaveOption) (io.ReadCloser, error)
-}
+// Bounds of one node's copy: asking whether it has the image, and the copy.
+const (
+	imageCheckTimeout = 10 * time.Second
+	imageCopyTimeout  = 10 * time.Minute
+)
 
-func copyImage(ctx context.Context, from imageSaver, to NodeEngine, id string) error {
-	rc, err := from.ImageSave(ctx, []string{id})
+// copyTo gives the engine the image id unless it has it, and says whether
+// it did.
+func (s *Swarm) copyTo(ctx context.Context, e NodeEngine, id string) (bool, error) {
+	check, cancel := context.WithTimeout(ctx, imageCheckTimeout)
+	_, err := e.ImageInspect(check, id)
+	cancel()
+	if err == nil {
+		return false, nil
+	}
+	if !isNotFound(err) {
+		return false, err
+	}
+	ctx, cancel = context.WithTimeout(ctx, imageCopyTimeout)
+	defer cancel()
+	rc, err := s.api.ImageSave(ctx, []string{id})
 	if err != nil {
-		return fmt.Errorf("save: %w", err)
+		return false, fmt.Errorf("save: %w", err)
 	}
 	defer rc.Close()
-	resp, err := to.ImageLoad(ctx, rc, client.ImageLoadWithQuiet(true))
+	resp, err := e.ImageLoad(ctx, rc, client.ImageLoadWithQuiet(true))
 	if err != nil {
-		return fmt.Errorf("load: %w", err)
+		return false, fmt.Errorf("load: %w", err)
 	}
 	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return fmt.Errorf("load: %w", err)
+	// The engine answers 200 and tells of a failed load in its stream.
+	if err := jsonmessage.DisplayJSONMessagesStream(resp.Body, io.Discard, 0, false, nil); err != nil {
+		return false, fmt.Errorf("load: %w", err)
 	}
-	return nil
+	return true, nil
 }
 
 // hasShell says whether the image has /bin/sh, which the web processes'
@@ -117,7 +144,8 @@ func (s *Swarm) hasShell(ctx context.Context, img string) (bool, error) {
 	if known {
 		return has, nil
 	}
-	c, err := s.api.ContainerCreate(ctx, &container.Config{Image: img, Labels: map[string]string{LabelDaemon: s.opts.DaemonID}}, nil, nil, nil, "")
+	// An entrypoint of its own: an image may have no command at all.
+	c, err := s.api.ContainerCreate(ctx, &container.Config{Image: img, Entrypoint: []string{"/bin/sh"}, Labels: map[string]string{LabelDaemon: s.opts.DaemonID}}, nil, nil, nil, "")
 	if err != nil {
 		return false, fmt.Errorf("look into the image %s: %w", shortID(img), err)
 	}

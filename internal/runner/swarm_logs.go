@@ -49,6 +49,7 @@ func (l SwarmLogs) ContainerLogs(ctx context.Context, id string, opts container.
 	return tr, nil
 }
 
+// taskRuns says whether a task runs, or is meant to.
 func taskRuns(t swarm.Task) bool {
 	return t.DesiredState == swarm.TaskStateRunning || t.Status.State == swarm.TaskStateRunning
 }

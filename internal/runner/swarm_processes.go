@@ -20,9 +20,6 @@ func (s *Swarm) Processes(ctx context.Context, app string) ([]Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	procfile := s.specs[app].Release.Processes
-	s.mu.Unlock()
 	var out []Process
 	if len(services) > 0 {
 		byID := map[string]swarm.Service{}
@@ -40,7 +37,7 @@ func (s *Swarm) Processes(ctx context.Context, app string) ([]Process, error) {
 			}
 		}
 		for _, t := range tasks {
-			if t.DesiredState != swarm.TaskStateRunning && t.Status.State != swarm.TaskStateRunning {
+			if !taskRuns(t) {
 				continue
 			}
 			svc := byID[t.ServiceID]
@@ -50,7 +47,7 @@ func (s *Swarm) Processes(ctx context.Context, app string) ([]Process, error) {
 				Release:  parseReleaseLabel(taskLabel(t, LabelRelease)),
 				State:    taskState(t.Status.State, t.DesiredState),
 				Restarts: failed[slotKey(t)],
-				Command:  procfile[typ], // "" for the image's own
+				Command:  taskCommand(t),
 				Node:     s.hostname(t.NodeID),
 			}
 			if p.State == StateUp {
@@ -108,4 +105,13 @@ func (s *Swarm) upSince(t swarm.Task) time.Time {
 		return seen.upSince
 	}
 	return t.Status.Timestamp
+}
+
+// taskCommand is the Procfile line a task runs (through /bin/sh -c, see
+// command), or "" for the image's own.
+func taskCommand(t swarm.Task) string {
+	if cs := t.Spec.ContainerSpec; cs != nil && len(cs.Args) == 3 && cs.Args[0] == "/bin/sh" && cs.Args[1] == "-c" {
+		return cs.Args[2]
+	}
+	return ""
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -17,6 +19,8 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/paas-dev/paas/internal/releases"
 )
 
 // listeningCheck is a web task's health check: something listens on port
@@ -26,6 +30,22 @@ import (
 // sends a task requests.
 func listeningCheck(port int) string {
 	return fmt.Sprintf(`for f in /proc/net/tcp /proc/net/tcp6; do [ -r $f ] || continue; while read -r _ l _ s _; do case "$l $s" in *:%04X\ 0A) exit 0;; esac; done < $f; done; exit 1`, port)
+}
+
+// labelSpec on a task's container is a digest of what its service's spec
+// asks its tasks to run.
+const labelSpec = "paas.spec"
+
+// swarmEnv is processEnv for the tasks of typ: the process is named by the
+// task's slot, which the swarm fills in, and "{{" in config values is
+// escaped, since the swarm expands every value as a template.
+func swarmEnv(rel releases.Release, typ string) []string {
+	escaped := rel
+	escaped.Config = map[string]string{}
+	for k, v := range rel.Config {
+		escaped.Config[k] = strings.ReplaceAll(v, "{{", `{{"{{"}}`)
+	}
+	return processEnv(escaped, typ+".{{.Task.Slot}}")
 }
 
 // updateMonitor is how long a new task must stay up before the swarm takes
@@ -94,13 +114,15 @@ func (s *Swarm) serviceSpec(spec Spec, typ, img string, shell bool) swarm.Servic
 	// takes one for its own.
 	taskLabels := maps.Clone(labels)
 	delete(taskLabels, LabelDaemon)
+	withInit := true // as on one engine: signals reach the app, zombies are reaped
 	cs := &swarm.ContainerSpec{
 		Image: img,
 		// The task's slot names the process: the swarm fills it in.
-		Env:             processEnv(rel, typ+".{{.Task.Slot}}"),
+		Env:             swarmEnv(rel, typ),
 		Labels:          taskLabels,
 		StopGracePeriod: &grace,
 		StopSignal:      "SIGTERM",
+		Init:            &withInit,
 	}
 	if cmd := command(rel, typ); cmd != nil {
 		cs.Args = cmd // as the Docker backend's Cmd: the image's ENTRYPOINT stays
@@ -127,10 +149,14 @@ func (s *Swarm) serviceSpec(spec Spec, typ, img string, shell bool) swarm.Servic
 	}
 	if typ == webType && shell {
 		boot := orDuration(spec.BootTimeout, s.opts.BootTimeout)
+		// Every second, so that a new task is up within one of listening
+		// (engines before API 1.44 have no faster start interval); the
+		// swarm replaces a task that turns unhealthy, so it takes 10
+		// failures in a row, 10 s without a listener.
 		cs.Healthcheck = &container.HealthConfig{
 			Test:     []string{"CMD-SHELL", listeningCheck(ContainerPort)},
-			Interval: time.Second, Timeout: 2 * time.Second, Retries: 3,
-			StartPeriod: boot, StartInterval: 250 * time.Millisecond,
+			Interval: time.Second, Timeout: 2 * time.Second, Retries: 10,
+			StartPeriod: boot,
 		}
 	}
 	if typ == webType {
@@ -140,6 +166,10 @@ func (s *Swarm) serviceSpec(spec Spec, typ, img string, shell bool) swarm.Servic
 			Protocol: swarm.PortConfigProtocolTCP, TargetPort: ContainerPort, PublishMode: swarm.PortConfigPublishModeHost,
 		}}}
 	}
+	// What the tasks run, as one label: a task of the current spec has it.
+	sum, _ := json.Marshal(ss.TaskTemplate)
+	digest := sha256.Sum256(sum)
+	cs.Labels[labelSpec] = hex.EncodeToString(digest[:8])
 	return ss
 }
 
@@ -152,34 +182,39 @@ func orDuration(d, def time.Duration) time.Duration {
 
 // put creates or updates the service of typ; restart forces new tasks even
 // when nothing changed. It returns the service's ID.
-func (s *Swarm) put(ctx context.Context, spec Spec, typ, img string, cur swarm.Service, restart bool) (string, error) {
+func (s *Swarm) put(ctx context.Context, spec Spec, typ, img string, cur swarm.Service, restart bool) (id, digest string, err error) {
 	shell := false
 	if typ == webType {
-		var err error
 		if shell, err = s.hasShell(ctx, img); err != nil {
-			return "", err
+			return "", "", err
 		}
 	}
 	want := s.serviceSpec(spec, typ, img, shell)
+	digest = want.TaskTemplate.ContainerSpec.Labels[labelSpec]
 	net := NetworkName(s.opts.DaemonID, spec.Release.App)
 	if _, err := s.api.NetworkCreate(ctx, net, NetworkCreateOptions(s.opts.DaemonID, spec.Release.App, true)); err != nil && !cerrdefs.IsConflict(err) {
-		return "", fmt.Errorf("create network %s: %w", net, err)
+		return "", "", fmt.Errorf("create network %s: %w", net, err)
 	}
 	if cur.ID == "" {
 		resp, err := s.api.ServiceCreate(ctx, want, swarm.ServiceCreateOptions{})
 		if err != nil {
-			return "", fmt.Errorf("create service %s: %w", want.Name, err)
+			return "", "", fmt.Errorf("create service %s: %w", want.Name, err)
 		}
-		return resp.ID, nil
+		return resp.ID, digest, nil
+	}
+	// Its version as of now: the swarm moves it on as an update proceeds.
+	cur, _, err = s.api.ServiceInspectWithRaw(ctx, cur.ID, swarm.ServiceInspectOptions{})
+	if err != nil {
+		return "", "", fmt.Errorf("inspect service %s: %w", want.Name, err)
 	}
 	want.TaskTemplate.ForceUpdate = cur.Spec.TaskTemplate.ForceUpdate
 	if restart {
 		want.TaskTemplate.ForceUpdate++
 	}
 	if _, err := s.api.ServiceUpdate(ctx, cur.ID, cur.Version, want, swarm.ServiceUpdateOptions{}); err != nil {
-		return "", fmt.Errorf("update service %s: %w", want.Name, err)
+		return "", "", fmt.Errorf("update service %s: %w", want.Name, err)
 	}
-	return cur.ID, nil
+	return cur.ID, digest, nil
 }
 
 // apply puts typ's service and waits until the swarm has finished with it:
@@ -189,11 +224,11 @@ func (s *Swarm) put(ctx context.Context, spec Spec, typ, img string, cur swarm.S
 func (s *Swarm) apply(ctx context.Context, spec Spec, typ, img string, cur swarm.Service, restart bool, out io.Writer) error {
 	n := spec.Formation[typ]
 	if cur.ID != "" && replicas(cur) == uint64(n) && !restart &&
-		cur.Spec.Labels[LabelRelease] == releaseLabel(spec.Release.Version) && cur.Spec.TaskTemplate.ContainerSpec.Image == img {
+		cur.Spec.Labels[LabelRelease] == releaseLabel(spec.Release.Version) && taskImage(cur.Spec.TaskTemplate) == img {
 		return nil
 	}
 	step(out, "Rolling %s onto %s: %d process(es), new before old", typ, releaseLabel(spec.Release.Version), n)
-	id, err := s.put(ctx, spec, typ, img, cur, restart)
+	id, put, err := s.put(ctx, spec, typ, img, cur, restart)
 	if err != nil {
 		return err
 	}
@@ -201,7 +236,7 @@ func (s *Swarm) apply(ctx context.Context, spec Spec, typ, img string, cur swarm
 	bound := time.Duration(n+1)*(orDuration(spec.BootTimeout, s.opts.BootTimeout)+updateMonitor) + time.Minute
 	wait, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
-	err = s.waitSettled(wait, spec, typ, id)
+	err = s.waitSettled(wait, spec, typ, id, put, cur.ID == "")
 	if err == nil {
 		step(out, "%s: %d process(es) up on %s", typ, n, releaseLabel(spec.Release.Version))
 		return nil
@@ -211,8 +246,9 @@ func (s *Swarm) apply(ctx context.Context, spec Spec, typ, img string, cur swarm
 		if rmErr := s.api.ServiceRemove(context.WithoutCancel(ctx), id); rmErr != nil && !isNotFound(rmErr) {
 			s.log.Warn("remove a service that did not start", "service", id, "err", rmErr)
 		}
-	} else if ctx.Err() == nil && wait.Err() != nil {
-		// Out of time while the swarm was still at it: back to before.
+	} else if !errors.Is(err, errRolledBack) {
+		// Out of time, or cut short, while the swarm was still at it:
+		// back to before, so that the release before is what runs.
 		s.rollback(context.WithoutCancel(ctx), id)
 	}
 	return fmt.Errorf("%s did not start on %s: %w", typ, releaseLabel(spec.Release.Version), err)
@@ -229,9 +265,15 @@ func (s *Swarm) rollback(ctx context.Context, id string) {
 	}
 }
 
+// errRolledBack is an update the swarm itself rolled back.
+var errRolledBack = errors.New("the swarm rolled the update back")
+
 // waitSettled polls the service until its update is done and its tasks are
-// those of its spec, running, and for web reached by the router.
-func (s *Swarm) waitSettled(ctx context.Context, spec Spec, typ, id string) error {
+// those of its spec, running, and for web reached by the router. A new
+// service (fresh) fails at the first of its tasks that fails: it has no
+// update for the swarm to roll back. The manager not answering for a while
+// is waited out until ctx ends.
+func (s *Swarm) waitSettled(ctx context.Context, spec Spec, typ, id, put string, fresh bool) error {
 	tick := time.NewTicker(followEvery)
 	defer tick.Stop()
 	var failed swarm.Task // the latest of the service's tasks that failed
@@ -248,38 +290,65 @@ func (s *Swarm) waitSettled(ctx context.Context, spec Spec, typ, id string) erro
 		}
 		return fmt.Sprintf("; %s %s: %s%s", proc, failed.Status.State, reason, s.taskOutput(ctx, failed.ID, proc))
 	}
+	var lastErr error
 	for {
-		svc, _, err := s.api.ServiceInspectWithRaw(ctx, id, swarm.ServiceInspectOptions{})
+		svc, tasks, err := s.serviceTasks(ctx, id)
 		if err != nil {
-			return fmt.Errorf("inspect service: %w", err)
+			lastErr = err
+			s.log.Warn("wait for a service to settle", "service", id, "err", err)
 		}
-		tasks, err := s.api.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", id))})
-		if err != nil {
-			return fmt.Errorf("list tasks: %w", err)
-		}
-		done, latest := settled(svc, tasks)
-		if latest.ID != "" {
-			failed = latest
-		}
-		if u := svc.UpdateStatus; u != nil {
-			switch u.State {
-			case swarm.UpdateStateRollbackStarted, swarm.UpdateStateRollbackCompleted, swarm.UpdateStateRollbackPaused, swarm.UpdateStatePaused:
-				return fmt.Errorf("the swarm rolled the update back: %s%s", u.Message, why())
+		if err == nil {
+			done, latest := settled(svc, tasks, put)
+			if latest.ID != "" {
+				failed = latest
 			}
-		}
-		if done && typ == webType {
-			s.followOnce(ctx)
-			done = s.routedAll(spec.Release.App, svc, tasks)
-		}
-		if done && (svc.UpdateStatus == nil || svc.UpdateStatus.State == swarm.UpdateStateCompleted) {
-			return nil
+			if u := svc.UpdateStatus; u != nil {
+				switch u.State {
+				case swarm.UpdateStateRollbackStarted, swarm.UpdateStateRollbackCompleted, swarm.UpdateStateRollbackPaused, swarm.UpdateStatePaused:
+					return fmt.Errorf("%w: %s%s", errRolledBack, u.Message, why())
+				}
+			}
+			if fresh && failed.ID != "" {
+				return errors.New(strings.TrimPrefix(why(), "; "))
+			}
+			if done && typ == webType {
+				s.followOnce(ctx)
+				done = s.routedAll(spec.Release.App, svc, tasks)
+			}
+			if done && (svc.UpdateStatus == nil || svc.UpdateStatus.State == swarm.UpdateStateCompleted) {
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():
+			if lastErr != nil && failed.ID == "" {
+				return fmt.Errorf("%w (the manager last said: %v)", ctx.Err(), lastErr)
+			}
 			return fmt.Errorf("%w%s", ctx.Err(), why())
 		case <-tick.C:
 		}
 	}
+}
+
+// serviceTasks inspects the service and lists its tasks.
+func (s *Swarm) serviceTasks(ctx context.Context, id string) (swarm.Service, []swarm.Task, error) {
+	svc, _, err := s.api.ServiceInspectWithRaw(ctx, id, swarm.ServiceInspectOptions{})
+	if err != nil {
+		return svc, nil, fmt.Errorf("inspect service: %w", err)
+	}
+	tasks, err := s.api.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", id))})
+	if err != nil {
+		return svc, nil, fmt.Errorf("list tasks: %w", err)
+	}
+	return svc, tasks, nil
+}
+
+// taskImage is the image a task spec runs.
+func taskImage(t swarm.TaskSpec) string {
+	if t.ContainerSpec == nil {
+		return ""
+	}
+	return t.ContainerSpec.Image
 }
 
 // taskOutput is the last lines a task wrote, for an error message. It
@@ -303,13 +372,14 @@ func (s *Swarm) taskOutput(ctx context.Context, task, proc string) string {
 
 // settled reports whether exactly the service's replicas run with its
 // current spec and no other task is meant to run (old ones may still be
-// stopping, within their grace), and which of its tasks failed last, if
-// any.
-func settled(svc swarm.Service, tasks []swarm.Task) (done bool, failed swarm.Task) {
+// stopping, within their grace), and which task of the spec put (its
+// digest; the service's spec is the one before once it rolls back) failed
+// last, if any.
+func settled(svc swarm.Service, tasks []swarm.Task, put string) (done bool, failed swarm.Task) {
 	var running, other int
 	for _, t := range tasks {
 		bad := t.Status.State == swarm.TaskStateFailed || t.Status.State == swarm.TaskStateRejected || t.Status.Err != ""
-		if bad && t.Status.Timestamp.After(failed.Status.Timestamp) {
+		if bad && taskLabel(t, labelSpec) == put && t.Status.Timestamp.After(failed.Status.Timestamp) {
 			failed = t
 		}
 		if t.DesiredState != swarm.TaskStateRunning {
@@ -326,10 +396,7 @@ func settled(svc swarm.Service, tasks []swarm.Task) (done bool, failed swarm.Tas
 
 // currentSpec says whether t runs the service's spec as it is now.
 func currentSpec(svc swarm.Service, t swarm.Task) bool {
-	want, got := svc.Spec.TaskTemplate, t.Spec
-	return got.ContainerSpec != nil && want.ContainerSpec != nil &&
-		got.ContainerSpec.Labels[LabelRelease] == want.ContainerSpec.Labels[LabelRelease] &&
-		got.ContainerSpec.Image == want.ContainerSpec.Image &&
-		got.ForceUpdate == want.ForceUpdate &&
-		strings.Join(got.ContainerSpec.Env, "\x00") == strings.Join(want.ContainerSpec.Env, "\x00")
+	want := svc.Spec.TaskTemplate
+	return want.ContainerSpec != nil && taskLabel(t, labelSpec) == want.ContainerSpec.Labels[labelSpec] &&
+		t.Spec.ForceUpdate == want.ForceUpdate
 }

@@ -27,7 +27,7 @@ func testSwarm() *Swarm {
 func TestServiceSpec(t *testing.T) {
 	s := testSwarm()
 	spec := Spec{
-		Release: releases.Release{App: "hello", Version: 4, Image: "paas/hello:abc", Config: map[string]string{"GREETING": "hi"},
+		Release: releases.Release{App: "hello", Version: 4, Image: "paas/hello:abc", Config: map[string]string{"GREETING": "hi", "TEMPLATE": "{{.Service.Name}} a{{b"},
 			Processes: map[string]string{"web": "exec httpd -f -p $PORT", "worker": "./work"}},
 		Formation:   map[string]int{"web": 3, "worker": 1},
 		Memory:      map[string]int64{"worker": 256 << 20},
@@ -41,7 +41,8 @@ func TestServiceSpec(t *testing.T) {
 	if !slices.Equal(cs.Args, []string{"/bin/sh", "-c", "exec httpd -f -p $PORT"}) || cs.Command != nil {
 		t.Errorf("web runs command %q args %q; want the Procfile's line as args, the image's entrypoint kept", cs.Command, cs.Args)
 	}
-	for _, want := range []string{"PORT=5000", "PAAS_PROCESS=web.{{.Task.Slot}}", "DYNO=web.{{.Task.Slot}}", "PAAS_RELEASE=v4", "GREETING=hi"} {
+	for _, want := range []string{"PORT=5000", "PAAS_PROCESS=web.{{.Task.Slot}}", "DYNO=web.{{.Task.Slot}}", "PAAS_RELEASE=v4", "GREETING=hi",
+		`TEMPLATE={{"{{"}}.Service.Name}} a{{"{{"}}b`} {
 		if !slices.Contains(cs.Env, want) {
 			t.Errorf("web's environment lacks %s: %q", want, cs.Env)
 		}
@@ -54,6 +55,9 @@ func TestServiceSpec(t *testing.T) {
 	}
 	if web.RollbackConfig.Order != swarm.UpdateOrderStartFirst {
 		t.Errorf("rollback config %+v; want start-first", web.RollbackConfig)
+	}
+	if cs.Init == nil || !*cs.Init || cs.Labels[labelSpec] == "" {
+		t.Errorf("web runs with init %v and spec label %q; want an init, and the spec's digest", cs.Init, cs.Labels[labelSpec])
 	}
 	if *cs.StopGracePeriod != 7*time.Second || web.TaskTemplate.RestartPolicy.Condition != swarm.RestartPolicyConditionAny {
 		t.Errorf("stop grace %s, restart %+v", *cs.StopGracePeriod, web.TaskTemplate.RestartPolicy)
@@ -109,7 +113,7 @@ func TestSettled(t *testing.T) {
 	two := uint64(2)
 	svc := swarm.Service{Spec: swarm.ServiceSpec{
 		Annotations:  swarm.Annotations{Labels: map[string]string{LabelType: "web"}},
-		TaskTemplate: swarm.TaskSpec{ContainerSpec: &swarm.ContainerSpec{Image: "new", Labels: map[string]string{LabelRelease: "v2"}}},
+		TaskTemplate: swarm.TaskSpec{ContainerSpec: &swarm.ContainerSpec{Image: "new", Labels: map[string]string{LabelRelease: "v2", labelSpec: "new"}}},
 		Mode:         swarm.ServiceMode{Replicated: &swarm.ReplicatedService{Replicas: &two}},
 	}}
 	task := func(slot int, release string, desired, state swarm.TaskState, errText string) swarm.Task {
@@ -118,7 +122,7 @@ func TestSettled(t *testing.T) {
 			img = "old"
 		}
 		return swarm.Task{Slot: slot, DesiredState: desired,
-			Spec:   swarm.TaskSpec{ContainerSpec: &swarm.ContainerSpec{Image: img, Labels: map[string]string{LabelRelease: release}}},
+			Spec:   swarm.TaskSpec{ContainerSpec: &swarm.ContainerSpec{Image: img, Labels: map[string]string{LabelRelease: release, labelSpec: img}}},
 			Status: swarm.TaskStatus{State: state, Err: errText, Timestamp: time.Now()}}
 	}
 	run, shut := swarm.TaskStateRunning, swarm.TaskStateShutdown
@@ -133,7 +137,7 @@ func TestSettled(t *testing.T) {
 		{"one new starting", []swarm.Task{task(1, "v2", run, run, ""), task(2, "v2", run, swarm.TaskStateStarting, "")}, false, 0},
 		{"one new failed", []swarm.Task{task(1, "v2", run, run, ""), task(2, "v2", shut, swarm.TaskStateFailed, "task: non-zero exit (1)")}, false, 2},
 	} {
-		done, failed := settled(svc, c.tasks)
+		done, failed := settled(svc, c.tasks, "new")
 		if done != c.done || failed.Slot != c.slot {
 			t.Errorf("%s: settled %v, task %d failed; want %v, %d", c.name, done, failed.Slot, c.done, c.slot)
 		}
