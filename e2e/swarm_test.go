@@ -17,7 +17,6 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
-	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/paas-dev/paas/internal/dockertest"
@@ -54,7 +53,7 @@ func TestSwarmBackend(t *testing.T) {
 	// Redis's image on the manager's engine, which runs add-ons.
 	main := dockertest.Client(t)
 	redis := configuredRedisImage(t, main)
-	copyImage(t, main, m.Client, redis)
+	m.LoadImage(t, main, redis)
 	env := []string{"DOCKER_HOST=" + m.Host, "PAAS_BACKEND=swarm", "PAAS_SWARM_NODES=" + strings.Join(hosts, ","), "PAAS_REDIS_IMAGE=" + redis}
 	d := startDaemon(t, daemonOptions{env: env})
 
@@ -292,23 +291,6 @@ func swarmPS(t *testing.T, d *daemon, app string) []swarmProcess {
 		t.Fatalf("ps --json: %v\n%s", err, out)
 	}
 	return procs
-}
-
-// copyImage copies the image ref from one engine to another.
-func copyImage(t *testing.T, from, to *client.Client, ref string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	rc, err := from.ImageSave(ctx, []string{ref})
-	if err != nil {
-		t.Fatalf("save %s: %v", ref, err)
-	}
-	defer rc.Close()
-	resp, err := to.ImageLoad(ctx, rc, client.ImageLoadWithQuiet(true))
-	if err != nil {
-		t.Fatalf("load %s: %v", ref, err)
-	}
-	resp.Body.Close()
 }
 
 // serviceVersions are the swarm's services with the version of each.

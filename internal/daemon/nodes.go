@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -132,19 +133,14 @@ func newRunner(ctx, sampling context.Context, cfg Config, docker *client.Client,
 	s := runner.NewSwarm(docker, routes, containers, func(ctx context.Context) map[string]runner.NodeEngine {
 		return nodeEnginesByID(ctx, engines)
 	}, opts)
-	if err := s.Check(ctx); err != nil {
+	manager, err := s.ManagerID(ctx)
+	if err != nil {
 		return nil, err
 	}
 	// The tasks' containers are sampled on the engine of each node paasd
 	// reaches, the manager's once; one-offs keep the sampler of paasd's.
 	usage := runner.Usages{}
-	managerListed := false
-	if info, err := docker.Info(ctx); err == nil {
-		for _, e := range engines {
-			managerListed = managerListed || e.id() == info.Swarm.NodeID
-		}
-	}
-	if !managerListed {
+	if !slices.ContainsFunc(engines, func(e *nodeEngine) bool { return e.id() == manager }) {
 		usage = append(usage, runner.NewTaskUsageSampler(docker, runner.DefaultUsageEvery, opts.Logger.With("engine", "manager")))
 	}
 	for _, e := range engines {

@@ -77,7 +77,6 @@ type Swarm struct {
 	mu     sync.Mutex                  // protects all of the following:
 	specs  map[string]Spec             // by app: the desired state, for the health path
 	tasks  map[string]taskSeen         // by task ID: what the follower saw last
-	ready  map[string]string           // by task ID: the address that passed the readiness check
 	routed map[string][]router.Backend // by app: the router's backends as last set
 	nodes  map[string]swarm.Node       // by ID, as of the follower's last pass
 	selfID string                      // the manager's node ID, once asked
@@ -98,7 +97,6 @@ func NewSwarm(api SwarmAPI, routes Routes, oneOffs *Runner, engines func(context
 		log:    opts.Logger.With("component", "swarm"),
 		specs:  map[string]Spec{},
 		tasks:  map[string]taskSeen{},
-		ready:  map[string]string{},
 		routed: map[string][]router.Backend{},
 		nodes:  map[string]swarm.Node{},
 		shells: map[string]bool{},
@@ -349,9 +347,8 @@ func (s *Swarm) StopOneOff(ctx context.Context, app, name string) error {
 // Supervise.
 func (s *Swarm) SetUsage(u UsageReader) { s.opts.Usage = u }
 
-// Check says whether paasd's engine is a swarm manager, with what to do if
-// not.
-func (s *Swarm) Check(ctx context.Context) error {
-	_, err := s.self(ctx)
-	return err
+// ManagerID is the node ID of the manager paasd's engine is, or an error
+// that says what to do if it is none.
+func (s *Swarm) ManagerID(ctx context.Context) (string, error) {
+	return s.self(ctx)
 }

@@ -34,6 +34,7 @@ type taskSeen struct {
 	// upSince is when it was first seen running: a task's status time
 	// moves on with each report of its node, and it has no start time.
 	upSince time.Time
+	readyAt string // the address that passed the readiness check
 }
 
 // Supervise follows the swarm's tasks into the router and the log stream
@@ -178,7 +179,7 @@ func (s *Swarm) followOnce(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, c := range cands {
 		s.mu.Lock()
-		known, health := s.ready[c.task] == c.b.Addr, s.specs[c.app].HealthPath
+		known, health := s.tasks[c.task].readyAt == c.b.Addr, s.specs[c.app].HealthPath
 		s.mu.Unlock()
 		if known {
 			continue
@@ -193,7 +194,9 @@ func (s *Swarm) followOnce(ctx context.Context) {
 			}
 			if ok {
 				s.mu.Lock()
-				s.ready[c.task] = c.b.Addr
+				seen := s.tasks[c.task]
+				seen.readyAt = c.b.Addr
+				s.tasks[c.task] = seen
 				s.mu.Unlock()
 			}
 		})
@@ -203,14 +206,13 @@ func (s *Swarm) followOnce(ctx context.Context) {
 	backends := map[string][]router.Backend{}
 	s.mu.Lock()
 	for _, c := range cands {
-		if s.ready[c.task] == c.b.Addr {
+		if s.tasks[c.task].readyAt == c.b.Addr {
 			backends[c.app] = append(backends[c.app], c.b)
 		}
 	}
 	for id := range s.tasks {
 		if !listed[id] {
 			delete(s.tasks, id)
-			delete(s.ready, id)
 		}
 	}
 	// Every app with a service, and those routed before, whose last
@@ -315,7 +317,8 @@ func (s *Swarm) routedAll(app string, svc swarm.Service, tasks []swarm.Task) boo
 func (s *Swarm) noteTask(app, proc string, t swarm.Task) {
 	s.mu.Lock()
 	prev, seen := s.tasks[t.ID]
-	cur := taskSeen{state: t.Status.State, logged: prev.logged, upSince: prev.upSince}
+	cur := prev
+	cur.state = t.Status.State
 	if cur.upSince.IsZero() && t.Status.State == swarm.TaskStateRunning {
 		cur.upSince = time.Now()
 		if !seen {

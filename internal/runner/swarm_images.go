@@ -91,7 +91,7 @@ func (s *Swarm) self(ctx context.Context) (string, error) {
 }
 
 func orNone(s string) string {
-	if s == "" {
+	if s == "" || s == "inactive" {
 		return "in no swarm"
 	}
 	return "a swarm node in state " + s + ", not a manager"

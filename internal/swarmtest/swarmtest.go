@@ -260,20 +260,26 @@ func (c *Cluster) StopNode(t testing.TB, n *Node) {
 // names it by ID, so that no node tries to pull it.
 func (c *Cluster) LoadImage(t testing.TB, from *client.Client, ref string) {
 	t.Helper()
+	for _, n := range c.Nodes {
+		n.LoadImage(t, from, ref)
+	}
+}
+
+// LoadImage copies the image ref from the engine from to this node's.
+func (n *Node) LoadImage(t testing.TB, from *client.Client, ref string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	for _, n := range c.Nodes {
-		rc, err := from.ImageSave(ctx, []string{ref})
-		if err != nil {
-			t.Fatalf("save %s: %v", ref, err)
-		}
-		resp, err := n.Client.ImageLoad(ctx, rc, client.ImageLoadWithQuiet(true))
-		rc.Close()
-		if err != nil {
-			t.Fatalf("load %s on %s: %v", ref, n.Name, err)
-		}
-		resp.Body.Close()
+	rc, err := from.ImageSave(ctx, []string{ref})
+	if err != nil {
+		t.Fatalf("save %s: %v", ref, err)
 	}
+	defer rc.Close()
+	resp, err := n.Client.ImageLoad(ctx, rc, client.ImageLoadWithQuiet(true))
+	if err != nil {
+		t.Fatalf("load %s on %s: %v", ref, n.Name, err)
+	}
+	resp.Body.Close()
 }
 
 // remove stops every engine and removes the namespaces and the bridge.
